@@ -1,0 +1,117 @@
+//! The one clock of farm.
+//!
+//! All code asks [`now`] for the time. The environment variable `FARM_NOW` (RFC 3339, e.g.
+//! `2026-01-01T10:00:00Z`) overrides it: a testing aid that lets tests and `farm demo` step
+//! through days of cron runs in seconds.
+
+use crate::error::{FarmError, Result};
+use chrono::{DateTime, Utc};
+
+/// The name of the override variable.
+pub const ENV: &str = "FARM_NOW";
+
+/// Seconds since the Unix epoch, from `FARM_NOW` when set, else the system clock.
+pub fn now() -> Result<i64> {
+    match std::env::var(ENV) {
+        Ok(v) if !v.trim().is_empty() => parse_rfc3339(v.trim())
+            .ok_or_else(|| FarmError::config(format!("{ENV}={v:?} is not an RFC 3339 time like 2026-01-01T10:00:00Z; fix or unset it"))),
+        _ => Ok(Utc::now().timestamp()),
+    }
+}
+
+/// Parse an RFC 3339 time into Unix seconds.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    DateTime::parse_from_rfc3339(s).ok().map(|t| t.timestamp())
+}
+
+/// Format Unix seconds as RFC 3339 in UTC (`2026-01-01T10:00:00Z`).
+pub fn format(ts: i64) -> String {
+    DateTime::<Utc>::from_timestamp(ts, 0)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|| ts.to_string())
+}
+
+/// Format Unix seconds briefly for tables (`2026-01-01 10:00`).
+pub fn short(ts: i64) -> String {
+    DateTime::<Utc>::from_timestamp(ts, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| ts.to_string())
+}
+
+/// Parse a human duration: `90s`, `10m`, `1h`, `1d`, `2w`, or combinations like `1h30m`.
+pub fn parse_duration(s: &str) -> Result<u64> {
+    let bad = || FarmError::usage(format!("{s:?} is not a duration; use a number with a unit, like 10m, 1h or 1d"));
+    let s = s.trim();
+    if s.is_empty() || s.len() > 32 {
+        return Err(bad());
+    }
+    let mut total: u64 = 0;
+    let mut num = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            'w' => 7 * 86_400,
+            _ => return Err(bad()),
+        };
+        let n: u64 = num.parse().map_err(|_| bad())?;
+        num.clear();
+        total = n.checked_mul(unit).and_then(|v| total.checked_add(v)).ok_or_else(bad)?;
+    }
+    if !num.is_empty() {
+        return Err(bad());
+    }
+    if total == 0 {
+        return Err(FarmError::usage(format!("{s:?} is zero; an interval must be at least 1s")));
+    }
+    if total > 366 * 86_400 {
+        return Err(FarmError::usage(format!("{s:?} is longer than a year; pick a shorter interval")));
+    }
+    Ok(total)
+}
+
+/// Format seconds as the shortest human duration (`1h`, `1h30m`, `45s`).
+pub fn format_duration(mut secs: u64) -> String {
+    if secs == 0 {
+        return "0s".into();
+    }
+    let mut out = String::new();
+    for (unit, name) in [(86_400, "d"), (3600, "h"), (60, "m"), (1, "s")] {
+        if secs >= unit {
+            out.push_str(&format!("{}{}", secs / unit, name));
+            secs %= unit;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_round_trip() {
+        assert_eq!(parse_duration("10m").unwrap(), 600);
+        assert_eq!(parse_duration("1h30m").unwrap(), 5400);
+        assert_eq!(parse_duration("1d").unwrap(), 86_400);
+        assert_eq!(format_duration(5400), "1h30m");
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("10").is_err());
+        assert!(parse_duration("h").is_err());
+        assert!(parse_duration("0m").is_err());
+        assert!(parse_duration("99999999999999999999d").is_err());
+        assert!(parse_duration("10x").is_err());
+    }
+
+    #[test]
+    fn rfc3339() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:01:00Z"), Some(60));
+        assert_eq!(format(60), "1970-01-01T00:01:00Z");
+    }
+}

@@ -1,0 +1,1 @@
+//! HTTP plumbing shared by the clients (owned by the network work; placeholder).

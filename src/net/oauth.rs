@@ -1,0 +1,1 @@
+//! OAuth 1.0a signing via oauth1-request (placeholder).

@@ -1,0 +1,41 @@
+//! Client placeholder.
+use super::*;
+
+/// Client for this platform.
+pub struct XV2 {
+    ep: Endpoint,
+}
+
+impl XV2 {
+    /// Make a client.
+    pub fn new(ep: Endpoint) -> Self {
+        XV2 { ep }
+    }
+    fn todo<T>(&self) -> NetResult<T> {
+        Err(NetError::new(NetErrorKind::Refused, format!("{} not implemented yet", self.ep.kind.name())))
+    }
+}
+
+impl Platform for XV2 {
+    fn verify(&mut self) -> NetResult<Account> {
+        self.todo()
+    }
+    fn home_timeline(&mut self, _since: Option<&str>, _cap: usize) -> NetResult<Timeline> {
+        self.todo()
+    }
+    fn post(&mut self, _text: &str, _key: &str) -> NetResult<Posted> {
+        self.todo()
+    }
+    fn own_posts(&mut self, _cap: usize) -> NetResult<Vec<OwnPost>> {
+        self.todo()
+    }
+    fn delete(&mut self, _id: u64) -> NetResult<()> {
+        self.todo()
+    }
+    fn length_rule(&mut self) -> NetResult<LengthRule> {
+        self.todo()
+    }
+    fn account_id(&self) -> Option<String> {
+        self.ep.account_id.clone()
+    }
+}

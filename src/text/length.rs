@@ -1,0 +1,1 @@
+//! Platform length rules (placeholder).
