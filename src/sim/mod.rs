@@ -1,1 +1,368 @@
-//! The fake network: an HTTP/1.1 server on loopback speaking X and Mastodon (placeholder).
+//! The fake network: an HTTP/1.1 server on loopback that speaks X (API v2, v1.1 and the OAuth
+//! 1.0a PIN flow) and Mastodon closely enough that clients written from the real docs work
+//! against it unchanged. Integration tests and `farm demo` start it in-process with
+//! [`FakeNet::start`] and point clients at [`FakeNet::url`].
+//!
+//! What it checks like the real services: OAuth 1.0a signatures (recomputed from the bytes on
+//! the wire) and timestamps, bearer tokens, rate-limit windows (per user and endpoint, on the
+//! fake's clock), X's weighted length and duplicate rule, Mastodon's length rule and
+//! `Idempotency-Key`. What it lets a test arrange: timeline posts ([`FakeNet::push_home`]),
+//! engagement, latency, the clock and faults ([`FakeNet::fail_next`]).
+//!
+//! Quirks copied from the real services on purpose: X text fields escape `&`, `<`, `>` as HTML
+//! entities and replace URLs with `https://t.co/...` links (the original is in
+//! `entities.urls[].expanded_url`); v1.1 without `tweet_mode=extended` truncates to 140
+//! characters; retweet text is `RT @author: ...` cut to 140 characters; ids above 2^53 are sent
+//! as JSON numbers next to `id_str`; Mastodon `content` is HTML.
+//!
+//! Names live in one namespace: [`FakeNet::add_x_user`] and [`FakeNet::add_mastodon_user`] with
+//! the same username give one person with both logins and one home timeline.
+
+mod handle;
+mod mastodon;
+pub mod oauth;
+mod server;
+mod state;
+mod text;
+mod x;
+
+use server::Shared;
+use state::{FaultRule, PostRec, State, XToken};
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+/// A post to put on a home timeline with [`FakeNet::push_home`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourcePost {
+    /// Handle of the author (for a repost: the account that reposted). `name@domain` makes a
+    /// remote Mastodon account.
+    pub author: String,
+    /// Full plain text (for a repost: the original's text).
+    pub text: String,
+    /// For a repost: the original author's handle.
+    pub is_repost_of: Option<String>,
+    /// The id of the post this one replies to.
+    pub in_reply_to: Option<u64>,
+    /// Language code, e.g. `en`.
+    pub lang: Option<String>,
+}
+
+impl SourcePost {
+    /// A plain post by `author`.
+    pub fn new(author: &str, text: &str) -> SourcePost {
+        SourcePost { author: author.to_string(), text: text.to_string(), ..SourcePost::default() }
+    }
+
+    /// Make it a repost of a post by `original_author`.
+    pub fn repost_of(mut self, original_author: &str) -> SourcePost {
+        self.is_repost_of = Some(original_author.to_string());
+        self
+    }
+
+    /// Make it a reply to post `id`.
+    pub fn reply_to(mut self, id: u64) -> SourcePost {
+        self.in_reply_to = Some(id);
+        self
+    }
+
+    /// Set the language code.
+    pub fn lang(mut self, lang: &str) -> SourcePost {
+        self.lang = Some(lang.to_string());
+        self
+    }
+}
+
+/// A failure to inject with [`FakeNet::fail_next`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer with this status and a real-looking error body for the API flavour of the path.
+    Status(u16),
+    /// Never answer: hold the connection ~30 s (or until the fake is dropped), then close it.
+    Timeout,
+    /// `200` with a body that is not JSON (the Content-Type still claims JSON).
+    Garbage,
+    /// nginx-style `502 Bad Gateway` HTML page.
+    Html502,
+    /// Close the socket without answering.
+    Reset,
+    /// Perform the request (e.g. create the post), then never answer, like [`Fault::Timeout`].
+    PerformThenTimeout,
+    /// `429` with rate-limit headers (remaining 0) and this reset time (Unix seconds).
+    RateLimited {
+        /// Unix seconds when the window resets.
+        reset: i64,
+    },
+}
+
+/// A rate-limited API call, for [`FakeNet::set_rate_limit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    /// `GET /2/users/me`, `/1.1/account/verify_credentials.json`,
+    /// `/api/v1/accounts/verify_credentials`.
+    Verify,
+    /// The home timeline.
+    Timeline,
+    /// Creating a post.
+    Post,
+    /// Reading the own posts (`/2/users/:id/tweets`, `user_timeline.json`,
+    /// `/api/v1/accounts/:id/statuses`).
+    OwnPosts,
+    /// Deleting a post.
+    Delete,
+}
+
+/// One request as the fake saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    /// HTTP method.
+    pub method: String,
+    /// Path as sent (not decoded), without the query.
+    pub path: String,
+    /// Raw query string without `?` (empty when none).
+    pub query: String,
+    /// Username after authentication; `None` if authentication failed or was not needed.
+    pub user: Option<String>,
+    /// Status answered; `0` when no answer was sent (Timeout, Reset, PerformThenTimeout).
+    pub status: u16,
+    /// The `Idempotency-Key` header, if sent.
+    pub idempotency_key: Option<String>,
+}
+
+/// A post created through the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedPost {
+    /// Its id.
+    pub id: u64,
+    /// The text as submitted.
+    pub text: String,
+    /// Unix seconds (fake clock).
+    pub created_at: i64,
+    /// Likes / favourites (see [`FakeNet::set_engagement`]).
+    pub likes: u64,
+    /// Reposts / reblogs.
+    pub reposts: u64,
+    /// The `Idempotency-Key` it was created with.
+    pub idempotency_key: Option<String>,
+    /// Mastodon visibility (`None` on X).
+    pub visibility: Option<String>,
+}
+
+/// The running fake. Dropping it stops the server promptly (connection threads notice within
+/// ~50 ms and are never joined, so a hung connection cannot block the drop).
+#[derive(Debug)]
+pub struct FakeNet {
+    shared: Arc<Shared>,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl FakeNet {
+    /// Bind `127.0.0.1:0` and start serving. Panics if loopback cannot be bound.
+    pub fn start() -> FakeNet {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0 for the fake network");
+        listener.set_nonblocking(true).expect("nonblocking listener");
+        let addr = listener.local_addr().expect("listener address");
+        let shared =
+            Arc::new(Shared { shutdown: AtomicBool::new(false), state: Mutex::new(State::new()), addr });
+        let sh = Arc::clone(&shared);
+        let accept = std::thread::Builder::new()
+            .name("sim-accept".into())
+            .spawn(move || server::accept_loop(listener, sh))
+            .expect("spawn the fake network's accept thread");
+        FakeNet { shared, accept: Some(accept) }
+    }
+
+    /// Base URL, e.g. `http://127.0.0.1:40123` (no trailing slash).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.shared.addr)
+    }
+
+    /// Register an X user with its app and access token; returns the numeric user id.
+    pub fn add_x_user(
+        &self,
+        username: &str,
+        consumer_key: &str,
+        consumer_secret: &str,
+        token: &str,
+        token_secret: &str,
+    ) -> String {
+        let mut st = self.shared.lock();
+        let id = st.profile(username);
+        st.consumers.insert(consumer_key.to_string(), consumer_secret.to_string());
+        st.x_tokens.insert(
+            token.to_string(),
+            XToken {
+                username: username.to_string(),
+                secret: token_secret.to_string(),
+                consumer_key: consumer_key.to_string(),
+            },
+        );
+        id.to_string()
+    }
+
+    /// Register a Mastodon user with a bearer token; returns the account id.
+    pub fn add_mastodon_user(&self, username: &str, bearer: &str) -> String {
+        let mut st = self.shared.lock();
+        let id = st.profile(username);
+        st.bearers.insert(bearer.to_string(), username.to_string());
+        id.to_string()
+    }
+
+    /// Put a post on `username`'s home timeline (newest) and return its id. Ids increase
+    /// strictly across the whole fake, starting at 10^18. A repost also stores its original
+    /// (with the id just below).
+    pub fn push_home(&self, username: &str, post: SourcePost) -> u64 {
+        let mut st = self.shared.lock();
+        let now = st.now();
+        st.profile(username);
+        st.profile(&post.author);
+        let rec = |id: u64, author: &str, text: &str, repost_of: Option<u64>, reply: Option<u64>| PostRec {
+            id,
+            author: author.to_string(),
+            text: text.to_string(),
+            created_at: now,
+            repost_of,
+            in_reply_to: reply,
+            lang: post.lang.clone(),
+            likes: 0,
+            reposts: 0,
+            created: None,
+            deleted: false,
+        };
+        let id = match &post.is_repost_of {
+            Some(orig_author) => {
+                st.profile(orig_author);
+                let orig = st.next_id();
+                st.posts.insert(orig, rec(orig, orig_author, &post.text, None, post.in_reply_to));
+                let id = st.next_id();
+                st.posts.insert(id, rec(id, &post.author, "", Some(orig), None));
+                id
+            }
+            None => {
+                let id = st.next_id();
+                st.posts.insert(id, rec(id, &post.author, &post.text, None, post.in_reply_to));
+                id
+            }
+        };
+        st.home.entry(username.to_string()).or_default().push(id);
+        id
+    }
+
+    /// The next `n` requests whose path contains `path_contains` (any request when `None`) get
+    /// `fault` instead of (or, for [`Fault::PerformThenTimeout`], after) normal handling.
+    pub fn fail_next(&self, n: usize, fault: Fault, path_contains: Option<&str>) {
+        if n == 0 {
+            return;
+        }
+        let mut st = self.shared.lock();
+        st.faults.push(FaultRule { remaining: n, fault, path_contains: path_contains.map(str::to_string) });
+    }
+
+    /// Every request that arrived, in order.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.shared.lock().records.clone()
+    }
+
+    /// Forget the recorded requests.
+    pub fn clear_requests(&self) {
+        self.shared.lock().records.clear();
+    }
+
+    /// Posts `username` created through the API (X or Mastodon) and has not deleted, oldest
+    /// first.
+    pub fn posts_by(&self, username: &str) -> Vec<CreatedPost> {
+        let st = self.shared.lock();
+        st.own_ids(username, None)
+            .iter()
+            .filter_map(|id| st.posts.get(id))
+            .map(|p| st.created_post(p))
+            .collect()
+    }
+
+    /// Set the like and repost counts of any post.
+    pub fn set_engagement(&self, post_id: u64, likes: u64, reposts: u64) {
+        if let Some(p) = self.shared.lock().posts.get_mut(&post_id) {
+            p.likes = likes;
+            p.reposts = reposts;
+        }
+    }
+
+    /// Sleep this long before answering each request.
+    pub fn set_latency_ms(&self, ms: u64) {
+        self.shared.lock().latency_ms = ms;
+    }
+
+    /// Fix the fake's clock (`None` = system time). It drives rate-limit windows, `created_at`,
+    /// the OAuth timestamp check, Mastodon's idempotency hour and the `Date` header.
+    pub fn set_now(&self, unix_secs: Option<i64>) {
+        self.shared.lock().now = unix_secs;
+    }
+
+    /// Set `username`'s limit for an endpoint (on every API flavour) and restart its window;
+    /// going over answers 429 like the real service.
+    pub fn set_rate_limit(&self, username: &str, endpoint: Endpoint, limit: u64, window_secs: i64) {
+        self.shared.lock().set_rate(username, endpoint, limit, window_secs);
+    }
+
+    /// Mastodon's character limit (default 500), also reported by `/api/v2/instance`.
+    pub fn set_mastodon_max_chars(&self, n: usize) {
+        self.shared.lock().mastodon_max_chars = n;
+    }
+
+    /// The PIN for an X request token from `POST /oauth/request_token` (what the user would read
+    /// off the authorize page); `None` for an unknown or used token.
+    pub fn x_pin_for(&self, request_token: &str) -> Option<String> {
+        self.shared.lock().request_tokens.get(request_token).filter(|t| !t.used).map(|t| t.pin.clone())
+    }
+
+    /// Name the user that the next completed X PIN flow creates (default `xuserN`). An existing
+    /// name gets the new token pair added.
+    pub fn set_pending_x_auth_user(&self, username: &str) {
+        self.shared.lock().pending_x_user = Some(username.to_string());
+    }
+
+    /// The authorization code for a Mastodon app registered through `POST /api/v1/apps` (what
+    /// the user would copy off the authorize page); `None` for an unknown client id.
+    pub fn mastodon_code_for(&self, client_id: &str) -> Option<String> {
+        mastodon::code_for(&mut self.shared.lock(), client_id)
+    }
+
+    /// Name the user that the next Mastodon token exchange creates (default `mastouserN`).
+    pub fn set_pending_mastodon_auth_user(&self, username: &str) {
+        self.shared.lock().pending_mastodon_user = Some(username.to_string());
+    }
+}
+
+impl Drop for FakeNet {
+    fn drop(&mut self) {
+        self.shared.shutdown.store(true, Ordering::SeqCst);
+        if let Some(h) = self.accept.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fakenet_is_send_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<FakeNet>();
+    }
+
+    #[test]
+    fn push_home_ids_increase_and_reposts_keep_originals() {
+        let net = FakeNet::start();
+        let a = net.push_home("me", SourcePost::new("amy", "one"));
+        let b = net.push_home("me", SourcePost::new("bob", "two").repost_of("cat"));
+        assert_eq!(a, state::FIRST_POST_ID);
+        assert_eq!(b, a + 2);
+        let st = net.shared.lock();
+        assert_eq!(st.posts[&(a + 1)].author, "cat");
+        assert_eq!(st.posts[&b].repost_of, Some(a + 1));
+        assert_eq!(st.home["me"], vec![a, b]);
+    }
+}

@@ -1,0 +1,439 @@
+//! The fake Mastodon: bearer auth, timelines with `Link` paging, statuses with
+//! `Idempotency-Key`, the instance document and the OAuth app/code/token flow.
+
+use super::handle::{not_found, rate_headers, too_many, Ctx, Route};
+use super::oauth;
+use super::server::Response;
+use super::state::{mastodon_page, AuthCode, Created, Family, MastodonApp, Net, PostRec, State};
+use super::text;
+use serde_json::{json, Map, Value};
+
+const OOB: &str = "urn:ietf:wg:oauth:2.0:oob";
+const IDEMPOTENCY_SECS: i64 = 3600;
+
+/// A Mastodon error body `{"error": msg}`.
+pub(crate) fn error(status: u16, msg: &str) -> Response {
+    Response::json(status, &json!({ "error": msg }))
+}
+
+/// The user behind `Authorization: Bearer ..`, if the token is known.
+pub(crate) fn bearer_user(ctx: &Ctx<'_>) -> Option<String> {
+    let h = ctx.req.header("authorization")?.trim();
+    let (scheme, token) = h.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    ctx.st.bearers.get(token.trim()).cloned()
+}
+
+/// All parameters: query, form body and JSON body (Rails merges them).
+fn params(ctx: &Ctx<'_>) -> Vec<(String, String)> {
+    let mut p = ctx.req.query_params();
+    p.extend(ctx.req.form_params());
+    if ctx.req.is_json() {
+        if let Ok(Value::Object(m)) = serde_json::from_slice::<Value>(&ctx.req.body) {
+            for (k, v) in m {
+                let s = match v {
+                    Value::String(s) => s,
+                    Value::Number(n) => n.to_string(),
+                    Value::Bool(b) => b.to_string(),
+                    Value::Array(a) => a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join("\n"),
+                    _ => continue,
+                };
+                p.push((k, s));
+            }
+        }
+    }
+    p
+}
+
+fn param(p: &[(String, String)], name: &str) -> Option<String> {
+    p.iter().rev().find(|(k, _)| k == name || k.strip_suffix("[]") == Some(name)).map(|(_, v)| v.clone())
+}
+
+/// Handle a Mastodon request.
+pub(crate) fn handle(ctx: &mut Ctx<'_>, route: &Route) -> (Response, Option<String>) {
+    match route {
+        Route::MInstance => return (instance(ctx), bearer_user(ctx)),
+        Route::MApps => return (create_app(ctx), None),
+        Route::MAuthorize => return (authorize_page(ctx), None),
+        Route::MToken => return (token(ctx), None),
+        _ => {}
+    }
+    let Some(user) = bearer_user(ctx) else {
+        let r = error(401, "The access token is invalid").with(
+            "WWW-Authenticate",
+            "Bearer realm=\"Doorkeeper\", error=\"invalid_token\", error_description=\"The access token is invalid\"",
+        );
+        return (r, None);
+    };
+    let Some(ep) = route.endpoint() else {
+        return (not_found(Family::Mastodon), Some(user));
+    };
+    let hit = ctx.st.rate_hit(&user, ep, Family::Mastodon, ctx.now);
+    if hit.exceeded {
+        return (rate_headers(too_many(Family::Mastodon), Family::Mastodon, hit), Some(user));
+    }
+    let resp = match route {
+        Route::MVerify => verify_credentials(ctx, &user),
+        Route::MHome => home(ctx, &user),
+        Route::MPost => post(ctx, &user),
+        Route::MAccountStatuses(id) => account_statuses(ctx, id),
+        Route::MDelete(id) => delete(ctx, &user, id),
+        _ => not_found(Family::Mastodon),
+    };
+    (rate_headers(resp, Family::Mastodon, hit), Some(user))
+}
+
+fn account(ctx: &Ctx<'_>, name: &str) -> Value {
+    let id = ctx.st.profiles.get(name).copied().unwrap_or(0);
+    let (username, url) = match name.split_once('@') {
+        Some((u, d)) => (u.to_string(), format!("https://{d}/@{u}")),
+        None => (name.to_string(), format!("http://{}/@{name}", ctx.host)),
+    };
+    let count = ctx.st.posts.values().filter(|p| p.author == name && !p.deleted).count();
+    json!({"id": id.to_string(), "username": username, "acct": name, "display_name": username,
+        "locked": false, "bot": false, "discoverable": true, "group": false,
+        "created_at": text::iso_millis(1_577_836_800), "note": "", "url": url, "uri": url,
+        "avatar": format!("http://{}/avatars/original/missing.png", ctx.host),
+        "avatar_static": format!("http://{}/avatars/original/missing.png", ctx.host),
+        "header": format!("http://{}/headers/original/missing.png", ctx.host),
+        "header_static": format!("http://{}/headers/original/missing.png", ctx.host),
+        "followers_count": 0, "following_count": 0, "statuses_count": count,
+        "last_status_at": null, "emojis": [], "fields": []})
+}
+
+fn status(ctx: &Ctx<'_>, p: &PostRec) -> Value {
+    let mut m = Map::new();
+    let acc = account(ctx, &p.author);
+    let url = format!("{}/{}", acc["url"].as_str().unwrap_or(""), p.id);
+    m.insert("id".into(), json!(p.id.to_string()));
+    m.insert("created_at".into(), json!(text::iso_millis(p.created_at)));
+    let parent = p.in_reply_to.and_then(|r| ctx.st.posts.get(&r));
+    m.insert("in_reply_to_id".into(), json!(p.in_reply_to.map(|r| r.to_string())));
+    m.insert(
+        "in_reply_to_account_id".into(),
+        json!(parent.and_then(|pa| ctx.st.profiles.get(&pa.author)).map(|i| i.to_string())),
+    );
+    let c = p.created.as_ref();
+    let spoiler = c.map(|c| c.spoiler.clone()).unwrap_or_default();
+    m.insert("sensitive".into(), json!(!spoiler.is_empty()));
+    m.insert("spoiler_text".into(), json!(spoiler));
+    m.insert(
+        "visibility".into(),
+        json!(c.and_then(|c| c.visibility.clone()).unwrap_or_else(|| "public".into())),
+    );
+    m.insert("language".into(), json!(p.lang));
+    m.insert("uri".into(), json!(url.clone()));
+    m.insert("url".into(), json!(url));
+    m.insert("replies_count".into(), json!(0));
+    m.insert("reblogs_count".into(), json!(p.reposts));
+    m.insert("favourites_count".into(), json!(p.likes));
+    m.insert("edited_at".into(), Value::Null);
+    m.insert("favourited".into(), json!(false));
+    m.insert("reblogged".into(), json!(false));
+    m.insert("muted".into(), json!(false));
+    m.insert("bookmarked".into(), json!(false));
+    let mut mentions = Vec::new();
+    let mut tags = Vec::new();
+    for piece in text::pieces(&p.text, false, true) {
+        match piece {
+            text::Piece::Mention(name, domain) => {
+                let acct = match &domain {
+                    Some(d) => format!("{name}@{d}"),
+                    None => name.clone(),
+                };
+                let id = ctx.st.profiles.get(&acct).copied().unwrap_or(0);
+                let url = match &domain {
+                    Some(d) => format!("https://{d}/@{name}"),
+                    None => format!("http://{}/@{name}", ctx.host),
+                };
+                mentions.push(json!({"id": id.to_string(), "username": name, "url": url, "acct": acct}));
+            }
+            text::Piece::Tag(t) => {
+                let lower = t.to_lowercase();
+                tags.push(json!({"name": lower, "url": format!("http://{}/tags/{lower}", ctx.host)}));
+            }
+            _ => {}
+        }
+    }
+    let (content, reblog) = match p.repost_of.and_then(|o| ctx.st.posts.get(&o)) {
+        Some(orig) => (String::new(), status(ctx, orig)),
+        None => (text::mastodon_html(&p.text, &ctx.host), Value::Null),
+    };
+    m.insert("content".into(), json!(content));
+    m.insert("filtered".into(), json!([]));
+    m.insert("reblog".into(), reblog);
+    m.insert(
+        "application".into(),
+        if c.is_some() { json!({"name":"botfarm","website":null}) } else { Value::Null },
+    );
+    m.insert("account".into(), acc);
+    m.insert("media_attachments".into(), json!([]));
+    m.insert("mentions".into(), Value::Array(mentions));
+    m.insert("tags".into(), Value::Array(tags));
+    m.insert("emojis".into(), json!([]));
+    m.insert("card".into(), Value::Null);
+    m.insert("poll".into(), Value::Null);
+    Value::Object(m)
+}
+
+fn verify_credentials(ctx: &Ctx<'_>, user: &str) -> Response {
+    let mut acc = account(ctx, user);
+    acc["source"] = json!({"privacy":"public","sensitive":false,"language":"","note":"","fields":[],
+        "follow_requests_count":0});
+    Response::json(200, &acc)
+}
+
+/// Answer one page of statuses with a `Link` header like Mastodon's.
+fn page_response(ctx: &Ctx<'_>, ids: &[u64]) -> Response {
+    let p = params(ctx);
+    let given_limit = param(&p, "limit").and_then(|l| l.parse::<usize>().ok());
+    let limit = given_limit.unwrap_or(20).clamp(1, 40);
+    let id = |n: &str| param(&p, n).and_then(|v| v.parse::<u64>().ok());
+    let page = mastodon_page(ids, id("max_id"), id("since_id"), id("min_id"), limit);
+    let list: Vec<Value> = page.iter().filter_map(|i| ctx.st.posts.get(i)).map(|s| status(ctx, s)).collect();
+    let mut resp = Response::json(200, &Value::Array(list));
+    if let (Some(newest), Some(oldest)) = (page.first(), page.last()) {
+        let base = format!("http://{}{}", ctx.host, ctx.req.path);
+        let lim = given_limit.map(|l| format!("limit={l}&")).unwrap_or_default();
+        resp = resp.with(
+            "Link",
+            format!(
+                "<{base}?{lim}max_id={oldest}>; rel=\"next\", <{base}?{lim}min_id={newest}>; rel=\"prev\""
+            ),
+        );
+    }
+    resp
+}
+
+fn home(ctx: &Ctx<'_>, user: &str) -> Response {
+    let ids = ctx.st.home.get(user).cloned().unwrap_or_default();
+    page_response(ctx, &ids)
+}
+
+fn account_statuses(ctx: &Ctx<'_>, id: &str) -> Response {
+    let Some(name) = id.parse::<u64>().ok().and_then(|i| ctx.st.name_of(i)) else {
+        return error(404, "Record not found");
+    };
+    let ids = ctx.st.own_ids(&name, Some(Net::Mastodon));
+    page_response(ctx, &ids)
+}
+
+fn post(ctx: &mut Ctx<'_>, user: &str) -> Response {
+    let p = params(ctx);
+    let key = ctx.req.header("idempotency-key").map(str::to_string);
+    if let Some(k) = &key {
+        if let Some((id, at)) = ctx.st.idempotency.get(&(user.to_string(), k.clone())).copied() {
+            let live = ctx.st.posts.get(&id).filter(|p| !p.deleted);
+            if ctx.now - at < IDEMPOTENCY_SECS {
+                if let Some(orig) = live {
+                    return Response::json(200, &status(ctx, orig));
+                }
+            }
+        }
+    }
+    let text_in = param(&p, "status").unwrap_or_default();
+    let spoiler = param(&p, "spoiler_text").unwrap_or_default();
+    if text_in.trim().is_empty() {
+        return error(422, "Validation failed: Text can't be blank");
+    }
+    let max = ctx.st.mastodon_max_chars;
+    if text::mastodon_len(&format!("{spoiler}{text_in}")) > max {
+        return error(422, &format!("Validation failed: Text character limit of {max} exceeded"));
+    }
+    let visibility = param(&p, "visibility").filter(|v| !v.is_empty()).unwrap_or_else(|| "public".into());
+    if !matches!(visibility.as_str(), "public" | "unlisted" | "private" | "direct") {
+        return error(422, "Validation failed: Visibility is not included in the list");
+    }
+    let reply = param(&p, "in_reply_to_id").and_then(|v| v.parse::<u64>().ok());
+    if let Some(r) = reply {
+        if !ctx.st.posts.contains_key(&r) {
+            return error(404, "The post you are trying to reply to does not appear to exist.");
+        }
+    }
+    let lang = param(&p, "language").filter(|l| !l.is_empty());
+    let created =
+        Created { net: Net::Mastodon, idempotency_key: key.clone(), visibility: Some(visibility), spoiler };
+    let id = ctx.st.create_post(user, &text_in, reply, lang, created);
+    if let Some(k) = key {
+        ctx.st.idempotency.insert((user.to_string(), k), (id, ctx.now));
+    }
+    match ctx.st.posts.get(&id) {
+        Some(s) => Response::json(200, &status(ctx, s)),
+        None => error(500, "Internal Server Error"),
+    }
+}
+
+fn delete(ctx: &mut Ctx<'_>, user: &str, id: &str) -> Response {
+    let found = id.parse::<u64>().ok().and_then(|i| ctx.st.posts.get(&i)).filter(|p| !p.deleted).cloned();
+    let Some(p) = found else {
+        return error(404, "Record not found");
+    };
+    if p.author != user {
+        return error(403, "This action is not allowed");
+    }
+    if let Some(rec) = ctx.st.posts.get_mut(&p.id) {
+        rec.deleted = true;
+    }
+    let mut v = status(ctx, &p);
+    v["text"] = json!(p.text);
+    Response::json(200, &v)
+}
+
+fn instance(ctx: &Ctx<'_>) -> Response {
+    let users = ctx.st.bearers.len();
+    Response::json(
+        200,
+        &json!({"domain": ctx.host, "title": "botfarm sim", "version": "4.3.0",
+            "source_url": "https://github.com/mastodon/mastodon", "description": "A fake Mastodon for tests.",
+            "usage": {"users": {"active_month": users}},
+            "thumbnail": {"url": format!("http://{}/packs/media/images/preview.png", ctx.host)},
+            "languages": ["en"],
+            "configuration": {
+                "urls": {"streaming": format!("ws://{}", ctx.host), "status": null},
+                "accounts": {"max_featured_tags": 10, "max_pinned_statuses": 5},
+                "statuses": {"max_characters": ctx.st.mastodon_max_chars, "max_media_attachments": 4,
+                    "characters_reserved_per_url": 23},
+                "media_attachments": {"supported_mime_types": ["image/jpeg", "image/png"],
+                    "image_size_limit": 16_777_216, "image_matrix_limit": 33_177_600,
+                    "video_size_limit": 103_809_024, "video_frame_rate_limit": 120,
+                    "video_matrix_limit": 8_294_400},
+                "polls": {"max_options": 4, "max_characters_per_option": 50,
+                    "min_expiration": 300, "max_expiration": 2_629_746},
+                "translation": {"enabled": false}},
+            "registrations": {"enabled": false, "approval_required": false, "message": null},
+            "contact": {"email": "", "account": null},
+            "rules": []}),
+    )
+}
+
+fn create_app(ctx: &mut Ctx<'_>) -> Response {
+    let p = params(ctx);
+    let Some(name) = param(&p, "client_name").filter(|n| !n.trim().is_empty()) else {
+        return error(422, "Validation failed: Application name can't be blank");
+    };
+    let Some(redirect) = param(&p, "redirect_uris").filter(|n| !n.trim().is_empty()) else {
+        return error(422, "Validation failed: Redirect URI can't be blank");
+    };
+    let scopes = param(&p, "scopes").filter(|s| !s.trim().is_empty()).unwrap_or_else(|| "read".into());
+    let website = param(&p, "website");
+    let client_id = ctx.st.random(43);
+    let secret = ctx.st.random(43);
+    let id = ctx.st.apps.len() + 1;
+    ctx.st.apps.insert(
+        client_id.clone(),
+        MastodonApp { secret: secret.clone(), redirect_uri: redirect.clone(), scopes: scopes.clone() },
+    );
+    let vapid = ctx.st.random(87);
+    Response::json(
+        200,
+        &json!({"id": id.to_string(), "name": name, "website": website, "scopes": scopes.split_whitespace().collect::<Vec<_>>(),
+            "redirect_uri": redirect, "redirect_uris": redirect.split_whitespace().collect::<Vec<_>>(),
+            "client_id": client_id, "client_secret": secret, "client_secret_expires_at": 0,
+            "vapid_key": vapid}),
+    )
+}
+
+/// The outstanding authorization code for an app (created when needed); `None` for an
+/// unknown app.
+pub(crate) fn code_for(st: &mut State, client_id: &str) -> Option<String> {
+    st.apps.get(client_id)?;
+    if let Some((code, _)) = st.codes.iter().find(|(_, c)| c.client_id == client_id && !c.used) {
+        return Some(code.clone());
+    }
+    let code = st.random(43);
+    st.codes.insert(code.clone(), AuthCode { client_id: client_id.to_string(), used: false });
+    Some(code)
+}
+
+fn authorize_page(ctx: &mut Ctx<'_>) -> Response {
+    let client_id = ctx.query("client_id").unwrap_or_default();
+    let Some(code) = code_for(ctx.st, &client_id) else {
+        return Response::typed(
+            401,
+            "text/html; charset=utf-8",
+            "<!DOCTYPE html>\n<html><body><h2>An error has occurred</h2><p>Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.</p></body></html>\n",
+        );
+    };
+    let redirect = ctx.st.apps.get(&client_id).map(|a| a.redirect_uri.clone()).unwrap_or_default();
+    if redirect != OOB && !redirect.is_empty() {
+        let sep = if redirect.contains('?') { '&' } else { '?' };
+        return Response::typed(
+            302,
+            "text/html; charset=utf-8",
+            "<html><body>You are being redirected.</body></html>",
+        )
+        .with("Location", format!("{redirect}{sep}code={}", oauth::encode(&code)));
+    }
+    Response::typed(
+        200,
+        "text/html; charset=utf-8",
+        format!(
+            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Authorization code</title></head>\n<body>\n<div class=\"form-container\"><h2>Copy this authorization code and paste it to the application.</h2>\n<input class=\"oauth-code\" readonly=\"readonly\" type=\"text\" value=\"{}\">\n</div>\n</body></html>\n",
+            text::html_escape(&code)
+        ),
+    )
+}
+
+fn oauth_error(status: u16, error: &str, description: &str) -> Response {
+    Response::json(status, &json!({"error": error, "error_description": description}))
+}
+
+fn token(ctx: &mut Ctx<'_>) -> Response {
+    let p = params(ctx);
+    let client_id = param(&p, "client_id").unwrap_or_default();
+    let client_secret = param(&p, "client_secret").unwrap_or_default();
+    let Some(app) = ctx.st.apps.get(&client_id).filter(|a| a.secret == client_secret).cloned() else {
+        return oauth_error(
+            401,
+            "invalid_client",
+            "Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.",
+        );
+    };
+    let scope = param(&p, "scope").filter(|s| !s.is_empty()).unwrap_or_else(|| app.scopes.clone());
+    match param(&p, "grant_type").as_deref() {
+        Some("authorization_code") => {}
+        Some("client_credentials") => {
+            let token = ctx.st.random(43);
+            return Response::json(
+                200,
+                &json!({"access_token": token, "token_type": "Bearer", "scope": scope, "created_at": ctx.now}),
+            );
+        }
+        _ => {
+            return oauth_error(
+                400,
+                "unsupported_grant_type",
+                "The authorization grant type is not supported by the authorization server.",
+            )
+        }
+    }
+    let code = param(&p, "code").unwrap_or_default();
+    let redirect_ok = param(&p, "redirect_uri").is_none_or(|r| r == app.redirect_uri);
+    let valid = ctx.st.codes.get(&code).is_some_and(|c| !c.used && c.client_id == client_id);
+    if !valid || !redirect_ok {
+        return oauth_error(
+            400,
+            "invalid_grant",
+            "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.",
+        );
+    }
+    if let Some(c) = ctx.st.codes.get_mut(&code) {
+        c.used = true;
+    }
+    let username = match ctx.st.pending_mastodon_user.take() {
+        Some(u) => u,
+        None => (1..)
+            .map(|n| format!("mastouser{n}"))
+            .find(|n| !ctx.st.profiles.contains_key(n))
+            .unwrap_or_default(),
+    };
+    ctx.st.profile(&username);
+    let token = ctx.st.random(43);
+    ctx.st.bearers.insert(token.clone(), username);
+    Response::json(
+        200,
+        &json!({"access_token": token, "token_type": "Bearer", "scope": scope, "created_at": ctx.now}),
+    )
+}
