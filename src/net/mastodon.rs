@@ -1,41 +1,392 @@
-//! Client placeholder.
-use super::*;
+//! The Mastodon client (`--platform mastodon`), bearer token.
+//!
+//! The home timeline moves forward with `min_id`: each page is the 40 posts right after the
+//! cursor, so a walk capped at `cap` posts leaves no gap (the next run resumes where it
+//! stopped). Post bodies are HTML and become plain text with [`super::html::to_text`].
 
-/// Client for this platform.
+use super::html::to_text;
+use super::http::{classify_mastodon, Http, Request, Response};
+use super::oauth::{form, query};
+use super::x::{clean_lang, parse_id, text_has_link};
+use super::*;
+use crate::net::http::{Body, Method};
+use serde::Deserialize;
+use std::time::Duration;
+
+/// The most statuses one timeline request may return.
+const PAGE: usize = 40;
+
+/// Mastodon's defaults when the instance does not say: 500 characters, URLs count 23.
+pub const DEFAULT_LENGTH: LengthRule = LengthRule { max: 500, url_len: 23 };
+
+/// The visibility used for posts unless changed: bot etiquette is `unlisted`.
+pub const DEFAULT_VISIBILITY: &str = "unlisted";
+
+/// Client for Mastodon.
 pub struct Mastodon {
     ep: Endpoint,
+    http: Http,
+    account_id: Option<String>,
+    visibility: String,
 }
 
 impl Mastodon {
-    /// Make a client.
+    /// Make a client (no network traffic until the first call).
     pub fn new(ep: Endpoint) -> Self {
-        Mastodon { ep }
+        let account_id = ep.account_id.clone().filter(|s| !s.is_empty());
+        Mastodon { ep, http: Http::new(), account_id, visibility: DEFAULT_VISIBILITY.to_string() }
     }
-    fn todo<T>(&self) -> NetResult<T> {
-        Err(NetError::new(NetErrorKind::Refused, format!("{} not implemented yet", self.ep.kind.name())))
+
+    /// Use `timeout` as the whole-request budget instead of `FARM_HTTP_TIMEOUT` / 30 s.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.http = Http::with_timeout(timeout);
+        self
+    }
+
+    /// Post with this visibility (`public`, `unlisted`, `private`, `direct`) instead of
+    /// `unlisted`.
+    pub fn with_visibility(mut self, visibility: &str) -> Self {
+        self.set_visibility(visibility);
+        self
+    }
+
+    /// Change the visibility of future posts.
+    pub fn set_visibility(&mut self, visibility: &str) {
+        self.visibility = visibility.to_string();
+    }
+
+    /// The visibility posts are made with.
+    pub fn visibility(&self) -> &str {
+        &self.visibility
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.ep.api.trim_end_matches('/'))
+    }
+
+    /// A request with the bearer token.
+    fn request(&self, method: Method, url: String, call: Call) -> Request {
+        Request::new(method, url, call)
+            .header("Authorization", format!("Bearer {}", self.ep.creds.access_token))
+    }
+
+    /// Send, record the rate state, and classify a non-2xx answer.
+    fn send(&self, req: &Request, rates: &mut Vec<RateInfo>) -> Result<Response, NetError> {
+        let resp = self.http.send(req)?;
+        if let Some(r) = resp.rate {
+            rates.push(r);
+        }
+        if resp.is_success() {
+            Ok(resp)
+        } else {
+            Err(classify_mastodon(&resp))
+        }
+    }
+
+    fn fetch_me(&mut self, rates: &mut Vec<RateInfo>) -> Result<Account, NetError> {
+        let req = self.request(Method::Get, self.url("/api/v1/accounts/verify_credentials"), Call::Verify);
+        let resp = self.send(&req, rates)?;
+        let me: MAccount = resp.json()?;
+        parse_id(&me.id, &resp.what)?;
+        self.account_id = Some(me.id.clone());
+        Ok(Account { id: me.id, username: me.username })
+    }
+
+    /// GET a list of statuses.
+    fn statuses(
+        &self,
+        path: &str,
+        params: &[(&str, &str)],
+        call: Call,
+        rates: &mut Vec<RateInfo>,
+    ) -> Result<(Vec<MStatus>, String), NetError> {
+        let req = self.request(Method::Get, query(&self.url(path), params), call);
+        let resp = self.send(&req, rates)?;
+        let page: Vec<MStatus> = resp.json()?;
+        Ok((page, resp.what))
     }
 }
 
 impl Platform for Mastodon {
     fn verify(&mut self) -> NetResult<Account> {
-        self.todo()
+        let mut rates = Vec::new();
+        let value = self.fetch_me(&mut rates)?;
+        Ok(Reply { value, rates })
     }
-    fn home_timeline(&mut self, _since: Option<&str>, _cap: usize) -> NetResult<Timeline> {
-        self.todo()
+
+    fn home_timeline(&mut self, since: Option<&str>, cap: usize) -> NetResult<Timeline> {
+        let mut rates = Vec::new();
+        let mut calls = 0;
+        let mut posts: Vec<Post> = Vec::new();
+        if cap == 0 {
+            return Ok(Reply { value: Timeline::default(), rates });
+        }
+        let path = "/api/v1/timelines/home";
+        match since {
+            None => {
+                let limit = cap.min(PAGE).to_string();
+                let (page, what) = self.statuses(path, &[("limit", &limit)], Call::Timeline, &mut rates)?;
+                calls += 1;
+                for s in &page {
+                    posts.push(s.to_post(&what)?);
+                }
+                posts.sort_by_key(|p| p.id);
+                posts.dedup_by_key(|p| p.id);
+                // Keep the newest `cap`.
+                let drop = posts.len().saturating_sub(cap);
+                posts.drain(..drop);
+            }
+            Some(start) => {
+                let limit = PAGE.to_string();
+                let mut min_id = start.to_string();
+                loop {
+                    let params = [("limit", limit.as_str()), ("min_id", min_id.as_str())];
+                    let (page, what) = self.statuses(path, &params, Call::Timeline, &mut rates)?;
+                    calls += 1;
+                    let mut page_posts = Vec::with_capacity(page.len());
+                    for s in &page {
+                        page_posts.push(s.to_post(&what)?);
+                    }
+                    // Only what is really newer than the cursor (a sloppy server might repeat it).
+                    let floor: u64 = min_id.parse().unwrap_or(0);
+                    page_posts.retain(|p| p.id > floor);
+                    let Some(newest) = page_posts.iter().map(|p| p.id).max() else { break };
+                    posts.extend(page_posts);
+                    posts.sort_by_key(|p| p.id);
+                    posts.dedup_by_key(|p| p.id);
+                    if posts.len() >= cap {
+                        // Keep the oldest `cap`: the next run resumes right after them, no gap.
+                        posts.truncate(cap);
+                        break;
+                    }
+                    min_id = newest.to_string();
+                }
+            }
+        }
+        let cursor = posts.last().map(|p| p.id.to_string());
+        Ok(Reply { value: Timeline { posts, cursor, calls }, rates })
     }
-    fn post(&mut self, _text: &str, _key: &str) -> NetResult<Posted> {
-        self.todo()
+
+    fn post(&mut self, text: &str, key: &str) -> NetResult<Posted> {
+        let mut rates = Vec::new();
+        let body = form(&[("status", text), ("visibility", self.visibility.as_str())]);
+        let mut req =
+            self.request(Method::Post, self.url("/api/v1/statuses"), Call::Post).body(Body::Form(body));
+        if !key.is_empty() {
+            req = req.header("Idempotency-Key", key);
+        }
+        let resp = self.send(&req, &mut rates)?;
+        let status: MCreated = resp.json()?;
+        parse_id(&status.id, &resp.what)?;
+        Ok(Reply { value: Posted { id: Some(status.id), duplicate: false }, rates })
     }
-    fn own_posts(&mut self, _cap: usize) -> NetResult<Vec<OwnPost>> {
-        self.todo()
+
+    fn own_posts(&mut self, cap: usize) -> NetResult<Vec<OwnPost>> {
+        let mut rates = Vec::new();
+        let mut out: Vec<OwnPost> = Vec::new();
+        if cap == 0 {
+            return Ok(Reply { value: out, rates });
+        }
+        let id = match &self.account_id {
+            Some(id) => id.clone(),
+            None => self.fetch_me(&mut rates)?.id,
+        };
+        let path = format!("/api/v1/accounts/{id}/statuses");
+        let limit = cap.min(PAGE).to_string();
+        let mut max_id: Option<String> = None;
+        loop {
+            let mut params = vec![("limit", limit.as_str())];
+            if let Some(m) = &max_id {
+                params.push(("max_id", m));
+            }
+            let (page, what) = self.statuses(&path, &params, Call::OwnPosts, &mut rates)?;
+            let mut oldest: Option<u64> = None;
+            for s in &page {
+                let sid = parse_id(&s.id, &what)?;
+                oldest = Some(oldest.map_or(sid, |o: u64| o.min(sid)));
+                out.push(OwnPost {
+                    id: sid,
+                    text: to_text(&s.content),
+                    created_at: s.created_at.as_deref().and_then(crate::clock::parse_rfc3339).unwrap_or(0),
+                    likes: s.favourites_count,
+                    reposts: s.reblogs_count,
+                });
+            }
+            let Some(oldest) = oldest else { break };
+            if out.len() >= cap {
+                break;
+            }
+            let next = oldest.to_string();
+            if max_id.as_deref() == Some(next.as_str()) {
+                break;
+            }
+            max_id = Some(next);
+        }
+        out.sort_by_key(|p| std::cmp::Reverse(p.id));
+        out.dedup_by_key(|p| p.id);
+        out.truncate(cap);
+        Ok(Reply { value: out, rates })
     }
-    fn delete(&mut self, _id: u64) -> NetResult<()> {
-        self.todo()
+
+    fn delete(&mut self, id: u64) -> NetResult<()> {
+        let mut rates = Vec::new();
+        let req = self.request(Method::Delete, self.url(&format!("/api/v1/statuses/{id}")), Call::Delete);
+        self.send(&req, &mut rates)?;
+        Ok(Reply { value: (), rates })
     }
+
     fn length_rule(&mut self) -> NetResult<LengthRule> {
-        self.todo()
+        let mut rates = Vec::new();
+        let req = self.request(Method::Get, self.url("/api/v2/instance"), Call::Verify);
+        let resp = self.http.send(&req)?;
+        if let Some(r) = resp.rate {
+            rates.push(r);
+        }
+        // Instances older than Mastodon 4.0 have no v2 instance endpoint: use the defaults.
+        if resp.status == 404 {
+            return Ok(Reply { value: DEFAULT_LENGTH, rates });
+        }
+        if !resp.is_success() {
+            return Err(classify_mastodon(&resp));
+        }
+        let instance: MInstance = resp.json()?;
+        let statuses = instance.configuration.unwrap_or_default().statuses.unwrap_or_default();
+        let value = LengthRule {
+            max: statuses.max_characters.filter(|&m| m > 0).unwrap_or(DEFAULT_LENGTH.max),
+            url_len: statuses.characters_reserved_per_url.unwrap_or(DEFAULT_LENGTH.url_len),
+        };
+        Ok(Reply { value, rates })
     }
+
     fn account_id(&self) -> Option<String> {
-        self.ep.account_id.clone()
+        self.account_id.clone()
+    }
+}
+
+/// An account (`verify_credentials`, a status' author).
+#[derive(Debug, Deserialize)]
+struct MAccount {
+    id: String,
+    username: String,
+    #[serde(default)]
+    acct: Option<String>,
+}
+
+/// The answer to `POST /api/v1/statuses`.
+#[derive(Debug, Deserialize)]
+struct MCreated {
+    id: String,
+}
+
+/// A status.
+#[derive(Debug, Deserialize)]
+struct MStatus {
+    id: String,
+    #[serde(default)]
+    content: String,
+    #[serde(default)]
+    created_at: Option<String>,
+    account: MAccount,
+    #[serde(default)]
+    reblog: Option<Box<MStatus>>,
+    #[serde(default)]
+    in_reply_to_id: Option<String>,
+    #[serde(default)]
+    language: Option<String>,
+    #[serde(default)]
+    favourites_count: u64,
+    #[serde(default)]
+    reblogs_count: u64,
+}
+
+impl MStatus {
+    /// A home-timeline [`Post`]; a reblog takes the inner status' text.
+    fn to_post(&self, what: &str) -> Result<Post, NetError> {
+        let id = parse_id(&self.id, what)?;
+        let source = self.reblog.as_deref().unwrap_or(self);
+        let text = to_text(&source.content);
+        let author = self
+            .account
+            .acct
+            .clone()
+            .filter(|a| !a.is_empty())
+            .unwrap_or_else(|| self.account.username.clone());
+        Ok(Post {
+            id,
+            author,
+            has_links: text_has_link(&text),
+            created_at: self.created_at.as_deref().and_then(crate::clock::parse_rfc3339).unwrap_or(0),
+            is_repost: self.reblog.is_some(),
+            is_reply: source.in_reply_to_id.is_some(),
+            lang: clean_lang(source.language.as_deref()),
+            text,
+        })
+    }
+}
+
+/// `GET /api/v2/instance` (only the parts farm reads).
+#[derive(Debug, Deserialize)]
+struct MInstance {
+    #[serde(default)]
+    configuration: Option<MConfiguration>,
+}
+
+/// `configuration`.
+#[derive(Debug, Default, Deserialize)]
+struct MConfiguration {
+    #[serde(default)]
+    statuses: Option<MStatusesConfig>,
+}
+
+/// `configuration.statuses`.
+#[derive(Debug, Default, Deserialize)]
+struct MStatusesConfig {
+    #[serde(default)]
+    max_characters: Option<usize>,
+    #[serde(default)]
+    characters_reserved_per_url: Option<usize>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reblog_takes_inner_text() {
+        let s: MStatus = serde_json::from_str(
+            r#"{"id":"110","content":"","created_at":"2026-01-01T10:00:00.123Z","language":null,
+                "account":{"id":"1","username":"alice","acct":"alice"},
+                "reblog":{"id":"100","content":"<p>hello &amp; <a href=\"https://x.example/a\"><span class=\"invisible\">https://</span><span>x.example/a</span></a></p><p>second</p>",
+                          "account":{"id":"2","username":"bob","acct":"bob@other.example"},"language":"en","in_reply_to_id":"5"}}"#,
+        )
+        .unwrap();
+        let p = s.to_post("GET /t").unwrap();
+        assert_eq!(p.id, 110);
+        assert_eq!(p.text, "hello & https://x.example/a\n\nsecond");
+        assert!(p.is_repost && p.is_reply && p.has_links);
+        assert_eq!(
+            (p.author.as_str(), p.lang.as_deref(), p.created_at),
+            ("alice", Some("en"), 1_767_261_600)
+        );
+    }
+
+    #[test]
+    fn instance_config_defaults() {
+        let i: MInstance = serde_json::from_str(r#"{"domain":"m.example"}"#).unwrap();
+        assert!(i.configuration.is_none());
+        let i: MInstance = serde_json::from_str(
+            r#"{"configuration":{"statuses":{"max_characters":1000,"characters_reserved_per_url":23}}}"#,
+        )
+        .unwrap();
+        assert_eq!(i.configuration.unwrap().statuses.unwrap().max_characters, Some(1000));
+    }
+
+    #[test]
+    fn bad_status_is_malformed() {
+        let s: MStatus =
+            serde_json::from_str(r#"{"id":"abc","content":"x","account":{"id":"1","username":"a"}}"#)
+                .unwrap();
+        assert_eq!(s.to_post("GET /t").unwrap_err().kind, NetErrorKind::Malformed);
+        assert!(serde_json::from_str::<MStatus>(r#"{"id":"1","content":"x"}"#).is_err());
     }
 }

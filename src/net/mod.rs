@@ -5,6 +5,8 @@
 //! caller can store it and never make a call that a known window forbids. Errors are classified
 //! once, here, into [`NetError`] with a [`NetErrorKind`].
 
+pub mod auth;
+pub mod html;
 pub mod http;
 pub mod mastodon;
 pub mod oauth;

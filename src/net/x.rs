@@ -1,41 +1,471 @@
-//! Client placeholder.
-use super::*;
+//! The X API v2 client (`--platform x`), OAuth 1.0a user context.
+//!
+//! Also holds the plumbing both X clients share: sending a signed request and classifying the
+//! answer, id parsing, and the `entities.urls` shape.
 
-/// Client for this platform.
+use super::html::decode_entities;
+use super::http::{classify_x, malformed, Http, Request, Response, XFailure};
+use super::oauth::Signer;
+use super::*;
+use serde::Deserialize;
+use std::time::Duration;
+
+/// The tweet fields asked for on the home timeline.
+const TIMELINE_FIELDS: &str = "created_at,lang,author_id,referenced_tweets,entities,in_reply_to_user_id";
+/// The expansions asked for on the home timeline (authors and retweeted originals).
+const TIMELINE_EXPANSIONS: &str = "author_id,referenced_tweets.id";
+
+/// X's length rule: 280 weighted characters, every URL counts 23.
+pub const X_LENGTH: LengthRule = LengthRule { max: 280, url_len: 23 };
+
+/// Client for X API v2.
 pub struct XV2 {
     ep: Endpoint,
+    http: Http,
+    user_id: Option<String>,
 }
 
 impl XV2 {
-    /// Make a client.
+    /// Make a client (no network traffic until the first call).
     pub fn new(ep: Endpoint) -> Self {
-        XV2 { ep }
+        let user_id = ep.account_id.clone().filter(|s| !s.is_empty());
+        XV2 { ep, http: Http::new(), user_id }
     }
-    fn todo<T>(&self) -> NetResult<T> {
-        Err(NetError::new(NetErrorKind::Refused, format!("{} not implemented yet", self.ep.kind.name())))
+
+    /// Use `timeout` as the whole-request budget instead of `FARM_HTTP_TIMEOUT` / 30 s.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.http = Http::with_timeout(timeout);
+        self
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.ep.api.trim_end_matches('/'))
+    }
+
+    fn signer(&self) -> Signer<'_> {
+        Signer::user(&self.ep.creds)
+    }
+
+    /// The authenticated user's id: known, or learned with one `GET /2/users/me`.
+    fn ensure_user_id(&mut self, rates: &mut Vec<RateInfo>, calls: &mut u32) -> Result<String, NetError> {
+        if let Some(id) = &self.user_id {
+            return Ok(id.clone());
+        }
+        let me = self.fetch_me(rates)?;
+        *calls += 1;
+        Ok(me.id)
+    }
+
+    fn fetch_me(&mut self, rates: &mut Vec<RateInfo>) -> Result<Account, NetError> {
+        let req = self.signer().get(&self.url("/2/users/me"), &[], Call::Verify);
+        let resp = send_ok(&self.http, &req, rates)?;
+        let me: V2One<V2User> = resp.json()?;
+        check_id(&me.data.id, &resp.what)?;
+        self.user_id = Some(me.data.id.clone());
+        Ok(Account { id: me.data.id, username: me.data.username })
     }
 }
 
 impl Platform for XV2 {
     fn verify(&mut self) -> NetResult<Account> {
-        self.todo()
+        let mut rates = Vec::new();
+        let value = self.fetch_me(&mut rates)?;
+        Ok(Reply { value, rates })
     }
-    fn home_timeline(&mut self, _since: Option<&str>, _cap: usize) -> NetResult<Timeline> {
-        self.todo()
+
+    fn home_timeline(&mut self, since: Option<&str>, cap: usize) -> NetResult<Timeline> {
+        let mut rates = Vec::new();
+        let mut calls = 0;
+        if cap == 0 {
+            return Ok(Reply { value: Timeline::default(), rates });
+        }
+        let uid = self.ensure_user_id(&mut rates, &mut calls)?;
+        let url = self.url(&format!("/2/users/{uid}/timelines/reverse_chronological"));
+        let max_results = cap.min(100).to_string();
+        let mut token: Option<String> = None;
+        let mut posts: Vec<Post> = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut params = vec![
+                ("max_results", max_results.as_str()),
+                ("tweet.fields", TIMELINE_FIELDS),
+                ("expansions", TIMELINE_EXPANSIONS),
+            ];
+            if let Some(s) = since {
+                params.push(("since_id", s));
+            }
+            if let Some(t) = &token {
+                params.push(("pagination_token", t));
+            }
+            let req = self.signer().get(&url, &params, Call::Timeline);
+            let resp = send_ok(&self.http, &req, &mut rates)?;
+            let first = token.is_none();
+            calls += 1;
+            let page: V2Page = resp.json()?;
+            let mut page_posts = Vec::with_capacity(page.data.len());
+            for t in &page.data {
+                page_posts.push(v2_post(t, &page.includes, &resp.what)?);
+            }
+            if first {
+                cursor = match &page.meta.newest_id {
+                    Some(id) => Some(id.clone()),
+                    None => page_posts.iter().map(|p| p.id).max().map(|id| id.to_string()),
+                };
+            }
+            let empty = page_posts.is_empty();
+            posts.extend(page_posts);
+            if since.is_none() || posts.len() >= cap || empty {
+                break;
+            }
+            match page.meta.next_token {
+                Some(t) if token.as_deref() != Some(t.as_str()) => token = Some(t),
+                _ => break,
+            }
+        }
+        Ok(Reply { value: finish_timeline(posts, cap, cursor, calls), rates })
     }
-    fn post(&mut self, _text: &str, _key: &str) -> NetResult<Posted> {
-        self.todo()
+
+    fn post(&mut self, text: &str, _key: &str) -> NetResult<Posted> {
+        let mut rates = Vec::new();
+        let body = serde_json::json!({ "text": text }).to_string();
+        let req = self.signer().post_json(&self.url("/2/tweets"), body, Call::Post);
+        let value = match send(&self.http, &req, &mut rates)? {
+            Answer::Duplicate => Posted { id: None, duplicate: true },
+            Answer::Ok(resp) => {
+                let created: V2One<V2Created> = resp.json()?;
+                check_id(&created.data.id, &resp.what)?;
+                Posted { id: Some(created.data.id), duplicate: false }
+            }
+        };
+        Ok(Reply { value, rates })
     }
-    fn own_posts(&mut self, _cap: usize) -> NetResult<Vec<OwnPost>> {
-        self.todo()
+
+    fn own_posts(&mut self, cap: usize) -> NetResult<Vec<OwnPost>> {
+        let mut rates = Vec::new();
+        let mut calls = 0;
+        if cap == 0 {
+            return Ok(Reply { value: Vec::new(), rates });
+        }
+        let uid = self.ensure_user_id(&mut rates, &mut calls)?;
+        let url = self.url(&format!("/2/users/{uid}/tweets"));
+        // This endpoint accepts 5..=100.
+        let max_results = cap.clamp(5, 100).to_string();
+        let mut token: Option<String> = None;
+        let mut out: Vec<OwnPost> = Vec::new();
+        loop {
+            let mut params =
+                vec![("max_results", max_results.as_str()), ("tweet.fields", "created_at,public_metrics")];
+            if let Some(t) = &token {
+                params.push(("pagination_token", t));
+            }
+            let req = self.signer().get(&url, &params, Call::OwnPosts);
+            let resp = send_ok(&self.http, &req, &mut rates)?;
+            let page: V2Page = resp.json()?;
+            for t in &page.data {
+                let m = t.public_metrics.unwrap_or_default();
+                out.push(OwnPost {
+                    id: parse_id(&t.id, &resp.what)?,
+                    text: decode_entities(&t.text),
+                    created_at: t.created_at.as_deref().and_then(crate::clock::parse_rfc3339).unwrap_or(0),
+                    likes: m.like_count,
+                    reposts: m.retweet_count,
+                });
+            }
+            if out.len() >= cap || page.data.is_empty() {
+                break;
+            }
+            match page.meta.next_token {
+                Some(t) if token.as_deref() != Some(t.as_str()) => token = Some(t),
+                _ => break,
+            }
+        }
+        out.truncate(cap);
+        Ok(Reply { value: out, rates })
     }
-    fn delete(&mut self, _id: u64) -> NetResult<()> {
-        self.todo()
+
+    fn delete(&mut self, id: u64) -> NetResult<()> {
+        let mut rates = Vec::new();
+        let req = self.signer().delete(&self.url(&format!("/2/tweets/{id}")), Call::Delete);
+        let resp = send_ok(&self.http, &req, &mut rates)?;
+        let answer: V2One<V2Deleted> = resp.json()?;
+        if !answer.data.deleted {
+            return Err(NetError::new(
+                NetErrorKind::Refused,
+                format!("{}: X did not delete post {id}", resp.what),
+            ));
+        }
+        Ok(Reply { value: (), rates })
     }
+
     fn length_rule(&mut self) -> NetResult<LengthRule> {
-        self.todo()
+        Ok(Reply { value: X_LENGTH, rates: Vec::new() })
     }
+
     fn account_id(&self) -> Option<String> {
-        self.ep.account_id.clone()
+        self.user_id.clone()
+    }
+}
+
+/// What a sent X request came back as.
+pub(crate) enum Answer {
+    /// A 2xx answer.
+    Ok(Response),
+    /// "Already posted" (only ever for [`Call::Post`]).
+    Duplicate,
+}
+
+/// Send a signed X request, record its rate state, and classify a non-2xx answer.
+pub(crate) fn send(http: &Http, req: &Request, rates: &mut Vec<RateInfo>) -> Result<Answer, NetError> {
+    let resp = http.send(req)?;
+    if let Some(r) = resp.rate {
+        rates.push(r);
+    }
+    if resp.is_success() {
+        return Ok(Answer::Ok(resp));
+    }
+    match classify_x(&resp) {
+        XFailure::Duplicate => Ok(Answer::Duplicate),
+        XFailure::Error(e) => Err(e),
+    }
+}
+
+/// [`send`] for calls where only a 2xx answer is success.
+pub(crate) fn send_ok(http: &Http, req: &Request, rates: &mut Vec<RateInfo>) -> Result<Response, NetError> {
+    match send(http, req, rates)? {
+        Answer::Ok(resp) => Ok(resp),
+        Answer::Duplicate => {
+            Err(NetError::new(NetErrorKind::Refused, format!("{}: refused as a duplicate", req.what)))
+        }
+    }
+}
+
+/// Parse a numeric id string (X snowflake, Mastodon id); anything else is Malformed.
+pub(crate) fn parse_id(id: &str, what: &str) -> Result<u64, NetError> {
+    id.trim()
+        .parse::<u64>()
+        .map_err(|_| malformed(what, &format!("the id {:?} is not a number", one_line(id))))
+}
+
+/// Check that an id is numeric without keeping the number.
+pub(crate) fn check_id(id: &str, what: &str) -> Result<(), NetError> {
+    parse_id(id, what).map(|_| ())
+}
+
+/// At most 40 characters of a value, for messages.
+fn one_line(s: &str) -> String {
+    super::http::one_line(s, 40)
+}
+
+/// Sort a page walk oldest first, keep the newest `cap` posts (pages arrive newest first) and
+/// drop duplicates.
+pub(crate) fn finish_timeline(
+    mut posts: Vec<Post>,
+    cap: usize,
+    cursor: Option<String>,
+    calls: u32,
+) -> Timeline {
+    posts.sort_by_key(|p| std::cmp::Reverse(p.id));
+    posts.dedup_by_key(|p| p.id);
+    posts.truncate(cap);
+    posts.reverse();
+    let cursor = if posts.is_empty() { None } else { cursor };
+    Timeline { posts, cursor, calls }
+}
+
+/// Whether a text has a link in it.
+pub(crate) fn text_has_link(text: &str) -> bool {
+    text.contains("http://") || text.contains("https://")
+}
+
+/// `lang`, without X's "undetermined".
+pub(crate) fn clean_lang(lang: Option<&str>) -> Option<String> {
+    lang.filter(|l| !l.is_empty() && *l != "und").map(str::to_string)
+}
+
+/// `{"data": T}`.
+#[derive(Debug, Deserialize)]
+struct V2One<T> {
+    data: T,
+}
+
+/// A user from `/2/users/me` or `includes.users`.
+#[derive(Debug, Deserialize)]
+struct V2User {
+    id: String,
+    username: String,
+}
+
+/// The answer to `POST /2/tweets`.
+#[derive(Debug, Deserialize)]
+struct V2Created {
+    id: String,
+}
+
+/// The answer to `DELETE /2/tweets/:id`.
+#[derive(Debug, Deserialize)]
+struct V2Deleted {
+    deleted: bool,
+}
+
+/// A page of tweets with its expansions and paging metadata.
+#[derive(Debug, Deserialize)]
+struct V2Page {
+    #[serde(default)]
+    data: Vec<V2Tweet>,
+    #[serde(default)]
+    includes: V2Includes,
+    #[serde(default)]
+    meta: V2Meta,
+}
+
+/// `includes`: the expanded authors and referenced tweets.
+#[derive(Debug, Default, Deserialize)]
+struct V2Includes {
+    #[serde(default)]
+    users: Vec<V2User>,
+    #[serde(default)]
+    tweets: Vec<V2Tweet>,
+}
+
+/// `meta` of a page.
+#[derive(Debug, Default, Deserialize)]
+struct V2Meta {
+    #[serde(default)]
+    newest_id: Option<String>,
+    #[serde(default)]
+    next_token: Option<String>,
+}
+
+/// One tweet.
+#[derive(Debug, Deserialize)]
+struct V2Tweet {
+    id: String,
+    text: String,
+    #[serde(default)]
+    created_at: Option<String>,
+    #[serde(default)]
+    author_id: Option<String>,
+    #[serde(default)]
+    lang: Option<String>,
+    #[serde(default)]
+    referenced_tweets: Vec<V2Ref>,
+    #[serde(default)]
+    entities: Option<Entities>,
+    #[serde(default)]
+    in_reply_to_user_id: Option<String>,
+    #[serde(default)]
+    public_metrics: Option<V2Metrics>,
+}
+
+/// A reference from one tweet to another (`retweeted`, `quoted`, `replied_to`).
+#[derive(Debug, Deserialize)]
+struct V2Ref {
+    #[serde(rename = "type")]
+    kind: String,
+    id: String,
+}
+
+/// Engagement counts.
+#[derive(Debug, Default, Clone, Copy, Deserialize)]
+struct V2Metrics {
+    #[serde(default)]
+    retweet_count: u64,
+    #[serde(default)]
+    like_count: u64,
+}
+
+/// `entities` (v2 and v1.1 share the `urls` list).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Entities {
+    /// Links in the text.
+    #[serde(default)]
+    pub(crate) urls: Vec<serde_json::Value>,
+}
+
+/// Turn a v2 tweet into a [`Post`]; a retweet takes the original's full text from `includes`.
+fn v2_post(t: &V2Tweet, inc: &V2Includes, what: &str) -> Result<Post, NetError> {
+    let id = parse_id(&t.id, what)?;
+    let author = match &t.author_id {
+        Some(aid) => {
+            inc.users.iter().find(|u| &u.id == aid).map_or_else(|| aid.clone(), |u| u.username.clone())
+        }
+        None => String::new(),
+    };
+    let retweeted = t.referenced_tweets.iter().find(|r| r.kind == "retweeted");
+    let source = retweeted.and_then(|r| inc.tweets.iter().find(|x| x.id == r.id)).unwrap_or(t);
+    let text = decode_entities(&source.text);
+    let is_reply = source.in_reply_to_user_id.is_some()
+        || source.referenced_tweets.iter().any(|r| r.kind == "replied_to");
+    let has_links = source.entities.as_ref().is_some_and(|e| !e.urls.is_empty()) || text_has_link(&text);
+    Ok(Post {
+        id,
+        author,
+        created_at: t.created_at.as_deref().and_then(crate::clock::parse_rfc3339).unwrap_or(0),
+        is_repost: retweeted.is_some(),
+        is_reply,
+        has_links,
+        lang: clean_lang(source.lang.as_deref().or(t.lang.as_deref())),
+        text,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retweet_takes_full_text_from_includes() {
+        let page: V2Page = serde_json::from_str(
+            r#"{"data":[
+                {"id":"20","text":"RT @bob: long text trunc…","author_id":"1","lang":"en",
+                 "created_at":"2026-01-01T10:00:00.000Z",
+                 "referenced_tweets":[{"type":"retweeted","id":"10"}]},
+                {"id":"21","text":"a &amp; b https://t.co/x","author_id":"2","lang":"und",
+                 "entities":{"urls":[{"url":"https://t.co/x"}]},"in_reply_to_user_id":"1",
+                 "referenced_tweets":[{"type":"replied_to","id":"5"}]}],
+              "includes":{"users":[{"id":"1","username":"alice","name":"A"},{"id":"2","username":"carol","name":"C"}],
+                          "tweets":[{"id":"10","text":"long text truncated nowhere &lt;3","author_id":"3","lang":"ru"}]},
+              "meta":{"result_count":2,"newest_id":"21","oldest_id":"20"}}"#,
+        )
+        .unwrap();
+        let p = v2_post(&page.data[0], &page.includes, "GET /t").unwrap();
+        assert_eq!(p.text, "long text truncated nowhere <3");
+        assert!(p.is_repost && !p.is_reply && !p.has_links);
+        assert_eq!(
+            (p.author.as_str(), p.lang.as_deref(), p.created_at),
+            ("alice", Some("ru"), 1_767_261_600)
+        );
+        let q = v2_post(&page.data[1], &page.includes, "GET /t").unwrap();
+        assert_eq!(q.text, "a & b https://t.co/x");
+        assert!(!q.is_repost && q.is_reply && q.has_links);
+        assert_eq!((q.author.as_str(), q.lang.as_deref()), ("carol", None));
+    }
+
+    #[test]
+    fn empty_page_and_bad_ids() {
+        let page: V2Page = serde_json::from_str(r#"{"meta":{"result_count":0}}"#).unwrap();
+        assert!(page.data.is_empty() && page.meta.newest_id.is_none());
+        let e = parse_id("12x", "GET /2/users/me").unwrap_err();
+        assert_eq!(e.kind, NetErrorKind::Malformed);
+        assert!(e.message.starts_with("GET /2/users/me: the id \"12x\""), "{}", e.message);
+        assert!(serde_json::from_str::<V2Page>(r#"{"data":[{"id":"1"}]}"#).is_err());
+    }
+
+    #[test]
+    fn finishing_a_walk() {
+        let p = |id| Post {
+            id,
+            author: String::new(),
+            text: String::new(),
+            created_at: 0,
+            is_repost: false,
+            is_reply: false,
+            has_links: false,
+            lang: None,
+        };
+        let t = finish_timeline(vec![p(5), p(4), p(4), p(3), p(1)], 3, Some("5".into()), 2);
+        assert_eq!(t.posts.iter().map(|p| p.id).collect::<Vec<_>>(), vec![3, 4, 5]);
+        assert_eq!((t.cursor.as_deref(), t.calls), (Some("5"), 2));
+        assert_eq!(finish_timeline(vec![], 3, Some("5".into()), 1).cursor, None);
     }
 }
