@@ -13,8 +13,11 @@ pub const ENV: &str = "FARM_NOW";
 /// Seconds since the Unix epoch, from `FARM_NOW` when set, else the system clock.
 pub fn now() -> Result<i64> {
     match std::env::var(ENV) {
-        Ok(v) if !v.trim().is_empty() => parse_rfc3339(v.trim())
-            .ok_or_else(|| FarmError::config(format!("{ENV}={v:?} is not an RFC 3339 time like 2026-01-01T10:00:00Z; fix or unset it"))),
+        Ok(v) if !v.trim().is_empty() => parse_rfc3339(v.trim()).ok_or_else(|| {
+            FarmError::config(format!(
+                "{ENV}={v:?} is not an RFC 3339 time like 2026-01-01T10:00:00Z; fix or unset it"
+            ))
+        }),
         _ => Ok(Utc::now().timestamp()),
     }
 }
@@ -40,7 +43,8 @@ pub fn short(ts: i64) -> String {
 
 /// Parse a human duration: `90s`, `10m`, `1h`, `1d`, `2w`, or combinations like `1h30m`.
 pub fn parse_duration(s: &str) -> Result<u64> {
-    let bad = || FarmError::usage(format!("{s:?} is not a duration; use a number with a unit, like 10m, 1h or 1d"));
+    let bad =
+        || FarmError::usage(format!("{s:?} is not a duration; use a number with a unit, like 10m, 1h or 1d"));
     let s = s.trim();
     if s.is_empty() || s.len() > 32 {
         return Err(bad());

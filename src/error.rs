@@ -137,7 +137,9 @@ pub fn io_error(e: &std::io::Error, what: &str) -> FarmError {
         return FarmError::io(format!("{what}: the disk is full; free some space and run again ({e})"));
     }
     if e.kind() == std::io::ErrorKind::PermissionDenied {
-        return FarmError::io(format!("{what}: permission denied; check the owner and mode of the data directory ({e})"));
+        return FarmError::io(format!(
+            "{what}: permission denied; check the owner and mode of the data directory ({e})"
+        ));
     }
     FarmError::io(format!("{what}: {e}"))
 }

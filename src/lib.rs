@@ -1,10 +1,17 @@
 //! botfarm: one binary that runs a whole farm of social-media bots from cron.
 //!
-//! The data flows one way: cron → [`cmd`] → [`bot`] (the domain) → [`store`] and [`net`].
-//! [`text`] holds the writer processors, [`sim`] the fake network used by tests and `farm demo`.
+//! The data flows one way: cron → [`cli`] → [`cmd`] → [`bot`] (the domain) → [`store`] and
+//! [`net`]. [`text`] holds the writer processors, [`sim`] the fake network used by tests and
+//! `farm demo`. [`clock`] is the one clock, [`error`] the one error type, [`config`] the
+//! environment.
 
+pub mod bot;
+pub mod cli;
 pub mod clock;
+pub mod cmd;
+pub mod config;
 pub mod error;
 pub mod net;
 pub mod sim;
+pub mod store;
 pub mod text;

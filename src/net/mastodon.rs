@@ -149,6 +149,7 @@ impl Platform for Mastodon {
                     }
                     // Only what is really newer than the cursor (a sloppy server might repeat it).
                     let floor: u64 = min_id.parse().unwrap_or(0);
+                    let full_page = page.len() >= PAGE;
                     page_posts.retain(|p| p.id > floor);
                     let Some(newest) = page_posts.iter().map(|p| p.id).max() else { break };
                     posts.extend(page_posts);
@@ -157,6 +158,11 @@ impl Platform for Mastodon {
                     if posts.len() >= cap {
                         // Keep the oldest `cap`: the next run resumes right after them, no gap.
                         posts.truncate(cap);
+                        break;
+                    }
+                    if !full_page {
+                        // A short page means we are caught up: asking again would only cost a
+                        // request that comes back empty ("one timeline call per interval").
                         break;
                     }
                     min_id = newest.to_string();

@@ -1,0 +1,38 @@
+//! The domain: bots, their schedule, and what a run does. Talks to the [`crate::store::Store`]
+//! and to [`crate::net::Platform`] only, never to sled or HTTP directly.
+
+pub mod model;
+pub mod registry;
+pub mod run;
+pub mod schedule;
+pub mod writer;
+
+pub use model::{Bot, BotState, Role};
+
+use crate::net::Endpoint;
+use crate::store::Store;
+
+/// The network endpoint of a bot, with the account id it learned earlier. X bots without
+/// their own app keys inherit the shared ones (`farm app set x`).
+pub fn endpoint(store: &Store, bot: &Bot, st: &BotState) -> crate::error::Result<Endpoint> {
+    let mut creds = bot.creds.clone();
+    if bot.platform.uses_oauth1() && creds.consumer_key.is_empty() {
+        if let Some(app) = store.app_keys("x")? {
+            creds.consumer_key = app.consumer_key;
+            creds.consumer_secret = app.consumer_secret;
+        }
+    }
+    Ok(Endpoint { kind: bot.platform, api: bot.api.clone(), creds, account_id: st.account_id.clone() })
+}
+
+/// Recompute the next-due record from every bot (a few hundred bytes per bot; cheap).
+pub fn refresh_next_due(store: &Store) -> crate::error::Result<()> {
+    let mut next: Option<i64> = None;
+    for bot in store.bots()? {
+        let st = store.state(&bot.name)?;
+        if let Some(at) = schedule::due_at(&bot, &st) {
+            next = Some(next.map_or(at, |n: i64| n.min(at)));
+        }
+    }
+    store.write_next_due(next)
+}

@@ -1,0 +1,411 @@
+//! What `farm run` does: readers first, then writers, each bot at most once, in parallel on
+//! plain threads. One slow or failing bot never blocks or fails the others.
+
+use super::model::{Bot, BotState, Counters, Pending, Role};
+use super::writer::{idempotency_key, scan, Skip};
+use super::{endpoint, schedule};
+use crate::clock;
+use crate::error::{FarmError, Kind, Result};
+use crate::net::{Call, LengthRule, NetError, NetErrorKind, Platform, PlatformKind, RateInfo};
+use crate::store::Store;
+use std::sync::Mutex;
+
+/// Makes a network client for an endpoint (the real one, or a test double).
+pub type Connector = dyn Fn(crate::net::Endpoint) -> Box<dyn Platform> + Sync;
+
+/// Options of one run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOpts {
+    /// Only these bots (normalised names); all when empty.
+    pub names: Vec<String>,
+    /// Change nothing, call nothing; report what would happen.
+    pub dry_run: bool,
+    /// Parallel bots.
+    pub jobs: usize,
+    /// Ignore the schedule for the named bots.
+    pub force: bool,
+}
+
+/// What happened to one bot.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Bot name.
+    pub bot: String,
+    /// One line for `-v` output.
+    pub line: String,
+    /// The failure, if any.
+    pub error: Option<FarmError>,
+}
+
+/// How long a Mastodon instance's length rule is trusted before asking again.
+const RULE_TTL: i64 = 7 * 86_400;
+
+/// Run everything that is due. Returns one outcome per bot that was looked at.
+pub fn run(store: &Store, opts: &RunOpts, now: i64, connect: &Connector) -> Result<Vec<Outcome>> {
+    let all = store.bots()?;
+    for n in &opts.names {
+        if !all.iter().any(|b| &b.name == n) {
+            return Err(FarmError::usage(format!("there is no bot named {n}; see `farm list`")));
+        }
+    }
+    let mut outcomes = Vec::new();
+    let mut phases: [Vec<Bot>; 3] = Default::default();
+    for bot in all {
+        if !opts.names.is_empty() && !opts.names.contains(&bot.name) {
+            continue;
+        }
+        if bot.paused {
+            outcomes.push(Outcome { bot: bot.name.clone(), line: "paused".into(), error: None });
+            continue;
+        }
+        let st = store.state(&bot.name)?;
+        let forced = opts.force && !opts.names.is_empty();
+        if !forced && !schedule::is_due(&bot, &st, now) {
+            continue;
+        }
+        let phase = match bot.role {
+            Role::Reader => 0,
+            Role::Writer => 1,
+            Role::Analyzer => 2,
+        };
+        phases[phase].push(bot);
+    }
+    for bots in phases {
+        outcomes.extend(parallel(bots, opts.jobs.max(1), |bot| {
+            let r = match bot.role {
+                Role::Reader => run_reader(store, bot, now, opts.dry_run, connect),
+                Role::Writer => run_writer(store, bot, now, opts.dry_run, connect),
+                Role::Analyzer => Err(FarmError::software(format!(
+                    "{}: analyzers are not implemented in this version",
+                    bot.name
+                ))),
+            };
+            match r {
+                Ok(line) => Outcome { bot: bot.name.clone(), line, error: None },
+                Err(e) => Outcome { bot: bot.name.clone(), line: format!("failed: {e}"), error: Some(e) },
+            }
+        }));
+    }
+    if !opts.dry_run {
+        super::refresh_next_due(store)?;
+    }
+    Ok(outcomes)
+}
+
+/// Run `f` over `items` on up to `jobs` threads, keeping the input order in the output.
+fn parallel<T: Sync, R: Send>(items: Vec<T>, jobs: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    if items.len() <= 1 || jobs == 1 {
+        return items.iter().map(&f).collect();
+    }
+    let next = Mutex::new(0usize);
+    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
+    std::thread::scope(|s| {
+        for _ in 0..jobs.min(items.len()) {
+            s.spawn(|| loop {
+                let i = {
+                    let mut n = next.lock().unwrap_or_else(|e| e.into_inner());
+                    let i = *n;
+                    *n += 1;
+                    i
+                };
+                if i >= items.len() {
+                    break;
+                }
+                let r = f(&items[i]);
+                results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
+            });
+        }
+    });
+    results.into_inner().unwrap_or_else(|e| e.into_inner()).into_iter().flatten().collect()
+}
+
+/// Store what a call taught about rate limits.
+fn record_rates(store: &Store, bot: &str, st: &mut BotState, rates: &[RateInfo], now: i64) -> Result<()> {
+    for r in rates {
+        store.put_rate(bot, r)?;
+        if r.remaining == 0 && r.reset > now {
+            st.limited_until = Some(st.limited_until.unwrap_or(0).max(r.reset));
+        }
+    }
+    Ok(())
+}
+
+/// If the stored state says `call` would be refused now, the Unix second it frees up.
+pub fn blocked_until(store: &Store, bot: &str, call: Call, now: i64) -> Result<Option<i64>> {
+    Ok(match store.rate(bot, call)? {
+        Some(r) if r.remaining == 0 && now < r.reset => Some(r.reset),
+        _ => None,
+    })
+}
+
+/// Record a failed attempt: state, counters, event. Returns the error to report.
+fn fail(
+    store: &Store,
+    bot: &Bot,
+    st: &mut BotState,
+    now: i64,
+    e: &NetError,
+    calls: u32,
+) -> Result<FarmError> {
+    st.last_attempt = now;
+    st.fails += 1;
+    st.failing_since.get_or_insert(now);
+    st.last_error = Some(e.message.clone());
+    if let Some(r) = e.rate {
+        store.put_rate(&bot.name, &r)?;
+        if e.kind == NetErrorKind::RateLimited {
+            st.limited_until = Some(r.reset);
+        }
+    }
+    store.put_state(&bot.name, st)?;
+    store.count(&bot.name, now, Counters { errors: 1, calls, ..Default::default() })?;
+    store.log(&bot.name, now, "error", &e.message)?;
+    Ok(e.for_bot(&bot.name))
+}
+
+fn succeed(st: &mut BotState, now: i64) {
+    st.last_ok = now;
+    st.last_attempt = now;
+    st.fails = 0;
+    st.failing_since = None;
+    st.last_error = None;
+    st.limited_until = None;
+}
+
+/// One reader run: one timeline walk, new posts cached, cursor moved, retention applied.
+pub fn run_reader(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector) -> Result<String> {
+    let mut st = store.state(&bot.name)?;
+    if let Some(until) = blocked_until(store, &bot.name, Call::Timeline, now)? {
+        return Ok(format!("rate-limited until {}; not calling", clock::format(until)));
+    }
+    if dry {
+        return Ok(format!(
+            "would read the home timeline since {}",
+            st.cursor.as_deref().unwrap_or("the newest page")
+        ));
+    }
+    let mut client = connect(endpoint(store, bot, &st)?);
+    let res = client.home_timeline(st.cursor.as_deref(), bot.reader.cap as usize);
+    if let Some(id) = client.account_id() {
+        st.account_id = Some(id);
+    }
+    let reply = match res {
+        Ok(r) => r,
+        Err(e) => return Err(fail(store, bot, &mut st, now, &e, 1)?),
+    };
+    record_rates(store, &bot.name, &mut st, &reply.rates, now)?;
+    let mut posts = reply.value.posts;
+    for p in &mut posts {
+        if p.created_at == 0 {
+            p.created_at = now;
+        }
+    }
+    let new = store.add_posts(&bot.name, &posts)?;
+    if let Some(c) = reply.value.cursor {
+        st.cursor = Some(c);
+    }
+    let removed = prune(store, bot, &mut st, now)?;
+    succeed(&mut st, now);
+    st.limited_until = None;
+    st.total += new as u64;
+    store.put_state(&bot.name, &st)?;
+    store.count(
+        &bot.name,
+        now,
+        Counters { fetched: new as u32, calls: reply.value.calls.max(1), ..Default::default() },
+    )?;
+    let line = format!("read {new} new posts ({} cached, {removed} dropped)", st.cached);
+    store.log(&bot.name, now, "read", &line)?;
+    Ok(line)
+}
+
+/// Retention: drop posts every writer has consumed (after a corpus window), posts older than
+/// the max age, and the oldest beyond the max count.
+pub fn prune(store: &Store, reader: &Bot, st: &mut BotState, now: i64) -> Result<u64> {
+    let mut consumed_by_all = u64::MAX;
+    for w in super::registry::dependents(store, &reader.name)? {
+        if w.role == Role::Writer {
+            consumed_by_all = consumed_by_all.min(store.state(&w.name)?.consumed);
+        }
+    }
+    let o = reader.reader;
+    let corpus_cut = now - o.corpus_age as i64;
+    let age_cut = now - o.max_age as i64;
+    let (removed, left) = store.prune_posts(&reader.name, o.max_count as usize, |p| {
+        p.created_at < age_cut
+            || (consumed_by_all != u64::MAX && p.id <= consumed_by_all && p.created_at < corpus_cut)
+    })?;
+    st.cached = left;
+    Ok(removed)
+}
+
+/// The length rule of a writer's platform: fixed for X, learned (and cached) for Mastodon.
+fn length_rule(
+    store: &Store,
+    bot: &Bot,
+    st: &mut BotState,
+    client: &mut dyn Platform,
+    now: i64,
+) -> Result<LengthRule> {
+    if bot.platform != PlatformKind::Mastodon {
+        return Ok(LengthRule { max: crate::text::length::X_MAX, url_len: 23 });
+    }
+    if let Some((rule, at)) = st.length_rule {
+        if now - at < RULE_TTL && now >= at {
+            return Ok(rule);
+        }
+    }
+    match client.length_rule() {
+        Ok(r) => {
+            record_rates(store, &bot.name, st, &r.rates, now)?;
+            store.count(&bot.name, now, Counters { calls: 1, ..Default::default() })?;
+            st.length_rule = Some((r.value, now));
+            Ok(r.value)
+        }
+        // Fall back to Mastodon's default when the instance won't say.
+        Err(_) => Ok(LengthRule { max: 500, url_len: 23 }),
+    }
+}
+
+/// The rule to use without any API call (cached, or the platform default).
+pub fn offline_rule(bot: &Bot, st: &BotState) -> LengthRule {
+    match (bot.platform, st.length_rule) {
+        (PlatformKind::Mastodon, Some((r, _))) => r,
+        (PlatformKind::Mastodon, None) => LengthRule { max: 500, url_len: 23 },
+        _ => LengthRule { max: crate::text::length::X_MAX, url_len: 23 },
+    }
+}
+
+/// One writer run: resend an unconfirmed post, or pick the next usable text and post it once.
+pub fn run_writer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector) -> Result<String> {
+    let mut st = store.state(&bot.name)?;
+    let source = bot.source.clone().unwrap_or_default();
+    if let Some(p) = st.pending.clone() {
+        if dry {
+            return Ok(format!("would resend the unconfirmed post: {}", p.text));
+        }
+        if let Some(until) = blocked_until(store, &bot.name, Call::Post, now)? {
+            return Ok(format!("rate-limited until {}; the unconfirmed post waits", clock::format(until)));
+        }
+        let mut client = connect(endpoint(store, bot, &st)?);
+        return send(store, bot, &mut st, client.as_mut(), p, now);
+    }
+    // Never more often than the interval, whatever happens (retries, clock steps, manual runs).
+    let next_post = st.last_post_at + bot.every as i64 - schedule::slack(bot.every);
+    if st.last_post_at > 0 && (now < st.last_post_at || now < next_post) {
+        return Ok(format!(
+            "posted at {}; next post not before {}",
+            clock::format(st.last_post_at),
+            clock::format(next_post)
+        ));
+    }
+    let reader = store.bot(&source)?;
+    let Some(reader) = reader else {
+        let e = FarmError::config(format!(
+            "{}: its reader {source} is gone; `farm edit {} --source READER`",
+            bot.name, bot.name
+        ));
+        if !dry {
+            st.last_error = Some(e.message.clone());
+            store.put_state(&bot.name, &st)?;
+            store.log(&bot.name, now, "error", &e.message)?;
+        }
+        return Err(e);
+    };
+    let note = if reader.paused { " (its reader is paused)" } else { "" };
+    if let Some(until) = blocked_until(store, &bot.name, Call::Post, now)? {
+        return Ok(format!("rate-limited until {}; not posting", clock::format(until)));
+    }
+    if dry {
+        let rule = offline_rule(bot, &st);
+        let s = scan(store, bot, &st, rule, 1)?;
+        return Ok(match s.found.first() {
+            Some(c) => format!("would post ({} chars): {}{note}", c.length, c.text),
+            None => format!("nothing to post ({} posts skipped){note}", s.skipped.len()),
+        });
+    }
+    let mut client = connect(endpoint(store, bot, &st)?);
+    let rule = length_rule(store, bot, &mut st, client.as_mut(), now)?;
+    let s = scan(store, bot, &st, rule, 1)?;
+    let skipped = s.skipped.len();
+    let too_long = s.skipped.iter().filter(|(_, w)| matches!(w, Skip::TooLong(_))).count();
+    let dups = s.skipped.iter().filter(|(_, w)| *w == Skip::Duplicate).count();
+    st.consumed = st.consumed.max(s.skipped_up_to);
+    let Some(c) = s.found.into_iter().next() else {
+        succeed(&mut st, now);
+        store.put_state(&bot.name, &st)?;
+        let line = format!(
+            "nothing to post: {skipped} posts skipped ({too_long} too long, {dups} duplicates){note}"
+        );
+        store.log(&bot.name, now, "idle", &line)?;
+        return Ok(line);
+    };
+    // Record the intent durably before the network call.
+    let pending = Pending {
+        key: idempotency_key(&bot.name, c.source_id, &c.text),
+        text: c.text,
+        hash: c.hash,
+        source_id: c.source_id,
+        created: now,
+        attempts: 0,
+    };
+    st.pending = Some(pending.clone());
+    store.put_state(&bot.name, &st)?;
+    store.flush()?;
+    let mut line = send(store, bot, &mut st, client.as_mut(), pending, now)?;
+    if skipped > 0 {
+        line.push_str(&format!(" ({skipped} posts skipped)"));
+    }
+    line.push_str(note);
+    Ok(line)
+}
+
+/// Send a recorded intent and write the result back.
+fn send(
+    store: &Store,
+    bot: &Bot,
+    st: &mut BotState,
+    client: &mut dyn Platform,
+    mut p: Pending,
+    now: i64,
+) -> Result<String> {
+    p.attempts += 1;
+    st.pending = Some(p.clone());
+    st.last_attempt = now;
+    match client.post(&p.text, &p.key) {
+        Ok(reply) => {
+            record_rates(store, &bot.name, st, &reply.rates, now)?;
+            store.add_hash(&bot.name, p.hash, now)?;
+            st.pending = None;
+            st.consumed = st.consumed.max(p.source_id);
+            st.last_post_at = now;
+            st.total += 1;
+            succeed(st, now);
+            store.put_state(&bot.name, st)?;
+            store.count(&bot.name, now, Counters { posts: 1, calls: 1, ..Default::default() })?;
+            let line = if reply.value.duplicate {
+                format!("already posted (the server said duplicate): {}", p.text)
+            } else {
+                format!("posted: {}", p.text)
+            };
+            store.log(&bot.name, now, "post", &line)?;
+            Ok(line)
+        }
+        Err(e) if e.kind == NetErrorKind::TooLong => {
+            // The server counts differently than we did: drop this text, move on.
+            st.pending = None;
+            st.consumed = st.consumed.max(p.source_id);
+            let err = fail(store, bot, st, now, &e, 1)?;
+            Err(err)
+        }
+        Err(e) => {
+            // Keep the intent: the next run resends the same text with the same key.
+            Err(fail(store, bot, st, now, &e, 1)?)
+        }
+    }
+}
+
+/// The exit code class of a set of outcomes: the most serious failure.
+pub fn worst(outcomes: &[Outcome]) -> Option<Kind> {
+    outcomes.iter().filter_map(|o| o.error.as_ref().map(|e| e.kind)).max_by_key(|k| k.severity())
+}

@@ -1,0 +1,117 @@
+//! The one place that decides what is due.
+//!
+//! A bot is due when `now ≥ last successful run + interval − slack`. The slack (a tenth of the
+//! interval, at most 5 minutes) absorbs cron jitter, so an hourly bot driven by `*/10` cron does
+//! not drift by ten minutes every hour. After a failure the bot is retried sooner, with a
+//! back-off that doubles from 10 minutes up to the interval. A clock that stepped back never
+//! makes a bot due early: a bot whose last run is in the future is not due.
+
+use super::model::{Bot, BotState};
+
+/// The jitter allowance for an interval, seconds.
+pub fn slack(every: u64) -> i64 {
+    (every / 10).min(300) as i64
+}
+
+/// When the bot is next due (Unix seconds), or `None` when it is paused.
+pub fn due_at(bot: &Bot, st: &BotState) -> Option<i64> {
+    if bot.paused {
+        return None;
+    }
+    if st.pending.is_some() {
+        // An unconfirmed post is retried at the next run, whatever the interval; after failures
+        // with a back-off capped at 30 minutes, well inside Mastodon's one-hour idempotency window.
+        if st.fails == 0 {
+            return Some(st.last_attempt.max(0));
+        }
+        let backoff = (600i64 << (st.fails - 1).min(10)).min(1800);
+        return Some(st.last_attempt + backoff - 60);
+    }
+    let every = bot.every as i64;
+    let mut at = if st.fails > 0 {
+        // The last attempt failed: retry after a back-off of 10 min, 20 min, … up to the interval.
+        let backoff = (600i64 << (st.fails - 1).min(10)).min(every);
+        st.last_attempt + backoff - slack(backoff as u64)
+    } else if st.last_ok == 0 {
+        0
+    } else {
+        st.last_ok + every - slack(bot.every)
+    };
+    // A rate limit known to be in force pushes the run past its reset.
+    if let Some(until) = st.limited_until {
+        at = at.max(until);
+    }
+    Some(at)
+}
+
+/// Whether the bot should run now. A clock behind the last run never makes a bot due.
+pub fn is_due(bot: &Bot, st: &BotState, now: i64) -> bool {
+    if now < st.last_ok || now < st.last_attempt {
+        return st.pending.is_some() && !bot.paused;
+    }
+    matches!(due_at(bot, st), Some(at) if now >= at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bot::model::{ReaderOpts, Role};
+    use crate::net::{Credentials, PlatformKind};
+
+    fn bot(every: u64) -> Bot {
+        Bot {
+            name: "b".into(),
+            role: Role::Reader,
+            platform: PlatformKind::X,
+            api: "http://x".into(),
+            every,
+            paused: false,
+            source: None,
+            creds: Credentials::default(),
+            template: None,
+            process: vec![],
+            filters: vec![],
+            visibility: None,
+            reader: ReaderOpts::default(),
+            created_at: 0,
+            settings: vec![],
+        }
+    }
+
+    #[test]
+    fn hourly_from_ten_minute_cron_does_not_drift() {
+        let b = bot(3600);
+        let mut st = BotState::default();
+        assert!(is_due(&b, &st, 1000));
+        st.last_ok = 1000 + 3;
+        st.last_attempt = st.last_ok;
+        assert!(!is_due(&b, &st, 1000 + 3000));
+        assert!(is_due(&b, &st, 1000 + 3600 + 1));
+        assert!(is_due(&b, &st, 1000 + 3600 - 60));
+    }
+
+    #[test]
+    fn clock_back_is_not_due() {
+        let b = bot(600);
+        let st = BotState { last_ok: 10_000, last_attempt: 10_000, ..Default::default() };
+        assert!(!is_due(&b, &st, 5_000));
+    }
+
+    #[test]
+    fn failure_backs_off() {
+        let b = bot(86_400);
+        let st = BotState { last_ok: 0, last_attempt: 100_000, fails: 1, ..Default::default() };
+        assert!(!is_due(&b, &st, 100_000 + 300));
+        assert!(is_due(&b, &st, 100_000 + 600));
+        let st = BotState { last_ok: 0, last_attempt: 100_000, fails: 3, ..Default::default() };
+        assert!(!is_due(&b, &st, 100_000 + 1200));
+        assert!(is_due(&b, &st, 100_000 + 2400));
+    }
+
+    #[test]
+    fn paused_is_never_due() {
+        let mut b = bot(60);
+        b.paused = true;
+        assert_eq!(due_at(&b, &BotState::default()), None);
+    }
+}

@@ -1,0 +1,149 @@
+//! A writer's choice of what to post next: the first cached post after its cursor that yields
+//! a usable text (not empty, fits the platform's length, not posted before by this writer).
+
+use super::model::{Bot, BotState};
+use super::registry::writer_spec;
+use crate::error::Result;
+use crate::net::{LengthRule, Post};
+use crate::store::Store;
+use crate::text::pipeline::{Ctx, Pipeline};
+use crate::text::{dedup, length};
+
+/// Why a source post did not give a usable text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skip {
+    /// Filtered out, or the processors found nothing in it.
+    Nothing,
+    /// The result was longer than the platform allows (counted length).
+    TooLong(usize),
+    /// This writer already posted the same (normalised) text.
+    Duplicate,
+    /// The result contains a word the analyzer found boring.
+    Boring,
+}
+
+/// A usable text made from a source post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The source post id.
+    pub source_id: u64,
+    /// The text to post.
+    pub text: String,
+    /// Its dedup hash.
+    pub hash: u64,
+    /// Its length, counted the platform's way.
+    pub length: usize,
+}
+
+/// The result of a scan for the next candidates.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// Usable texts, in order (at most the number asked for).
+    pub found: Vec<Candidate>,
+    /// Skipped posts (id and why), in order.
+    pub skipped: Vec<(u64, Skip)>,
+    /// The id of the last post looked at before the first candidate (the cursor may move here).
+    pub skipped_up_to: u64,
+}
+
+/// The hash used for duplicate detection of a text: over the normalised text, with Russian
+/// words reduced to their normal forms (as the original's utils did), so trivial variants
+/// ("Тайная комната", "тайной комнаты!") count as the same text.
+pub fn text_hash(text: &str) -> u64 {
+    dedup::hash(&normalized(text))
+}
+
+fn normalized(text: &str) -> String {
+    if text.chars().any(crate::text::morph::is_cyrillic) {
+        dedup::normalize_with(text, &crate::text::lemma)
+    } else {
+        dedup::normalize(text)
+    }
+}
+
+/// A deterministic idempotency key for a writer's post of `text` made from `source_id`.
+pub fn idempotency_key(writer: &str, source_id: u64, text: &str) -> String {
+    let h = dedup::hash(&format!("{writer}\u{0}{source_id}\u{0}{text}"));
+    format!("farm-{writer}-{source_id}-{h:016x}")
+}
+
+/// Boring and hot words for a writer, from its analyzer scores.
+pub fn feedback(store: &Store, bot: &Bot) -> Result<(Vec<String>, Vec<String>)> {
+    let boring_below: i64 = bot.setting("boring_below").and_then(|v| v.parse().ok()).unwrap_or(-10);
+    let hot_above: i64 = bot.setting("hot_above").and_then(|v| v.parse().ok()).unwrap_or(10);
+    let mut boring = Vec::new();
+    let mut hot = Vec::new();
+    for (word, score) in store.scores(&bot.name)? {
+        if let Some(w) = word.strip_prefix("w:") {
+            if score < boring_below {
+                boring.push(w.to_string());
+            } else if score > hot_above {
+                hot.push(w.to_string());
+            }
+        }
+    }
+    Ok((boring, hot))
+}
+
+/// Look for up to `want` usable texts after the writer's cursor, without any API call.
+/// `seen` holds hashes already chosen in this scan (so a preview does not list one text twice).
+pub fn scan(store: &Store, bot: &Bot, st: &BotState, rule: LengthRule, want: usize) -> Result<Scan> {
+    let source = bot.source.clone().unwrap_or_default();
+    let pipeline = Pipeline::new(&writer_spec(bot))?;
+    let (boring, hot) = feedback(store, bot)?;
+    let corpus_reader = source.clone();
+    let corpus = move || store.recent_texts(&corpus_reader, 2000).unwrap_or_default();
+    let mut out = Scan { skipped_up_to: st.consumed, ..Default::default() };
+    let mut after = st.consumed;
+    let mut seen: Vec<u64> = Vec::new();
+    'outer: loop {
+        let batch: Vec<Post> = store.posts_after(&source, after, 256)?;
+        if batch.is_empty() {
+            break;
+        }
+        for post in batch {
+            after = post.id;
+            let mut ctx =
+                Ctx { corpus: &corpus, seed: post.id ^ dedup::hash(&bot.name), boring: &boring, hot: &hot };
+            let skip = match pipeline.run(&post, &mut ctx)? {
+                None => Some(Skip::Nothing),
+                Some(text) => {
+                    let text = text.trim().to_string();
+                    let n = length::count(&text, rule, bot.platform);
+                    let hash = text_hash(&text);
+                    if text.is_empty() {
+                        Some(Skip::Nothing)
+                    } else if n > rule.max {
+                        Some(Skip::TooLong(n))
+                    } else if seen.contains(&hash) || store.has_hash(&bot.name, hash)? {
+                        Some(Skip::Duplicate)
+                    } else if contains_boring(&text, &boring) {
+                        Some(Skip::Boring)
+                    } else {
+                        seen.push(hash);
+                        out.found.push(Candidate { source_id: post.id, text, hash, length: n });
+                        None
+                    }
+                }
+            };
+            if let Some(why) = skip {
+                if out.found.is_empty() {
+                    out.skipped_up_to = post.id;
+                }
+                out.skipped.push((post.id, why));
+            }
+            if out.found.len() >= want {
+                break 'outer;
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn contains_boring(text: &str, boring: &[String]) -> bool {
+    if boring.is_empty() {
+        return false;
+    }
+    let norm = normalized(text);
+    norm.split_whitespace().any(|w| boring.iter().any(|b| b == w))
+}

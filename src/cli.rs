@@ -1,0 +1,248 @@
+//! Command-line definitions (clap derive): one enum of commands, help text with examples.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// farm: run a whole farm of social-media bots from cron.
+#[derive(Parser, Debug)]
+#[command(
+    name = "farm",
+    version,
+    about = "Run a whole farm of social-media bots (X, Mastodon) from cron: one binary, one data directory.",
+    after_help = "Examples:\n  farm create reader news --platform mastodon --api https://botsin.space\n  farm create writer hp --source news --template 'Гарри Поттер и {}'\n  farm run            # from cron: */10 * * * * farm run\n  farm stats"
+)]
+pub struct Cli {
+    /// Data directory (default: $FARM_DB, else $XDG_DATA_HOME/farm, else ~/.local/share/farm).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub db: Option<PathBuf>,
+    /// Print one line per action.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// All commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a reader, writer or analyzer bot.
+    #[command(subcommand)]
+    Create(CreateCmd),
+    /// List bots.
+    #[command(after_help = "Example:\n  farm list --json")]
+    List {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one bot's configuration and state (secrets masked).
+    #[command(after_help = "Example:\n  farm show @hp")]
+    Show {
+        /// Bot name (`@name` or `name`).
+        name: String,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a bot's settings (only the options given change).
+    #[command(
+        after_help = "Examples:\n  farm edit hp --every 2h\n  FARM_ACCESS_TOKEN=… farm edit news --credentials"
+    )]
+    Edit(EditArgs),
+    /// Pause a bot: `farm run` skips it until resumed.
+    Pause {
+        /// Bot name.
+        name: String,
+    },
+    /// Resume a paused bot.
+    Resume {
+        /// Bot name.
+        name: String,
+    },
+    /// Delete a bot and all it cached.
+    #[command(after_help = "Example:\n  farm destroy oldbot --yes")]
+    Destroy {
+        /// Bot name.
+        name: String,
+        /// Do not ask for confirmation.
+        #[arg(long, short)]
+        yes: bool,
+        /// Destroy a reader even though writers use it.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Shared app keys (X consumer key and secret, inherited by bots that have none).
+    #[command(subcommand)]
+    App(AppCmd),
+    /// Do whatever is due and exit (the cron job).
+    #[command(
+        after_help = "Examples:\n  farm run                 # from cron, every 10 minutes\n  farm run hp --force -v   # run one bot now\n  farm run --dry-run -v    # what would be posted"
+    )]
+    Run(RunArgs),
+    /// Post a text by hand as a bot, through the same checks (length, dedup, rate limit).
+    #[command(alias = "tweet", after_help = "Example:\n  farm post hp Гарри Поттер и Тайная Комната")]
+    Post {
+        /// Bot name.
+        name: String,
+        /// The words to post.
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+    },
+    /// Show the next texts a writer would post, without any API call.
+    #[command(after_help = "Example:\n  farm preview hp -n 5")]
+    Preview {
+        /// Writer name.
+        name: String,
+        /// How many.
+        #[arg(short, default_value_t = 5)]
+        n: usize,
+    },
+    /// Recent events of one bot or of all bots.
+    #[command(after_help = "Example:\n  farm log hp -n 50")]
+    Log {
+        /// Bot name (all bots when omitted).
+        name: Option<String>,
+        /// How many events.
+        #[arg(short, default_value_t = 20)]
+        n: usize,
+    },
+    /// A table of all bots: role, schedule, activity, errors.
+    #[command(after_help = "Examples:\n  farm stats\n  farm stats --json")]
+    Stats {
+        /// One bot's per-day history instead of the table.
+        name: Option<String>,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Get user tokens for a bot interactively (X PIN flow or Mastodon app authorisation).
+    #[command(after_help = "Example:\n  farm auth hp")]
+    Auth {
+        /// Bot name.
+        name: String,
+    },
+    /// Verify bots' credentials with one call each.
+    #[command(after_help = "Example:\n  farm check hp news")]
+    Check {
+        /// Bots to check (all when omitted).
+        names: Vec<String>,
+    },
+}
+
+/// `farm create …`
+#[derive(Subcommand, Debug)]
+pub enum CreateCmd {
+    /// A reader: reads its home timeline and caches the posts for writers.
+    #[command(
+        after_help = "Examples:\n  FARM_ACCESS_TOKEN=… FARM_ACCESS_SECRET=… farm create reader @news --platform x\n  FARM_ACCESS_TOKEN=… farm create reader feed --platform mastodon --api https://mastodon.social"
+    )]
+    Reader(CreateArgs),
+    /// A writer: turns a reader's posts into new posts.
+    #[command(
+        after_help = "Examples:\n  farm create writer hp --source news --template 'Гарри Поттер и {}' --process 'phrase:ADJF,nomn NOUN,nomn'\n  farm create writer echo --source news --platform mastodon --api https://example.social --filter no-links"
+    )]
+    Writer(CreateArgs),
+}
+
+/// Options shared by `create` and `edit`.
+#[derive(Args, Debug, Default, Clone)]
+pub struct BotOpts {
+    /// Network: x (API v2), x-v1 (legacy v1.1) or mastodon.
+    #[arg(long, value_name = "x|x-v1|mastodon")]
+    pub platform: Option<String>,
+    /// API base URL (default https://api.x.com for X; required for Mastodon).
+    #[arg(long, value_name = "URL")]
+    pub api: Option<String>,
+    /// Interval between runs: 10m, 1h, 1d… (default 1h).
+    #[arg(long, value_name = "DURATION")]
+    pub every: Option<String>,
+    /// Writers: the reader to take posts from.
+    #[arg(long, value_name = "READER")]
+    pub source: Option<String>,
+    /// Writers: template with `{}` filled by the processed text.
+    #[arg(long, value_name = "TEXT")]
+    pub template: Option<String>,
+    /// Writers: a processing step (repeatable).
+    #[arg(long = "process", value_name = "SPEC")]
+    pub process: Vec<String>,
+    /// Writers: a filter applied before processing (repeatable): no-retweets, no-replies, no-links…
+    #[arg(long = "filter", value_name = "SPEC")]
+    pub filter: Vec<String>,
+    /// Mastodon writers: visibility of posts (default unlisted).
+    #[arg(long, value_name = "public|unlisted|private")]
+    pub visibility: Option<String>,
+    /// Readers: most posts fetched per run (default 200).
+    #[arg(long, value_name = "N")]
+    pub cap: Option<u32>,
+    /// Readers: drop cached posts older than this (default 30d).
+    #[arg(long, value_name = "DURATION")]
+    pub keep_age: Option<String>,
+    /// Readers: keep at most this many cached posts (default 5000).
+    #[arg(long, value_name = "N")]
+    pub keep_max: Option<u32>,
+}
+
+/// `farm create reader|writer NAME …`
+#[derive(Args, Debug)]
+pub struct CreateArgs {
+    /// Bot name (`@name` or `name`).
+    pub name: String,
+    /// Settings.
+    #[command(flatten)]
+    pub opts: BotOpts,
+    /// Create without credentials; add them later with `farm auth NAME`.
+    #[arg(long)]
+    pub auth_later: bool,
+}
+
+/// `farm edit NAME …`
+#[derive(Args, Debug)]
+pub struct EditArgs {
+    /// Bot name.
+    pub name: String,
+    /// Settings to change.
+    #[command(flatten)]
+    pub opts: BotOpts,
+    /// Replace the credentials from the environment (or a prompt).
+    #[arg(long)]
+    pub credentials: bool,
+    /// Writers: remove the template.
+    #[arg(long)]
+    pub no_template: bool,
+    /// Writers: replace the processing steps with those given by --process (none clears them).
+    #[arg(long)]
+    pub reset_process: bool,
+    /// Writers: replace the filters with those given by --filter (none clears them).
+    #[arg(long)]
+    pub reset_filters: bool,
+}
+
+/// `farm app …`
+#[derive(Subcommand, Debug)]
+pub enum AppCmd {
+    /// Store app keys from FARM_CONSUMER_KEY / FARM_CONSUMER_SECRET (or a prompt).
+    #[command(after_help = "Example:\n  FARM_CONSUMER_KEY=… FARM_CONSUMER_SECRET=… farm app set x")]
+    Set {
+        /// Platform (only `x`).
+        platform: String,
+    },
+    /// Show stored app keys (masked).
+    Show,
+}
+
+/// `farm run …`
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Only these bots (all when omitted).
+    pub names: Vec<String>,
+    /// Do everything except network writes and state changes; print what would be posted.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Bots run in parallel.
+    #[arg(long, short, default_value_t = 4)]
+    pub jobs: usize,
+    /// Ignore the schedule for the named bots.
+    #[arg(long)]
+    pub force: bool,
+}

@@ -1,0 +1,53 @@
+//! `farm auth NAME`: get user tokens without outside tools (X PIN flow, Mastodon app flow).
+
+use super::{now, open_required, prompt_line, Globals};
+use crate::bot::registry::get;
+use crate::error::{FarmError, Result};
+use crate::net::auth;
+
+/// Run the flow for a bot and store its tokens.
+pub fn run(g: &Globals, name: &str) -> Result<()> {
+    let store = open_required(&g.dir)?;
+    let mut bot = get(&store, name)?;
+    let fail = |e: crate::net::NetError| e.for_bot(&bot.name);
+    if bot.platform.uses_oauth1() {
+        let env = crate::config::env_creds();
+        let (ck, cs) =
+            match (env.consumer_key, env.consumer_secret) {
+                (Some(k), Some(s)) => (k, s),
+                _ if !bot.creds.consumer_key.is_empty() => {
+                    (bot.creds.consumer_key.clone(), bot.creds.consumer_secret.clone())
+                }
+                _ => match store.app_keys("x")? {
+                    Some(a) => (a.consumer_key, a.consumer_secret),
+                    None => return Err(FarmError::config(
+                        "no X app keys: set FARM_CONSUMER_KEY/FARM_CONSUMER_SECRET or run `farm app set x`",
+                    )),
+                },
+            };
+        let (rt, rs) = auth::x_request_token(&bot.api, &ck, &cs).map_err(fail)?;
+        eprintln!(
+            "Open this URL, sign in as the bot's account and authorise the app:\n  {}",
+            auth::x_authorize_url(&bot.api, &rt)
+        );
+        let pin = prompt_line("PIN")?;
+        let (token, secret, screen) =
+            auth::x_access_token(&bot.api, &ck, &cs, &rt, &rs, &pin).map_err(fail)?;
+        bot.creds.access_token = token;
+        bot.creds.access_secret = secret;
+        eprintln!("authorised as @{screen}");
+    } else {
+        let (id, secret) = auth::mastodon_register_app(&bot.api).map_err(fail)?;
+        eprintln!(
+            "Open this URL, sign in as the bot's account and authorise farm:\n  {}",
+            auth::mastodon_authorize_url(&bot.api, &id)
+        );
+        let code = prompt_line("authorization code")?;
+        bot.creds.access_token = auth::mastodon_exchange_code(&bot.api, &id, &secret, &code).map_err(fail)?;
+        eprintln!("authorised");
+    }
+    store.put_bot(&bot)?;
+    store.log(&bot.name, now()?, "auth", "new user tokens stored")?;
+    store.flush()?;
+    Ok(())
+}

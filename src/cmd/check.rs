@@ -1,0 +1,52 @@
+//! `farm check [NAME…]`: verify each bot's credentials with one call.
+
+use super::{now, open_required, Globals};
+use crate::bot::model::Counters;
+use crate::bot::registry::get;
+use crate::error::{FarmError, Kind, Result};
+use comfy_table::Table;
+
+/// Check credentials and print a table.
+pub fn run(g: &Globals, names: &[String]) -> Result<()> {
+    let store = open_required(&g.dir)?;
+    let now = now()?;
+    let bots = if names.is_empty() {
+        store.bots()?
+    } else {
+        names.iter().map(|n| get(&store, n)).collect::<Result<Vec<_>>>()?
+    };
+    let mut t = Table::new();
+    t.load_style(comfy_table::presets::UTF8_BORDERS_ONLY);
+    t.set_header(vec!["bot", "platform", "account", "result", "rate limit left"]);
+    let mut worst: Option<Kind> = None;
+    for b in &bots {
+        let mut st = store.state(&b.name)?;
+        let mut client = crate::net::connect(crate::bot::endpoint(&store, b, &st)?);
+        let res = client.verify();
+        store.count(&b.name, now, Counters { calls: 1, ..Default::default() })?;
+        let (account, result, left) = match res {
+            Ok(r) => {
+                for rate in &r.rates {
+                    store.put_rate(&b.name, rate)?;
+                }
+                st.account_id = Some(r.value.id.clone());
+                store.put_state(&b.name, &st)?;
+                let left = r.rates.first().map(|x| x.remaining.to_string()).unwrap_or_else(|| "-".into());
+                (format!("@{}", r.value.username), "ok".to_string(), left)
+            }
+            Err(e) => {
+                let k = e.exit_kind();
+                worst = Some(worst.map_or(k, |w| if k.severity() > w.severity() { k } else { w }));
+                store.log(&b.name, now, "error", &e.message)?;
+                ("-".to_string(), e.message.clone(), "-".to_string())
+            }
+        };
+        t.add_row(vec![b.name.clone(), b.platform.name().to_string(), account, result, left]);
+    }
+    store.flush()?;
+    println!("{t}");
+    match worst {
+        Some(k) => Err(FarmError::new(k, "")),
+        None => Ok(()),
+    }
+}

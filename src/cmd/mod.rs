@@ -1,0 +1,203 @@
+//! One file per subcommand: read the arguments, call the domain, print. Shared helpers for
+//! opening the store, reading credentials and printing live here.
+
+pub mod app;
+pub mod auth;
+pub mod check;
+pub mod create;
+pub mod destroy;
+pub mod edit;
+pub mod list;
+pub mod log;
+pub mod pause;
+pub mod post;
+pub mod preview;
+pub mod run;
+pub mod show;
+pub mod stats;
+
+use crate::bot::registry::Settings;
+use crate::cli::{BotOpts, Cli, Command};
+use crate::error::{FarmError, Result};
+use crate::net::{Credentials, PlatformKind};
+use crate::store::Store;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// Global options every command gets.
+pub struct Globals {
+    /// The data directory.
+    pub dir: PathBuf,
+    /// `-v`.
+    pub verbose: bool,
+}
+
+/// Run the parsed command line.
+pub fn dispatch(cli: Cli) -> Result<()> {
+    let g = Globals { dir: crate::config::data_dir(cli.db)?, verbose: cli.verbose };
+    match cli.command {
+        Command::Create(c) => create::run(&g, c),
+        Command::List { json } => list::run(&g, json),
+        Command::Show { name, json } => show::run(&g, &name, json),
+        Command::Edit(a) => edit::run(&g, a),
+        Command::Pause { name } => pause::run(&g, &name, true),
+        Command::Resume { name } => pause::run(&g, &name, false),
+        Command::Destroy { name, yes, force } => destroy::run(&g, &name, yes, force),
+        Command::App(c) => app::run(&g, c),
+        Command::Run(a) => run::run(&g, a),
+        Command::Post { name, text } => post::run(&g, &name, &text.join(" ")),
+        Command::Preview { name, n } => preview::run(&g, &name, n),
+        Command::Log { name, n } => log::run(&g, name.as_deref(), n),
+        Command::Stats { name, json } => stats::run(&g, name.as_deref(), json),
+        Command::Auth { name } => auth::run(&g, &name),
+        Command::Check { names } => check::run(&g, &names),
+    }
+}
+
+/// Open the store for a command that changes the farm (creates the data dir if needed).
+pub fn open(dir: &Path) -> Result<Store> {
+    Store::open(dir)
+}
+
+/// Open the store for a read-only command: `None` when there is no farm yet (nothing is
+/// created on disk by looking).
+pub fn open_existing(dir: &Path) -> Result<Option<Store>> {
+    if !crate::store::exists(dir) {
+        return Ok(None);
+    }
+    Store::open(dir).map(Some)
+}
+
+/// Open an existing farm or fail with a hint.
+pub fn open_required(dir: &Path) -> Result<Store> {
+    open_existing(dir)?.ok_or_else(|| {
+        FarmError::usage(format!(
+            "there is no farm in {}; create a bot first (`farm create reader …`)",
+            dir.display()
+        ))
+    })
+}
+
+/// The current time from the one clock.
+pub fn now() -> Result<i64> {
+    crate::clock::now()
+}
+
+/// Turn the shared clap options into registry settings.
+pub fn settings(o: &BotOpts) -> Settings {
+    Settings {
+        platform: o.platform.clone(),
+        api: o.api.clone(),
+        every: o.every.clone(),
+        source: o.source.clone(),
+        template: o.template.clone(),
+        process: o.process.clone(),
+        filters: o.filter.clone(),
+        visibility: o.visibility.clone(),
+        cap: o.cap,
+        keep_age: o.keep_age.clone(),
+        keep_max: o.keep_max,
+    }
+}
+
+/// Read a secret from the terminal with echo off. Fails when stdin is not a terminal.
+pub fn prompt_secret(label: &str) -> Result<Option<String>> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Ok(None);
+    }
+    eprint!("{label}: ");
+    let _ = std::io::stderr().flush();
+    let stty = |arg: &str| {
+        std::process::Command::new("stty").arg(arg).stdin(std::process::Stdio::inherit()).status()
+    };
+    let _ = stty("-echo");
+    let mut line = String::new();
+    let r = stdin.lock().read_line(&mut line);
+    let _ = stty("echo");
+    eprintln!();
+    r.map_err(|e| FarmError::io(format!("cannot read from the terminal: {e}")))?;
+    let v = line.trim().to_string();
+    Ok(if v.is_empty() { None } else { Some(v) })
+}
+
+/// Read one visible line from stdin (PINs, codes); works with a pipe too.
+pub fn prompt_line(label: &str) -> Result<String> {
+    eprint!("{label}: ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| FarmError::io(format!("cannot read stdin: {e}")))?;
+    let v = line.trim().to_string();
+    if v.is_empty() {
+        return Err(FarmError::usage(format!("no {label} given on stdin")));
+    }
+    Ok(v)
+}
+
+fn env_or_prompt(value: Option<String>, var: &str, label: &str) -> Result<Option<String>> {
+    match value {
+        Some(v) => Ok(Some(v)),
+        None => prompt_secret(&format!("{label} ({var})")),
+    }
+}
+
+/// Credentials for a bot from the environment or a prompt. X app keys may be left empty when
+/// shared ones are stored (`farm app set x`). `required` = fail when the user tokens are missing.
+pub fn read_credentials(store: &Store, platform: PlatformKind, required: bool) -> Result<Credentials> {
+    let env = crate::config::env_creds();
+    let mut c = Credentials::default();
+    let missing = |what: &str| {
+        FarmError::config(format!(
+            "missing credentials: set {what} in the environment (never on the command line), or pass --auth-later and run `farm auth NAME`"
+        ))
+    };
+    if platform.uses_oauth1() {
+        let app = store.app_keys("x")?;
+        match (env.consumer_key, env.consumer_secret) {
+            (Some(k), Some(s)) => {
+                c.consumer_key = k;
+                c.consumer_secret = s;
+            }
+            _ if app.is_some() => {}
+            _ => {
+                return Err(FarmError::config(
+                    "missing X app keys: set FARM_CONSUMER_KEY and FARM_CONSUMER_SECRET, or store them once with `farm app set x`",
+                ))
+            }
+        }
+        let t = env_or_prompt(env.access_token, "FARM_ACCESS_TOKEN", "access token")?;
+        let s = env_or_prompt(env.access_secret, "FARM_ACCESS_SECRET", "access token secret")?;
+        match (t, s) {
+            (Some(t), Some(s)) => {
+                c.access_token = t;
+                c.access_secret = s;
+            }
+            _ if !required => {}
+            _ => return Err(missing("FARM_ACCESS_TOKEN and FARM_ACCESS_SECRET")),
+        }
+    } else {
+        match env_or_prompt(env.access_token, "FARM_ACCESS_TOKEN", "access token")? {
+            Some(t) => c.access_token = t,
+            None if !required => {}
+            None => return Err(missing("FARM_ACCESS_TOKEN")),
+        }
+    }
+    Ok(c)
+}
+
+/// Print a value as pretty JSON.
+pub fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
+    let s = serde_json::to_string_pretty(v)
+        .map_err(|e| FarmError::software(format!("cannot print JSON: {e}")))?;
+    println!("{s}");
+    Ok(())
+}
+
+/// Finish a command that changed the farm: refresh the next-due record and flush.
+pub fn finish(store: &Store) -> Result<()> {
+    crate::bot::refresh_next_due(store)?;
+    store.flush()
+}

@@ -1,0 +1,39 @@
+//! `farm preview WRITER [-n 5]`: the next texts a writer would post, without any API call.
+
+use super::{open_required, Globals};
+use crate::bot::registry::get;
+use crate::bot::run::offline_rule;
+use crate::bot::writer::scan;
+use crate::bot::Role;
+use crate::error::{FarmError, Result};
+
+/// Print the next texts.
+pub fn run(g: &Globals, name: &str, n: usize) -> Result<()> {
+    let store = open_required(&g.dir)?;
+    let bot = get(&store, name)?;
+    if bot.role != Role::Writer {
+        return Err(FarmError::usage(format!(
+            "{} is a {}; preview shows a writer's next posts",
+            bot.name,
+            bot.role.name()
+        )));
+    }
+    let st = store.state(&bot.name)?;
+    let rule = offline_rule(&bot, &st);
+    if let Some(p) = &st.pending {
+        println!("(unconfirmed, will be resent) {}", p.text);
+    }
+    let s = scan(&store, &bot, &st, rule, n)?;
+    if s.found.is_empty() {
+        eprintln!(
+            "{}: nothing to post from the {} cached posts after its cursor ({} skipped)",
+            bot.name,
+            s.skipped.len(),
+            s.skipped.len()
+        );
+    }
+    for c in s.found {
+        println!("[{:>3}/{}] {}", c.length, rule.max, c.text);
+    }
+    Ok(())
+}

@@ -1,0 +1,51 @@
+//! `farm run [NAME…] [--dry-run] [--jobs N] [--force]`: the cron job.
+
+use super::{now, open_existing, Globals};
+use crate::bot::model::normalize_name;
+use crate::bot::run::{run as run_farm, worst, RunOpts};
+use crate::cli::RunArgs;
+use crate::error::{FarmError, Result};
+
+/// Do whatever is due and exit.
+pub fn run(g: &Globals, a: RunArgs) -> Result<()> {
+    let now = now()?;
+    let names = a.names.iter().map(|n| normalize_name(n)).collect::<Result<Vec<_>>>()?;
+    if a.force && names.is_empty() {
+        return Err(FarmError::usage("--force needs the bots to run: farm run NAME… --force"));
+    }
+    // The fast path: nothing due means no database open at all.
+    if names.is_empty() && !a.dry_run {
+        match crate::store::read_next_due(&g.dir) {
+            Some(at) if now < at => {
+                if g.verbose {
+                    eprintln!("nothing due (next at {})", crate::clock::format(at));
+                }
+                return Ok(());
+            }
+            _ => {}
+        }
+    }
+    let Some(store) = open_existing(&g.dir)? else {
+        if g.verbose {
+            eprintln!("no farm in {}; nothing to do", g.dir.display());
+        }
+        return Ok(());
+    };
+    let opts = RunOpts { names, dry_run: a.dry_run, jobs: a.jobs.clamp(1, 256), force: a.force };
+    let connect = |ep| crate::net::connect(ep);
+    let outcomes = run_farm(&store, &opts, now, &connect);
+    store.flush()?;
+    let outcomes = outcomes?;
+    for o in &outcomes {
+        match &o.error {
+            Some(e) => eprintln!("farm: {}", e.message),
+            None if g.verbose || a.dry_run => println!("{}: {}", o.bot, o.line),
+            None => {}
+        }
+    }
+    match worst(&outcomes) {
+        // Each failure was printed above; the exit code carries the most serious class.
+        Some(kind) => Err(FarmError::new(kind, "")),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,126 @@
+//! `farm show NAME [--json]`
+
+use super::list::{next_due_text, BotView};
+use super::{open_required, print_json, Globals};
+use crate::bot::registry::{get, writer_spec};
+use crate::clock;
+use crate::error::Result;
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct StateView {
+    last_ok: Option<String>,
+    last_error: Option<String>,
+    failing_since: Option<String>,
+    next_due: String,
+    total: u64,
+    cached: u64,
+    consumed: u64,
+    pending: Option<String>,
+    rate_limits: Vec<RateView>,
+}
+
+#[derive(Serialize)]
+struct RateView {
+    call: &'static str,
+    remaining: u64,
+    limit: Option<u64>,
+    reset: String,
+}
+
+#[derive(Serialize)]
+struct ShowView {
+    #[serde(flatten)]
+    bot: BotView,
+    state: StateView,
+    hot_words: Vec<String>,
+    boring_words: Vec<String>,
+}
+
+/// Show one bot.
+pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
+    let store = open_required(&g.dir)?;
+    let bot = get(&store, name)?;
+    let st = store.state(&bot.name)?;
+    let ts = |t: i64| (t > 0).then(|| clock::format(t));
+    let (boring, hot) = crate::bot::writer::feedback(&store, &bot)?;
+    let view = ShowView {
+        bot: BotView::new(&bot),
+        state: StateView {
+            last_ok: ts(st.last_ok),
+            last_error: st.last_error.clone(),
+            failing_since: st.failing_since.and_then(ts),
+            next_due: next_due_text(&bot, &st),
+            total: st.total,
+            cached: st.cached,
+            consumed: st.consumed,
+            pending: st.pending.as_ref().map(|p| p.text.clone()),
+            rate_limits: store
+                .rates(&bot.name)?
+                .into_iter()
+                .map(|r| RateView {
+                    call: r.call.name(),
+                    remaining: r.remaining,
+                    limit: r.limit,
+                    reset: clock::format(r.reset),
+                })
+                .collect(),
+        },
+        hot_words: hot,
+        boring_words: boring,
+    };
+    if json {
+        return print_json(&view);
+    }
+    let b = &view.bot;
+    let s = &view.state;
+    println!("{} ({} on {}, {})", b.name, b.role, b.platform, b.api);
+    println!("  every:       {}{}", b.every, if b.paused { " (paused)" } else { "" });
+    if let Some(src) = &b.source {
+        println!("  source:      {src}");
+    }
+    if bot.role == crate::bot::Role::Writer {
+        for line in writer_spec(&bot).describe() {
+            println!("  processing:  {line}");
+        }
+        if let Some(v) = &b.visibility {
+            println!("  visibility:  {v}");
+        }
+    }
+    if let Some(r) = &b.reader {
+        println!(
+            "  fetch cap:   {} posts; keep {} / {} posts",
+            r.cap,
+            clock::format_duration(r.max_age_secs),
+            r.max_count
+        );
+    }
+    println!(
+        "  credentials: consumer key {}, access token {}{}",
+        b.credentials.consumer_key,
+        b.credentials.access_token,
+        if b.credentials.access_secret_set { ", access secret set" } else { "" }
+    );
+    println!("  last ok:     {}", s.last_ok.as_deref().unwrap_or("never"));
+    println!("  next due:    {}", s.next_due);
+    println!("  total:       {}", s.total);
+    if bot.role == crate::bot::Role::Reader {
+        println!("  cached:      {}", s.cached);
+    }
+    if let Some(p) = &s.pending {
+        println!("  unconfirmed: {p}");
+    }
+    if let Some(e) = &s.last_error {
+        println!("  last error:  {e}");
+    }
+    for r in &s.rate_limits {
+        println!("  rate limit:  {} {} left, resets {}", r.call, r.remaining, r.reset);
+    }
+    if !view.hot_words.is_empty() {
+        println!("  hot words:   {}", view.hot_words.join(", "));
+    }
+    if !view.boring_words.is_empty() {
+        println!("  boring:      {}", view.boring_words.join(", "));
+    }
+    Ok(())
+}

@@ -1,0 +1,58 @@
+//! Configuration from the environment, read in one place.
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `FARM_DB` | data directory (else `$XDG_DATA_HOME/farm`, else `~/.local/share/farm`) |
+//! | `FARM_NOW` | the clock override for tests and simulations (see [`crate::clock`]) |
+//! | `FARM_CONSUMER_KEY`, `FARM_CONSUMER_SECRET` | X app keys for `create`/`edit`/`auth` |
+//! | `FARM_ACCESS_TOKEN`, `FARM_ACCESS_SECRET` | user tokens (X), or the bearer token (Mastodon) |
+//! | `FARM_HTTP_TIMEOUT` | seconds before an API request gives up (default 30) |
+//! | `FARM_INFLUX_TOKEN` | token for `farm metrics --push` to InfluxDB 2.x |
+
+use crate::error::{FarmError, Result};
+use std::path::PathBuf;
+
+/// The data directory: `--db`, else `FARM_DB`, else the XDG data dir.
+pub fn data_dir(flag: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(d) = flag {
+        return Ok(d);
+    }
+    if let Some(d) = var("FARM_DB") {
+        return Ok(PathBuf::from(d));
+    }
+    if let Some(d) = var("XDG_DATA_HOME") {
+        return Ok(PathBuf::from(d).join("farm"));
+    }
+    if let Some(h) = var("HOME") {
+        return Ok(PathBuf::from(h).join(".local/share/farm"));
+    }
+    Err(FarmError::config("no data directory: pass --db DIR or set FARM_DB (HOME is not set either)"))
+}
+
+/// A non-empty environment variable.
+pub fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// Credentials given through the environment (any may be missing).
+#[derive(Default)]
+pub struct EnvCreds {
+    /// `FARM_CONSUMER_KEY`.
+    pub consumer_key: Option<String>,
+    /// `FARM_CONSUMER_SECRET`.
+    pub consumer_secret: Option<String>,
+    /// `FARM_ACCESS_TOKEN`.
+    pub access_token: Option<String>,
+    /// `FARM_ACCESS_SECRET`.
+    pub access_secret: Option<String>,
+}
+
+/// Read the credential variables.
+pub fn env_creds() -> EnvCreds {
+    EnvCreds {
+        consumer_key: var("FARM_CONSUMER_KEY"),
+        consumer_secret: var("FARM_CONSUMER_SECRET"),
+        access_token: var("FARM_ACCESS_TOKEN"),
+        access_secret: var("FARM_ACCESS_SECRET"),
+    }
+}

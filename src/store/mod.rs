@@ -1,0 +1,508 @@
+//! The store: the only code that touches sled. It owns the on-disk format of the data
+//! directory:
+//!
+//! ```text
+//! DIR/            mode 0700
+//!   lock          held (flock) by the one farm process using DIR
+//!   next_due      tiny text file: Unix second when the next bot is due (lets `farm run` exit
+//!                 without opening the database when nothing is due)
+//!   db/           the sled database (trees below)
+//! ```
+//!
+//! Trees: `meta` (schema version, app keys), `bots` (name → [`Bot`]), `state` (name →
+//! [`BotState`]), `posts:<reader>` (big-endian id → cached post), `hashes` (writer\0hash →
+//! posted-at), `rates` (bot\0call → [`RateInfo`]), `counters` (bot\0hour → [`Counters`]),
+//! `events` (bot\0seq → [`Event`]), `scores` (writer\0word → score). Every value is versioned
+//! (see [`codec`]).
+
+pub mod codec;
+
+use crate::bot::model::{AppKeys, Bot, BotState, Counters, Event};
+use crate::error::{io_error, FarmError, Result};
+use crate::net::{Call, Post, RateInfo};
+use codec::{decode, encode, Stored};
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+/// The schema version of the database as a whole (the set of trees and key layouts).
+pub const SCHEMA: u32 = 1;
+/// Events kept per bot.
+pub const EVENTS_KEPT: usize = 500;
+/// Hourly counter buckets kept per bot (35 days).
+pub const COUNTER_HOURS: i64 = 35 * 24;
+
+/// An open farm database, holding the data directory's lock.
+pub struct Store {
+    db: sled::Db,
+    dir: PathBuf,
+    bots: sled::Tree,
+    state: sled::Tree,
+    hashes: sled::Tree,
+    rates: sled::Tree,
+    counters: sled::Tree,
+    events: sled::Tree,
+    meta: sled::Tree,
+    scores: sled::Tree,
+    _lock: File,
+}
+
+/// Map a sled error to a farm error.
+pub fn sled_err(e: sled::Error) -> FarmError {
+    match e {
+        sled::Error::Io(io) => io_error(&io, "database I/O failed"),
+        sled::Error::Corruption { .. } => FarmError::data(
+            "the database is damaged; restore the last `farm export` backup with `farm import --replace FILE`",
+        ),
+        other => FarmError::software(format!("database error: {other}")),
+    }
+}
+
+fn key2(a: &str, b: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(a.len() + 1 + b.len());
+    k.extend_from_slice(a.as_bytes());
+    k.push(0);
+    k.extend_from_slice(b);
+    k
+}
+
+fn prefix(a: &str) -> Vec<u8> {
+    key2(a, &[])
+}
+
+fn posts_tree_name(reader: &str) -> String {
+    format!("posts:{reader}")
+}
+
+/// Take the data directory's lock without waiting.
+pub fn lock_dir(dir: &Path) -> Result<File> {
+    let path = dir.join("lock");
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| io_error(&e, &format!("cannot open {}", path.display())))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => {
+            Err(FarmError::temp(format!("another farm process is using {}; try again later", dir.display())))
+        }
+        Err(fs::TryLockError::Error(e)) => Err(io_error(&e, &format!("cannot lock {}", path.display()))),
+    }
+}
+
+/// Create the data directory (mode 0700) if it does not exist.
+pub fn create_dir(dir: &Path) -> Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    use std::os::unix::fs::DirBuilderExt;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| io_error(&e, &format!("cannot create the data directory {}", dir.display())))
+}
+
+/// Whether `dir` holds a farm database.
+pub fn exists(dir: &Path) -> bool {
+    dir.join("db").join("conf").exists()
+}
+
+/// Read the next-due record without opening the database: `Some(ts)` when a bot is due at `ts`,
+/// `Some(i64::MAX)` when nothing is scheduled, `None` when the record is missing or unreadable.
+pub fn read_next_due(dir: &Path) -> Option<i64> {
+    let s = fs::read_to_string(dir.join("next_due")).ok()?;
+    let s = s.trim();
+    if s == "never" {
+        return Some(i64::MAX);
+    }
+    s.parse().ok()
+}
+
+impl Store {
+    /// Open (creating if needed) the database in `dir`, taking the directory's lock.
+    pub fn open(dir: &Path) -> Result<Store> {
+        create_dir(dir)?;
+        let lock = lock_dir(dir)?;
+        let db = sled::Config::new()
+            .path(dir.join("db"))
+            .cache_capacity(8 << 20)
+            .flush_every_ms(None)
+            .open()
+            .map_err(|e| match e {
+                sled::Error::Io(ref io) if io.kind() == std::io::ErrorKind::WouldBlock => FarmError::temp(
+                    format!("another farm process is using {}; try again later", dir.display()),
+                ),
+                e => sled_err(e).context(format!("cannot open the database in {}", dir.display())),
+            })?;
+        let t = |name: &str| db.open_tree(name).map_err(sled_err);
+        let store = Store {
+            bots: t("bots")?,
+            state: t("state")?,
+            hashes: t("hashes")?,
+            rates: t("rates")?,
+            counters: t("counters")?,
+            events: t("events")?,
+            meta: t("meta")?,
+            scores: t("scores")?,
+            db,
+            dir: dir.to_path_buf(),
+            _lock: lock,
+        };
+        store.check_schema()?;
+        Ok(store)
+    }
+
+    fn check_schema(&self) -> Result<()> {
+        match self.meta.get("schema").map_err(sled_err)? {
+            None => {
+                self.meta.insert("schema", &SCHEMA.to_be_bytes()).map_err(sled_err)?;
+                Ok(())
+            }
+            Some(v) => {
+                let v = <[u8; 4]>::try_from(v.as_ref())
+                    .map(u32::from_be_bytes)
+                    .map_err(|_| FarmError::data("the database's schema record is damaged"))?;
+                if v > SCHEMA {
+                    Err(FarmError::data(format!(
+                        "{} was written by a newer farm (schema {v}, this farm knows {SCHEMA}); upgrade farm",
+                        self.dir.display()
+                    )))
+                } else if v < SCHEMA {
+                    Err(FarmError::data(format!(
+                        "{} has schema {v}, older than this farm can migrate ({SCHEMA})",
+                        self.dir.display()
+                    )))
+                } else {
+                    Ok(())
+                }
+            }
+        }
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Write everything to disk. Called before every exit and before every network write.
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush().map_err(sled_err)?;
+        Ok(())
+    }
+
+    /// Bytes the database takes on disk.
+    pub fn size_on_disk(&self) -> u64 {
+        self.db.size_on_disk().unwrap_or(0)
+    }
+
+    /// The raw sled handle, for the archive code that dumps and loads every tree.
+    pub fn raw(&self) -> &sled::Db {
+        &self.db
+    }
+
+    // ---- meta ----
+
+    /// Write the next-due record atomically (temp file + rename).
+    pub fn write_next_due(&self, at: Option<i64>) -> Result<()> {
+        let text = match at {
+            Some(t) => t.to_string(),
+            None => "never".to_string(),
+        };
+        let tmp = self.dir.join("next_due.tmp");
+        fs::write(&tmp, text).map_err(|e| io_error(&e, "cannot write the next-due record"))?;
+        fs::rename(&tmp, self.dir.join("next_due"))
+            .map_err(|e| io_error(&e, "cannot write the next-due record"))
+    }
+
+    /// Shared app keys of a platform.
+    pub fn app_keys(&self, platform: &str) -> Result<Option<AppKeys>> {
+        self.get(&self.meta, format!("app:{platform}").as_bytes())
+    }
+
+    /// Store shared app keys.
+    pub fn set_app_keys(&self, platform: &str, keys: &AppKeys) -> Result<()> {
+        self.put(&self.meta, format!("app:{platform}").as_bytes(), keys)
+    }
+
+    // ---- generic helpers ----
+
+    fn get<T: Stored>(&self, tree: &sled::Tree, key: &[u8]) -> Result<Option<T>> {
+        match tree.get(key).map_err(sled_err)? {
+            Some(v) => decode(&v).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn put<T: Stored>(&self, tree: &sled::Tree, key: &[u8], value: &T) -> Result<()> {
+        tree.insert(key, encode(value)?).map_err(sled_err)?;
+        Ok(())
+    }
+
+    fn delete_prefix(tree: &sled::Tree, p: &[u8]) -> Result<usize> {
+        let mut n = 0;
+        for kv in tree.scan_prefix(p).keys() {
+            tree.remove(kv.map_err(sled_err)?).map_err(sled_err)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    // ---- bots ----
+
+    /// One bot by (normalised) name.
+    pub fn bot(&self, name: &str) -> Result<Option<Bot>> {
+        self.get(&self.bots, name.as_bytes())
+    }
+
+    /// Create or replace a bot's configuration.
+    pub fn put_bot(&self, bot: &Bot) -> Result<()> {
+        self.put(&self.bots, bot.name.as_bytes(), bot)
+    }
+
+    /// All bots, ordered by name.
+    pub fn bots(&self) -> Result<Vec<Bot>> {
+        self.bots.iter().values().map(|v| decode(&v.map_err(sled_err)?)).collect()
+    }
+
+    /// Remove a bot and everything the farm keeps for it.
+    pub fn destroy_bot(&self, name: &str) -> Result<()> {
+        self.bots.remove(name.as_bytes()).map_err(sled_err)?;
+        self.state.remove(name.as_bytes()).map_err(sled_err)?;
+        let p = prefix(name);
+        for tree in [&self.hashes, &self.rates, &self.counters, &self.events, &self.scores] {
+            Self::delete_prefix(tree, &p)?;
+        }
+        self.db.drop_tree(posts_tree_name(name)).map_err(sled_err)?;
+        Ok(())
+    }
+
+    // ---- state ----
+
+    /// A bot's run state (default when it never ran).
+    pub fn state(&self, name: &str) -> Result<BotState> {
+        Ok(self.get(&self.state, name.as_bytes())?.unwrap_or_default())
+    }
+
+    /// Save a bot's run state.
+    pub fn put_state(&self, name: &str, st: &BotState) -> Result<()> {
+        self.put(&self.state, name.as_bytes(), st)
+    }
+
+    // ---- cached posts ----
+
+    fn posts_tree(&self, reader: &str) -> Result<sled::Tree> {
+        self.db.open_tree(posts_tree_name(reader)).map_err(sled_err)
+    }
+
+    /// Cache posts for a reader; returns how many were new.
+    pub fn add_posts(&self, reader: &str, posts: &[Post]) -> Result<usize> {
+        let tree = self.posts_tree(reader)?;
+        let mut batch = sled::Batch::default();
+        let mut new = 0;
+        for p in posts {
+            let k = p.id.to_be_bytes();
+            if !tree.contains_key(k).map_err(sled_err)? {
+                new += 1;
+            }
+            batch.insert(&k, encode(p)?);
+        }
+        tree.apply_batch(batch).map_err(sled_err)?;
+        Ok(new)
+    }
+
+    /// Up to `limit` cached posts with id greater than `after`, oldest first.
+    pub fn posts_after(&self, reader: &str, after: u64, limit: usize) -> Result<Vec<Post>> {
+        let tree = self.posts_tree(reader)?;
+        let start = after.checked_add(1).map(|v| v.to_be_bytes());
+        let iter = match start {
+            Some(s) => tree.range(s..),
+            None => return Ok(Vec::new()),
+        };
+        iter.values().take(limit).map(|v| decode(&v.map_err(sled_err)?)).collect()
+    }
+
+    /// Number of cached posts with id greater than `after` (counts keys only).
+    pub fn count_posts_after(&self, reader: &str, after: u64) -> Result<u64> {
+        let tree = self.posts_tree(reader)?;
+        match after.checked_add(1) {
+            Some(s) => Ok(tree.range(s.to_be_bytes()..).keys().count() as u64),
+            None => Ok(0),
+        }
+    }
+
+    /// Texts of the newest `limit` cached posts (a Markov corpus).
+    pub fn recent_texts(&self, reader: &str, limit: usize) -> Result<Vec<String>> {
+        let tree = self.posts_tree(reader)?;
+        let mut out = Vec::new();
+        for v in tree.iter().values().rev().take(limit) {
+            let p: Post = decode(&v.map_err(sled_err)?)?;
+            out.push(p.text);
+        }
+        out.reverse();
+        Ok(out)
+    }
+
+    /// Delete cached posts of a reader for which `drop(post)` is true, and, if more than
+    /// `max_count` remain, the oldest of them. Returns (removed, remaining).
+    pub fn prune_posts(
+        &self,
+        reader: &str,
+        max_count: usize,
+        drop: impl Fn(&Post) -> bool,
+    ) -> Result<(u64, u64)> {
+        let tree = self.posts_tree(reader)?;
+        let mut removed = 0;
+        for kv in tree.iter() {
+            let (k, v) = kv.map_err(sled_err)?;
+            let p: Post = decode(&v)?;
+            if drop(&p) {
+                tree.remove(k).map_err(sled_err)?;
+                removed += 1;
+            }
+        }
+        let mut len = tree.len();
+        while len > max_count {
+            match tree.pop_min().map_err(sled_err)? {
+                Some(_) => {
+                    removed += 1;
+                    len -= 1;
+                }
+                None => break,
+            }
+        }
+        Ok((removed, len as u64))
+    }
+
+    /// Number of cached posts of a reader (walks the keys; use [`BotState::cached`] in hot paths).
+    pub fn post_count(&self, reader: &str) -> Result<u64> {
+        Ok(self.posts_tree(reader)?.len() as u64)
+    }
+
+    // ---- dedup hashes ----
+
+    /// Whether the writer already posted a text with this hash.
+    pub fn has_hash(&self, writer: &str, hash: u64) -> Result<bool> {
+        self.hashes.contains_key(key2(writer, &hash.to_be_bytes())).map_err(sled_err)
+    }
+
+    /// Remember that the writer posted a text with this hash.
+    pub fn add_hash(&self, writer: &str, hash: u64, at: i64) -> Result<()> {
+        self.hashes.insert(key2(writer, &hash.to_be_bytes()), &at.to_be_bytes()).map_err(sled_err)?;
+        Ok(())
+    }
+
+    /// Number of hashes a writer has.
+    pub fn hash_count(&self, writer: &str) -> Result<u64> {
+        Ok(self.hashes.scan_prefix(prefix(writer)).keys().count() as u64)
+    }
+
+    // ---- rate limits ----
+
+    /// Stored rate-limit state of a bot's call.
+    pub fn rate(&self, bot: &str, call: Call) -> Result<Option<RateInfo>> {
+        self.get(&self.rates, &key2(bot, call.name().as_bytes()))
+    }
+
+    /// Store a rate-limit observation.
+    pub fn put_rate(&self, bot: &str, info: &RateInfo) -> Result<()> {
+        self.put(&self.rates, &key2(bot, info.call.name().as_bytes()), info)
+    }
+
+    /// All stored rate-limit states of a bot.
+    pub fn rates(&self, bot: &str) -> Result<Vec<RateInfo>> {
+        self.rates.scan_prefix(prefix(bot)).values().map(|v| decode(&v.map_err(sled_err)?)).collect()
+    }
+
+    // ---- counters ----
+
+    /// Add to a bot's counters for the hour containing `at`; drops buckets older than
+    /// [`COUNTER_HOURS`].
+    pub fn count(&self, bot: &str, at: i64, add: Counters) -> Result<()> {
+        let hour = at.div_euclid(3600);
+        let k = key2(bot, &hour.to_be_bytes());
+        let mut c: Counters = self.get(&self.counters, &k)?.unwrap_or_default();
+        let fresh = c == Counters::default();
+        c += add;
+        self.put(&self.counters, &k, &c)?;
+        if fresh {
+            // A new bucket: drop the ones that fell out of the window.
+            let p = prefix(bot);
+            let cut = key2(bot, &(hour - COUNTER_HOURS).to_be_bytes());
+            for kv in self.counters.range(p.clone()..cut).keys() {
+                self.counters.remove(kv.map_err(sled_err)?).map_err(sled_err)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A bot's counters per hour (hour number = Unix seconds / 3600) from `since_hour` on.
+    pub fn counters(&self, bot: &str, since_hour: i64) -> Result<Vec<(i64, Counters)>> {
+        let start = key2(bot, &since_hour.max(0).to_be_bytes());
+        let p = prefix(bot);
+        let mut out = Vec::new();
+        for kv in self.counters.range(start..) {
+            let (k, v) = kv.map_err(sled_err)?;
+            if !k.starts_with(&p) {
+                break;
+            }
+            let hour = <[u8; 8]>::try_from(&k[p.len()..]).map(i64::from_be_bytes).unwrap_or(0);
+            out.push((hour, decode(&v)?));
+        }
+        Ok(out)
+    }
+
+    // ---- events ----
+
+    /// Append an event to a bot's log (keeps the newest [`EVENTS_KEPT`]).
+    pub fn log(&self, bot: &str, at: i64, kind: &str, message: &str) -> Result<()> {
+        let seq = self.db.generate_id().map_err(sled_err)?;
+        let ev = Event { at, kind: kind.to_string(), message: message.to_string() };
+        self.put(&self.events, &key2(bot, &seq.to_be_bytes()), &ev)?;
+        if seq % 64 == 0 {
+            let p = prefix(bot);
+            let keys: Vec<_> = self.events.scan_prefix(&p).keys().rev().skip(EVENTS_KEPT).collect();
+            for k in keys {
+                self.events.remove(k.map_err(sled_err)?).map_err(sled_err)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The newest `n` events of a bot, oldest first.
+    pub fn events(&self, bot: &str, n: usize) -> Result<Vec<Event>> {
+        let mut out: Vec<Event> = Vec::new();
+        for v in self.events.scan_prefix(prefix(bot)).values().rev().take(n) {
+            out.push(decode(&v.map_err(sled_err)?)?);
+        }
+        out.reverse();
+        Ok(out)
+    }
+
+    // ---- analyzer scores ----
+
+    /// Set the score of a word or phrase for a writer.
+    pub fn set_score(&self, writer: &str, word: &str, score: i64) -> Result<()> {
+        self.scores.insert(key2(writer, word.as_bytes()), &score.to_be_bytes()).map_err(sled_err)?;
+        Ok(())
+    }
+
+    /// All scores of a writer.
+    pub fn scores(&self, writer: &str) -> Result<Vec<(String, i64)>> {
+        let p = prefix(writer);
+        let mut out = Vec::new();
+        for kv in self.scores.scan_prefix(&p) {
+            let (k, v) = kv.map_err(sled_err)?;
+            let word = String::from_utf8_lossy(&k[p.len()..]).into_owned();
+            let score = <[u8; 8]>::try_from(v.as_ref()).map(i64::from_be_bytes).unwrap_or(0);
+            out.push((word, score));
+        }
+        Ok(out)
+    }
+
+    /// Remove all scores of a writer.
+    pub fn clear_scores(&self, writer: &str) -> Result<()> {
+        Self::delete_prefix(&self.scores, &prefix(writer)).map(|_| ())
+    }
+}

@@ -1,0 +1,365 @@
+//! A writer's text pipeline: filters, then processors, then the template, turning one source post
+//! into the text to post (or nothing).
+//!
+//! # Spec grammar
+//!
+//! ```text
+//! --template TEXT      literal text; {} (or {0}) is replaced by the processed text; {{ }} are braces
+//! --process SPEC       repeatable; the processors run in order, each on the previous one's output
+//! --filter SPEC        repeatable; applied to the source post before any processor
+//!
+//! SPEC     = NAME [":" ITEM {";" ITEM}]
+//! ITEM     = KEY "=" VALUE | POSITIONAL (first item only)
+//! VALUE    = text; "\" escapes the next character (\; \| \, \=); "@PATH" is replaced by the
+//!            file's content when the writer is created (the content is stored, not the path)
+//!
+//! phrase:PATTERN[;min-len=2][;blacklist=W,W..|@FILE][;default-blacklist=yes|no]
+//!        [;pairs=W W|W W..|@FILE][;cap=title|keep|lower]
+//!     the first run of consecutive words matching PATTERN: one group of OpenCorpora grammemes
+//!     per word, e.g. "ADJF,nomn NOUN,nomn" (each word needs some analysis with all of its
+//!     group's grammemes). Words are Russian ([а-яё-]); blacklisted words (compared as written
+//!     and by normal form; the default list is the original's pronouns and determiners) and
+//!     blacklisted sequences (pairs, one per line in a file) are never taken.
+//! nouns[:N][;inflect=WORD][;place=before|after][;min-len=2][;cap=first|title|lower]
+//!     N nouns (words that are nouns in every analysis) in dictionary form, in an order fixed by
+//!     the run's seed, joined by ", "; with inflect, WORD (a verb, put in the past tense, or an
+//!     adjective) agrees with the first noun: nouns:1;inflect=заебать -> "Заебала кошка".
+//!     Fewer than N nouns: skip.
+//! replace:FROM=TO|FROM=TO..|@FILE[;unmatched=skip|keep]
+//!     whole-word replacement, case kept (Кот -> Пёс, КОТ -> ПЁС); a file has one FROM<TAB>TO or
+//!     FROM = TO a line, # comments. A post where nothing matched is skipped unless unmatched=keep.
+//! markov[:order=2][;tries=50][;max-len=280][;min-words=3][;max-overlap=15][;max-overlap-pct=70][;seed=N]
+//!     a new sentence from a word chain (order 1-3) over the reader's recent posts (cleaned by the
+//!     filters); sentences that copy the corpus (a run of max-overlap words, or max-overlap-pct %
+//!     of the sentence) are rejected; after `tries` failures the run is skipped.
+//! exec:COMMAND[;timeout=10s]
+//!     everything after "exec:" is a shell command (sh -c); the text goes to its stdin, its stdout
+//!     (trimmed) is the result, empty output skips; FARM_POST_ID and FARM_POST_AUTHOR are set.
+//!     A non-zero exit or the timeout is an error for this writer.
+//!
+//! filters: no-retweets, no-replies, no-links, no-mentions (each also =yes/=no), strip-urls,
+//!          strip-mentions (also a leading "RT @x:"), strip-hashtags, blacklist=W,W..|@FILE, lang=ru
+//! ```
+//!
+//! Without processors and template the post's text (after the filters) is posted as it is.
+//! Results containing one of the run's boring words are skipped; processors with a choice
+//! (phrase, nouns, markov) prefer results with one of its hot words.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::FarmError;
+use crate::net::Post;
+
+use super::exec::Exec;
+use super::filters::{self, Filters};
+use super::markov::Markov;
+use super::nouns::Nouns;
+use super::phrase::Phrase;
+use super::replace::Replace;
+use super::spec;
+use super::template::Template;
+use super::words;
+
+/// The spec grammar for `--help`.
+pub const HELP: &str = "\
+Writer text options:
+  --template TEXT    text around the result: {} (or {0}) is the result, {{ and }} are braces
+  --process SPEC     a processor (repeatable, run in order): NAME[:ITEM;ITEM...]
+  --filter SPEC      a filter on the source post (repeatable)
+  In values \\ escapes the next character; @PATH is replaced by the file's content at create time.
+
+Processors:
+  phrase:PATTERN[;min-len=2][;blacklist=W,W..|@FILE][;default-blacklist=no][;pairs=W W|W W..|@FILE]
+         [;cap=title|keep|lower]
+      first run of words matching PATTERN, one group of OpenCorpora grammemes per word:
+      phrase:ADJF,nomn NOUN,nomn;pairs=доброе утро  (\"тайная комната\" -> \"Тайная Комната\")
+  nouns[:N][;inflect=WORD][;place=before|after][;min-len=2][;cap=first|title|lower]
+      N nouns in dictionary form; WORD (verb or adjective) agrees with the first:
+      nouns:1;inflect=заебать  (\"кошка\" -> \"Заебала кошка\")
+  replace:FROM=TO|FROM=TO..|@FILE[;unmatched=skip|keep]
+      whole words, case kept; file lines: FROM<TAB>TO or FROM = TO
+  markov[:order=2][;tries=50][;max-len=280][;min-words=3][;max-overlap=15][;max-overlap-pct=70][;seed=N]
+      new sentence from the reader's recent posts; skips when nothing new comes out
+  exec:COMMAND[;timeout=10s]
+      text on stdin of `sh -c COMMAND`, its stdout is the result (empty: skip)
+
+Filters:
+  no-retweets, no-replies, no-links, no-mentions  (each also =yes or =no)
+  strip-urls, strip-mentions, strip-hashtags, blacklist=W,W..|@FILE, lang=ru
+";
+
+/// A writer's whole processing configuration, as stored in the bot record. Self-contained: any
+/// files (blacklists, replace tables) are read at create/edit time and their content is stored, so
+/// an exported farm works on another machine.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct WriterSpec {
+    /// The `--template`, if any.
+    pub template: Option<String>,
+    /// The `--process` specs, in order, file references resolved.
+    pub process: Vec<String>,
+    /// The `--filter` specs, in order, file references resolved.
+    pub filters: Vec<String>,
+}
+
+impl WriterSpec {
+    /// Build from CLI values: `--template`, repeatable `--process SPEC`, repeatable `--filter SPEC`;
+    /// resolves `@path` file references into content; validates everything (errors are usage
+    /// errors with a one-line message that shows the right syntax).
+    pub fn from_cli(
+        template: Option<String>,
+        process: &[String],
+        filters: &[String],
+    ) -> Result<WriterSpec, FarmError> {
+        let read = |path: &str| std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"));
+        if let Some(t) = &template {
+            Template::parse(t).map_err(|e| FarmError::usage(format!("--template: {e}")))?;
+        }
+        let mut spec = WriterSpec { template, process: Vec::new(), filters: Vec::new() };
+        for p in process {
+            let usage = |e: String| FarmError::usage(format!("--process '{}': {e}", one_line(p)));
+            let resolved = if name_of(p) == "exec" {
+                p.clone()
+            } else {
+                spec::resolve_files(p, &read).map_err(usage)?
+            };
+            Processor::parse(&resolved, true).map_err(usage)?;
+            spec.process.push(resolved);
+        }
+        for f in filters {
+            let usage = |e: String| FarmError::usage(format!("--filter '{}': {e}", one_line(f)));
+            let resolved = filters::resolve_files(f, &read).map_err(usage)?;
+            filters::parse(&resolved).map_err(usage)?;
+            spec.filters.push(resolved);
+        }
+        Ok(spec)
+    }
+
+    /// Human one-line-per-item description for `farm show`.
+    pub fn describe(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        match &self.template {
+            Some(t) => lines.push(format!("template: {}", one_line(t))),
+            None => lines.push("template: none (the result itself)".to_string()),
+        }
+        if self.process.is_empty() {
+            lines.push("process: none (the post's text)".to_string());
+        }
+        for p in &self.process {
+            match Processor::parse(p, false) {
+                Ok(proc) => lines.push(format!("process: {}", proc.describe())),
+                Err(e) => lines.push(format!("process: invalid ({e})")),
+            }
+        }
+        for f in &self.filters {
+            match filters::parse(f) {
+                Ok(Some(filter)) => lines.extend(Filters { list: vec![filter] }.describe()),
+                Ok(None) => lines.push(format!("filter: {} (off)", one_line(f))),
+                Err(e) => lines.push(format!("filter: invalid ({e})")),
+            }
+        }
+        lines
+    }
+}
+
+/// What a pipeline run may use besides the post: the corpus for markov, a seed for every random
+/// choice, and word feedback (boring words are avoided, hot words preferred).
+pub struct Ctx<'a> {
+    /// The reader's cached post texts (called only by processors that need them).
+    pub corpus: &'a dyn Fn() -> Vec<String>,
+    /// The seed for this run's random choices.
+    pub seed: u64,
+    /// Words that make a result be skipped.
+    pub boring: &'a [String],
+    /// Words that make a result preferred.
+    pub hot: &'a [String],
+}
+
+/// One processor step.
+#[derive(Debug, Clone, PartialEq)]
+enum Processor {
+    Phrase(Phrase),
+    Nouns(Nouns),
+    Replace(Replace),
+    Markov(Markov),
+    Exec(Exec),
+}
+
+impl Processor {
+    /// Parse a resolved spec; `check` validates against the dictionary too (at create time).
+    fn parse(spec_text: &str, check: bool) -> Result<Processor, String> {
+        match name_of(spec_text) {
+            "phrase" => Phrase::parse(spec_text).map(Processor::Phrase),
+            "nouns" => Nouns::parse(spec_text, check).map(Processor::Nouns),
+            "replace" => Replace::parse(spec_text).map(Processor::Replace),
+            "markov" => Markov::parse(spec_text).map(Processor::Markov),
+            "exec" => Exec::parse(spec_text).map(Processor::Exec),
+            other => Err(format!(
+                "unknown processor '{other}'; use phrase:PATTERN, nouns:N, replace:FROM=TO, markov or exec:COMMAND"
+            )),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Processor::Phrase(p) => p.describe(),
+            Processor::Nouns(n) => n.describe(),
+            Processor::Replace(r) => r.describe(),
+            Processor::Markov(m) => m.describe(),
+            Processor::Exec(e) => e.describe(),
+        }
+    }
+}
+
+/// A ready-to-run writer pipeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pipeline {
+    template: Option<Template>,
+    processors: Vec<Processor>,
+    filters: Filters,
+}
+
+impl Pipeline {
+    /// Parse a stored spec. Cheap: the morphology dictionary is loaded on the first run that needs it.
+    pub fn new(spec: &WriterSpec) -> Result<Pipeline, FarmError> {
+        let config = |what: &str, e: String| FarmError::config(format!("writer {what}: {e}"));
+        let unresolved = |path: &str| {
+            Err(format!("the file reference @{path} was never read; set the writer's options again"))
+        };
+        let template = match &spec.template {
+            Some(t) => Some(Template::parse(t).map_err(|e| config("template", e))?),
+            None => None,
+        };
+        let mut processors = Vec::new();
+        for p in &spec.process {
+            let what = format!("process '{}'", one_line(p));
+            if name_of(p) != "exec" {
+                spec::resolve_files(p, &unresolved).map_err(|e| config(&what, e))?;
+            }
+            processors.push(Processor::parse(p, false).map_err(|e| config(&what, e))?);
+        }
+        for f in &spec.filters {
+            filters::resolve_files(f, &unresolved)
+                .map_err(|e| config(&format!("filter '{}'", one_line(f)), e))?;
+        }
+        let filters = Filters::parse(&spec.filters).map_err(|e| config("filter", e))?;
+        Ok(Pipeline { template, processors, filters })
+    }
+
+    /// Turn one source post into the text to post, or `None` to skip it. `ctx` gives the corpus
+    /// for markov, a seed, and word feedback. Errors (an `exec` command failing) are configuration
+    /// errors of this writer.
+    pub fn run(&self, post: &Post, ctx: &mut Ctx) -> Result<Option<String>, FarmError> {
+        let Some(mut text) = self.filters.apply(post) else { return Ok(None) };
+        for processor in &self.processors {
+            let out = match processor {
+                Processor::Phrase(p) => choose(p.candidates(&text), ctx.boring, ctx.hot),
+                Processor::Nouns(n) => {
+                    n.run(&text, ctx.seed, ctx.boring, ctx.hot).map_err(FarmError::config)?
+                }
+                Processor::Replace(r) => r.apply(&text),
+                Processor::Markov(m) => {
+                    let mut corpus: Vec<String> =
+                        (ctx.corpus)().iter().filter_map(|t| self.filters.clean(t)).collect();
+                    if !corpus.contains(&text) {
+                        corpus.push(text.clone());
+                    }
+                    m.generate(&corpus, ctx.seed, ctx.boring, ctx.hot)
+                }
+                Processor::Exec(e) => {
+                    let env =
+                        [("FARM_POST_ID", post.id.to_string()), ("FARM_POST_AUTHOR", post.author.clone())];
+                    e.run(&text, &env).map_err(|err| FarmError::config(err.message(&e.command)))?
+                }
+            };
+            match out {
+                Some(t) if !t.trim().is_empty() => text = t,
+                _ => return Ok(None),
+            }
+        }
+        if words::mentions_any(&text, ctx.boring) {
+            return Ok(None);
+        }
+        Ok(Some(match &self.template {
+            Some(t) => t.render(&text),
+            None => text,
+        }))
+    }
+
+    /// Whether a run calls `ctx.corpus` (a `markov` processor is used).
+    pub fn needs_corpus(&self) -> bool {
+        self.processors.iter().any(|p| matches!(p, Processor::Markov(_)))
+    }
+
+    /// Whether a run loads the morphology dictionary (`phrase` or `nouns` is used).
+    pub fn needs_morphology(&self) -> bool {
+        self.processors.iter().any(|p| matches!(p, Processor::Phrase(_) | Processor::Nouns(_)))
+    }
+}
+
+/// The first candidate without a boring word, preferring one with a hot word.
+fn choose(candidates: Vec<String>, boring: &[String], hot: &[String]) -> Option<String> {
+    let fine: Vec<String> = candidates.into_iter().filter(|c| !words::mentions_any(c, boring)).collect();
+    let hot_one = fine.iter().position(|c| words::mentions_any(c, hot));
+    fine.into_iter().nth(hot_one.unwrap_or(0))
+}
+
+/// The processor or filter name of a spec: the text before `:` or `;`.
+fn name_of(spec_text: &str) -> &str {
+    spec_text.split([':', ';']).next().unwrap_or("").trim()
+}
+
+/// The spec on one line (inlined file content has new lines), shortened for messages.
+fn one_line(s: &str) -> String {
+    let flat: String = s.chars().map(|c| if c == '\n' || c == '\r' { ' ' } else { c }).collect();
+    if flat.chars().count() > 80 {
+        format!("{}…", flat.chars().take(79).collect::<String>())
+    } else {
+        flat
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(text: &str) -> Post {
+        Post {
+            id: 7,
+            author: "ann".into(),
+            text: text.into(),
+            created_at: 0,
+            is_repost: false,
+            is_reply: false,
+            has_links: false,
+            lang: None,
+        }
+    }
+
+    fn run(spec: &WriterSpec, text: &str) -> Option<String> {
+        let no_corpus = Vec::new;
+        let mut ctx = Ctx { corpus: &no_corpus, seed: 1, boring: &[], hot: &[] };
+        Pipeline::new(spec).unwrap().run(&post(text), &mut ctx).unwrap()
+    }
+
+    #[test]
+    fn plain_text_passes_through() {
+        let spec = WriterSpec::default();
+        assert_eq!(run(&spec, "  hello  world ").as_deref(), Some("hello  world"));
+        assert!(!Pipeline::new(&spec).unwrap().needs_morphology());
+    }
+
+    #[test]
+    fn unknown_processor_is_a_usage_error() {
+        let err = WriterSpec::from_cli(None, &["shout".into()], &[]).unwrap_err();
+        assert_eq!(err.kind, crate::error::Kind::Usage);
+        assert!(err.message.contains("unknown processor 'shout'"), "{}", err.message);
+    }
+
+    #[test]
+    fn unresolved_file_is_a_config_error() {
+        let spec = WriterSpec { process: vec!["replace:@table.tsv".into()], ..WriterSpec::default() };
+        let err = Pipeline::new(&spec).unwrap_err();
+        assert_eq!(err.kind, crate::error::Kind::Config);
+        assert!(err.message.contains("@table.tsv"));
+    }
+}

@@ -1,0 +1,81 @@
+//! Test support: a farm wired to the loopback fake network.
+#![allow(dead_code)]
+
+use super::Farm;
+use botfarm::sim::{FakeNet, SourcePost};
+
+pub const CK: &str = "ck-test-0001";
+pub const CS: &str = "cs-test-0001";
+
+/// Unix seconds of 2026-01-01T00:00:00Z, the start of simulated days.
+pub const T0: i64 = 1_767_225_600;
+
+pub fn rfc(ts: i64) -> String {
+    botfarm::clock::format(ts)
+}
+
+/// A farm plus the fake network it talks to.
+pub struct Net {
+    pub farm: Farm,
+    pub fake: FakeNet,
+}
+
+impl Net {
+    pub fn new() -> Net {
+        Net { farm: Farm::new(), fake: FakeNet::start() }
+    }
+
+    /// Add an X account on the fake and a bot for it (`create ARGS…`).
+    pub fn x_bot(&self, role: &str, name: &str, platform: &str, extra: &[&str]) {
+        let token = format!("tok-{name}-0123456789");
+        let secret = format!("sec-{name}-0123456789");
+        self.fake.add_x_user(name, CK, CS, &token, &secret);
+        let url = self.fake.url();
+        let mut args = vec!["create", role, name, "--platform", platform, "--api", &url];
+        args.extend_from_slice(extra);
+        self.farm
+            .run_env(
+                &args,
+                &[
+                    ("FARM_CONSUMER_KEY", CK),
+                    ("FARM_CONSUMER_SECRET", CS),
+                    ("FARM_ACCESS_TOKEN", &token),
+                    ("FARM_ACCESS_SECRET", &secret),
+                ],
+            )
+            .ok();
+    }
+
+    /// Add a Mastodon account on the fake and a bot for it.
+    pub fn masto_bot(&self, role: &str, name: &str, extra: &[&str]) {
+        let token = format!("bearer-{name}-0123456789");
+        self.fake.add_mastodon_user(name, &token);
+        let url = self.fake.url();
+        let mut args = vec!["create", role, name, "--platform", "mastodon", "--api", &url];
+        args.extend_from_slice(extra);
+        self.farm.run_env(&args, &[("FARM_ACCESS_TOKEN", &token)]).ok();
+    }
+
+    /// Put `n` distinct posts on a user's home timeline.
+    pub fn seed(&self, user: &str, n: usize, tag: &str) {
+        for i in 0..n {
+            self.fake
+                .push_home(user, SourcePost::new("someone", &format!("{tag} post number {i} about cats")));
+        }
+    }
+
+    /// Run `farm ARGS` at simulated time `ts`.
+    pub fn at(&mut self, ts: i64, args: &[&str]) -> super::Run {
+        self.farm.set_now(&rfc(ts));
+        self.farm.run(args)
+    }
+
+    /// Requests whose path contains `part`.
+    pub fn count(&self, part: &str) -> usize {
+        self.fake.requests().iter().filter(|r| r.path.contains(part)).count()
+    }
+
+    pub fn posted(&self, user: &str) -> Vec<String> {
+        self.fake.posts_by(user).into_iter().map(|p| p.text).collect()
+    }
+}
