@@ -128,6 +128,80 @@ pub enum Command {
         /// Bots to check (all when omitted).
         names: Vec<String>,
     },
+    /// Write the whole farm to one tar file (`-` for stdout).
+    #[command(
+        after_help = "Examples:\n  farm export backup.tar\n  farm export --gzip - > farm.tar.gz\n  farm export --no-secrets shared.tar"
+    )]
+    Export(ExportArgs),
+    /// Load a farm from an export file (into an empty data dir, or `--replace`).
+    #[command(after_help = "Examples:\n  farm import backup.tar\n  farm import --replace farm.tar.gz")]
+    Import(ImportArgs),
+    /// Rebuild the database to give disk space back (sled never shrinks by itself).
+    #[command(after_help = "Example:\n  farm compact")]
+    Compact,
+    /// Metrics for InfluxDB or Prometheus.
+    #[command(
+        after_help = "Examples:\n  farm metrics --format prometheus --output /var/lib/node_exporter/farm.prom\n  farm metrics --push 'http://localhost:8086/write?db=farm'"
+    )]
+    Metrics(MetricsArgs),
+    /// The best-scoring phrases and the hot and boring words of a writer (from its analyzer).
+    #[command(after_help = "Example:\n  farm best hp -n 20")]
+    Best {
+        /// Writer name.
+        name: String,
+        /// How many phrases.
+        #[arg(short, default_value_t = 20)]
+        n: usize,
+    },
+    /// Delete a writer's own posts older than a given age that got no engagement.
+    #[command(after_help = "Example:\n  farm prune hp --older-than 30d --dry-run")]
+    Prune {
+        /// Writer name.
+        name: String,
+        /// Only posts older than this.
+        #[arg(long, value_name = "DURATION")]
+        older_than: String,
+        /// List what would be deleted, delete nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// `farm export …`
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// Output file, or `-` for stdout.
+    pub file: String,
+    /// Leave credentials and app keys out (for sharing a farm's configuration).
+    #[arg(long)]
+    pub no_secrets: bool,
+    /// Compress with gzip.
+    #[arg(long, short = 'z')]
+    pub gzip: bool,
+}
+
+/// `farm import …`
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// The export file (`.tar` or `.tar.gz`, detected by content), or `-` for stdin.
+    pub file: String,
+    /// Replace an existing farm (the old one is kept as a dated backup).
+    #[arg(long)]
+    pub replace: bool,
+}
+
+/// `farm metrics …`
+#[derive(Args, Debug)]
+pub struct MetricsArgs {
+    /// influx (line protocol) or prometheus (text exposition format).
+    #[arg(long, default_value = "influx", value_name = "influx|prometheus")]
+    pub format: String,
+    /// Write to this file atomically (temp file + rename) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+    /// POST the influx lines to this URL (InfluxDB 1.x /write?db= or 2.x /api/v2/write; token from FARM_INFLUX_TOKEN).
+    #[arg(long, value_name = "URL")]
+    pub push: Option<String>,
 }
 
 /// `farm create …`
@@ -143,6 +217,34 @@ pub enum CreateCmd {
         after_help = "Examples:\n  farm create writer hp --source news --template 'Гарри Поттер и {}' --process 'phrase:ADJF,nomn NOUN,nomn'\n  farm create writer echo --source news --platform mastodon --api https://example.social --filter no-links"
     )]
     Writer(CreateArgs),
+    /// An analyzer: scores a writer's posts by engagement and feeds hot and boring words back.
+    #[command(after_help = "Example:\n  farm create analyzer hp-rates --writer hp --every 1d")]
+    Analyzer(AnalyzerArgs),
+}
+
+/// `farm create analyzer NAME --writer WRITER …`
+#[derive(Args, Debug)]
+pub struct AnalyzerArgs {
+    /// Analyzer name.
+    pub name: String,
+    /// The writer whose posts it scores (it uses the writer's credentials).
+    #[arg(long, value_name = "WRITER")]
+    pub writer: String,
+    /// Interval between runs (default 1d).
+    #[arg(long, value_name = "DURATION")]
+    pub every: Option<String>,
+    /// Posts younger than this are not scored yet (default 1d).
+    #[arg(long, value_name = "DURATION")]
+    pub min_age: Option<String>,
+    /// Score = likes + N × reposts (default 3, as the original).
+    #[arg(long, value_name = "N")]
+    pub repost_weight: Option<i64>,
+    /// Words scoring below this are boring: the writer skips them (default -10).
+    #[arg(long, value_name = "SCORE", allow_hyphen_values = true)]
+    pub boring_below: Option<i64>,
+    /// Words scoring above this are hot: the writer prefers them (default 10).
+    #[arg(long, value_name = "SCORE", allow_hyphen_values = true)]
+    pub hot_above: Option<i64>,
 }
 
 /// Options shared by `create` and `edit`.

@@ -1,6 +1,7 @@
 //! The domain: bots, their schedule, and what a run does. Talks to the [`crate::store::Store`]
 //! and to [`crate::net::Platform`] only, never to sled or HTTP directly.
 
+pub mod analyzer;
 pub mod model;
 pub mod registry;
 pub mod run;

@@ -75,10 +75,7 @@ pub fn run(store: &Store, opts: &RunOpts, now: i64, connect: &Connector) -> Resu
             let r = match bot.role {
                 Role::Reader => run_reader(store, bot, now, opts.dry_run, connect),
                 Role::Writer => run_writer(store, bot, now, opts.dry_run, connect),
-                Role::Analyzer => Err(FarmError::software(format!(
-                    "{}: analyzers are not implemented in this version",
-                    bot.name
-                ))),
+                Role::Analyzer => super::analyzer::run_analyzer(store, bot, now, opts.dry_run, connect),
             };
             match r {
                 Ok(line) => Outcome { bot: bot.name.clone(), line, error: None },

@@ -10,6 +10,14 @@ pub fn run(g: &Globals, name: &str) -> Result<()> {
     let store = open_required(&g.dir)?;
     let mut bot = get(&store, name)?;
     let fail = |e: crate::net::NetError| e.for_bot(&bot.name);
+    // A refused PIN or code is the user's to retry, not a key problem.
+    let refused = |e: crate::net::NetError, what: &str| match e.kind {
+        crate::net::NetErrorKind::Auth | crate::net::NetErrorKind::Refused => FarmError::new(
+            crate::error::Kind::Auth,
+            format!("{}: {what}; run `farm auth {}` again and copy the new one exactly", bot.name, bot.name),
+        ),
+        _ => e.for_bot(&bot.name),
+    };
     if bot.platform.uses_oauth1() {
         let env = crate::config::env_creds();
         let (ck, cs) =
@@ -31,8 +39,8 @@ pub fn run(g: &Globals, name: &str) -> Result<()> {
             auth::x_authorize_url(&bot.api, &rt)
         );
         let pin = prompt_line("PIN")?;
-        let (token, secret, screen) =
-            auth::x_access_token(&bot.api, &ck, &cs, &rt, &rs, &pin).map_err(fail)?;
+        let (token, secret, screen) = auth::x_access_token(&bot.api, &ck, &cs, &rt, &rs, &pin)
+            .map_err(|e| refused(e, "X refused the PIN"))?;
         bot.creds.access_token = token;
         bot.creds.access_secret = secret;
         eprintln!("authorised as @{screen}");
@@ -43,7 +51,8 @@ pub fn run(g: &Globals, name: &str) -> Result<()> {
             auth::mastodon_authorize_url(&bot.api, &id)
         );
         let code = prompt_line("authorization code")?;
-        bot.creds.access_token = auth::mastodon_exchange_code(&bot.api, &id, &secret, &code).map_err(fail)?;
+        bot.creds.access_token = auth::mastodon_exchange_code(&bot.api, &id, &secret, &code)
+            .map_err(|e| refused(e, "the instance refused the code"))?;
         eprintln!("authorised");
     }
     store.put_bot(&bot)?;

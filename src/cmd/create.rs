@@ -11,6 +11,7 @@ pub fn run(g: &Globals, c: CreateCmd) -> Result<()> {
     let (role, a): (Role, CreateArgs) = match c {
         CreateCmd::Reader(a) => (Role::Reader, a),
         CreateCmd::Writer(a) => (Role::Writer, a),
+        CreateCmd::Analyzer(a) => return super::best::create_analyzer(g, a),
     };
     create(g, role, &a.name, settings(&a.opts), a.auth_later)
 }

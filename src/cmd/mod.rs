@@ -3,15 +3,21 @@
 
 pub mod app;
 pub mod auth;
+pub mod best;
 pub mod check;
+pub mod compact;
 pub mod create;
 pub mod destroy;
 pub mod edit;
+pub mod export;
+pub mod import;
 pub mod list;
 pub mod log;
+pub mod metrics;
 pub mod pause;
 pub mod post;
 pub mod preview;
+pub mod prune;
 pub mod run;
 pub mod show;
 pub mod stats;
@@ -51,6 +57,12 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Stats { name, json } => stats::run(&g, name.as_deref(), json),
         Command::Auth { name } => auth::run(&g, &name),
         Command::Check { names } => check::run(&g, &names),
+        Command::Export(a) => export::run(&g, a),
+        Command::Import(a) => import::run(&g, a),
+        Command::Compact => compact::run(&g),
+        Command::Metrics(a) => metrics::run(&g, a),
+        Command::Best { name, n } => best::run(&g, &name, n),
+        Command::Prune { name, older_than, dry_run } => prune::run(&g, &name, &older_than, dry_run),
     }
 }
 
@@ -126,10 +138,12 @@ pub fn prompt_line(label: &str) -> Result<String> {
     eprint!("{label}: ");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| FarmError::io(format!("cannot read stdin: {e}")))?;
+    let stdin = std::io::stdin();
+    stdin.lock().read_line(&mut line).map_err(|e| FarmError::io(format!("cannot read stdin: {e}")))?;
+    if !stdin.is_terminal() {
+        // The answer came from a pipe and was not echoed: end the prompt's line.
+        eprintln!();
+    }
     let v = line.trim().to_string();
     if v.is_empty() {
         return Err(FarmError::usage(format!("no {label} given on stdin")));

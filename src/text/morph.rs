@@ -91,10 +91,30 @@ pub fn parses(word: &str) -> Vec<Parse> {
         .collect()
 }
 
-/// The dictionary form of the most likely analysis of `word`, lower-case (`котом` → `кот`,
-/// `зеленая` → `зелёный`). Words the analyser does not know come back lower-cased.
+/// The dictionary form of `word`, lower-case (`котом` → `кот`, `зеленая` → `зелёный`): of the
+/// analyses that are not proper names (when there are such), one where the word is its own
+/// dictionary form (`море`, not the locative of `мор`), else the most likely. Words the analyser
+/// does not know come back lower-cased.
 pub fn normal_form(word: &str) -> String {
-    parses(word).into_iter().next().map(|p| p.normal_form).unwrap_or_else(|| word.to_lowercase())
+    let lower = word.trim().to_lowercase();
+    let all = parses(&lower);
+    let common = common_parses(&all);
+    let own = common.iter().find(|p| fold(&p.normal_form) == fold(&lower));
+    own.or(common.first()).map(|p| p.normal_form.clone()).unwrap_or(lower)
+}
+
+/// The analyses of `all` that are not proper names (`Name`, `Surn`, `Patr`, `Geox`, `Orgn`,
+/// `Trad`), or all of them when every one is. Post text is lower-cased before analysis, so a
+/// common-noun reading is the likelier one.
+pub fn common_parses(all: &[Parse]) -> Vec<&Parse> {
+    const PROPER: [&str; 6] = ["Name", "Surn", "Patr", "Geox", "Orgn", "Trad"];
+    let common: Vec<&Parse> =
+        all.iter().filter(|p| !PROPER.iter().any(|g| p.grammemes.contains(*g))).collect();
+    if common.is_empty() {
+        all.iter().collect()
+    } else {
+        common
+    }
 }
 
 /// A lemma for comparing words, e.g. in dedup: the normal form of a word with Cyrillic letters, the
@@ -331,6 +351,8 @@ mod tests {
     fn normal_forms_and_lemmas() {
         assert_eq!(normal_form("людьми"), "человек");
         assert_eq!(normal_form("зеленая"), "зелёный");
+        assert_eq!(normal_form("море"), "море");
+        assert_eq!(normal_form("сахара"), "сахар");
         assert_eq!(lemma("Зелёными"), "зеленый");
         assert_eq!(lemma("Cats"), "cats");
     }

@@ -5,7 +5,7 @@
 use super::morph;
 use super::rng::Rng;
 use super::spec;
-use super::words::{self, capitalize, upper_first};
+use super::words::{self, capitalize, fold, upper_first};
 
 /// How to capitalise the result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,15 +142,18 @@ impl Nouns {
     }
 }
 
-/// The dictionary form of `word` if every analysis of it is a noun: a singular analysis's normal
-/// form when there is one (`котами` → `кот`), else the first (`ножницы`).
+/// The dictionary form of `word` if every analysis of it is a noun, as the older bots normalised:
+/// of the analyses that are not proper names, one where the word is its own dictionary form
+/// (`море`), else a singular one (`котами` → `кот`), else the first (`ножницы`).
 pub fn noun_form(word: &str) -> Option<String> {
-    let parses = morph::parses(word);
-    if parses.is_empty() || !parses.iter().all(|p| p.grammemes.contains("NOUN")) {
+    let all = morph::parses(word);
+    if all.is_empty() || !all.iter().all(|p| p.grammemes.contains("NOUN")) {
         return None;
     }
+    let parses = morph::common_parses(&all);
+    let own = parses.iter().find(|p| fold(&p.normal_form) == fold(word));
     let single = parses.iter().find(|p| p.grammemes.contains("sing") || p.grammemes.contains("Sgtm"));
-    Some(single.unwrap_or(&parses[0]).normal_form.clone())
+    own.or(single).or(parses.first()).map(|p| p.normal_form.clone())
 }
 
 /// `word` (a verb or an adjective/participle) in the form that agrees with `noun` in gender and
@@ -198,6 +201,9 @@ mod tests {
         assert_eq!(noun_form("котами").as_deref(), Some("кот"));
         assert_eq!(noun_form("стали"), None);
         assert_eq!(noun_form("ножницы").as_deref(), Some("ножницы"));
+        assert_eq!(noun_form("море").as_deref(), Some("море"));
+        assert_eq!(noun_form("сахара").as_deref(), Some("сахар"));
+        assert_eq!(noun_form("римлян").as_deref(), Some("римлянин"));
         assert_eq!(agree("заебать", "кошка").as_deref(), Some("заебала"));
         assert_eq!(agree("заебать", "кот").as_deref(), Some("заебал"));
         assert_eq!(agree("заебать", "окно").as_deref(), Some("заебало"));
