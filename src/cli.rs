@@ -128,6 +128,36 @@ pub enum Command {
         /// Bots to check (all when omitted).
         names: Vec<String>,
     },
+    /// Show the whole product working: a simulated day of a small farm on a fake network.
+    #[command(
+        after_help = "Examples:\n  farm demo\n  farm demo --keep /tmp/demo-farm   # then: farm --db /tmp/demo-farm stats"
+    )]
+    Demo {
+        /// Leave the demo farm in DIR to explore (it must not exist yet).
+        #[arg(long, value_name = "DIR")]
+        keep: Option<PathBuf>,
+        /// Simulated hours (default 24).
+        #[arg(long, default_value_t = 24)]
+        hours: u32,
+    },
+    /// Check the data directory, credentials, clock and scheduler, and say what to fix.
+    #[command(after_help = "Examples:\n  farm doctor\n  farm doctor --offline   # no API calls")]
+    Doctor {
+        /// Make no API calls.
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Print shell completions.
+    #[command(
+        after_help = "Examples:\n  farm completions bash > /etc/bash_completion.d/farm\n  farm completions zsh > ~/.zfunc/_farm\n  farm completions fish > ~/.config/fish/completions/farm.fish"
+    )]
+    Completions {
+        /// bash, zsh or fish.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    #[command(after_help = "Example:\n  farm man | man -l -")]
+    Man,
     /// Write the whole farm to one tar file (`-` for stdout).
     #[command(
         after_help = "Examples:\n  farm export backup.tar\n  farm export --gzip - > farm.tar.gz\n  farm export --no-secrets shared.tar"

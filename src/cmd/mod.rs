@@ -6,13 +6,17 @@ pub mod auth;
 pub mod best;
 pub mod check;
 pub mod compact;
+pub mod completions;
 pub mod create;
+pub mod demo;
 pub mod destroy;
+pub mod doctor;
 pub mod edit;
 pub mod export;
 pub mod import;
 pub mod list;
 pub mod log;
+pub mod man;
 pub mod metrics;
 pub mod pause;
 pub mod post;
@@ -40,6 +44,12 @@ pub struct Globals {
 
 /// Run the parsed command line.
 pub fn dispatch(cli: Cli) -> Result<()> {
+    // Commands that need no data directory.
+    match &cli.command {
+        Command::Completions { shell } => return completions::run(*shell),
+        Command::Man => return man::run(),
+        _ => {}
+    }
     let g = Globals { dir: crate::config::data_dir(cli.db)?, verbose: cli.verbose };
     match cli.command {
         Command::Create(c) => create::run(&g, c),
@@ -57,6 +67,9 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Stats { name, json } => stats::run(&g, name.as_deref(), json),
         Command::Auth { name } => auth::run(&g, &name),
         Command::Check { names } => check::run(&g, &names),
+        Command::Demo { keep, hours } => demo::run(&g, keep, hours),
+        Command::Doctor { offline } => doctor::run(&g, offline),
+        Command::Completions { .. } | Command::Man => Ok(()),
         Command::Export(a) => export::run(&g, a),
         Command::Import(a) => import::run(&g, a),
         Command::Compact => compact::run(&g),
