@@ -86,7 +86,7 @@ fn phrase_rules_on_the_fixtures() {
     // Mentions, links and RT prefixes are not words, so they never get in the way.
     assert_eq!(run(&writer, &find("RT @pogoda_bot")).as_deref(), Some("Сильный Ветер"));
     let found: Vec<String> = posts.iter().filter_map(|p| run(&writer, p)).collect();
-    assert_eq!(found.len(), 34, "{found:?}");
+    assert_eq!(found.len(), 32, "{found:?}");
     assert!(found.iter().all(|f| f.split(' ').count() == 2));
 }
 
@@ -116,11 +116,11 @@ fn nouns_pick_and_agree() {
     // Nouns come in their dictionary form.
     assert_eq!(run(&zaebot, "Сколько можно про котов").as_deref(), Some("Заебал кот"));
     let after = spec(None, &["nouns:1;inflect=новый;place=after;cap=lower"], &[]);
-    assert_eq!(run(&after, "на столе лежат ножницы").is_some(), true);
+    assert_eq!(run(&after, "тут лежат ножницы").as_deref(), Some("ножницы новые"));
     assert_eq!(run(&after, "мне нужна лампа").as_deref(), Some("лампа новая"));
     // The choice depends only on the seed.
     let two = spec(None, &["nouns:2"], &[]);
-    let text = "Кот, пёс и попугай живут в одной квартире";
+    let text = "Кот, пёс и хомяк живут в одной квартире";
     let a = run_with(&two, text, &[], 7, &[], &[]).unwrap();
     assert_eq!(run_with(&two, text, &[], 7, &[], &[]).unwrap(), a);
     let picks: std::collections::BTreeSet<Option<String>> =
@@ -130,11 +130,11 @@ fn nouns_pick_and_agree() {
     let one = spec(None, &["nouns:1;cap=lower"], &[]);
     for seed in 0..10 {
         assert_eq!(
-            run_with(&one, text, &[], seed, &[], &words(&["попугай"])).unwrap().as_deref(),
-            Some("попугай")
+            run_with(&one, text, &[], seed, &[], &words(&["хомяк"])).unwrap().as_deref(),
+            Some("хомяк")
         );
         let out = run_with(&one, text, &[], seed, &words(&["кот", "пёс", "квартира"]), &[]).unwrap();
-        assert_eq!(out.as_deref(), Some("попугай"));
+        assert_eq!(out.as_deref(), Some("хомяк"));
     }
     // Fewer nouns than asked for: skip.
     assert_eq!(run(&spec(None, &["nouns:3"], &[]), "кот и пёс"), None);

@@ -299,6 +299,13 @@ impl FakeNet {
         self.shared.lock().now = unix_secs;
     }
 
+    /// Check OAuth timestamps against the wall clock even when [`FakeNet::set_now`] steps the
+    /// fake's clock: real clients (farm included) sign with the real time, whatever `FARM_NOW`
+    /// says. Used by simulations such as `farm demo`.
+    pub fn set_oauth_wall_clock(&self, on: bool) {
+        self.shared.lock().oauth_wall_clock = on;
+    }
+
     /// Set `username`'s limit for an endpoint (on every API flavour) and restart its window;
     /// going over answers 429 like the real service.
     pub fn set_rate_limit(&self, username: &str, endpoint: Endpoint, limit: u64, window_secs: i64) {

@@ -169,6 +169,9 @@ pub(crate) fn default_limit(fam: Family, ep: Endpoint) -> (u64, i64) {
 pub(crate) struct State {
     /// Fixed clock (None = system time).
     pub now: Option<i64>,
+    /// Check OAuth timestamps against the wall clock rather than `now` (for simulations that
+    /// step the fake's clock while real clients sign with the real time).
+    pub oauth_wall_clock: bool,
     /// Delay before each answer.
     pub latency_ms: u64,
     /// Mastodon's max characters.
@@ -212,6 +215,7 @@ impl State {
     /// A fresh, empty world.
     pub(crate) fn new() -> State {
         State {
+            oauth_wall_clock: false,
             now: None,
             latency_ms: 0,
             mastodon_max_chars: 500,

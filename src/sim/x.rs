@@ -45,7 +45,8 @@ pub(crate) fn verify(
     let consumer_secret = ctx.st.consumers.get(&consumer_key).ok_or(AuthErr::Bad)?.clone();
     get("oauth_nonce").ok_or(AuthErr::Bad)?;
     let ts: i64 = get("oauth_timestamp").and_then(|t| t.parse().ok()).ok_or(AuthErr::Bad)?;
-    if (ts - ctx.now).abs() > 300 {
+    let reference = if ctx.st.oauth_wall_clock { chrono::Utc::now().timestamp() } else { ctx.now };
+    if (ts - reference).abs() > 300 {
         return Err(AuthErr::Timestamp);
     }
     let token = get("oauth_token").unwrap_or_default();

@@ -12,8 +12,10 @@
 //! Trees: `meta` (schema version, app keys), `bots` (name → [`Bot`]), `state` (name →
 //! [`BotState`]), `posts:<reader>` (big-endian id → cached post), `hashes` (writer\0hash →
 //! posted-at), `rates` (bot\0call → [`RateInfo`]), `counters` (bot\0hour → [`Counters`]),
-//! `events` (bot\0seq → [`Event`]), `scores` (writer\0word → score). Every value is versioned
-//! (see [`codec`]).
+//! `events` (bot\0seq → [`Event`]), `scores` (writer\0word → score), `ords` (reader\0id → the
+//! post's ordinal: the reader's running count of cached posts, so that a writer's backlog takes
+//! two lookups instead of a walk). Every value is versioned (see [`codec`]); the ordinals are
+//! plain big-endian numbers, like the scores.
 
 pub mod codec;
 
@@ -30,6 +32,8 @@ pub const SCHEMA: u32 = 1;
 pub const EVENTS_KEPT: usize = 500;
 /// Hourly counter buckets kept per bot (35 days).
 pub const COUNTER_HOURS: i64 = 35 * 24;
+/// Most keys [`Store::backlog`] walks for posts cached before ordinals existed.
+pub const BACKLOG_WALK: usize = 10_000;
 
 /// An open farm database, holding the data directory's lock.
 pub struct Store {
@@ -43,6 +47,7 @@ pub struct Store {
     events: sled::Tree,
     meta: sled::Tree,
     scores: sled::Tree,
+    ords: sled::Tree,
     _lock: File,
 }
 
@@ -146,6 +151,7 @@ impl Store {
             events: t("events")?,
             meta: t("meta")?,
             scores: t("scores")?,
+            ords: t("ords")?,
             db,
             dir: dir.to_path_buf(),
             _lock: lock,
@@ -271,9 +277,10 @@ impl Store {
         self.bots.remove(name.as_bytes()).map_err(sled_err)?;
         self.state.remove(name.as_bytes()).map_err(sled_err)?;
         let p = prefix(name);
-        for tree in [&self.hashes, &self.rates, &self.counters, &self.events, &self.scores] {
+        for tree in [&self.hashes, &self.rates, &self.counters, &self.events, &self.scores, &self.ords] {
             Self::delete_prefix(tree, &p)?;
         }
+        self.meta.remove(key2("ord", name.as_bytes())).map_err(sled_err)?;
         self.db.drop_tree(posts_tree_name(name)).map_err(sled_err)?;
         Ok(())
     }
@@ -296,20 +303,81 @@ impl Store {
         self.db.open_tree(posts_tree_name(reader)).map_err(sled_err)
     }
 
-    /// Cache posts for a reader; returns how many were new.
+    /// Cache posts for a reader; returns how many were new. New posts get ordinals (in id order).
     pub fn add_posts(&self, reader: &str, posts: &[Post]) -> Result<usize> {
         let tree = self.posts_tree(reader)?;
         let mut batch = sled::Batch::default();
         let mut new = 0;
+        let mut fresh = Vec::new();
         for p in posts {
             let k = p.id.to_be_bytes();
             if !tree.contains_key(k).map_err(sled_err)? {
                 new += 1;
+                fresh.push(p.id);
             }
             batch.insert(&k, encode(p)?);
         }
+        self.add_ordinals(reader, fresh)?;
         tree.apply_batch(batch).map_err(sled_err)?;
         Ok(new)
+    }
+
+    /// Give new post ids of a reader the next ordinals (written before the posts, so a cached
+    /// post always has one).
+    fn add_ordinals(&self, reader: &str, mut ids: Vec<u64>) -> Result<()> {
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let counter = key2("ord", reader.as_bytes());
+        let mut next = match self.meta.get(&counter).map_err(sled_err)? {
+            Some(v) => <[u8; 8]>::try_from(v.as_ref()).map(u64::from_be_bytes).unwrap_or(0),
+            None => 0,
+        };
+        let mut batch = sled::Batch::default();
+        for id in ids {
+            next += 1;
+            batch.insert(key2(reader, &id.to_be_bytes()), &next.to_be_bytes());
+        }
+        self.ords.apply_batch(batch).map_err(sled_err)?;
+        self.meta.insert(counter, &next.to_be_bytes()).map_err(sled_err)?;
+        Ok(())
+    }
+
+    fn ordinal(&self, reader: &str, id_key: &[u8]) -> Result<Option<u64>> {
+        Ok(self
+            .ords
+            .get(key2(reader, id_key))
+            .map_err(sled_err)?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map(u64::from_be_bytes))
+    }
+
+    /// A writer's backlog: the number of cached posts of `reader` with id greater than `after`,
+    /// from the ordinals of the first and the last of them (two lookups, whatever the cache
+    /// size; exact as long as retention drops posts from the old end, which it does). Posts
+    /// cached before ordinals existed are counted by walking keys, at most [`BACKLOG_WALK`].
+    /// Does not create the reader's tree.
+    pub fn backlog(&self, reader: &str, after: u64) -> Result<u64> {
+        let name = posts_tree_name(reader);
+        if !self.db.tree_names().iter().any(|n| n.as_ref() == name.as_bytes()) {
+            return Ok(0);
+        }
+        let tree = self.posts_tree(reader)?;
+        let Some(start) = after.checked_add(1) else { return Ok(0) };
+        let first = match tree.range(start.to_be_bytes()..).keys().next() {
+            Some(k) => k.map_err(sled_err)?,
+            None => return Ok(0),
+        };
+        let last = match tree.last().map_err(sled_err)? {
+            Some((k, _)) => k,
+            None => return Ok(0),
+        };
+        match (self.ordinal(reader, &first)?, self.ordinal(reader, &last)?) {
+            (Some(a), Some(b)) if b >= a => Ok(b - a + 1),
+            _ => Ok(tree.range(start.to_be_bytes()..).keys().take(BACKLOG_WALK).count() as u64),
+        }
     }
 
     /// Up to `limit` cached posts with id greater than `after`, oldest first.
@@ -358,14 +426,16 @@ impl Store {
             let (k, v) = kv.map_err(sled_err)?;
             let p: Post = decode(&v)?;
             if drop(&p) {
-                tree.remove(k).map_err(sled_err)?;
+                tree.remove(&k).map_err(sled_err)?;
+                self.ords.remove(key2(reader, &k)).map_err(sled_err)?;
                 removed += 1;
             }
         }
         let mut len = tree.len();
         while len > max_count {
             match tree.pop_min().map_err(sled_err)? {
-                Some(_) => {
+                Some((k, _)) => {
+                    self.ords.remove(key2(reader, &k)).map_err(sled_err)?;
                     removed += 1;
                     len -= 1;
                 }

@@ -1,0 +1,140 @@
+//! `farm demo`, completions, the man page, doctor, and the packaging files.
+
+mod support;
+use support::{Farm, TempDir};
+
+#[test]
+fn demo_runs_a_simulated_day() {
+    let f = Farm::new();
+    let r = f.run(&["demo"]).ok();
+    let out = r.stdout;
+    assert!(out.contains("Гарри Поттер и Тайная Комната"), "{out}");
+    assert!(out.contains("hp (24 posts)"), "{out}");
+    assert!(out.contains("echo (24 posts)"), "{out}");
+    assert!(out.contains("markov ("), "{out}");
+    assert!(out.contains("0 failed runs"), "{out}");
+    // The stats table closes the output.
+    assert!(out.contains("total"), "{out}");
+    // The user's own farm is never touched.
+    assert!(!f.db().exists());
+}
+
+#[test]
+fn demo_keep_leaves_a_farm_to_explore() {
+    let f = Farm::new();
+    let keep = f.dir.path().join("kept");
+    let r = f.run(&["demo", "--hours", "3", "--keep", keep.to_str().unwrap()]).ok();
+    assert!(r.stdout.contains("farm --db"), "{}", r.stdout);
+    let list = f.run(&["--db", keep.to_str().unwrap(), "list", "--json"]).ok().json();
+    assert_eq!(list.as_array().unwrap().len(), 5);
+    let log = f.run(&["--db", keep.to_str().unwrap(), "log", "hp"]).ok().stdout;
+    assert!(log.contains("Гарри Поттер"), "{log}");
+    // An existing directory is refused.
+    f.run(&["demo", "--keep", keep.to_str().unwrap()]).code(64);
+}
+
+#[test]
+fn completions_for_each_shell() {
+    let f = Farm::new();
+    for (shell, needle) in [("bash", "complete -F"), ("zsh", "#compdef farm"), ("fish", "complete -c farm")] {
+        let r = f.run(&["completions", shell]).ok();
+        assert!(r.stdout.contains(needle), "{shell}: {}", &r.stdout[..r.stdout.len().min(300)]);
+        assert!(r.stdout.contains("export"), "{shell}");
+    }
+    f.run(&["completions", "tcsh"]).code(64);
+}
+
+#[test]
+fn man_page_documents_every_command() {
+    let f = Farm::new();
+    let man = f.run(&["man"]).ok().stdout;
+    assert!(man.starts_with(".ie") || man.contains(".TH farm 1"), "{}", &man[..200]);
+    for cmd in ["CREATE", "RUN", "EXPORT", "IMPORT", "STATS", "DOCTOR", "DEMO"] {
+        assert!(man.contains(&format!(".SH \"{cmd}\"")), "{cmd} missing");
+    }
+}
+
+#[test]
+fn doctor_reports_what_to_fix() {
+    let f = Farm::new();
+    let r = f.run(&["doctor", "--offline"]).code(78);
+    assert!(r.stdout.contains("no farm here yet"), "{}", r.stdout);
+    f.run_env(
+        &["create", "reader", "r", "--platform", "x", "--auth-later"],
+        &[("FARM_CONSUMER_KEY", "k"), ("FARM_CONSUMER_SECRET", "s")],
+    )
+    .ok();
+    let r = f.run(&["doctor", "--offline"]).code(78);
+    assert!(r.stdout.contains("r has no user tokens") && r.stdout.contains("farm auth r"), "{}", r.stdout);
+    assert!(r.stdout.contains("database opens"), "{}", r.stdout);
+}
+
+fn have(cmd: &str) -> bool {
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {cmd}"))
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn systemd_units_verify_when_systemd_analyze_is_there() {
+    if !have("systemd-analyze") {
+        eprintln!("skipped: no systemd-analyze on this machine");
+        return;
+    }
+    let tmp = TempDir::new("units");
+    // Point ExecStart at a binary that exists here.
+    for unit in ["farm.service", "farm.timer", "farm-metrics.service", "farm-metrics.timer"] {
+        let text = std::fs::read_to_string(format!("packaging/systemd/{unit}")).unwrap();
+        let text = text.replace("/usr/bin/farm", env!("CARGO_BIN_EXE_farm"));
+        std::fs::write(tmp.path().join(unit), text).unwrap();
+    }
+    let out = std::process::Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .args(
+            ["farm.service", "farm.timer", "farm-metrics.service", "farm-metrics.timer"]
+                .map(|u| tmp.path().join(u)),
+        )
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    // Only complain about our own units (the host may have unrelated warnings).
+    let ours: Vec<&str> = err.lines().filter(|l| l.contains("farm")).collect();
+    assert!(out.status.success() || ours.is_empty(), "{err}");
+}
+
+#[test]
+fn ansible_playbook_syntax_when_ansible_is_there() {
+    if !have("ansible-playbook") {
+        eprintln!("skipped: no ansible-playbook on this machine");
+        return;
+    }
+    let out = std::process::Command::new("ansible-playbook")
+        .args(["--syntax-check", "-i", "localhost,", "packaging/ansible/farm.yml"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn cron_file_runs_farm_every_ten_minutes_under_flock() {
+    let cron = std::fs::read_to_string("packaging/cron/farm").unwrap();
+    let line = cron.lines().find(|l| l.starts_with("*/10")).expect("a */10 line");
+    assert!(line.contains("flock -n") && line.ends_with("farm run"), "{line}");
+    assert!(cron.contains("MAILTO"));
+}
+
+#[test]
+fn grafana_dashboard_is_json() {
+    let Ok(text) = std::fs::read_to_string("packaging/grafana/farm-dashboard.json") else {
+        panic!("packaging/grafana/farm-dashboard.json is missing");
+    };
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert!(v["panels"].as_array().is_some_and(|p| !p.is_empty()));
+}
