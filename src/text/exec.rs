@@ -199,6 +199,15 @@ mod tests {
     }
 
     #[test]
+    fn timeout_kills_the_whole_command() {
+        let e = Exec::parse("exec:sleep 30; echo late;timeout=300ms").unwrap();
+        let started = Instant::now();
+        assert_eq!(e.run("x", &[]), Err(ExecError::TimedOut(Duration::from_millis(300))));
+        assert!(started.elapsed() < Duration::from_secs(3));
+        assert_eq!(ExecError::TimedOut(e.timeout).message("x"), "writer command `x` timed out after 300ms");
+    }
+
+    #[test]
     fn runs_and_reports() {
         let e = Exec::parse("exec:tr a-z A-Z").unwrap();
         assert_eq!(e.run("hello", &[]).unwrap().as_deref(), Some("HELLO"));

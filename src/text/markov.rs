@@ -1,7 +1,8 @@
 //! The `markov` processor: a word n-gram chain over the reader's recent posts that makes a new
 //! sentence, rejecting ones that copy the corpus (like markovify: verbatim, or an overlap of
 //! 15 words / 70 %), and giving up after a bounded number of tries. Small corpora are the normal
-//! case, so giving up (skipping this run) is an expected outcome, not an error.
+//! case, so giving up (skipping this run) is an expected outcome, not an error. @mentions, links
+//! and `RT` markers are left out of the corpus, so they never appear in a result.
 
 use std::collections::HashMap;
 
@@ -92,11 +93,7 @@ impl Markov {
         boring: &[String],
         hot: &[String],
     ) -> Option<String> {
-        let texts: Vec<Vec<&str>> = corpus
-            .iter()
-            .map(|t| t.split_whitespace().collect::<Vec<_>>())
-            .filter(|w| !w.is_empty())
-            .collect();
+        let texts: Vec<Vec<&str>> = corpus.iter().map(|t| tokens(t)).filter(|w| !w.is_empty()).collect();
         let chain = Chain::build(&texts, self.order);
         let mut rng = Rng::new(self.seed.unwrap_or(seed));
         let mut first = None;
@@ -135,6 +132,19 @@ impl Markov {
         }
         true
     }
+}
+
+/// The words of a corpus text, without a leading `RT`, @mentions and links: a made-up sentence
+/// must never ping people or point anywhere.
+fn tokens(text: &str) -> Vec<&str> {
+    let mut words: Vec<&str> = text
+        .split_whitespace()
+        .filter(|w| !(w.starts_with('@') || w.contains("://") || w.starts_with("www.")))
+        .collect();
+    if words.first() == Some(&"RT") {
+        words.remove(0);
+    }
+    words
 }
 
 /// The word chain: for each state (the last `order` words, `""` before the start) the words that
@@ -220,6 +230,21 @@ mod tests {
         let a = m.generate(&c, 42, &[], &[]).expect("a sentence");
         assert_eq!(m.generate(&c, 42, &[], &[]).as_deref(), Some(a.as_str()));
         assert!(!c.contains(&a));
+    }
+
+    #[test]
+    fn never_emits_mentions_or_links() {
+        let c =
+            corpus(&["RT @bob: the cat sat on https://x.y the mat", "@ann a dog sat on the rug www.z.com"]);
+        let m = Markov::parse("markov:order=1;min-words=2;tries=100").unwrap();
+        for seed in 0..30 {
+            if let Some(s) = m.generate(&c, seed, &[], &[]) {
+                assert!(
+                    !s.contains('@') && !s.contains("http") && !s.contains("www") && !s.starts_with("RT"),
+                    "{s}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -212,23 +212,32 @@ impl Phrase {
     }
 }
 
-/// Words separated by commas, `|` or white space (a file: one or more a line), folded.
+/// Words separated by commas, `|` or white space (a file: one or more a line; a line starting
+/// with `#` is a comment), folded.
 pub fn word_list(value: &str) -> Vec<String> {
-    spec::split(value, &[',', '|', '\n', ' ', '\t', '\r'])
+    let text = without_comments(value);
+    spec::split(&text, &[',', '|', '\n', ' ', '\t', '\r'])
         .into_iter()
         .map(|w| fold(&spec::unescape(w)))
         .collect()
 }
 
-/// Word sequences separated by `|` or new lines; the words of one by spaces or commas; folded.
+/// Word sequences separated by `|` or new lines (`#` lines are comments); the words of one by
+/// spaces or commas; folded.
 pub fn sequences(value: &str) -> Vec<Vec<String>> {
-    spec::split(value, &['|', '\n'])
+    let text = without_comments(value);
+    spec::split(&text, &['|', '\n'])
         .into_iter()
         .map(|seq| {
             spec::split(seq, &[' ', ',', '\t', '\r']).into_iter().map(|w| fold(&spec::unescape(w))).collect()
         })
         .filter(|seq: &Vec<String>| !seq.is_empty())
         .collect()
+}
+
+/// `value` without its lines that start with `#`.
+fn without_comments(value: &str) -> String {
+    value.lines().filter(|l| !l.trim_start().starts_with('#')).collect::<Vec<_>>().join("\n")
 }
 
 #[cfg(test)]
@@ -264,7 +273,7 @@ mod tests {
 
     #[test]
     fn lists_parse() {
-        assert_eq!(word_list("Ёлка, кот\nпёс"), vec!["елка", "кот", "пес"]);
+        assert_eq!(word_list("# comment line\nЁлка, кот\nпёс"), vec!["елка", "кот", "пес"]);
         assert_eq!(
             sequences("доброе утро|с новым годом\nдобрый день"),
             vec![vec!["доброе", "утро"], vec!["с", "новым", "годом"], vec!["добрый", "день"]]

@@ -11,7 +11,8 @@
 //! SPEC     = NAME [":" ITEM {";" ITEM}]
 //! ITEM     = KEY "=" VALUE | POSITIONAL (first item only)
 //! VALUE    = text; "\" escapes the next character (\; \| \, \=); "@PATH" is replaced by the
-//!            file's content when the writer is created (the content is stored, not the path)
+//!            file's content when the writer is created (the content is stored, not the path);
+//!            in such files a line starting with # is a comment
 //!
 //! phrase:PATTERN[;min-len=2][;blacklist=W,W..|@FILE][;default-blacklist=yes|no]
 //!        [;pairs=W W|W W..|@FILE][;cap=title|keep|lower]
@@ -66,7 +67,8 @@ Writer text options:
   --template TEXT    text around the result: {} (or {0}) is the result, {{ and }} are braces
   --process SPEC     a processor (repeatable, run in order): NAME[:ITEM;ITEM...]
   --filter SPEC      a filter on the source post (repeatable)
-  In values \\ escapes the next character; @PATH is replaced by the file's content at create time.
+  In values \\ escapes the next character; @PATH is replaced by the file's content at create time
+  (lines starting with # in it are comments).
 
 Processors:
   phrase:PATTERN[;min-len=2][;blacklist=W,W..|@FILE][;default-blacklist=no][;pairs=W W|W W..|@FILE]

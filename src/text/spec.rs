@@ -24,7 +24,7 @@ impl Parts {
 /// Split `spec` into its name, positional argument and options. `known` are the option keys this
 /// spec accepts; a first item that is not `KNOWN=…` is the positional argument.
 pub fn parse(spec: &str, known: &[&str]) -> Result<Parts, String> {
-    let (name, rest) = match spec.find(':') {
+    let (name, rest) = match spec.find([':', ';']) {
         Some(i) => (&spec[..i], Some(&spec[i + 1..])),
         None => (spec, None),
     };
@@ -113,7 +113,7 @@ pub fn escape_file(content: &str) -> String {
 /// Replace every value of the form `@PATH` in `spec` (the positional argument or an option value)
 /// by the escaped content of the file, read with `read`. Other text is kept as written.
 pub fn resolve_files(spec: &str, read: &dyn Fn(&str) -> Result<String, String>) -> Result<String, String> {
-    let Some(colon) = spec.find(':') else { return Ok(spec.to_string()) };
+    let Some(colon) = spec.find([':', ';']) else { return Ok(spec.to_string()) };
     let mut out = spec[..=colon].to_string();
     let rest = &spec[colon + 1..];
     let mut items = Vec::new();
@@ -178,6 +178,8 @@ mod tests {
         let p = parse("replace:кот=пёс|дом=хата", &["unmatched"]).unwrap();
         assert_eq!(p.positional.as_deref(), Some("кот=пёс|дом=хата"));
         assert!(parse("nouns:2;colour=red", &["inflect"]).unwrap_err().contains("unknown option 'colour'"));
+        let p = parse("markov;order=3", &["order"]).unwrap();
+        assert_eq!((p.name.as_str(), p.get("order")), ("markov", Some("3")));
     }
 
     #[test]

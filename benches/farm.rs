@@ -1,0 +1,471 @@
+//! Farm-scale benchmarks: `cargo bench --bench farm [-- SCENARIO…]`.
+//!
+//! Each scenario spawns the release `farm` binary against the loopback fake API and prints
+//! wall time, CPU time and peak RSS (from `wait4`'s rusage, i.e. from the kernel), API calls
+//! and bytes on disk; repeated runs report the median. Scenarios: `idle` (nothing due, 1,000
+//! bots and 1,000,000 cached posts), `reader` (one reader fetching 50 posts), `writer` (one
+//! writer with the Russian morphology processor), `parallel` (1,000 due writers, 100 ms API
+//! latency, --jobs 1/4/16/64), `year` (a simulated year of hourly runs for 20 bots, then
+//! `farm compact`), `scale` (`farm stats`, `farm export`, `farm import` on the idle farm).
+
+use botfarm::bot::model::{Bot, BotState, ReaderOpts, Role};
+use botfarm::net::{Credentials, PlatformKind, Post};
+use botfarm::sim::{FakeNet, SourcePost};
+use botfarm::store::Store;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+#[repr(C)]
+#[derive(Default, Clone, Copy)]
+struct Timeval {
+    sec: i64,
+    usec: i64,
+}
+
+/// `struct rusage` on Linux x86_64/aarch64.
+#[repr(C)]
+#[derive(Default, Clone, Copy)]
+struct Rusage {
+    utime: Timeval,
+    stime: Timeval,
+    maxrss: i64,
+    rest: [i64; 13],
+}
+
+extern "C" {
+    fn wait4(pid: i32, status: *mut i32, options: i32, rusage: *mut Rusage) -> i32;
+}
+
+/// What one process cost.
+#[derive(Clone, Copy, Debug)]
+struct Cost {
+    wall: Duration,
+    cpu: Duration,
+    rss_kb: i64,
+    code: i32,
+}
+
+/// Run a command to completion and read its cost from the kernel.
+fn measure(cmd: &mut Command) -> Cost {
+    let start = Instant::now();
+    let child = cmd.spawn().expect("spawn");
+    let mut status = 0;
+    let mut ru = Rusage::default();
+    // SAFETY: plain FFI call with valid pointers; the child is ours and not waited elsewhere.
+    let r = unsafe { wait4(child.id() as i32, &mut status, 0, &mut ru) };
+    assert!(r > 0, "wait4 failed");
+    let wall = start.elapsed();
+    let cpu = Duration::from_micros(
+        (ru.utime.sec * 1_000_000 + ru.utime.usec + ru.stime.sec * 1_000_000 + ru.stime.usec) as u64,
+    );
+    let code = if status & 0x7f == 0 { (status >> 8) & 0xff } else { -1 };
+    Cost { wall, cpu, rss_kb: ru.maxrss, code }
+}
+
+fn median(mut v: Vec<Cost>) -> Cost {
+    v.sort_by_key(|c| c.wall);
+    let mut m = v[v.len() / 2];
+    let mut rss: Vec<i64> = v.iter().map(|c| c.rss_kb).collect();
+    rss.sort();
+    m.rss_kb = rss[rss.len() / 2];
+    let mut cpu: Vec<Duration> = v.iter().map(|c| c.cpu).collect();
+    cpu.sort();
+    m.cpu = cpu[cpu.len() / 2];
+    m
+}
+
+fn farm_bin() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    // target/release/deps/farm-HASH → target/release/farm
+    let dir = exe.parent().unwrap().parent().unwrap();
+    let bin = dir.join("farm");
+    assert!(bin.exists(), "build the binary first: cargo build --release");
+    bin
+}
+
+fn farm(db: &Path, now: i64, args: &[&str]) -> Command {
+    let mut c = Command::new(farm_bin());
+    c.args(args).env("FARM_DB", db).env("FARM_NOW", botfarm::clock::format(now)).env_remove("RUST_BACKTRACE");
+    c.stdout(std::process::Stdio::null());
+    c
+}
+
+fn du(path: &Path) -> u64 {
+    let mut total = 0;
+    if let Ok(rd) = std::fs::read_dir(path) {
+        for e in rd.flatten() {
+            let m = e.metadata().unwrap();
+            total += if m.is_dir() { du(&e.path()) } else { m.len() };
+        }
+    }
+    total
+}
+
+fn report(name: &str, c: Cost, calls: usize, disk: u64, target: &str) {
+    println!(
+        "| {name} | {:.1} ms | {:.1} ms | {:.1} MB | {calls} | {:.1} MB | {target} |",
+        c.wall.as_secs_f64() * 1000.0,
+        c.cpu.as_secs_f64() * 1000.0,
+        c.rss_kb as f64 / 1024.0,
+        disk as f64 / 1e6
+    );
+}
+
+const T0: i64 = 1_767_225_600;
+const CK: &str = "bench-ck";
+const CS: &str = "bench-cs";
+
+fn tmp(tag: &str) -> PathBuf {
+    let p = std::env::temp_dir().join(format!("farm-bench-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&p);
+    p
+}
+
+fn bot(name: &str, role: Role, platform: PlatformKind, api: &str, source: Option<&str>) -> Bot {
+    Bot {
+        name: name.into(),
+        role,
+        platform,
+        api: api.into(),
+        every: 3600,
+        paused: false,
+        source: source.map(str::to_string),
+        creds: Credentials {
+            consumer_key: CK.into(),
+            consumer_secret: CS.into(),
+            access_token: format!("tok-{name}"),
+            access_secret: format!("sec-{name}"),
+        },
+        template: None,
+        process: vec![],
+        filters: vec![],
+        visibility: None,
+        reader: ReaderOpts { max_count: 1_000_000, ..Default::default() },
+        created_at: T0,
+        settings: vec![],
+    }
+}
+
+/// A farm of 1,000 bots (100 readers, 900 writers) and 1,000,000 cached posts, all just run.
+fn big_farm(db: &Path) {
+    if db.join("ready").exists() {
+        return;
+    }
+    let started = Instant::now();
+    let store = Store::open(db).unwrap();
+    let api = "http://127.0.0.1:9";
+    let text = "Вчера в подвале нашлась тайная комната, а в ней старый чемодан и много пыли";
+    for r in 0..100 {
+        let rname = format!("reader{r:03}");
+        store.put_bot(&bot(&rname, Role::Reader, PlatformKind::X, api, None)).unwrap();
+        let posts: Vec<Post> = (0..10_000u64)
+            .map(|i| Post {
+                id: 1_000_000_000_000 + r * 100_000 + i,
+                author: "someone".into(),
+                text: format!("{text} #{i}"),
+                created_at: T0,
+                is_repost: false,
+                is_reply: false,
+                has_links: false,
+                lang: Some("ru".into()),
+            })
+            .collect();
+        for chunk in posts.chunks(2000) {
+            store.add_posts(&rname, chunk).unwrap();
+        }
+        let st = BotState { last_ok: T0, last_attempt: T0, cached: 10_000, ..Default::default() };
+        store.put_state(&rname, &st).unwrap();
+        for w in 0..9 {
+            let wname = format!("writer{r:03}-{w}");
+            store.put_bot(&bot(&wname, Role::Writer, PlatformKind::X, api, Some(&rname))).unwrap();
+            let st = BotState { last_ok: T0, last_attempt: T0, last_post_at: T0, ..Default::default() };
+            store.put_state(&wname, &st).unwrap();
+        }
+    }
+    botfarm::bot::refresh_next_due(&store).unwrap();
+    store.flush().unwrap();
+    drop(store);
+    std::fs::write(db.join("ready"), "").unwrap();
+    eprintln!("built the 1,000-bot, 1,000,000-post farm in {:.1} s", started.elapsed().as_secs_f64());
+}
+
+fn idle(db: &Path) {
+    big_farm(db);
+    let runs: Vec<Cost> = (0..9).map(|_| measure(&mut farm(db, T0 + 600, &["run"]))).collect();
+    assert!(runs.iter().all(|c| c.code == 0));
+    report("1. nothing due, 1,000 bots, 1,000,000 posts: `farm run`", median(runs), 0, du(db), "≤ 5 ms, ≤ 8 MB");
+}
+
+fn scale(db: &Path) {
+    big_farm(db);
+    let runs: Vec<Cost> = (0..5).map(|_| measure(&mut farm(db, T0 + 600, &["stats", "--json"]))).collect();
+    report("6. `farm stats --json`, 1,000 bots, 1,000,000 posts", median(runs), 0, du(db), "≤ 100 ms, ≤ 32 MB");
+    let archive = db.with_extension("tar");
+    let runs: Vec<Cost> =
+        (0..3).map(|_| measure(&mut farm(db, T0 + 600, &["export", archive.to_str().unwrap()]))).collect();
+    if runs.iter().any(|c| c.code != 0) {
+        println!("| 6. `farm export`: failed (exit {}) | | | | | | |", runs[0].code);
+        return;
+    }
+    let size = std::fs::metadata(&archive).map(|m| m.len()).unwrap_or(0);
+    report("6. `farm export` (archive size in the disk column)", median(runs), 0, size, "≤ 10 s, ≤ 64 MB");
+    let mut runs = Vec::new();
+    for i in 0..3 {
+        let target = tmp(&format!("import{i}"));
+        runs.push(measure(&mut farm(&target, T0 + 600, &["import", archive.to_str().unwrap()])));
+        if i == 2 {
+            report("6. `farm import`", median(runs.clone()), 0, du(&target), "≤ 10 s, ≤ 64 MB");
+        }
+        let _ = std::fs::remove_dir_all(&target);
+    }
+    let _ = std::fs::remove_file(&archive);
+}
+
+fn reader() {
+    let fake = FakeNet::start();
+    let mut runs = Vec::new();
+    let mut calls = 0;
+    let mut disk = 0;
+    for i in 0..9 {
+        let db = tmp(&format!("reader{i}"));
+        let user = format!("r{i}");
+        fake.add_x_user(&user, CK, CS, &format!("tok-{user}"), &format!("sec-{user}"));
+        {
+            let store = Store::open(&db).unwrap();
+            let mut b = bot(&user, Role::Reader, PlatformKind::X, &fake.url(), None);
+            b.reader.cap = 200;
+            store.put_bot(&b).unwrap();
+            // A reader that ran before: it knows its account id and has a cursor.
+            let cursor = fake.push_home(&user, SourcePost::new("a", "an old post"));
+            let st = BotState {
+                last_ok: T0,
+                last_attempt: T0,
+                cursor: Some(cursor.to_string()),
+                account_id: Some(fake_id(&fake, &user)),
+                ..Default::default()
+            };
+            store.put_state(&user, &st).unwrap();
+            botfarm::bot::refresh_next_due(&store).unwrap();
+            store.flush().unwrap();
+        }
+        for j in 0..50 {
+            fake.push_home(&user, SourcePost::new("someone", &format!("post {j}: the quick brown fox jumps")));
+        }
+        fake.clear_requests();
+        let c = measure(&mut farm(&db, T0 + 3600, &["run"]));
+        assert_eq!(c.code, 0);
+        calls = fake.requests().len();
+        disk = du(&db);
+        runs.push(c);
+        let _ = std::fs::remove_dir_all(&db);
+    }
+    report("2. one reader run fetching 50 new posts", median(runs), calls, disk, "≤ 5 ms, ≤ 8 MB");
+}
+
+fn fake_id(fake: &FakeNet, user: &str) -> String {
+    // The fake's ids are stable: ask verify once through the real client.
+    let mut c = botfarm::net::connect(botfarm::net::Endpoint {
+        kind: PlatformKind::X,
+        api: fake.url(),
+        creds: Credentials {
+            consumer_key: CK.into(),
+            consumer_secret: CS.into(),
+            access_token: format!("tok-{user}"),
+            access_secret: format!("sec-{user}"),
+        },
+        account_id: None,
+    });
+    c.verify().unwrap().value.id
+}
+
+fn writer() {
+    let fake = FakeNet::start();
+    let mut runs = Vec::new();
+    let mut calls = 0;
+    let mut disk = 0;
+    let texts: Vec<&str> = include_str!("../fixtures/posts_ru.txt").lines().filter(|l| !l.is_empty()).collect();
+    for i in 0..9 {
+        let db = tmp(&format!("writer{i}"));
+        let user = format!("hp{i}");
+        fake.add_x_user(&user, CK, CS, &format!("tok-{user}"), &format!("sec-{user}"));
+        {
+            let store = Store::open(&db).unwrap();
+            let mut r = bot("reader", Role::Reader, PlatformKind::X, &fake.url(), None);
+            r.paused = true;
+            store.put_bot(&r).unwrap();
+            let posts: Vec<Post> = texts
+                .iter()
+                .enumerate()
+                .map(|(k, t)| Post {
+                    id: 100 + k as u64,
+                    author: "a".into(),
+                    text: t.to_string(),
+                    created_at: T0,
+                    is_repost: false,
+                    is_reply: false,
+                    has_links: false,
+                    lang: Some("ru".into()),
+                })
+                .collect();
+            store.add_posts("reader", &posts).unwrap();
+            let mut w = bot(&user, Role::Writer, PlatformKind::X, &fake.url(), Some("reader"));
+            w.template = Some("Гарри Поттер и {}".into());
+            w.process = vec!["phrase:ADJF,nomn NOUN,nomn;pairs=доброе утро".into()];
+            store.put_bot(&w).unwrap();
+            store.flush().unwrap();
+        }
+        fake.clear_requests();
+        let c = measure(&mut farm(&db, T0 + 3600, &["run"]));
+        assert_eq!(c.code, 0);
+        calls = fake.requests().len();
+        disk = du(&db);
+        runs.push(c);
+        let _ = std::fs::remove_dir_all(&db);
+    }
+    assert!(fake.posts_by("hp0").iter().any(|p| p.text.starts_with("Гарри Поттер и ")));
+    report("3. one writer run, Russian morphology (phrase)", median(runs), calls, disk, "≤ 70 ms, ≤ 29.5 MB");
+}
+
+fn parallel() {
+    let fake = FakeNet::start();
+    fake.set_latency_ms(100);
+    for jobs in [1usize, 4, 16, 64] {
+        let db = tmp(&format!("par{jobs}"));
+        {
+            let store = Store::open(&db).unwrap();
+            let mut r = bot("reader", Role::Reader, PlatformKind::X, &fake.url(), None);
+            r.paused = true;
+            store.put_bot(&r).unwrap();
+            let posts: Vec<Post> = (0..10u64)
+                .map(|k| Post {
+                    id: 100 + k,
+                    author: "a".into(),
+                    text: format!("source post {k}"),
+                    created_at: T0,
+                    is_repost: false,
+                    is_reply: false,
+                    has_links: false,
+                    lang: None,
+                })
+                .collect();
+            store.add_posts("reader", &posts).unwrap();
+            for w in 0..1000 {
+                let name = format!("j{jobs}w{w}");
+                fake.add_x_user(&name, CK, CS, &format!("tok-{name}"), &format!("sec-{name}"));
+                store.put_bot(&bot(&name, Role::Writer, PlatformKind::X, &fake.url(), Some("reader"))).unwrap();
+            }
+            store.flush().unwrap();
+        }
+        fake.clear_requests();
+        let c = measure(&mut farm(&db, T0, &["run", "--jobs", &jobs.to_string()]));
+        let calls = fake.requests().len();
+        report(&format!("4. 1,000 due writers, 100 ms latency, --jobs {jobs}"), c, calls, du(&db), "≤ 15 s at 16");
+        let _ = std::fs::remove_dir_all(&db);
+    }
+}
+
+fn year() {
+    let fake = FakeNet::start();
+    fake.set_oauth_wall_clock(true);
+    let db = tmp("year");
+    {
+        let store = Store::open(&db).unwrap();
+        for r in 0..10 {
+            let name = format!("yr{r}");
+            fake.add_x_user(&name, CK, CS, &format!("tok-{name}"), &format!("sec-{name}"));
+            let mut b = bot(&name, Role::Reader, PlatformKind::X, &fake.url(), None);
+            b.reader = ReaderOpts::default();
+            store.put_bot(&b).unwrap();
+            let wname = format!("yw{r}");
+            fake.add_x_user(&wname, CK, CS, &format!("tok-{wname}"), &format!("sec-{wname}"));
+            store.put_bot(&bot(&wname, Role::Writer, PlatformKind::X, &fake.url(), Some(&name))).unwrap();
+        }
+        store.flush().unwrap();
+    }
+    println!("\n5. a simulated year of hourly runs, 10 readers + 10 writers, 20 new posts per reader per hour:");
+    println!("| day | bytes on disk | live payload | ratio |");
+    println!("|---|---|---|---|");
+    let started = Instant::now();
+    let mut total_calls = 0;
+    for h in 0..(365 * 24) {
+        let now = T0 + h * 3600;
+        fake.set_now(Some(now));
+        for r in 0..10 {
+            for k in 0..20 {
+                fake.push_home(&format!("yr{r}"), SourcePost::new("s", &format!("hour {h} post {k} of reader {r}")));
+            }
+        }
+        let c = measure(&mut farm(&db, now, &["run"]));
+        assert_eq!(c.code, 0, "hour {h}");
+        total_calls += fake.requests().len();
+        fake.clear_requests();
+        if (h + 1) % (30 * 24) == 0 || h == 365 * 24 - 1 {
+            let disk = du(&db.join("db"));
+            let live = live_payload(&db);
+            println!("| {} | {:.1} MB | {:.1} MB | {:.1}× |", (h + 1) / 24, disk as f64 / 1e6, live as f64 / 1e6, disk as f64 / live as f64);
+        }
+    }
+    let before = du(&db.join("db"));
+    let c = measure(&mut farm(&db, T0 + 365 * 86_400, &["compact"]));
+    let after = du(&db.join("db"));
+    println!(
+        "\n{} hourly runs and {total_calls} API calls in {:.0} s; `farm compact` (exit {}): {:.1} MB → {:.1} MB in {:.0} ms, {:.1} MB RSS",
+        365 * 24,
+        started.elapsed().as_secs_f64(),
+        c.code,
+        before as f64 / 1e6,
+        after as f64 / 1e6,
+        c.wall.as_secs_f64() * 1000.0,
+        c.rss_kb as f64 / 1024.0
+    );
+    let _ = std::fs::remove_dir_all(&db);
+}
+
+/// Sum of key and value sizes over every tree.
+fn live_payload(db: &Path) -> u64 {
+    let store = Store::open(db).unwrap();
+    let raw = store.raw();
+    let mut total = 0u64;
+    for name in raw.tree_names() {
+        let t = raw.open_tree(&name).unwrap();
+        for kv in t.iter() {
+            let (k, v) = kv.unwrap();
+            total += (k.len() + v.len()) as u64;
+        }
+    }
+    total
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let want = |s: &str| args.is_empty() || args.iter().any(|a| a == s);
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    println!("machine: {cores} cores, {cpu}; farm {}", env!("CARGO_PKG_VERSION"));
+    println!("\n| scenario | wall (median) | CPU | peak RSS | API calls | on disk | target |");
+    println!("|---|---|---|---|---|---|---|");
+    let big = tmp("big");
+    if want("idle") {
+        idle(&big);
+    }
+    if want("reader") {
+        reader();
+    }
+    if want("writer") {
+        writer();
+    }
+    if want("parallel") {
+        parallel();
+    }
+    if want("scale") {
+        scale(&big);
+    }
+    let _ = std::fs::remove_dir_all(&big);
+    if want("year") {
+        year();
+    }
+}
