@@ -42,7 +42,7 @@ fn run_with(
     boring: &[String],
     hot: &[String],
 ) -> Result<Option<String>, botfarm::error::FarmError> {
-    let corpus = || corpus.to_vec();
+    let corpus = || corpus.iter().map(|t| post(t)).collect();
     let mut ctx = Ctx { corpus: &corpus, seed, boring, hot };
     Pipeline::new(spec)?.run(&post(text), &mut ctx)
 }

@@ -85,17 +85,24 @@ pub fn feedback(store: &Store, bot: &Bot) -> Result<(Vec<String>, Vec<String>)> 
     Ok((boring, hot))
 }
 
+/// How many usable texts a writer with hot words looks at to find one with a hot word.
+pub const HOT_LOOKAHEAD: usize = 5;
+
 /// Look for up to `want` usable texts after the writer's cursor, without any API call.
 /// `seen` holds hashes already chosen in this scan (so a preview does not list one text twice).
+/// When the analyzer found hot words, up to [`HOT_LOOKAHEAD`] usable texts are looked at and
+/// the first one with a hot word is put first (the ones before it are passed over when it is
+/// posted: the cursor only moves forward).
 pub fn scan(store: &Store, bot: &Bot, st: &BotState, rule: LengthRule, want: usize) -> Result<Scan> {
     let source = bot.source.clone().unwrap_or_default();
     let pipeline = Pipeline::new(&writer_spec(bot))?;
     let (boring, hot) = feedback(store, bot)?;
     let corpus_reader = source.clone();
-    let corpus = move || store.recent_texts(&corpus_reader, 2000).unwrap_or_default();
+    let corpus = move || store.recent_posts(&corpus_reader, 2000).unwrap_or_default();
     let mut out = Scan { skipped_up_to: st.consumed, ..Default::default() };
     let mut after = st.consumed;
     let mut seen: Vec<u64> = Vec::new();
+    let look = if hot.is_empty() { want } else { want.max(HOT_LOOKAHEAD) };
     'outer: loop {
         let batch: Vec<Post> = store.posts_after(&source, after, 256)?;
         if batch.is_empty() {
@@ -132,10 +139,19 @@ pub fn scan(store: &Store, bot: &Bot, st: &BotState, rule: LengthRule, want: usi
                 }
                 out.skipped.push((post.id, why));
             }
-            if out.found.len() >= want {
+            if out.found.len() >= look {
                 break 'outer;
             }
         }
+    }
+    if let Some(i) = out.found.iter().position(|c| crate::text::words::mentions_any(&c.text, &hot)) {
+        let c = out.found.remove(i);
+        out.found.insert(0, c);
+    }
+    out.found.truncate(want);
+    // Posts looked at past the last text kept are looked at again next time.
+    if let Some(last) = out.found.iter().map(|c| c.source_id).max() {
+        out.skipped.retain(|(id, _)| *id < last);
     }
     Ok(out)
 }

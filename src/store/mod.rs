@@ -208,6 +208,13 @@ impl Store {
         &self.db
     }
 
+    /// Flush and close the database but keep holding the data directory's lock, for commands
+    /// that swap the database directory while no other farm process may start (`farm compact`).
+    pub fn close(self) -> Result<File> {
+        self.flush()?;
+        Ok(self._lock)
+    }
+
     // ---- meta ----
 
     /// Write the next-due record atomically (temp file + rename).
@@ -400,13 +407,12 @@ impl Store {
         }
     }
 
-    /// Texts of the newest `limit` cached posts (a Markov corpus).
-    pub fn recent_texts(&self, reader: &str, limit: usize) -> Result<Vec<String>> {
+    /// The newest `limit` cached posts, oldest first (a Markov corpus).
+    pub fn recent_posts(&self, reader: &str, limit: usize) -> Result<Vec<Post>> {
         let tree = self.posts_tree(reader)?;
         let mut out = Vec::new();
         for v in tree.iter().values().rev().take(limit) {
-            let p: Post = decode(&v.map_err(sled_err)?)?;
-            out.push(p.text);
+            out.push(decode(&v.map_err(sled_err)?)?);
         }
         out.reverse();
         Ok(out)

@@ -166,8 +166,9 @@ impl WriterSpec {
 /// What a pipeline run may use besides the post: the corpus for markov, a seed for every random
 /// choice, and word feedback (boring words are avoided, hot words preferred).
 pub struct Ctx<'a> {
-    /// The reader's cached post texts (called only by processors that need them).
-    pub corpus: &'a dyn Fn() -> Vec<String>,
+    /// The reader's cached posts (called only by processors that need them); the writer's
+    /// filters are applied to them, so e.g. `lang=en` keeps Russian posts out of a Markov chain.
+    pub corpus: &'a dyn Fn() -> Vec<Post>,
     /// The seed for this run's random choices.
     pub seed: u64,
     /// Words that make a result be skipped.
@@ -261,7 +262,7 @@ impl Pipeline {
                 Processor::Replace(r) => r.apply(&text),
                 Processor::Markov(m) => {
                     let mut corpus: Vec<String> =
-                        (ctx.corpus)().iter().filter_map(|t| self.filters.clean(t)).collect();
+                        (ctx.corpus)().iter().filter_map(|p| self.filters.apply(p)).collect();
                     if !corpus.contains(&text) {
                         corpus.push(text.clone());
                     }
