@@ -129,7 +129,7 @@ fn kill_9_at_random_moments_never_double_posts() {
         seed ^= seed << 17;
         let ts = T0 + i * 600;
         n.farm.set_now(&support::net::rfc(ts));
-        let mut child = n.farm.cmd(&["run"]).spawn().unwrap();
+        let mut child = n.farm.cmd(&["run"]).stderr(std::process::Stdio::null()).spawn().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(seed % 60));
         let _ = child.kill();
         let _ = child.wait();
