@@ -163,3 +163,22 @@ fn contains_boring(text: &str, boring: &[String]) -> bool {
     let norm = normalized(text);
     norm.split_whitespace().any(|w| boring.iter().any(|b| b == w))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trivial_variants_hash_alike() {
+        assert_eq!(text_hash("Зелёная ёлка!"), text_hash("зеленой  елки"));
+        assert_eq!(text_hash("Тайная комната"), text_hash("тайные КОМНАТЫ"));
+        assert_eq!(text_hash("Hello, World"), text_hash("hello world!"));
+        assert_ne!(text_hash("Тайная комната"), text_hash("Зелёная ёлка"));
+    }
+
+    #[test]
+    fn idempotency_keys_are_deterministic() {
+        assert_eq!(idempotency_key("w", 5, "t"), idempotency_key("w", 5, "t"));
+        assert_ne!(idempotency_key("w", 5, "t"), idempotency_key("w", 6, "t"));
+    }
+}
