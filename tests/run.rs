@@ -291,3 +291,21 @@ fn a_writer_whose_reader_is_gone_is_reported() {
     // The other reader still ran.
     assert!(n.fake.requests().iter().any(|q| q.user.as_deref() == Some("r2")));
 }
+
+#[test]
+fn a_failing_exec_writer_fails_alone_and_backs_off() {
+    let mut n = Net::new();
+    n.x_bot("reader", "r", "x", &[]);
+    n.x_bot("writer", "bad", "x", &["--source", "r", "--process", "exec:exit 3"]);
+    n.x_bot("writer", "good", "x", &["--source", "r", "--process", "exec:tr a-z A-Z"]);
+    n.seed("r", 3, "e");
+    let r = n.at(T0, &["run"]);
+    assert_eq!(r.code, 78, "{}", r.stderr);
+    assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.starts_with("farm: bad:") && r.stderr.contains("exit status 3"), "{}", r.stderr);
+    assert_eq!(n.posted("good"), ["E POST NUMBER 0 ABOUT CATS"]);
+    // Ten minutes later the failed writer is not retried yet (back-off), and nothing fails.
+    n.at(T0 + 300, &["run"]).ok();
+    let s = n.farm.run(&["show", "bad", "--json"]).ok().json();
+    assert!(s["state"]["last_error"].as_str().unwrap().contains("exit status 3"));
+}

@@ -323,7 +323,16 @@ pub fn run_writer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
     }
     let mut client = connect(endpoint(store, bot, &st)?);
     let rule = length_rule(store, bot, &mut st, client.as_mut(), now)?;
-    let s = scan(store, bot, &st, rule, 1)?;
+    let s = match scan(store, bot, &st, rule, 1) {
+        Ok(s) => s,
+        Err(e) => {
+            // A processor failed (e.g. an exec command): record it like a network failure, so
+            // the writer backs off instead of failing again every tick.
+            let ne = NetError::new(NetErrorKind::Refused, e.message.clone());
+            fail(store, bot, &mut st, now, &ne, 0)?;
+            return Err(e.context(&bot.name));
+        }
+    };
     let skipped = s.skipped.len();
     let too_long = s.skipped.iter().filter(|(_, w)| matches!(w, Skip::TooLong(_))).count();
     let dups = s.skipped.iter().filter(|(_, w)| *w == Skip::Duplicate).count();
