@@ -1,9 +1,128 @@
-//! `farm prune` (being written).
+//! `farm prune WRITER --older-than 30d [--dry-run]`: delete the writer's own posts older than the
+//! given age that got no engagement at all (no likes, no reposts), as the original's `cleanup()`
+//! did, but only when asked and only past an age. `--dry-run` lists them and deletes nothing.
+//!
+//! It reads up to [`PRUNE_CAP`] of the account's newest posts (the X timeline horizon; several
+//! requests), then makes one delete request per post. Rate limits are respected and recorded
+//! under the writer; a failure stops the pruning (what was deleted stays deleted) and exits with
+//! the failure's class.
 
-use super::Globals;
+use super::best::writer_of;
+use super::{now, open_required, Globals};
+use crate::bot::model::Counters;
+use crate::bot::run::blocked_until;
+use crate::bot::{endpoint, Bot};
+use crate::clock;
 use crate::error::{FarmError, Result};
+use crate::net::{Call, NetError, OwnPost};
+use crate::store::Store;
 
-/// Run the command.
-pub fn run(_g: &Globals, _name: &str, _older: &str, _dry: bool) -> Result<()> {
-    Err(FarmError::software("farm prune is not implemented yet"))
+/// Most own posts read to look for old ones.
+pub const PRUNE_CAP: usize = 3200;
+
+/// The posts to delete: known creation time at or before `cut`, no likes, no reposts.
+pub fn candidates(posts: &[OwnPost], cut: i64) -> Vec<OwnPost> {
+    posts
+        .iter()
+        .filter(|p| p.created_at > 0 && p.created_at <= cut && p.likes == 0 && p.reposts == 0)
+        .cloned()
+        .collect()
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Store what a failed request taught and turn it into the command's error.
+fn failed(store: &Store, w: &Bot, now: i64, e: &NetError, deleted: usize) -> Result<FarmError> {
+    if let Some(r) = e.rate {
+        store.put_rate(&w.name, &r)?;
+    }
+    store.count(&w.name, now, Counters { calls: 1, ..Default::default() })?;
+    store.log(&w.name, now, "error", &format!("prune: {}", e.message))?;
+    store.flush()?;
+    let mut err = e.for_bot(&w.name);
+    if deleted > 0 {
+        err = err.context(format!("pruning stopped after {deleted} deleted posts"));
+    }
+    Ok(err)
+}
+
+/// `farm prune WRITER --older-than AGE [--dry-run]`.
+pub fn run(g: &Globals, name: &str, older: &str, dry: bool) -> Result<()> {
+    let age = clock::parse_duration(older)?;
+    let store = open_required(&g.dir)?;
+    let w = writer_of(&store, name)?;
+    let now = now()?;
+    for call in [Call::OwnPosts, Call::Delete] {
+        if let Some(until) = blocked_until(&store, &w.name, call, now)? {
+            return Err(FarmError::temp(format!(
+                "{}: rate-limited until {}; try again then",
+                w.name,
+                clock::format(until)
+            )));
+        }
+    }
+    let mut st = store.state(&w.name)?;
+    let mut client = crate::net::connect(endpoint(&store, &w, &st)?);
+    let res = client.own_posts(PRUNE_CAP);
+    if st.account_id.is_none() {
+        if let Some(id) = client.account_id() {
+            st.account_id = Some(id);
+            store.put_state(&w.name, &st)?;
+        }
+    }
+    let reply = match res {
+        Ok(r) => r,
+        Err(e) => return Err(failed(&store, &w, now, &e, 0)?),
+    };
+    for r in &reply.rates {
+        store.put_rate(&w.name, r)?;
+    }
+    let mut calls = reply.rates.len().max(1) as u32;
+    let cut = now.saturating_sub(age as i64);
+    let doomed = candidates(&reply.value, cut);
+    let verb = if dry { "would delete" } else { "deleted" };
+    let mut deleted = 0;
+    for p in &doomed {
+        if !dry {
+            match client.delete(p.id) {
+                Ok(r) => {
+                    calls += 1;
+                    for rate in &r.rates {
+                        store.put_rate(&w.name, rate)?;
+                    }
+                }
+                Err(e) => {
+                    store.count(&w.name, now, Counters { calls, ..Default::default() })?;
+                    if deleted > 0 {
+                        store.log(
+                            &w.name,
+                            now,
+                            "prune",
+                            &format!("deleted {deleted} posts without engagement"),
+                        )?;
+                    }
+                    return Err(failed(&store, &w, now, &e, deleted)?);
+                }
+            }
+            deleted += 1;
+        }
+        println!("{verb} {}  {}  {}", p.id, clock::short(p.created_at), one_line(&p.text));
+    }
+    let summary = format!(
+        "{} {} of {} posts: older than {} with no likes or reposts",
+        verb,
+        doomed.len(),
+        reply.value.len(),
+        clock::format_duration(age)
+    );
+    // The reads happened in a dry run too: count them.
+    store.count(&w.name, now, Counters { calls, ..Default::default() })?;
+    if !dry {
+        store.log(&w.name, now, "prune", &summary)?;
+    }
+    store.flush()?;
+    eprintln!("{}: {summary}", w.name);
+    Ok(())
 }

@@ -128,11 +128,17 @@ pub fn read_next_due(dir: &Path) -> Option<i64> {
 impl Store {
     /// Open (creating if needed) the database in `dir`, taking the directory's lock.
     pub fn open(dir: &Path) -> Result<Store> {
+        Store::open_with_cache(dir, 8 << 20)
+    }
+
+    /// [`Store::open`] with another page-cache size in bytes: the archive code walks or loads
+    /// every record and keeps its memory down with a smaller cache.
+    pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Store> {
         create_dir(dir)?;
         let lock = lock_dir(dir)?;
         let db = sled::Config::new()
             .path(dir.join("db"))
-            .cache_capacity(8 << 20)
+            .cache_capacity(cache_bytes)
             .flush_every_ms(None)
             .open()
             .map_err(|e| match e {
@@ -352,38 +358,37 @@ impl Store {
         Ok(())
     }
 
-    fn ordinal(&self, reader: &str, id_key: &[u8]) -> Result<Option<u64>> {
-        Ok(self
-            .ords
-            .get(key2(reader, id_key))
-            .map_err(sled_err)?
-            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
-            .map(u64::from_be_bytes))
-    }
-
     /// A writer's backlog: the number of cached posts of `reader` with id greater than `after`,
-    /// from the ordinals of the first and the last of them (two lookups, whatever the cache
-    /// size; exact as long as retention drops posts from the old end, which it does). Posts
-    /// cached before ordinals existed are counted by walking keys, at most [`BACKLOG_WALK`].
-    /// Does not create the reader's tree.
+    /// from the ordinals of the first and the last of them: two seeks in the ordinals tree,
+    /// whatever the cache size (exact as long as retention drops posts from the old end, which
+    /// it does). A reader whose posts were all cached before ordinals existed is counted by
+    /// walking keys, at most [`BACKLOG_WALK`]. Never creates a tree.
     pub fn backlog(&self, reader: &str, after: u64) -> Result<u64> {
-        let name = posts_tree_name(reader);
-        if !self.db.tree_names().iter().any(|n| n.as_ref() == name.as_bytes()) {
-            return Ok(0);
-        }
-        let tree = self.posts_tree(reader)?;
         let Some(start) = after.checked_add(1) else { return Ok(0) };
-        let first = match tree.range(start.to_be_bytes()..).keys().next() {
-            Some(k) => k.map_err(sled_err)?,
-            None => return Ok(0),
+        let p = prefix(reader);
+        let ord = |kv: Option<sled::Result<(sled::IVec, sled::IVec)>>| -> Result<Option<u64>> {
+            let Some(kv) = kv else { return Ok(None) };
+            let (k, v) = kv.map_err(sled_err)?;
+            if !k.starts_with(&p) {
+                return Ok(None);
+            }
+            Ok(<[u8; 8]>::try_from(v.as_ref()).ok().map(u64::from_be_bytes))
         };
-        let last = match tree.last().map_err(sled_err)? {
-            Some((k, _)) => k,
-            None => return Ok(0),
+        let mut end = reader.as_bytes().to_vec();
+        end.push(1);
+        let last = ord(self.ords.range(p.clone()..end).next_back())?;
+        let Some(last) = last else {
+            // No ordinals at all: an old cache (or none).
+            let name = posts_tree_name(reader);
+            if !self.db.tree_names().iter().any(|n| n.as_ref() == name.as_bytes()) {
+                return Ok(0);
+            }
+            let tree = self.posts_tree(reader)?;
+            return Ok(tree.range(start.to_be_bytes()..).keys().take(BACKLOG_WALK).count() as u64);
         };
-        match (self.ordinal(reader, &first)?, self.ordinal(reader, &last)?) {
-            (Some(a), Some(b)) if b >= a => Ok(b - a + 1),
-            _ => Ok(tree.range(start.to_be_bytes()..).keys().take(BACKLOG_WALK).count() as u64),
+        match ord(self.ords.range(key2(reader, &start.to_be_bytes())..).next())? {
+            Some(first) if last >= first => Ok(last - first + 1),
+            _ => Ok(0),
         }
     }
 

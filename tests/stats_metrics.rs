@@ -1,0 +1,903 @@
+//! `farm stats` and `farm metrics` on a farm built by real runs against the fake API; the
+//! InfluxDB and Prometheus outputs are read back by strict parsers; `--push` goes to a tiny
+//! HTTP server in the test. The `#[ignore]`d benchmark builds a 1,000-bot, 1,000,000-post farm
+//! through the library and times the binary.
+
+mod support;
+use botfarm::sim::Fault;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use support::net::{rfc, Net, T0};
+
+/// Run `farm ARGS` at `ts` with the fake's clock at the same time.
+fn at(n: &mut Net, ts: i64, args: &[&str]) -> support::Run {
+    n.fake.set_now(Some(ts));
+    n.at(ts, args)
+}
+
+fn row<'a>(s: &'a Value, name: &str) -> &'a Value {
+    s.as_array().unwrap().iter().find(|r| r["name"] == name).unwrap_or_else(|| panic!("no row {name}: {s}"))
+}
+
+/// A farm with one bot in each interesting state, after a few runs. Returns the time of the
+/// last run.
+fn farm() -> (Net, i64) {
+    let mut n = Net::new();
+    n.fake.set_oauth_wall_clock(true);
+    n.x_bot("reader", "r1", "x", &[]);
+    n.masto_bot("reader", "r2", &[]);
+    n.x_bot("writer", "w1", "x", &["--source", "r1", "--template", "A: {}"]);
+    n.masto_bot("writer", "w2", &["--source", "r2"]);
+    n.x_bot("writer", "wf", "x-v1", &["--source", "r1"]);
+    n.x_bot("writer", "wl", "x", &["--source", "r1"]);
+    n.x_bot("reader", "rp", "x", &[]);
+    n.farm.run(&["pause", "rp"]).ok();
+    n.farm.run(&["create", "analyzer", "aw", "--writer", "w1"]).ok();
+    n.seed("r1", 10, "x");
+    n.seed("r2", 10, "m");
+    // wl meets a 429 on its first post.
+    n.fake.fail_next(1, Fault::RateLimited { reset: T0 + 7200 }, Some("/2/tweets"));
+    assert_eq!(at(&mut n, T0, &["run", "r1", "wl"]).code, 75);
+    // wf's server is broken for good.
+    n.fake.fail_next(100, Fault::Status(500), Some("/1.1/statuses/update"));
+    assert_eq!(at(&mut n, T0 + 60, &["run"]).code, 75);
+    assert_eq!(at(&mut n, T0 + 3600 + 60, &["run"]).code, 75);
+    (n, T0 + 3600 + 120)
+}
+
+#[test]
+fn stats_json_has_every_field() {
+    let (mut n, now) = farm();
+    let s = at(&mut n, now, &["stats", "--json"]).ok().json();
+    let names: Vec<&str> = s.as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["aw", "r1", "r2", "rp", "w1", "w2", "wf", "wl"]);
+    let keys = [
+        "name",
+        "role",
+        "platform",
+        "source",
+        "every",
+        "every_secs",
+        "paused",
+        "status",
+        "failing_since",
+        "limited_until",
+        "fails",
+        "backlog",
+        "posts_24h",
+        "total",
+        "calls_24h",
+        "errors_24h",
+        "last_run",
+        "last_attempt",
+        "next_due",
+        "next_due_at",
+        "last_error",
+        "hourly",
+        "rate_limits",
+    ];
+    for r in s.as_array().unwrap() {
+        let obj = r.as_object().unwrap();
+        for k in keys {
+            assert!(obj.contains_key(k), "{k} missing in {r}");
+        }
+        assert_eq!(obj.len(), keys.len(), "unexpected fields in {r}");
+        let hourly: Vec<u64> = r["hourly"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+        assert_eq!(hourly.len(), 24);
+        assert_eq!(hourly.iter().sum::<u64>(), r["posts_24h"].as_u64().unwrap(), "{r}");
+    }
+
+    // A reader: everything it fetched is cached.
+    let r1 = row(&s, "r1");
+    assert_eq!(r1["role"], "reader");
+    assert_eq!(r1["platform"], "x");
+    assert!(r1["source"].is_null());
+    assert_eq!(r1["every"], "1h");
+    assert_eq!(r1["every_secs"], 3600);
+    assert_eq!(r1["paused"], false);
+    assert_eq!(r1["status"], "ok");
+    assert_eq!(r1["backlog"], 10);
+    assert_eq!(r1["total"], 10);
+    assert_eq!(r1["posts_24h"], 10);
+    assert_eq!(r1["hourly"][22], 10, "fetched in the previous hour");
+    assert_eq!(r1["last_run"], rfc(T0 + 3600 + 60));
+    assert_eq!(r1["last_attempt"], rfc(T0 + 3600 + 60));
+    assert!(r1["calls_24h"].as_u64().unwrap() >= 2);
+    assert_eq!(r1["errors_24h"], 0);
+    assert_eq!(r1["fails"], 0);
+    assert!(r1["last_error"].is_null());
+    assert!(r1["next_due_at"].as_str().unwrap().starts_with("2026-01-01T0"));
+    assert!(r1["rate_limits"].as_array().unwrap().iter().any(|r| r["call"] == "timeline"));
+
+    // A writer that posted twice: its backlog is the rest of its reader's cache.
+    let w1 = row(&s, "w1");
+    assert_eq!(w1["role"], "writer");
+    assert_eq!(w1["source"], "r1");
+    assert_eq!(w1["total"], 2);
+    assert_eq!(n.posted("w1").len(), 2);
+    assert_eq!(w1["posts_24h"], 2);
+    assert_eq!(w1["backlog"], 8);
+    let post = w1["rate_limits"].as_array().unwrap().iter().find(|r| r["call"] == "post").unwrap();
+    assert!(post["remaining"].as_u64().is_some() && post["reset"].is_string(), "{post}");
+    assert!(post["limit"].as_u64().is_some());
+
+    // A Mastodon writer: every request it made is counted.
+    let w2 = row(&s, "w2");
+    assert_eq!(w2["platform"], "mastodon");
+    let made = n.fake.requests().iter().filter(|q| q.user.as_deref() == Some("w2")).count() as u64;
+    assert_eq!(w2["calls_24h"].as_u64().unwrap(), made);
+
+    // A failing writer.
+    let wf = row(&s, "wf");
+    assert_eq!(wf["status"], "failing");
+    assert_eq!(wf["platform"], "x-v1");
+    assert_eq!(wf["fails"], 2);
+    assert_eq!(wf["errors_24h"], 2);
+    assert_eq!(wf["failing_since"], rfc(T0 + 60));
+    assert!(wf["last_error"].as_str().unwrap().contains("500"), "{wf}");
+    assert!(wf["last_run"].is_null());
+    assert_eq!(wf["backlog"], 10);
+
+    // A rate-limited writer (its unconfirmed post waits for the reset).
+    let wl = row(&s, "wl");
+    assert_eq!(wl["status"], "rate-limited");
+    assert_eq!(wl["limited_until"], rfc(T0 + 7200));
+    // The resend is due (after a back-off), but the run won't call before the reset.
+    assert_eq!(wl["next_due_at"], rfc(T0 + 540));
+
+    // A paused reader that never ran.
+    let rp = row(&s, "rp");
+    assert_eq!(rp["status"], "paused");
+    assert_eq!(rp["paused"], true);
+    assert_eq!(rp["next_due"], "paused");
+    assert!(rp["next_due_at"].is_null());
+    assert!(rp["last_run"].is_null());
+    assert!(rp["last_attempt"].is_null());
+    assert_eq!(rp["calls_24h"], 0);
+
+    // The analyzer: ran, found nothing old enough yet.
+    let aw = row(&s, "aw");
+    assert_eq!(aw["role"], "analyzer");
+    assert_eq!(aw["source"], "w1");
+    assert_eq!(aw["every"], "1d");
+    assert_eq!(aw["status"], "ok");
+    assert_eq!(aw["backlog"], 0);
+    assert_eq!(aw["total"], 0);
+    assert!(aw["calls_24h"].as_u64().unwrap() >= 1);
+    assert_eq!(aw["next_due"], "2026-01-01 23:56");
+}
+
+#[test]
+fn stats_table_fits_the_terminal() {
+    let (mut n, now) = farm();
+    n.farm.set_now(&rfc(now));
+    let narrow = n.farm.run_env(&["stats"], &[("COLUMNS", "80")]).ok().stdout;
+    assert!(!narrow.contains('\x1b'), "no colour when not a terminal");
+    for line in narrow.lines() {
+        assert!(line.chars().count() <= 80, "too wide: {line:?}\n{narrow}");
+    }
+    let header = narrow.lines().next().unwrap();
+    for col in ["bot", "status", "backlog", "24h", "last 24h"] {
+        assert!(header.contains(col), "{col} missing at 80 columns:\n{narrow}");
+    }
+    assert!(narrow.contains("total (8)"), "{narrow}");
+    assert!(narrow.contains("failing since 00:01"), "{narrow}");
+    assert!(narrow.lines().any(|l| l.starts_with("rp ") && l.contains("paused")), "{narrow}");
+    // Default: 80 columns too.
+    let default = n.farm.run(&["stats"]).ok().stdout;
+    assert_eq!(default, narrow);
+    let wide = n.farm.run_env(&["stats"], &[("COLUMNS", "200")]).ok().stdout;
+    let header = wide.lines().next().unwrap();
+    for col in ["platform", "source", "every", "calls", "errors", "last run", "next due", "last error"] {
+        assert!(header.contains(col), "{col} missing at 200 columns:\n{wide}");
+    }
+    assert!(wide.contains("limited until 02:00"), "{wide}");
+    // Long errors wrap inside their column.
+    assert!(
+        wide.lines().any(|l| l.starts_with("wf ") && l.contains("POST /1.1/statuses/update.json")),
+        "{wide}"
+    );
+    assert!(wide.contains("500: Internal error"), "{wide}");
+    // A sparkline of the reader's hour.
+    assert!(wide.lines().any(|l| l.starts_with("r1 ") && l.contains('█')), "{wide}");
+}
+
+#[test]
+fn stats_of_one_bot_has_thirty_days() {
+    let (mut n, now) = farm();
+    // A day later, w1 has posted on two days.
+    n.seed("r1", 5, "later");
+    at(&mut n, T0 + 86_400 + 30, &["run"]);
+    let _ = now;
+    let h = at(&mut n, T0 + 86_400 + 60, &["stats", "w1", "--json"]).ok().json();
+    assert_eq!(h["bot"]["name"], "w1");
+    let days = h["days"].as_array().unwrap();
+    assert_eq!(days.len(), 30);
+    assert_eq!(days[29]["day"], "2026-01-02");
+    assert_eq!(days[28]["day"], "2026-01-01");
+    assert_eq!(days[0]["day"], "2025-12-04");
+    assert_eq!(days[28]["posts"], 2);
+    assert_eq!(days[29]["posts"], 1);
+    assert_eq!(days[29]["fetched"], 0);
+    assert_eq!(days[28]["errors"], 0);
+    assert!(days[29]["calls"].as_u64().unwrap() >= 1);
+    let text = n.farm.run(&["stats", "@w1"]).ok().stdout;
+    assert!(text.starts_with("w1 (writer on x, every 1h, source r1): ok"), "{text}");
+    let day_lines =
+        text.lines().filter(|l| l.len() >= 10 && l.as_bytes()[4] == b'-' && l.as_bytes()[7] == b'-');
+    assert_eq!(day_lines.count(), 30, "{text}");
+    assert!(text.contains("2026-01-01") && text.contains('█'), "{text}");
+    let reader = n.farm.run(&["stats", "r1"]).ok().stdout;
+    assert!(reader.contains("fetched"), "{reader}");
+    assert_eq!(n.farm.run(&["stats", "nobody"]).code, 64);
+}
+
+#[test]
+fn backlog_is_counted_from_ordinals() {
+    use botfarm::net::Post;
+    let dir = support::TempDir::new("backlog");
+    let store = botfarm::store::Store::open(dir.path()).unwrap();
+    let post = |id: u64, created_at: i64| Post {
+        id,
+        author: "a".into(),
+        text: format!("post {id}"),
+        created_at,
+        is_repost: false,
+        is_reply: false,
+        has_links: false,
+        lang: None,
+    };
+    assert_eq!(store.backlog("r", 0).unwrap(), 0, "no reader tree, none created");
+    assert!(!store.raw().tree_names().iter().any(|n| n.as_ref() == b"posts:r"));
+    let first: Vec<Post> = (1..=10).map(|i| post(i * 10, i as i64)).collect();
+    assert_eq!(store.add_posts("r", &first).unwrap(), 10);
+    // Re-adding known posts keeps their ordinals.
+    assert_eq!(store.add_posts("r", &first[5..]).unwrap(), 0);
+    let more: Vec<Post> = (11..=20).map(|i| post(i * 10, i as i64)).collect();
+    store.add_posts("r", &more).unwrap();
+    assert_eq!(store.backlog("r", 0).unwrap(), 20);
+    assert_eq!(store.backlog("r", 10).unwrap(), 19);
+    assert_eq!(store.backlog("r", 15).unwrap(), 19);
+    assert_eq!(store.backlog("r", 195).unwrap(), 1);
+    assert_eq!(store.backlog("r", 200).unwrap(), 0);
+    assert_eq!(store.backlog("r", u64::MAX).unwrap(), 0);
+    // Retention by age and by count keeps the counts exact.
+    store.prune_posts("r", 15, |p| p.created_at <= 3).unwrap();
+    assert_eq!(store.backlog("r", 0).unwrap(), 15);
+    assert_eq!(store.backlog("r", 100).unwrap(), 10);
+    // Another reader's posts don't count.
+    store.add_posts("q", &[post(1000, 1)]).unwrap();
+    assert_eq!(store.backlog("r", 195).unwrap(), 1);
+    assert_eq!(store.backlog("q", 0).unwrap(), 1);
+    // A cache from before ordinals: counted by walking.
+    let old = store.raw().open_tree("posts:old").unwrap();
+    for id in 1..=5u64 {
+        old.insert(id.to_be_bytes(), b"x".to_vec()).unwrap();
+    }
+    assert_eq!(store.backlog("old", 2).unwrap(), 3);
+    // Destroying a reader forgets its ordinals.
+    store.destroy_bot("r").unwrap();
+    assert_eq!(store.backlog("r", 0).unwrap(), 0);
+}
+
+// ---- strict parsers ----
+
+/// One InfluxDB line: measurement, tags, integer fields, timestamp.
+#[derive(Debug)]
+struct Line {
+    measurement: String,
+    tags: Vec<(String, String)>,
+    fields: BTreeMap<String, i64>,
+    ts: i128,
+}
+
+/// Read up to one of `stops` (unescaped), undoing `\` escapes of `escapable` characters.
+fn influx_token(s: &[char], i: &mut usize, stops: &[char], escapable: &[char]) -> String {
+    let mut out = String::new();
+    while *i < s.len() && !stops.contains(&s[*i]) {
+        let c = s[*i];
+        if c == '\\' && *i + 1 < s.len() && escapable.contains(&s[*i + 1]) {
+            out.push(s[*i + 1]);
+            *i += 2;
+            continue;
+        }
+        assert!(c != '\n', "a line break in {s:?}");
+        if c == '\\' {
+            panic!("lone backslash at {i} in {:?}", s.iter().collect::<String>());
+        }
+        out.push(c);
+        *i += 1;
+    }
+    out
+}
+
+fn parse_influx_line(line: &str) -> Line {
+    let s: Vec<char> = line.chars().collect();
+    let mut i = 0;
+    let measurement = influx_token(&s, &mut i, &[',', ' '], &[',', ' ', '\\']);
+    assert!(!measurement.is_empty(), "no measurement: {line}");
+    let mut tags = Vec::new();
+    while s.get(i) == Some(&',') {
+        i += 1;
+        let k = influx_token(&s, &mut i, &['=', ',', ' '], &[',', '=', ' ', '\\']);
+        assert_eq!(s.get(i), Some(&'='), "tag without '=': {line}");
+        i += 1;
+        let v = influx_token(&s, &mut i, &['=', ',', ' '], &[',', '=', ' ', '\\']);
+        assert!(!k.is_empty() && !v.is_empty(), "empty tag in {line}");
+        assert_ne!(s.get(i), Some(&'='), "unescaped '=' in a tag value: {line}");
+        tags.push((k, v));
+    }
+    assert_eq!(s.get(i), Some(&' '), "no space before the fields: {line}");
+    i += 1;
+    let mut fields = BTreeMap::new();
+    loop {
+        let k = influx_token(&s, &mut i, &['=', ',', ' '], &[',', '=', ' ', '\\']);
+        assert_eq!(s.get(i), Some(&'='), "field without '=': {line}");
+        i += 1;
+        let v = influx_token(&s, &mut i, &[',', ' '], &[]);
+        let num = v.strip_suffix('i').unwrap_or_else(|| panic!("field {k}={v} is not an integer: {line}"));
+        let num: i64 = num.parse().unwrap_or_else(|_| panic!("field {k}={v}: {line}"));
+        assert!(fields.insert(k.clone(), num).is_none(), "field {k} twice: {line}");
+        match s.get(i) {
+            Some(',') => i += 1,
+            Some(' ') => break,
+            _ => panic!("no timestamp: {line}"),
+        }
+    }
+    i += 1;
+    let ts: String = s[i..].iter().collect();
+    assert!(!ts.is_empty() && ts.chars().all(|c| c.is_ascii_digit()), "bad timestamp {ts:?}: {line}");
+    Line { measurement, tags, fields, ts: ts.parse().unwrap() }
+}
+
+fn parse_influx(text: &str) -> Vec<Line> {
+    assert!(text.is_empty() || text.ends_with('\n'), "no final newline");
+    text.lines().map(parse_influx_line).collect()
+}
+
+/// A Prometheus sample: name, labels, value.
+type Sample = (String, BTreeMap<String, String>, f64);
+
+fn is_metric_name(s: &str) -> bool {
+    let mut c = s.chars();
+    matches!(c.next(), Some(f) if f.is_ascii_alphabetic() || f == '_' || f == ':')
+        && c.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+}
+
+fn is_label_name(s: &str) -> bool {
+    let mut c = s.chars();
+    matches!(c.next(), Some(f) if f.is_ascii_alphabetic() || f == '_')
+        && c.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Parse the text exposition format strictly: HELP and TYPE once per family, before its
+/// samples; samples of a family together; valid names; quoted, escaped label values; no
+/// duplicate series; no timestamps.
+fn parse_prometheus(text: &str) -> (HashMap<String, String>, Vec<Sample>) {
+    assert!(text.ends_with('\n'));
+    let mut types: HashMap<String, String> = HashMap::new();
+    let mut helped: Vec<String> = Vec::new();
+    let mut samples: Vec<Sample> = Vec::new();
+    let mut finished: Vec<String> = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# HELP ") {
+            let (name, help) = rest.split_once(' ').unwrap();
+            assert!(is_metric_name(name) && !help.is_empty(), "{line}");
+            assert!(!helped.contains(&name.to_string()), "HELP twice: {line}");
+            helped.push(name.to_string());
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let (name, kind) = rest.split_once(' ').unwrap();
+            assert!(matches!(kind, "counter" | "gauge"), "{line}");
+            assert!(helped.contains(&name.to_string()), "TYPE before HELP: {line}");
+            assert!(types.insert(name.to_string(), kind.to_string()).is_none(), "TYPE twice: {line}");
+            if let Some(c) = current.take() {
+                finished.push(c);
+            }
+            current = Some(name.to_string());
+            continue;
+        }
+        assert!(!line.starts_with('#') && !line.is_empty(), "stray line {line:?}");
+        let s: Vec<char> = line.chars().collect();
+        let mut i = 0;
+        while i < s.len() && s[i] != '{' && s[i] != ' ' {
+            i += 1;
+        }
+        let name: String = s[..i].iter().collect();
+        assert!(is_metric_name(&name), "{line}");
+        assert_eq!(current.as_deref(), Some(name.as_str()), "sample outside its family: {line}");
+        assert!(!finished.contains(&name));
+        let mut labels = BTreeMap::new();
+        if s.get(i) == Some(&'{') {
+            i += 1;
+            loop {
+                let start = i;
+                while s[i] != '=' {
+                    i += 1;
+                }
+                let key: String = s[start..i].iter().collect();
+                assert!(is_label_name(&key), "bad label name {key:?}: {line}");
+                assert_eq!(s[i + 1], '"', "{line}");
+                i += 2;
+                let mut v = String::new();
+                loop {
+                    match s[i] {
+                        '\\' => {
+                            v.push(match s[i + 1] {
+                                '\\' => '\\',
+                                '"' => '"',
+                                'n' => '\n',
+                                c => panic!("bad escape \\{c} in {line}"),
+                            });
+                            i += 2;
+                        }
+                        '"' => {
+                            i += 1;
+                            break;
+                        }
+                        '\n' => panic!("newline in a label value"),
+                        c => {
+                            v.push(c);
+                            i += 1;
+                        }
+                    }
+                }
+                assert!(labels.insert(key, v).is_none(), "label twice: {line}");
+                match s[i] {
+                    ',' => i += 1,
+                    '}' => {
+                        i += 1;
+                        break;
+                    }
+                    c => panic!("unexpected {c:?} in {line}"),
+                }
+            }
+        }
+        assert_eq!(s.get(i), Some(&' '), "{line}");
+        let value: String = s[i + 1..].iter().collect();
+        assert!(!value.contains(' '), "a timestamp or junk after the value: {line}");
+        let v: f64 = value.parse().unwrap_or_else(|_| panic!("bad value: {line}"));
+        assert!(!samples.iter().any(|(n, l, _)| n == &name && l == &labels), "duplicate series: {line}");
+        samples.push((name, labels, v));
+    }
+    for (name, kind) in &types {
+        if kind == "counter" {
+            assert!(name.ends_with("_total"), "counter {name} should end in _total");
+        }
+    }
+    (types, samples)
+}
+
+fn sample(samples: &[Sample], name: &str, bot: &str) -> Option<f64> {
+    samples.iter().find(|(n, l, _)| n == name && l.get("bot").map(String::as_str) == Some(bot)).map(|s| s.2)
+}
+
+#[test]
+fn influx_lines_match_stats() {
+    let (mut n, now) = farm();
+    let s = at(&mut n, now, &["stats", "--json"]).ok().json();
+    let text = n.farm.run(&["metrics"]).ok().stdout;
+    let lines = parse_influx(&text);
+    assert_eq!(lines.len(), 8);
+    for l in &lines {
+        assert_eq!(l.measurement, "farm_bot");
+        assert_eq!(l.ts, now as i128 * 1_000_000_000);
+        let tags: Vec<&str> = l.tags.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(tags, ["bot", "role", "platform"]);
+        let r = row(&s, &l.tags[0].1);
+        assert_eq!(r["role"], l.tags[1].1.as_str());
+        assert_eq!(r["platform"], l.tags[2].1.as_str());
+        for (field, key) in [
+            ("backlog", "backlog"),
+            ("posts_total", "total"),
+            ("posts_24h", "posts_24h"),
+            ("calls_24h", "calls_24h"),
+            ("errors_24h", "errors_24h"),
+            ("fails", "fails"),
+        ] {
+            assert_eq!(l.fields[field], r[key].as_i64().unwrap(), "{field} of {:?}", l.tags);
+        }
+        assert_eq!(l.fields["paused"], r["paused"].as_bool().unwrap() as i64);
+        assert_eq!(l.fields["rate_limited"], (r["status"] == "rate-limited") as i64);
+        for rl in r["rate_limits"].as_array().unwrap() {
+            let key = format!("rate_remaining_{}", rl["call"].as_str().unwrap());
+            assert_eq!(l.fields[&key], rl["remaining"].as_i64().unwrap());
+        }
+    }
+    let by = |name: &str| lines.iter().find(|l| l.tags[0].1 == name).unwrap();
+    assert_eq!(by("wf").fields["failing"], 1);
+    assert_eq!(by("w1").fields["failing"], 0);
+    assert_eq!(by("w1").fields["last_run"], T0 + 3600 + 60);
+    assert_eq!(by("rp").fields["last_run"], 0);
+}
+
+#[test]
+fn prometheus_text_matches_stats_and_writes_atomically() {
+    let (mut n, now) = farm();
+    let s = at(&mut n, now, &["stats", "--json"]).ok().json();
+    let text = n.farm.run(&["metrics", "--format", "prometheus"]).ok().stdout;
+    let (types, samples) = parse_prometheus(&text);
+    for f in [
+        "farm_posts_total",
+        "farm_posts_24h",
+        "farm_backlog",
+        "farm_api_calls_24h",
+        "farm_errors_24h",
+        "farm_failing",
+        "farm_consecutive_failures",
+        "farm_paused",
+        "farm_rate_limit_remaining",
+        "farm_last_run_timestamp_seconds",
+    ] {
+        assert!(types.contains_key(f), "{f} missing");
+    }
+    assert_eq!(types["farm_posts_total"], "counter");
+    assert_eq!(types["farm_backlog"], "gauge");
+    for r in s.as_array().unwrap() {
+        let bot = r["name"].as_str().unwrap();
+        let labels = &samples.iter().find(|(n, l, _)| n == "farm_backlog" && l["bot"] == bot).unwrap().1;
+        assert_eq!(labels["role"], r["role"].as_str().unwrap());
+        assert_eq!(labels["platform"], r["platform"].as_str().unwrap());
+        assert_eq!(labels.len(), 3);
+        assert_eq!(sample(&samples, "farm_posts_total", bot), r["total"].as_f64());
+        assert_eq!(sample(&samples, "farm_backlog", bot), r["backlog"].as_f64());
+        assert_eq!(sample(&samples, "farm_posts_24h", bot), r["posts_24h"].as_f64());
+        assert_eq!(sample(&samples, "farm_api_calls_24h", bot), r["calls_24h"].as_f64());
+        assert_eq!(sample(&samples, "farm_errors_24h", bot), r["errors_24h"].as_f64());
+        assert_eq!(sample(&samples, "farm_consecutive_failures", bot), r["fails"].as_f64());
+        assert_eq!(sample(&samples, "farm_paused", bot), Some(if r["paused"] == true { 1.0 } else { 0.0 }));
+        let last = sample(&samples, "farm_last_run_timestamp_seconds", bot);
+        match r["last_run"].as_str() {
+            Some(t) => assert_eq!(last, Some(botfarm::clock::parse_rfc3339(t).unwrap() as f64)),
+            None => assert_eq!(last, None, "{bot} never ran"),
+        }
+    }
+    assert_eq!(sample(&samples, "farm_failing", "wf"), Some(1.0));
+    assert_eq!(sample(&samples, "farm_failing", "w1"), Some(0.0));
+    let post = samples
+        .iter()
+        .find(|(n, l, _)| n == "farm_rate_limit_remaining" && l["bot"] == "w1" && l["call"] == "post")
+        .expect("w1's post window");
+    assert_eq!(post.1.len(), 4);
+
+    // --output: the same text, written through a temporary file that is gone afterwards.
+    let dir = support::TempDir::new("prom");
+    let file = dir.path().join("farm.prom");
+    let file_s = file.to_str().unwrap();
+    let r = n.farm.run(&["metrics", "--format", "prometheus", "--output", file_s]).ok();
+    assert!(r.stdout.is_empty());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+    std::fs::write(&file, "old").unwrap();
+    n.farm.run(&["metrics", "--format", "prometheus", "--output", file_s]).ok();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, ["farm.prom"]);
+    // The influx format to a file too.
+    n.farm.run(&["metrics", "--output", file_s]).ok();
+    assert_eq!(parse_influx(&std::fs::read_to_string(&file).unwrap()).len(), 8);
+    // Bad options.
+    assert_eq!(n.farm.run(&["metrics", "--format", "json"]).code, 64);
+    let missing = dir.path().join("no/such/dir/farm.prom");
+    assert_eq!(n.farm.run(&["metrics", "--output", missing.to_str().unwrap()]).code, 74);
+}
+
+#[test]
+fn metrics_of_no_farm_are_empty() {
+    let f = support::Farm::new();
+    assert_eq!(f.run(&["metrics"]).ok().stdout, "");
+    let (types, samples) = parse_prometheus(&f.run(&["metrics", "--format", "prometheus"]).ok().stdout);
+    assert_eq!(types.len(), 10);
+    assert!(samples.is_empty());
+}
+
+#[test]
+fn escaping_round_trips_through_the_strict_parsers() {
+    use botfarm::cmd::metrics::{escape_label, escape_measurement, escape_tag, influx, prometheus};
+    use botfarm::cmd::stats::{RateRow, Row};
+    assert_eq!(escape_tag("a b,c=d\\e"), r"a\ b\,c\=d\\e");
+    assert_eq!(escape_measurement("m m,x"), r"m\ m\,x");
+    assert_eq!(escape_label("a\"b\\c\nd"), r#"a\"b\\c\nd"#);
+    let weird = "we ird,=\"quoted\" \\ back";
+    let r = Row {
+        name: "odd-bot_1".into(),
+        role: weird.into(),
+        platform: "two words, one=sign".into(),
+        source: None,
+        every: "1h".into(),
+        every_secs: 3600,
+        paused: false,
+        status: "ok".into(),
+        failing_since: None,
+        limited_until: None,
+        fails: 0,
+        backlog: 3,
+        posts_24h: 4,
+        total: 5,
+        calls_24h: 6,
+        errors_24h: 7,
+        last_run: None,
+        last_attempt: None,
+        next_due: "now".into(),
+        next_due_at: None,
+        last_error: None,
+        hourly: vec![0; 24],
+        rate_limits: vec![RateRow {
+            call: "post \"x\"\nnew".into(),
+            remaining: 9,
+            limit: None,
+            reset: String::new(),
+        }],
+    };
+    let rows = vec![(r, botfarm::bot::BotState::default())];
+    let lines = parse_influx(&influx(&rows, 1));
+    assert_eq!(lines[0].tags[1], ("role".to_string(), weird.to_string()));
+    assert_eq!(lines[0].tags[2].1, "two words, one=sign");
+    assert_eq!(lines[0].fields["backlog"], 3);
+    assert_eq!(lines[0].ts, 1_000_000_000);
+    let (_, samples) = parse_prometheus(&prometheus(&rows));
+    let s = samples.iter().find(|(n, _, _)| n == "farm_backlog").unwrap();
+    assert_eq!(s.1["role"], weird);
+    assert_eq!(s.1["platform"], "two words, one=sign");
+    let rl = samples.iter().find(|(n, _, _)| n == "farm_rate_limit_remaining").unwrap();
+    assert_eq!(rl.1["call"], "post \"x\"\nnew");
+    assert_eq!(rl.2, 9.0);
+}
+
+// ---- --push ----
+
+/// A one-shot HTTP server: answers the next request with `status` and hands the request over.
+fn server(status: u16) -> (String, std::thread::JoinHandle<String>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    let h = std::thread::spawn(move || {
+        let (mut c, _) = l.accept().unwrap();
+        c.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        let body_start = loop {
+            let k = c.read(&mut chunk).unwrap();
+            assert!(k > 0, "connection closed early");
+            buf.extend_from_slice(&chunk[..k]);
+            if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break p + 4;
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..body_start]).to_string();
+        let len: usize = head
+            .lines()
+            .find_map(|l| {
+                l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap())
+            })
+            .unwrap_or(0);
+        while buf.len() < body_start + len {
+            let k = c.read(&mut chunk).unwrap();
+            assert!(k > 0);
+            buf.extend_from_slice(&chunk[..k]);
+        }
+        let body = if status == 204 { String::new() } else { format!("{{\"error\":\"status {status}\"}}") };
+        let reason = match status {
+            204 => "No Content",
+            401 => "Unauthorized",
+            _ => "Internal Server Error",
+        };
+        write!(
+            c,
+            "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        String::from_utf8_lossy(&buf).to_string()
+    });
+    (url, h)
+}
+
+#[test]
+fn push_posts_the_lines_and_classifies_failures() {
+    let (mut n, now) = farm();
+    n.farm.set_now(&rfc(now));
+    let lines = at(&mut n, now, &["metrics"]).ok().stdout;
+
+    // InfluxDB 1.x.
+    let (url, h) = server(204);
+    let r = n.farm.run(&["metrics", "--push", &format!("{url}/write?db=farm")]).ok();
+    assert!(r.stdout.is_empty() && r.stderr.is_empty(), "quiet on success: {r:?}");
+    let req = h.join().unwrap();
+    assert!(req.starts_with("POST /write?db=farm HTTP/1.1\r\n"), "{req}");
+    assert!(req.ends_with(&format!("\r\n\r\n{lines}")), "{req}");
+    assert!(!req.to_ascii_lowercase().contains("authorization"), "no token, no header");
+
+    // InfluxDB 2.x with a token.
+    let (url, h) = server(204);
+    n.farm
+        .run_env(
+            &["metrics", "--push", &format!("{url}/api/v2/write?org=o&bucket=b")],
+            &[("FARM_INFLUX_TOKEN", "s3cret")],
+        )
+        .ok();
+    let req = h.join().unwrap();
+    assert!(req.starts_with("POST /api/v2/write?org=o&bucket=b HTTP/1.1\r\n"), "{req}");
+    assert!(
+        req.contains("\r\nauthorization: Token s3cret\r\n")
+            || req.contains("\r\nAuthorization: Token s3cret\r\n"),
+        "{req}"
+    );
+
+    // A server error: 75, one line, the token never shown; the next push sends everything.
+    let (url, h) = server(500);
+    let r = n.farm.run_env(
+        &["metrics", "--push", &format!("{url}/write?db=farm&u=me&p=pw")],
+        &[("FARM_INFLUX_TOKEN", "s3cret")],
+    );
+    assert_eq!(r.code, 75, "{r:?}");
+    assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains("HTTP 500"), "{}", r.stderr);
+    assert!(!r.stderr.contains("s3cret") && !r.stderr.contains("=pw"), "{}", r.stderr);
+    h.join().unwrap();
+    let (url, h) = server(204);
+    n.farm.run(&["metrics", "--push", &format!("{url}/write?db=farm")]).ok();
+    assert!(h.join().unwrap().ends_with(&lines));
+
+    // Refused credentials: 77.
+    let (url, h) = server(401);
+    let r = n.farm.run(&["metrics", "--push", &format!("{url}/api/v2/write?org=o&bucket=b")]);
+    assert_eq!(r.code, 77, "{r:?}");
+    assert!(r.stderr.contains("401") && r.stderr.contains("FARM_INFLUX_TOKEN"), "{}", r.stderr);
+    h.join().unwrap();
+
+    // Nobody listening: 75.
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let r = n.farm.run(&["metrics", "--push", &format!("http://127.0.0.1:{port}/write?db=farm")]);
+    assert_eq!(r.code, 75, "{r:?}");
+    assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+    // Not a URL: 64.
+    assert_eq!(n.farm.run(&["metrics", "--push", "localhost:8086/write"]).code, 64);
+}
+
+// ---- benchmark ----
+
+/// `cargo test --release --test stats_metrics -- --ignored --nocapture bench`: a farm of 1,000
+/// bots (400 readers with 2,500 cached posts each, 500 writers, 100 analyzers; 35 days of
+/// hourly counters each) built through the library, then `farm stats`, `farm stats --json` and
+/// `farm metrics --format prometheus` timed with `/usr/bin/time` (wall seconds, peak RSS).
+#[test]
+#[ignore]
+fn bench_stats_on_a_million_posts() {
+    use botfarm::bot::model::{Counters, ReaderOpts, Role};
+    use botfarm::bot::{Bot, BotState};
+    use botfarm::net::{Call, PlatformKind, Post, RateInfo};
+    // FARM_BENCH_DIR keeps the farm for the next run; by default it is removed afterwards.
+    let tmp = support::TempDir::new("bench");
+    let dir = std::env::var("FARM_BENCH_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| tmp.path().join("farm"));
+    let now = T0 + 40 * 86_400;
+    if !botfarm::store::exists(&dir) {
+        let started = std::time::Instant::now();
+        let store = botfarm::store::Store::open(&dir).unwrap();
+        let bot = |name: String, role: Role, source: Option<String>| Bot {
+            name,
+            role,
+            platform: if role == Role::Reader { PlatformKind::Mastodon } else { PlatformKind::X },
+            api: "https://example.social".into(),
+            every: if role == Role::Analyzer { 86_400 } else { 3600 },
+            paused: false,
+            source,
+            creds: Default::default(),
+            template: None,
+            process: vec![],
+            filters: vec![],
+            visibility: None,
+            reader: ReaderOpts::default(),
+            created_at: T0,
+            settings: vec![],
+        };
+        let mut id = 1u64 << 60;
+        for r in 0..400 {
+            let name = format!("reader{r:03}");
+            store.put_bot(&bot(name.clone(), Role::Reader, None)).unwrap();
+            let posts: Vec<Post> = (0..2500)
+                .map(|i| {
+                    id += 7;
+                    Post {
+                        id,
+                        author: format!("someone{}", i % 50),
+                        text: format!("post {i} of {name}: a sentence of about the usual length, with some words in it and a link https://example.com/{i}"),
+                        created_at: now - 86_400 + i,
+                        is_repost: false,
+                        is_reply: false,
+                        has_links: true,
+                        lang: None,
+                    }
+                })
+                .collect();
+            store.add_posts(&name, &posts).unwrap();
+            let st = BotState {
+                last_ok: now - 600,
+                last_attempt: now - 600,
+                total: 2500,
+                cached: 2500,
+                ..Default::default()
+            };
+            store.put_state(&name, &st).unwrap();
+        }
+        for w in 0..500u64 {
+            let name = format!("writer{w:03}");
+            let src = format!("reader{:03}", w % 400);
+            store.put_bot(&bot(name.clone(), Role::Writer, Some(src))).unwrap();
+            let st = BotState {
+                last_ok: now - 1200,
+                last_attempt: now - 1200,
+                consumed: (1u64 << 60) + (w % 400) * 2500 * 7 + 7 * (w * 5 % 2500),
+                total: 700,
+                ..Default::default()
+            };
+            store.put_state(&name, &st).unwrap();
+            store
+                .put_rate(
+                    &name,
+                    &RateInfo { call: Call::Post, limit: Some(300), remaining: 299, reset: now + 900 },
+                )
+                .unwrap();
+        }
+        for a in 0..100 {
+            let name = format!("analyzer{a:03}");
+            store.put_bot(&bot(name, Role::Analyzer, Some(format!("writer{a:03}")))).unwrap();
+        }
+        for b in store.bots().unwrap() {
+            for h in 0..botfarm::store::COUNTER_HOURS {
+                let c = Counters { posts: 1, fetched: 3, calls: 2, errors: (h % 50 == 0) as u32 };
+                store.count(&b.name, now - h * 3600, c).unwrap();
+            }
+        }
+        store.flush().unwrap();
+        eprintln!("built the farm in {:?} ({} MB on disk)", started.elapsed(), store.size_on_disk() >> 20);
+    }
+    // In process: what opening the database costs, and what the stats cost on top.
+    for _ in 0..3 {
+        let t = std::time::Instant::now();
+        let store = botfarm::store::Store::open(&dir).unwrap();
+        let opened = t.elapsed();
+        let t = std::time::Instant::now();
+        let rows = botfarm::cmd::stats::rows(&store, now).unwrap();
+        let computed = t.elapsed();
+        let t = std::time::Instant::now();
+        let table = botfarm::cmd::stats::render_table(&rows, now, 80, false);
+        let rendered = t.elapsed();
+        let t = std::time::Instant::now();
+        let prom = botfarm::cmd::metrics::prometheus(&rows);
+        eprintln!(
+            "in process: open {opened:?}, {} rows {computed:?}, table {rendered:?} ({} lines), prometheus {:?} ({} lines)",
+            rows.len(),
+            table.lines().count(),
+            t.elapsed(),
+            prom.lines().count()
+        );
+    }
+    let time = std::path::Path::new("/usr/bin/time");
+    for args in [&["stats"][..], &["stats", "--json"], &["metrics", "--format", "prometheus"], &["list"]] {
+        for _ in 0..3 {
+            let mut c = std::process::Command::new(if time.exists() {
+                "/usr/bin/time"
+            } else {
+                env!("CARGO_BIN_EXE_farm")
+            });
+            if time.exists() {
+                c.args(["-f", "%e s %M KB", env!("CARGO_BIN_EXE_farm")]);
+            }
+            let out = c
+                .args(args)
+                .env("FARM_DB", &dir)
+                .env("FARM_NOW", rfc(now))
+                .env("COLUMNS", "80")
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let err = String::from_utf8_lossy(&out.stderr);
+            eprintln!("farm {:<30} {}  ({} bytes out)", args.join(" "), err.trim(), out.stdout.len());
+        }
+    }
+}
