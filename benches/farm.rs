@@ -75,6 +75,8 @@ fn measure(cmd: &mut Command) -> Cost {
         cmd
     };
     let start = Instant::now();
+    // Reaped by wait4 below, which also gives the rusage that Child::wait would drop.
+    #[allow(clippy::zombie_processes)]
     let child = cmd.spawn().expect("spawn");
     let mut status = 0;
     let mut ru = Rusage::default();

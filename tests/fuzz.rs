@@ -87,8 +87,11 @@ fn mutate(rng: &mut Rng, seed: &str) -> Vec<u8> {
     b
 }
 
+/// The answers a hostile server gives: status, body, extra header lines.
+type Plan = Arc<Mutex<Vec<(u16, Vec<u8>, String)>>>;
+
 /// A loopback server answering every request with the next (status, body) from `plan`.
-fn hostile_server(plan: Arc<Mutex<Vec<(u16, Vec<u8>, String)>>>) -> String {
+fn hostile_server(plan: Plan) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
