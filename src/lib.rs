@@ -5,6 +5,7 @@
 //! `farm demo`. [`clock`] is the one clock, [`error`] the one error type, [`config`] the
 //! environment.
 
+pub mod archive;
 pub mod bot;
 pub mod cli;
 pub mod clock;

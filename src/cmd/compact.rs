@@ -1,9 +1,29 @@
-//! `farm compact` (being written).
+//! `farm compact`: give disk space back. sled never shrinks its files, so the database is
+//! rebuilt through the export/import path into a staging directory next to the data directory
+//! and swapped in with one atomic exchange. The data directory's lock is held throughout.
 
 use super::Globals;
-use crate::error::{FarmError, Result};
+use crate::archive::{self, Progress, Staging};
+use crate::error::{io_error, Result};
+use std::fs;
 
 /// Run the command.
-pub fn run(_g: &Globals) -> Result<()> {
-    Err(FarmError::software("farm compact is not implemented yet"))
+pub fn run(g: &Globals) -> Result<()> {
+    let store = super::export::open_farm(&g.dir, "compact")?;
+    let dir =
+        fs::canonicalize(&g.dir).map_err(|e| io_error(&e, &format!("cannot resolve {}", g.dir.display())))?;
+    for note in archive::clean_leftovers(&dir)? {
+        eprintln!("farm: {note}");
+    }
+    let before = archive::disk_usage(&dir.join("db"));
+    let staging = Staging::create(&dir, "compact")?;
+    archive::copy(&store, staging.path(), &Progress::new("compact"))?;
+    // sled holds its own lock on db/: close it, but keep the data directory's lock.
+    let lock = store.close()?;
+    staging.switch(&dir)?;
+    drop(staging);
+    let after = archive::disk_usage(&dir.join("db"));
+    drop(lock);
+    println!("compacted: {} → {}", archive::human_bytes(before), archive::human_bytes(after));
+    Ok(())
 }

@@ -1,10 +1,73 @@
-//! `farm export` (being written).
+//! `farm export FILE [--no-secrets] [--gzip]`: the whole farm as one tar archive (see
+//! [`crate::archive`] for the format). Holds the farm's lock for the whole export, so the
+//! snapshot is consistent. A file is written as a 0600 temporary next to FILE and renamed into
+//! place only when complete; `-` streams to stdout.
 
 use super::Globals;
+use crate::archive::{self, DumpOptions, Progress};
 use crate::cli::ExportArgs;
-use crate::error::{FarmError, Result};
+use crate::error::{io_error, FarmError, Result};
+use std::fs;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::Path;
 
 /// Run the command.
-pub fn run(_g: &Globals, _a: ExportArgs) -> Result<()> {
-    Err(FarmError::software("farm export is not implemented yet"))
+pub fn run(g: &Globals, a: ExportArgs) -> Result<()> {
+    let store = open_farm(&g.dir, "export")?;
+    let opts = DumpOptions { secrets: !a.no_secrets, gzip: a.gzip };
+    let progress = Progress::new("export");
+    if a.file == "-" {
+        let stdout = io::stdout();
+        if stdout.is_terminal() {
+            return Err(FarmError::usage(
+                "refusing to write an archive to a terminal; redirect it (farm export - > farm.tar) or give a file name",
+            ));
+        }
+        let mut out = stdout.lock();
+        archive::dump(&store, &mut out, opts, &progress)?;
+        out.flush().map_err(|e| io_error(&e, "cannot write the archive to stdout"))?;
+        return store.flush();
+    }
+    let path = Path::new(&a.file);
+    if path.is_dir() {
+        return Err(FarmError::usage(format!("{} is a directory; give a file name", path.display())));
+    }
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("export");
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let _ = fs::remove_file(&tmp);
+    let file = archive::create_private(&tmp)?;
+    let written = (|| {
+        let mut w = BufWriter::with_capacity(1 << 16, file);
+        let m = archive::dump(&store, &mut w, opts, &progress)?;
+        let file = w.into_inner().map_err(|e| io_error(e.error(), "cannot write the archive"))?;
+        file.sync_all().map_err(|e| io_error(&e, "cannot write the archive"))?;
+        fs::rename(&tmp, path).map_err(|e| io_error(&e, &format!("cannot write {}", path.display())))?;
+        Ok(m)
+    })();
+    let m = match written {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    store.flush()?;
+    let size = fs::metadata(path).map(|md| md.len()).unwrap_or(0);
+    println!(
+        "exported {} bots ({} records{}) to {} ({})",
+        m.bots(),
+        m.records,
+        if m.secrets { "" } else { ", without credentials" },
+        path.display(),
+        archive::human_bytes(size)
+    );
+    Ok(())
+}
+
+/// Open an existing farm with the archive code's small page cache (every record is read once).
+pub fn open_farm(dir: &std::path::Path, what: &str) -> Result<crate::store::Store> {
+    if !crate::store::exists(dir) {
+        return Err(FarmError::usage(format!("there is no farm in {}; nothing to {what}", dir.display())));
+    }
+    crate::store::Store::open_with_cache(dir, archive::CACHE)
 }
