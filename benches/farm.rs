@@ -498,10 +498,10 @@ fn year() {
 /// Sum of key and value sizes over every tree.
 fn live_payload(db: &Path) -> u64 {
     let store = Store::open(db).unwrap();
-    let raw = store.raw();
+    let names = store.tree_names().unwrap();
     let mut total = 0u64;
-    for name in raw.tree_names() {
-        let t = raw.open_tree(&name).unwrap();
+    for name in names {
+        let t = store.tree(&name).unwrap();
         for kv in t.iter() {
             let (k, v) = kv.unwrap();
             total += (k.len() + v.len()) as u64;

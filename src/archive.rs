@@ -272,20 +272,14 @@ pub fn dump(store: &Store, out: &mut dyn Write, opts: DumpOptions, progress: &Pr
 
 fn dump_plain(store: &Store, out: &mut dyn Write, secrets: bool, progress: &Progress) -> Result<Manifest> {
     let db = store.raw();
-    let mut names = Vec::new();
-    for raw in db.tree_names() {
-        let name = String::from_utf8(raw.to_vec())
-            .map_err(|_| FarmError::software("the database has a tree whose name is not UTF-8"))?;
-        names.push(name);
-    }
-    names.sort();
+    let names = store.tree_names()?;
     let now = crate::clock::now()?;
     let next_id = db.generate_id().map_err(sled_err)?;
 
     // Pass 1: count, size and hash every tree, so the manifest can come first.
     let mut trees = Vec::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
-        let tree = db.open_tree(name).map_err(sled_err)?;
+        let tree = store.tree(name)?;
         let mut h = Sha1::new();
         let (mut records, mut bytes) = (0u64, 0u64);
         walk(&tree, name, secrets, |k, v| {
@@ -329,7 +323,7 @@ fn dump_plain(store: &Store, out: &mut dyn Write, secrets: bool, progress: &Prog
     pad(&mut w, json.len() as u64)?;
     for (i, t) in manifest.trees.iter().enumerate() {
         w.write_all(tar_header(&t.file, t.bytes, mtime)?.as_bytes()).map_err(write_err)?;
-        let tree = db.open_tree(&t.name).map_err(sled_err)?;
+        let tree = store.tree(&t.name)?;
         let (mut records, mut bytes) = (0u64, 0u64);
         walk(&tree, &t.name, secrets, |k, v| {
             records += 1;
@@ -638,7 +632,6 @@ fn load_entries<R: Read>(
     let manifest = parse_manifest(&json)?;
 
     let store = Store::open_with_cache(staging, CACHE)?;
-    let db = store.raw();
     for (i, t) in manifest.trees.iter().enumerate() {
         let (mut entry, path) = next_entry(&mut entries, &mut seen)?
             .ok_or_else(|| FarmError::data(format!("the archive is truncated: {} is missing", t.file)))?;
@@ -652,7 +645,7 @@ fn load_entries<R: Read>(
                 t.bytes
             )));
         }
-        let tree = db.open_tree(&t.name).map_err(sled_err)?;
+        let tree = store.tree(&t.name)?;
         load_tree(&mut entry, &tree, t).map_err(|e| e.context(format!("tree {} ({path})", t.name)))?;
         progress.tree(i, manifest.trees.len(), &t.name, t.records);
     }
@@ -707,9 +700,8 @@ fn reserve_ids(dir: &Path, next: u64) -> Result<()> {
 /// record.
 fn verify(dir: &Path, m: &Manifest) -> Result<()> {
     let store = reopen(|| Store::open_with_cache(dir, CACHE))?;
-    let db = store.raw();
     for t in &m.trees {
-        let n = db.open_tree(&t.name).map_err(sled_err)?.len() as u64;
+        let n = store.tree(&t.name)?.len() as u64;
         if n != t.records {
             return Err(FarmError::data(format!(
                 "tree {} has {n} records after loading, the manifest says {}",
@@ -718,9 +710,8 @@ fn verify(dir: &Path, m: &Manifest) -> Result<()> {
         }
     }
     let listed: HashSet<&str> = m.trees.iter().map(|t| t.name.as_str()).collect();
-    for name in db.tree_names() {
-        let name = String::from_utf8_lossy(&name).into_owned();
-        if !listed.contains(name.as_str()) && !db.open_tree(&name).map_err(sled_err)?.is_empty() {
+    for name in store.tree_names()? {
+        if !listed.contains(name.as_str()) && !store.tree(&name)?.is_empty() {
             return Err(FarmError::data(format!("the archive has no {name} tree")));
         }
     }

@@ -309,3 +309,37 @@ fn a_failing_exec_writer_fails_alone_and_backs_off() {
     let s = n.farm.run(&["show", "bad", "--json"]).ok().json();
     assert!(s["state"]["last_error"].as_str().unwrap().contains("exit status 3"));
 }
+
+#[test]
+fn a_schema_1_farm_is_migrated_with_its_posts() {
+    let mut n = Net::new();
+    n.x_bot("reader", "r", "x", &[]);
+    n.x_bot("writer", "w", "x", &["--source", "r", "--template", "M: {}"]);
+    n.seed("r", 6, "mig");
+    n.at(T0, &["run", "r"]).ok();
+    let preview = n.at(T0, &["preview", "w"]).ok().stdout;
+    // Put the farm back into the schema-1 layout: posts and ordinals in the control database.
+    {
+        let control = sled::open(n.farm.db().join("db")).unwrap();
+        let posts = sled::open(n.farm.db().join("db").join("posts")).unwrap();
+        for name in ["posts:r", "ords"] {
+            let from = posts.open_tree(name).unwrap();
+            let to = control.open_tree(name).unwrap();
+            for kv in from.iter() {
+                let (k, v) = kv.unwrap();
+                to.insert(k, v).unwrap();
+            }
+            posts.drop_tree(name).unwrap();
+        }
+        control.open_tree("meta").unwrap().insert("schema", &1u32.to_be_bytes()).unwrap();
+        control.flush().unwrap();
+        posts.flush().unwrap();
+    }
+    assert_eq!(n.at(T0, &["preview", "w"]).ok().stdout, preview);
+    let s = stats(&n);
+    assert_eq!(row(&s, "r")["backlog"], 6);
+    assert_eq!(row(&s, "w")["backlog"], 6);
+    n.at(T0, &["run", "w"]).ok();
+    assert_eq!(n.posted("w"), ["M: mig post number 0 about cats"]);
+    assert_eq!(row(&stats(&n), "w")["backlog"], 5);
+}

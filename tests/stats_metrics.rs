@@ -249,37 +249,35 @@ fn backlog_is_counted_from_ordinals() {
         has_links: false,
         lang: None,
     };
-    assert_eq!(store.backlog("r", 0).unwrap(), 0, "no reader tree, none created");
-    assert!(!store.raw().tree_names().iter().any(|n| n.as_ref() == b"posts:r"));
+    // backlog(writer, reader) after the writer consumed up to a post id.
+    let backlog = |consumed: u64| {
+        store.note_consumed("w", "r", consumed).unwrap();
+        store.backlog("w", "r").unwrap()
+    };
+    assert_eq!(store.backlog("w", "r").unwrap(), 0, "nothing cached yet");
     let first: Vec<Post> = (1..=10).map(|i| post(i * 10, i as i64)).collect();
     assert_eq!(store.add_posts("r", &first).unwrap(), 10);
     // Re-adding known posts keeps their ordinals.
     assert_eq!(store.add_posts("r", &first[5..]).unwrap(), 0);
     let more: Vec<Post> = (11..=20).map(|i| post(i * 10, i as i64)).collect();
     store.add_posts("r", &more).unwrap();
-    assert_eq!(store.backlog("r", 0).unwrap(), 20);
-    assert_eq!(store.backlog("r", 10).unwrap(), 19);
-    assert_eq!(store.backlog("r", 15).unwrap(), 19);
-    assert_eq!(store.backlog("r", 195).unwrap(), 1);
-    assert_eq!(store.backlog("r", 200).unwrap(), 0);
-    assert_eq!(store.backlog("r", u64::MAX).unwrap(), 0);
+    assert_eq!(backlog(0), 20);
+    assert_eq!(backlog(10), 19);
+    assert_eq!(backlog(15), 19);
+    assert_eq!(backlog(195), 1);
+    assert_eq!(backlog(200), 0);
+    assert_eq!(backlog(u64::MAX), 0);
     // Retention by age and by count keeps the counts exact.
     store.prune_posts("r", 15, |p| p.created_at <= 3).unwrap();
-    assert_eq!(store.backlog("r", 0).unwrap(), 15);
-    assert_eq!(store.backlog("r", 100).unwrap(), 10);
+    assert_eq!(backlog(0), 15);
+    assert_eq!(backlog(100), 10);
     // Another reader's posts don't count.
     store.add_posts("q", &[post(1000, 1)]).unwrap();
-    assert_eq!(store.backlog("r", 195).unwrap(), 1);
-    assert_eq!(store.backlog("q", 0).unwrap(), 1);
-    // A cache from before ordinals: counted by walking.
-    let old = store.raw().open_tree("posts:old").unwrap();
-    for id in 1..=5u64 {
-        old.insert(id.to_be_bytes(), b"x".to_vec()).unwrap();
-    }
-    assert_eq!(store.backlog("old", 2).unwrap(), 3);
+    assert_eq!(backlog(195), 1);
+    assert_eq!(store.backlog("v", "q").unwrap(), 1);
     // Destroying a reader forgets its ordinals.
     store.destroy_bot("r").unwrap();
-    assert_eq!(store.backlog("r", 0).unwrap(), 0);
+    assert_eq!(store.backlog("w", "r").unwrap(), 0);
 }
 
 // ---- strict parsers ----

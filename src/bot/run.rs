@@ -74,7 +74,17 @@ pub fn run(store: &Store, opts: &RunOpts, now: i64, connect: &Connector) -> Resu
         outcomes.extend(parallel(bots, opts.jobs.max(1), |bot| {
             let r = match bot.role {
                 Role::Reader => run_reader(store, bot, now, opts.dry_run, connect),
-                Role::Writer => run_writer(store, bot, now, opts.dry_run, connect),
+                Role::Writer => {
+                    let r = run_writer(store, bot, now, opts.dry_run, connect);
+                    match r {
+                        Ok(line) if !opts.dry_run => note_position(store, bot).map(|_| line),
+                        Err(e) if !opts.dry_run => {
+                            let _ = note_position(store, bot);
+                            Err(e)
+                        }
+                        other => other,
+                    }
+                }
                 Role::Analyzer => super::analyzer::run_analyzer(store, bot, now, opts.dry_run, connect),
             };
             match r {
@@ -87,6 +97,15 @@ pub fn run(store: &Store, opts: &RunOpts, now: i64, connect: &Connector) -> Resu
         super::refresh_next_due(store)?;
     }
     Ok(outcomes)
+}
+
+/// Record how far a writer got, for backlogs that need no posts database.
+fn note_position(store: &Store, writer: &Bot) -> Result<()> {
+    if let Some(reader) = &writer.source {
+        let st = store.state(&writer.name)?;
+        store.note_consumed(&writer.name, reader, st.consumed)?;
+    }
+    Ok(())
 }
 
 /// Run `f` over `items` on up to `jobs` threads, keeping the input order in the output.

@@ -136,7 +136,7 @@ pub fn row(
     let backlog = match (b.role, &b.source) {
         (Role::Reader, _) => st.cached,
         (Role::Writer, Some(src)) => match states.get(src) {
-            Some(reader) => store.backlog(src, st.consumed)?.min(reader.cached),
+            Some(reader) => store.backlog(&b.name, src)?.min(reader.cached),
             None => 0,
         },
         _ => 0,

@@ -25,19 +25,29 @@ use crate::net::{Call, Post, RateInfo};
 use codec::{decode, encode, Stored};
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// The schema version of the database as a whole (the set of trees and key layouts).
-pub const SCHEMA: u32 = 1;
+/// 1: everything in one sled database; 2: cached posts and ordinals in `db/posts/`
+/// (a schema-1 farm is migrated when opened).
+pub const SCHEMA: u32 = 2;
 /// Events kept per bot.
 pub const EVENTS_KEPT: usize = 500;
 /// Hourly counter buckets kept per bot (35 days).
 pub const COUNTER_HOURS: i64 = 35 * 24;
-/// Most keys [`Store::backlog`] walks for posts cached before ordinals existed.
-pub const BACKLOG_WALK: usize = 10_000;
+/// The posts database's directory inside `db/` (so one rename swaps both databases).
+pub const POSTS_DB: &str = "posts";
 
 /// An open farm database, holding the data directory's lock.
 pub struct Store {
     db: sled::Db,
+    /// The cached posts and their ordinals, in a second database inside `db/` (opened on first
+    /// use): commands that never touch posts (`list`, `show`, `stats`…) stay fast and small
+    /// however many posts the farm caches.
+    posts: OnceLock<sled::Db>,
+    /// Held while the posts database opens, so two threads of one run never both open it.
+    posts_opening: std::sync::Mutex<()>,
+    cache_bytes: u64,
     dir: PathBuf,
     bots: sled::Tree,
     state: sled::Tree,
@@ -47,7 +57,6 @@ pub struct Store {
     events: sled::Tree,
     meta: sled::Tree,
     scores: sled::Tree,
-    ords: sled::Tree,
     _lock: File,
 }
 
@@ -157,8 +166,10 @@ impl Store {
             events: t("events")?,
             meta: t("meta")?,
             scores: t("scores")?,
-            ords: t("ords")?,
             db,
+            posts: OnceLock::new(),
+            posts_opening: std::sync::Mutex::new(()),
+            cache_bytes,
             dir: dir.to_path_buf(),
             _lock: lock,
         };
@@ -181,6 +192,8 @@ impl Store {
                         "{} was written by a newer farm (schema {v}, this farm knows {SCHEMA}); upgrade farm",
                         self.dir.display()
                     )))
+                } else if v == 1 {
+                    self.migrate_from_1()
                 } else if v < SCHEMA {
                     Err(FarmError::data(format!(
                         "{} has schema {v}, older than this farm can migrate ({SCHEMA})",
@@ -193,6 +206,35 @@ impl Store {
         }
     }
 
+    /// Schema 1 → 2: move the cached posts and their ordinals into the posts database.
+    fn migrate_from_1(&self) -> Result<()> {
+        for raw in self.db.tree_names() {
+            let name = String::from_utf8_lossy(&raw).into_owned();
+            if !Self::in_posts(&name) {
+                continue;
+            }
+            let from = self.db.open_tree(&raw).map_err(sled_err)?;
+            let to = self.pdb()?.open_tree(&raw).map_err(sled_err)?;
+            for kv in from.iter() {
+                let (k, v) = kv.map_err(sled_err)?;
+                to.insert(k, v).map_err(sled_err)?;
+            }
+            if let Some(reader) = name.strip_prefix("posts:") {
+                self.note_oldest(reader)?;
+            }
+        }
+        // The new layout is complete and durable before the old copy goes.
+        self.pdb()?.flush().map_err(sled_err)?;
+        self.meta.insert("schema", &SCHEMA.to_be_bytes()).map_err(sled_err)?;
+        self.db.flush().map_err(sled_err)?;
+        for raw in self.db.tree_names() {
+            if Self::in_posts(&String::from_utf8_lossy(&raw)) {
+                self.db.drop_tree(&raw).map_err(sled_err)?;
+            }
+        }
+        Ok(())
+    }
+
     /// The data directory.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -200,16 +242,70 @@ impl Store {
 
     /// Write everything to disk. Called before every exit and before every network write.
     pub fn flush(&self) -> Result<()> {
+        if let Some(p) = self.posts.get() {
+            p.flush().map_err(sled_err)?;
+        }
         self.db.flush().map_err(sled_err)?;
         Ok(())
     }
 
     /// Bytes the database takes on disk.
     pub fn size_on_disk(&self) -> u64 {
-        self.db.size_on_disk().unwrap_or(0)
+        let posts = self.pdb().ok().and_then(|p| p.size_on_disk().ok()).unwrap_or(0);
+        self.db.size_on_disk().unwrap_or(0) + posts
     }
 
-    /// The raw sled handle, for the archive code that dumps and loads every tree.
+    /// The posts database, opened on first use.
+    fn pdb(&self) -> Result<&sled::Db> {
+        if let Some(p) = self.posts.get() {
+            return Ok(p);
+        }
+        let _opening = self.posts_opening.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = self.posts.get() {
+            return Ok(p);
+        }
+        let p = sled::Config::new()
+            .path(self.dir.join("db").join(POSTS_DB))
+            .cache_capacity(self.cache_bytes)
+            .flush_every_ms(None)
+            .open()
+            .map_err(|e| {
+                sled_err(e).context(format!("cannot open the posts database in {}", self.dir.display()))
+            })?;
+        Ok(self.posts.get_or_init(|| p))
+    }
+
+    /// Whether a tree lives in the posts database.
+    fn in_posts(name: &str) -> bool {
+        name.starts_with("posts:") || name == "ords"
+    }
+
+    /// The names of every tree of the farm (both databases), sorted; for the archive code.
+    pub fn tree_names(&self) -> Result<Vec<String>> {
+        let mut names = Vec::new();
+        for db in [&self.db, self.pdb()?] {
+            for raw in db.tree_names() {
+                let name = String::from_utf8(raw.to_vec())
+                    .map_err(|_| FarmError::software("the database has a tree whose name is not UTF-8"))?;
+                let default = name == "__sled__default";
+                // The posts database's default tree is always empty; list the control one only.
+                if !default || std::ptr::eq(db, &self.db) {
+                    names.push(name);
+                }
+            }
+        }
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
+    /// A tree by name, in whichever database holds it; for the archive code.
+    pub fn tree(&self, name: &str) -> Result<sled::Tree> {
+        let db = if Self::in_posts(name) { self.pdb()? } else { &self.db };
+        db.open_tree(name).map_err(sled_err)
+    }
+
+    /// The control database's raw sled handle (its id generator, for the archive code).
     pub fn raw(&self) -> &sled::Db {
         &self.db
     }
@@ -290,11 +386,17 @@ impl Store {
         self.bots.remove(name.as_bytes()).map_err(sled_err)?;
         self.state.remove(name.as_bytes()).map_err(sled_err)?;
         let p = prefix(name);
-        for tree in [&self.hashes, &self.rates, &self.counters, &self.events, &self.scores, &self.ords] {
+        Self::delete_prefix(&self.ords()?, &p)?;
+        for k in
+            [key2("ord", name.as_bytes()), key2("ordmin", name.as_bytes()), key2("cord", name.as_bytes())]
+        {
+            self.meta.remove(k).map_err(sled_err)?;
+        }
+        for tree in [&self.hashes, &self.rates, &self.counters, &self.events, &self.scores] {
             Self::delete_prefix(tree, &p)?;
         }
         self.meta.remove(key2("ord", name.as_bytes())).map_err(sled_err)?;
-        self.db.drop_tree(posts_tree_name(name)).map_err(sled_err)?;
+        self.pdb()?.drop_tree(posts_tree_name(name)).map_err(sled_err)?;
         Ok(())
     }
 
@@ -313,7 +415,65 @@ impl Store {
     // ---- cached posts ----
 
     fn posts_tree(&self, reader: &str) -> Result<sled::Tree> {
-        self.db.open_tree(posts_tree_name(reader)).map_err(sled_err)
+        self.pdb()?.open_tree(posts_tree_name(reader)).map_err(sled_err)
+    }
+
+    fn ords(&self) -> Result<sled::Tree> {
+        self.pdb()?.open_tree("ords").map_err(sled_err)
+    }
+
+    fn meta_u64(&self, key: &[u8]) -> Result<Option<u64>> {
+        Ok(self
+            .meta
+            .get(key)
+            .map_err(sled_err)?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map(u64::from_be_bytes))
+    }
+
+    /// The ordinal of a cached post of `reader` (none when it is not cached).
+    fn ordinal(&self, reader: &str, id: u64) -> Result<Option<u64>> {
+        Ok(self
+            .ords()?
+            .get(key2(reader, &id.to_be_bytes()))
+            .map_err(sled_err)?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map(u64::from_be_bytes))
+    }
+
+    /// Remember the ordinal of the oldest post a reader still caches (for backlogs without
+    /// opening the posts database).
+    fn note_oldest(&self, reader: &str) -> Result<()> {
+        let tree = self.posts_tree(reader)?;
+        let oldest = match tree.first().map_err(sled_err)? {
+            Some((k, _)) => {
+                let id = <[u8; 8]>::try_from(k.as_ref()).map(u64::from_be_bytes).unwrap_or(0);
+                self.ordinal(reader, id)?
+            }
+            None => None,
+        };
+        let ord = oldest.unwrap_or_else(|| {
+            self.meta_u64(&key2("ord", reader.as_bytes())).ok().flatten().unwrap_or(0) + 1
+        });
+        self.meta.insert(key2("ordmin", reader.as_bytes()), &ord.to_be_bytes()).map_err(sled_err)?;
+        Ok(())
+    }
+
+    /// Record how far a writer has consumed its reader's posts, as an ordinal, so backlogs need
+    /// no posts database. Called after every writer run.
+    pub fn note_consumed(&self, writer: &str, reader: &str, consumed: u64) -> Result<()> {
+        // The newest cached post at or before `consumed` gives the ordinal.
+        let tree = self.posts_tree(reader)?;
+        let ord = match tree.range(..=consumed.to_be_bytes()).next_back() {
+            Some(kv) => {
+                let (k, _) = kv.map_err(sled_err)?;
+                let id = <[u8; 8]>::try_from(k.as_ref()).map(u64::from_be_bytes).unwrap_or(0);
+                self.ordinal(reader, id)?.unwrap_or(0)
+            }
+            None => 0,
+        };
+        self.meta.insert(key2("cord", writer.as_bytes()), &ord.to_be_bytes()).map_err(sled_err)?;
+        Ok(())
     }
 
     /// Cache posts for a reader; returns how many were new. New posts get ordinals (in id order).
@@ -332,6 +492,9 @@ impl Store {
         }
         self.add_ordinals(reader, fresh)?;
         tree.apply_batch(batch).map_err(sled_err)?;
+        if self.meta_u64(&key2("ordmin", reader.as_bytes()))?.is_none() {
+            self.note_oldest(reader)?;
+        }
         Ok(new)
     }
 
@@ -353,43 +516,20 @@ impl Store {
             next += 1;
             batch.insert(key2(reader, &id.to_be_bytes()), &next.to_be_bytes());
         }
-        self.ords.apply_batch(batch).map_err(sled_err)?;
+        self.ords()?.apply_batch(batch).map_err(sled_err)?;
         self.meta.insert(counter, &next.to_be_bytes()).map_err(sled_err)?;
         Ok(())
     }
 
-    /// A writer's backlog: the number of cached posts of `reader` with id greater than `after`,
-    /// from the ordinals of the first and the last of them: two seeks in the ordinals tree,
-    /// whatever the cache size (exact as long as retention drops posts from the old end, which
-    /// it does). A reader whose posts were all cached before ordinals existed is counted by
-    /// walking keys, at most [`BACKLOG_WALK`]. Never creates a tree.
-    pub fn backlog(&self, reader: &str, after: u64) -> Result<u64> {
-        let Some(start) = after.checked_add(1) else { return Ok(0) };
-        let p = prefix(reader);
-        let ord = |kv: Option<sled::Result<(sled::IVec, sled::IVec)>>| -> Result<Option<u64>> {
-            let Some(kv) = kv else { return Ok(None) };
-            let (k, v) = kv.map_err(sled_err)?;
-            if !k.starts_with(&p) {
-                return Ok(None);
-            }
-            Ok(<[u8; 8]>::try_from(v.as_ref()).ok().map(u64::from_be_bytes))
-        };
-        let mut end = reader.as_bytes().to_vec();
-        end.push(1);
-        let last = ord(self.ords.range(p.clone()..end).next_back())?;
-        let Some(last) = last else {
-            // No ordinals at all: an old cache (or none).
-            let name = posts_tree_name(reader);
-            if !self.db.tree_names().iter().any(|n| n.as_ref() == name.as_bytes()) {
-                return Ok(0);
-            }
-            let tree = self.posts_tree(reader)?;
-            return Ok(tree.range(start.to_be_bytes()..).keys().take(BACKLOG_WALK).count() as u64);
-        };
-        match ord(self.ords.range(key2(reader, &start.to_be_bytes())..).next())? {
-            Some(first) if last >= first => Ok(last - first + 1),
-            _ => Ok(0),
-        }
+    /// A writer's backlog: how many of its reader's cached posts it has not consumed yet, from
+    /// three small records in the control database (the reader's newest and oldest ordinals,
+    /// the writer's consumed ordinal), so `farm stats` never opens the posts database. Exact as
+    /// long as retention drops posts from the old end, which it does.
+    pub fn backlog(&self, writer: &str, reader: &str) -> Result<u64> {
+        let newest = self.meta_u64(&key2("ord", reader.as_bytes()))?.unwrap_or(0);
+        let oldest = self.meta_u64(&key2("ordmin", reader.as_bytes()))?.unwrap_or(1);
+        let consumed = self.meta_u64(&key2("cord", writer.as_bytes()))?.unwrap_or(0);
+        Ok(newest.saturating_sub(consumed.max(oldest.saturating_sub(1))))
     }
 
     /// Up to `limit` cached posts with id greater than `after`, oldest first.
@@ -432,13 +572,14 @@ impl Store {
         drop: impl Fn(&Post) -> bool,
     ) -> Result<(u64, u64)> {
         let tree = self.posts_tree(reader)?;
+        let ords = self.ords()?;
         let mut removed = 0;
         for kv in tree.iter() {
             let (k, v) = kv.map_err(sled_err)?;
             let p: Post = decode(&v)?;
             if drop(&p) {
                 tree.remove(&k).map_err(sled_err)?;
-                self.ords.remove(key2(reader, &k)).map_err(sled_err)?;
+                ords.remove(key2(reader, &k)).map_err(sled_err)?;
                 removed += 1;
             }
         }
@@ -446,13 +587,14 @@ impl Store {
         while len > max_count {
             match tree.pop_min().map_err(sled_err)? {
                 Some((k, _)) => {
-                    self.ords.remove(key2(reader, &k)).map_err(sled_err)?;
+                    ords.remove(key2(reader, &k)).map_err(sled_err)?;
                     removed += 1;
                     len -= 1;
                 }
                 None => break,
             }
         }
+        self.note_oldest(reader)?;
         Ok((removed, len as u64))
     }
 
