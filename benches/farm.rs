@@ -427,7 +427,13 @@ fn parallel() {
     }
 }
 
+/// Simulated days for the `year` scenario (`FARM_BENCH_DAYS`, default 365).
+fn year_days() -> i64 {
+    std::env::var("FARM_BENCH_DAYS").ok().and_then(|v| v.parse().ok()).unwrap_or(365)
+}
+
 fn year() {
+    let days = year_days();
     let fake = FakeNet::start();
     fake.set_oauth_wall_clock(true);
     let db = tmp("year");
@@ -452,7 +458,7 @@ fn year() {
     println!("|---|---|---|---|");
     let started = Instant::now();
     let mut total_calls = 0;
-    for h in 0..(365 * 24) {
+    for h in 0..(days * 24) {
         let now = T0 + h * 3600;
         fake.set_now(Some(now));
         for r in 0..10 {
@@ -467,7 +473,7 @@ fn year() {
         assert_eq!(c.code, 0, "hour {h}");
         total_calls += fake.requests().len();
         fake.clear_requests();
-        if (h + 1) % (30 * 24) == 0 || h == 365 * 24 - 1 {
+        if (h + 1) % (15 * 24) == 0 || h == days * 24 - 1 {
             let disk = du(&db.join("db"));
             let live = live_payload(&db);
             println!(
@@ -480,11 +486,11 @@ fn year() {
         }
     }
     let before = du(&db.join("db"));
-    let c = measure(&mut farm(&db, T0 + 365 * 86_400, &["compact"]));
+    let c = measure(&mut farm(&db, T0 + days * 86_400, &["compact"]));
     let after = du(&db.join("db"));
     println!(
         "\n{} hourly runs and {total_calls} API calls in {:.0} s; `farm compact` (exit {}): {:.1} MB → {:.1} MB in {:.0} ms, {:.1} MB RSS",
-        365 * 24,
+        days * 24,
         started.elapsed().as_secs_f64(),
         c.code,
         before as f64 / 1e6,

@@ -218,8 +218,8 @@ pub fn history(store: &Store, bot: &str, now: i64, days: i64) -> Result<Vec<Day>
             errors: 0,
         })
         .collect();
-    for (h, c) in store.counters(bot, first * 24)? {
-        if let Some(d) = usize::try_from(h.div_euclid(24) - first).ok().and_then(|i| out.get_mut(i)) {
+    for (day, c) in store.daily(bot, first)? {
+        if let Some(d) = usize::try_from(day - first).ok().and_then(|i| out.get_mut(i)) {
             d.posts += u64::from(c.posts);
             d.fetched += u64::from(c.fetched);
             d.calls += u64::from(c.calls);

@@ -28,13 +28,16 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// The schema version of the database as a whole (the set of trees and key layouts).
-/// 1: everything in one sled database; 2: cached posts and ordinals in `db/posts/`
-/// (a schema-1 farm is migrated when opened).
-pub const SCHEMA: u32 = 2;
+/// 1: everything in one sled database; 2: cached posts and ordinals in `db/posts/`;
+/// 3: hourly counters kept 48 hours, rolled up into daily ones kept 35 days. Older farms are
+/// migrated when opened.
+pub const SCHEMA: u32 = 3;
 /// Events kept per bot.
 pub const EVENTS_KEPT: usize = 500;
-/// Hourly counter buckets kept per bot (35 days).
-pub const COUNTER_HOURS: i64 = 35 * 24;
+/// Hourly counter buckets kept per bot (for the 24-hour sparkline and `posts_24h`).
+pub const COUNTER_HOURS: i64 = 48;
+/// Daily counter buckets kept per bot (for the 30-day history).
+pub const COUNTER_DAYS: i64 = 35;
 /// The posts database's directory inside `db/` (so one rename swaps both databases).
 pub const POSTS_DB: &str = "posts";
 
@@ -54,6 +57,7 @@ pub struct Store {
     hashes: sled::Tree,
     rates: sled::Tree,
     counters: sled::Tree,
+    daily: sled::Tree,
     events: sled::Tree,
     meta: sled::Tree,
     scores: sled::Tree,
@@ -163,6 +167,7 @@ impl Store {
             hashes: t("hashes")?,
             rates: t("rates")?,
             counters: t("counters")?,
+            daily: t("daily")?,
             events: t("events")?,
             meta: t("meta")?,
             scores: t("scores")?,
@@ -193,7 +198,10 @@ impl Store {
                         self.dir.display()
                     )))
                 } else if v == 1 {
-                    self.migrate_from_1()
+                    self.migrate_from_1()?;
+                    self.migrate_from_2()
+                } else if v == 2 {
+                    self.migrate_from_2()
                 } else if v < SCHEMA {
                     Err(FarmError::data(format!(
                         "{} has schema {v}, older than this farm can migrate ({SCHEMA})",
@@ -225,13 +233,35 @@ impl Store {
         }
         // The new layout is complete and durable before the old copy goes.
         self.pdb()?.flush().map_err(sled_err)?;
-        self.meta.insert("schema", &SCHEMA.to_be_bytes()).map_err(sled_err)?;
+        self.meta.insert("schema", &2u32.to_be_bytes()).map_err(sled_err)?;
         self.db.flush().map_err(sled_err)?;
         for raw in self.db.tree_names() {
             if Self::in_posts(&String::from_utf8_lossy(&raw)) {
                 self.db.drop_tree(&raw).map_err(sled_err)?;
             }
         }
+        Ok(())
+    }
+
+    /// Schema 2 → 3: roll the hourly counters up into daily ones and keep 48 hours of them.
+    fn migrate_from_2(&self) -> Result<()> {
+        let mut latest: std::collections::HashMap<Vec<u8>, i64> = std::collections::HashMap::new();
+        for kv in self.counters.iter() {
+            let (k, v) = kv.map_err(sled_err)?;
+            let Some(split) = k.iter().position(|&b| b == 0) else { continue };
+            let (bot, hour) = (&k[..split], &k[split + 1..]);
+            let Ok(hour) = <[u8; 8]>::try_from(hour).map(i64::from_be_bytes) else { continue };
+            let c: Counters = decode(&v)?;
+            let bot = String::from_utf8_lossy(bot).into_owned();
+            self.add_bucket(&self.daily, &bot, hour.div_euclid(24), c)?;
+            let e = latest.entry(bot.into_bytes()).or_insert(hour);
+            *e = (*e).max(hour);
+        }
+        for (bot, hour) in latest {
+            let bot = String::from_utf8_lossy(&bot).into_owned();
+            self.drop_buckets_before(&self.counters, &bot, hour - COUNTER_HOURS)?;
+        }
+        self.meta.insert("schema", &SCHEMA.to_be_bytes()).map_err(sled_err)?;
         Ok(())
     }
 
@@ -392,7 +422,7 @@ impl Store {
         {
             self.meta.remove(k).map_err(sled_err)?;
         }
-        for tree in [&self.hashes, &self.rates, &self.counters, &self.events, &self.scores] {
+        for tree in [&self.hashes, &self.rates, &self.counters, &self.daily, &self.events, &self.scores] {
             Self::delete_prefix(tree, &p)?;
         }
         self.meta.remove(key2("ord", name.as_bytes())).map_err(sled_err)?;
@@ -640,40 +670,60 @@ impl Store {
 
     // ---- counters ----
 
-    /// Add to a bot's counters for the hour containing `at`; drops buckets older than
-    /// [`COUNTER_HOURS`].
+    /// Add to a bot's counters for the hour and the day containing `at`. Hourly buckets are
+    /// kept [`COUNTER_HOURS`], daily ones [`COUNTER_DAYS`]: a few dozen records per bot.
     pub fn count(&self, bot: &str, at: i64, add: Counters) -> Result<()> {
         let hour = at.div_euclid(3600);
-        let k = key2(bot, &hour.to_be_bytes());
-        let mut c: Counters = self.get(&self.counters, &k)?.unwrap_or_default();
-        let fresh = c == Counters::default();
-        c += add;
-        self.put(&self.counters, &k, &c)?;
-        if fresh {
-            // A new bucket: drop the ones that fell out of the window.
-            let p = prefix(bot);
-            let cut = key2(bot, &(hour - COUNTER_HOURS).to_be_bytes());
-            for kv in self.counters.range(p.clone()..cut).keys() {
-                self.counters.remove(kv.map_err(sled_err)?).map_err(sled_err)?;
-            }
+        if self.add_bucket(&self.counters, bot, hour, add)? {
+            self.drop_buckets_before(&self.counters, bot, hour - COUNTER_HOURS)?;
+        }
+        let day = at.div_euclid(86_400);
+        if self.add_bucket(&self.daily, bot, day, add)? {
+            self.drop_buckets_before(&self.daily, bot, day - COUNTER_DAYS)?;
         }
         Ok(())
     }
 
-    /// A bot's counters per hour (hour number = Unix seconds / 3600) from `since_hour` on.
-    pub fn counters(&self, bot: &str, since_hour: i64) -> Result<Vec<(i64, Counters)>> {
-        let start = key2(bot, &since_hour.max(0).to_be_bytes());
+    /// Add to one bucket; true when the bucket is new.
+    fn add_bucket(&self, tree: &sled::Tree, bot: &str, n: i64, add: Counters) -> Result<bool> {
+        let k = key2(bot, &n.to_be_bytes());
+        let mut c: Counters = self.get(tree, &k)?.unwrap_or_default();
+        let fresh = c == Counters::default();
+        c += add;
+        self.put(tree, &k, &c)?;
+        Ok(fresh)
+    }
+
+    fn drop_buckets_before(&self, tree: &sled::Tree, bot: &str, n: i64) -> Result<()> {
+        let cut = key2(bot, &n.to_be_bytes());
+        for kv in tree.range(prefix(bot)..cut).keys() {
+            tree.remove(kv.map_err(sled_err)?).map_err(sled_err)?;
+        }
+        Ok(())
+    }
+
+    fn buckets(tree: &sled::Tree, bot: &str, since: i64) -> Result<Vec<(i64, Counters)>> {
         let p = prefix(bot);
         let mut out = Vec::new();
-        for kv in self.counters.range(start..) {
+        for kv in tree.range(key2(bot, &since.max(0).to_be_bytes())..) {
             let (k, v) = kv.map_err(sled_err)?;
             if !k.starts_with(&p) {
                 break;
             }
-            let hour = <[u8; 8]>::try_from(&k[p.len()..]).map(i64::from_be_bytes).unwrap_or(0);
-            out.push((hour, decode(&v)?));
+            let n = <[u8; 8]>::try_from(&k[p.len()..]).map(i64::from_be_bytes).unwrap_or(0);
+            out.push((n, decode(&v)?));
         }
         Ok(out)
+    }
+
+    /// A bot's counters per hour (hour number = Unix seconds / 3600) from `since_hour` on.
+    pub fn counters(&self, bot: &str, since_hour: i64) -> Result<Vec<(i64, Counters)>> {
+        Self::buckets(&self.counters, bot, since_hour)
+    }
+
+    /// A bot's counters per day (day number = Unix seconds / 86400) from `since_day` on.
+    pub fn daily(&self, bot: &str, since_day: i64) -> Result<Vec<(i64, Counters)>> {
+        Self::buckets(&self.daily, bot, since_day)
     }
 
     // ---- events ----
