@@ -308,3 +308,92 @@ fn processor_specs_never_panic() {
         let _ = p.run(&post, &mut ctx);
     }
 }
+
+#[test]
+fn mutated_archives_never_crash_the_importer() {
+    let f = support_farm();
+    let dir = f.0.clone();
+    let bin = env!("CARGO_BIN_EXE_farm");
+    let run = |args: &[&str]| {
+        std::process::Command::new(bin)
+            .args(args)
+            .env_remove("FARM_NOW")
+            .env_remove("RUST_BACKTRACE")
+            .output()
+            .unwrap()
+    };
+    let db = dir.join("src");
+    let out = run(&["--db", db.to_str().unwrap(), "app", "show"]);
+    assert!(out.status.success());
+    // A small farm to export: one bot is enough for every tree to exist.
+    let out = std::process::Command::new(bin)
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "create",
+            "reader",
+            "r",
+            "--platform",
+            "mastodon",
+            "--api",
+            "http://127.0.0.1:9",
+        ])
+        .env("FARM_ACCESS_TOKEN", "t0k3n")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let tar = dir.join("farm.tar");
+    assert!(run(&["--db", db.to_str().unwrap(), "export", tar.to_str().unwrap()]).status.success());
+    let good = std::fs::read(&tar).unwrap();
+    let mut rng = Rng(0xfeed_beef);
+    for i in 0..120 {
+        let mut bytes = good.clone();
+        match rng.below(4) {
+            0 => bytes.truncate(rng.below(bytes.len())),
+            1 => {
+                for _ in 0..1 + rng.below(16) {
+                    let at = rng.below(bytes.len());
+                    bytes[at] = rng.next() as u8;
+                }
+            }
+            2 => {
+                let at = rng.below(bytes.len());
+                let len = rng.below(64).min(bytes.len() - at);
+                bytes.drain(at..at + len);
+            }
+            _ => {
+                let at = rng.below(bytes.len());
+                let junk: Vec<u8> = (0..rng.below(600)).map(|_| rng.next() as u8).collect();
+                bytes.splice(at..at, junk);
+            }
+        }
+        let file = dir.join(format!("m{i}.tar"));
+        std::fs::write(&file, &bytes).unwrap();
+        let target = dir.join(format!("t{i}"));
+        let out = run(&["--db", target.to_str().unwrap(), "import", file.to_str().unwrap()]);
+        let code = out.status.code().unwrap_or(-1);
+        let err = String::from_utf8_lossy(&out.stderr);
+        // Either it still is a valid archive (some bytes are padding) or a clean refusal.
+        assert!(code == 0 || code == 65 || code == 64, "case {i}: exit {code}: {err}");
+        assert!(!err.contains("panicked"), "case {i}: {err}");
+        if code != 0 {
+            assert!(!target.join("db").exists(), "case {i}: a refused import left a database");
+        }
+    }
+}
+
+/// A temporary directory for the archive fuzzing.
+struct Scratch(std::path::PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn support_farm() -> Scratch {
+    let p = std::env::temp_dir().join(format!("farm-fuzz-archive-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&p);
+    std::fs::create_dir_all(&p).unwrap();
+    Scratch(p)
+}
