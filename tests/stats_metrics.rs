@@ -846,7 +846,8 @@ fn bench_stats_on_a_million_posts() {
             store.put_bot(&bot(name, Role::Analyzer, Some(format!("writer{a:03}")))).unwrap();
         }
         for b in store.bots().unwrap() {
-            for h in 0..botfarm::store::COUNTER_DAYS * 24 {
+            // Oldest first, as time runs.
+            for h in (0..botfarm::store::COUNTER_DAYS * 24).rev() {
                 let c = Counters { posts: 1, fetched: 3, calls: 2, errors: (h % 50 == 0) as u32 };
                 store.count(&b.name, now - h * 3600, c).unwrap();
             }
