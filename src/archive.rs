@@ -37,9 +37,9 @@
 //! [`Staging`]); the data directory's lock is held throughout. Compact is the same dump and
 //! load connected by a pipe ([`copy`]).
 
-use crate::bot::model::{normalize_name, AppKeys, Bot, BotState, Counters, Event};
+use crate::bot::model::{normalize_name, AppKeys, Bot, BotState, CachedPost, Counters, Event};
 use crate::error::{io_error, FarmError, Result};
-use crate::net::{Credentials, Post, RateInfo};
+use crate::net::{Credentials, RateInfo};
 use crate::store::codec::{self, decode, encode};
 use crate::store::{self, sled_err, Store};
 use serde::{Deserialize, Serialize};
@@ -482,8 +482,10 @@ fn check_value(tree: &str, key: &[u8], value: &[u8]) -> Result<()> {
         "counters" => drop(decode::<Counters>(value)?),
         "rates" => drop(decode::<RateInfo>(value)?),
         "meta" if key.starts_with(b"app:") => drop(decode::<AppKeys>(value)?),
+        "daily" => drop(decode::<Counters>(value)?),
         t if t.starts_with("posts:") => {
-            let post: Post = decode(value)?;
+            // Schema 4 stores a post with its ordinal; older archives a bare post (migrated).
+            let post = decode::<CachedPost>(value)?.post;
             if key != post.id.to_be_bytes() {
                 return Err(FarmError::data(format!("cached post {} is stored under another key", post.id)));
             }
@@ -700,9 +702,12 @@ fn reserve_ids(dir: &Path, next: u64) -> Result<()> {
 /// record.
 fn verify(dir: &Path, m: &Manifest) -> Result<()> {
     let store = reopen(|| Store::open_with_cache(dir, CACHE))?;
+    // An archive of an older schema was migrated on opening: its trees changed shape, and the
+    // per-tree checksums checked while loading are what vouches for it.
+    let migrated = m.schema < store::SCHEMA;
     for t in &m.trees {
         let n = store.tree(&t.name)?.len() as u64;
-        if n != t.records {
+        if n != t.records && !migrated {
             return Err(FarmError::data(format!(
                 "tree {} has {n} records after loading, the manifest says {}",
                 t.name, t.records
@@ -711,7 +716,7 @@ fn verify(dir: &Path, m: &Manifest) -> Result<()> {
     }
     let listed: HashSet<&str> = m.trees.iter().map(|t| t.name.as_str()).collect();
     for name in store.tree_names()? {
-        if !listed.contains(name.as_str()) && !store.tree(&name)?.is_empty() {
+        if !migrated && !listed.contains(name.as_str()) && !store.tree(&name)?.is_empty() {
             return Err(FarmError::data(format!("the archive has no {name} tree")));
         }
     }

@@ -322,15 +322,17 @@ fn a_schema_1_farm_is_migrated_with_its_posts() {
     {
         let control = sled::open(n.farm.db().join("db")).unwrap();
         let posts = sled::open(n.farm.db().join("db").join("posts")).unwrap();
-        for name in ["posts:r", "ords"] {
-            let from = posts.open_tree(name).unwrap();
-            let to = control.open_tree(name).unwrap();
-            for kv in from.iter() {
-                let (k, v) = kv.unwrap();
-                to.insert(k, v).unwrap();
-            }
-            posts.drop_tree(name).unwrap();
+        // Schema 1 stored bare posts (format version 1) and their ordinals in an `ords` tree.
+        let from = posts.open_tree("posts:r").unwrap();
+        let to = control.open_tree("posts:r").unwrap();
+        let ords = control.open_tree("ords").unwrap();
+        for kv in from.iter() {
+            let (k, v) = kv.unwrap();
+            let cached: botfarm::bot::model::CachedPost = botfarm::store::codec::decode(&v).unwrap();
+            to.insert(&k, botfarm::store::codec::encode(&cached.post).unwrap()).unwrap();
+            ords.insert([b"r\0".as_slice(), &k].concat(), &cached.ord.to_be_bytes()).unwrap();
         }
+        posts.drop_tree("posts:r").unwrap();
         control.open_tree("meta").unwrap().insert("schema", &1u32.to_be_bytes()).unwrap();
         control.flush().unwrap();
         posts.flush().unwrap();

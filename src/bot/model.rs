@@ -213,10 +213,34 @@ impl std::ops::AddAssign for Counters {
     }
 }
 
-/// A cached source post as stored (the network `Post`).
+/// A cached source post as stored (the network `Post`), format version 1: what schema-3 farms
+/// stored in their posts trees. Read only by the migration to [`CachedPost`].
 impl Stored for crate::net::Post {
     const VERSION: u8 = 1;
     const WHAT: &'static str = "post";
+}
+
+/// A cached source post with its ordinal: the reader's running number of the post, which makes a
+/// writer's backlog two subtractions (format version 2 of a posts-tree value).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CachedPost {
+    /// The reader's running number of this post (1, 2, …; 0 when unknown).
+    pub ord: u64,
+    /// The post.
+    pub post: crate::net::Post,
+}
+
+impl Stored for CachedPost {
+    const VERSION: u8 = 2;
+    const WHAT: &'static str = "cached post";
+    fn migrate(v: u8, body: &[u8]) -> Result<Self> {
+        match v {
+            1 => Ok(CachedPost { ord: 0, post: crate::store::codec::decode_body(body, Self::WHAT)? }),
+            _ => Err(FarmError::data(format!(
+                "a stored cached post has format version {v}, which this farm cannot read"
+            ))),
+        }
+    }
 }
 
 impl Stored for crate::net::RateInfo {

@@ -19,7 +19,7 @@
 
 pub mod codec;
 
-use crate::bot::model::{AppKeys, Bot, BotState, Counters, Event};
+use crate::bot::model::{AppKeys, Bot, BotState, CachedPost, Counters, Event};
 use crate::error::{io_error, FarmError, Result};
 use crate::net::{Call, Post, RateInfo};
 use codec::{decode, encode, Stored};
@@ -29,9 +29,9 @@ use std::sync::OnceLock;
 
 /// The schema version of the database as a whole (the set of trees and key layouts).
 /// 1: everything in one sled database; 2: cached posts and ordinals in `db/posts/`;
-/// 3: hourly counters kept 48 hours, rolled up into daily ones kept 35 days. Older farms are
-/// migrated when opened.
-pub const SCHEMA: u32 = 3;
+/// 3: hourly counters kept 48 hours, rolled up into daily ones kept 35 days; 4: each cached
+/// post carries its ordinal (no separate `ords` tree). Older farms are migrated when opened.
+pub const SCHEMA: u32 = 4;
 /// Events kept per bot.
 pub const EVENTS_KEPT: usize = 500;
 /// Hourly counter buckets kept per bot (for the 24-hour sparkline and `posts_24h`).
@@ -197,11 +197,14 @@ impl Store {
                         "{} was written by a newer farm (schema {v}, this farm knows {SCHEMA}); upgrade farm",
                         self.dir.display()
                     )))
-                } else if v == 1 {
-                    self.migrate_from_1()?;
-                    self.migrate_from_2()
-                } else if v == 2 {
-                    self.migrate_from_2()
+                } else if (1..SCHEMA).contains(&v) {
+                    if v == 1 {
+                        self.migrate_from_1()?;
+                    }
+                    if v <= 2 {
+                        self.migrate_from_2()?;
+                    }
+                    self.migrate_from_3()
                 } else if v < SCHEMA {
                     Err(FarmError::data(format!(
                         "{} has schema {v}, older than this farm can migrate ({SCHEMA})",
@@ -261,7 +264,37 @@ impl Store {
             let bot = String::from_utf8_lossy(&bot).into_owned();
             self.drop_buckets_before(&self.counters, &bot, hour - COUNTER_HOURS)?;
         }
+        self.meta.insert("schema", &3u32.to_be_bytes()).map_err(sled_err)?;
+        Ok(())
+    }
+
+    /// Schema 3 → 4: store each cached post with its ordinal and drop the `ords` tree.
+    fn migrate_from_3(&self) -> Result<()> {
+        let pdb = self.pdb()?;
+        let ords = pdb.open_tree("ords").map_err(sled_err)?;
+        for raw in pdb.tree_names() {
+            let name = String::from_utf8_lossy(&raw).into_owned();
+            let Some(reader) = name.strip_prefix("posts:") else { continue };
+            let tree = pdb.open_tree(&raw).map_err(sled_err)?;
+            for kv in tree.iter() {
+                let (k, v) = kv.map_err(sled_err)?;
+                let mut cached: CachedPost = decode(&v)?;
+                if cached.ord == 0 {
+                    cached.ord = ords
+                        .get(key2(reader, &k))
+                        .map_err(sled_err)?
+                        .and_then(|o| <[u8; 8]>::try_from(o.as_ref()).ok())
+                        .map(u64::from_be_bytes)
+                        .unwrap_or(0);
+                }
+                tree.insert(&k, encode(&cached)?).map_err(sled_err)?;
+            }
+            self.note_oldest(reader)?;
+        }
+        pdb.flush().map_err(sled_err)?;
         self.meta.insert("schema", &SCHEMA.to_be_bytes()).map_err(sled_err)?;
+        self.db.flush().map_err(sled_err)?;
+        pdb.drop_tree("ords").map_err(sled_err)?;
         Ok(())
     }
 
@@ -416,7 +449,6 @@ impl Store {
         self.bots.remove(name.as_bytes()).map_err(sled_err)?;
         self.state.remove(name.as_bytes()).map_err(sled_err)?;
         let p = prefix(name);
-        Self::delete_prefix(&self.ords()?, &p)?;
         for k in
             [key2("ord", name.as_bytes()), key2("ordmin", name.as_bytes()), key2("cord", name.as_bytes())]
         {
@@ -448,10 +480,6 @@ impl Store {
         self.pdb()?.open_tree(posts_tree_name(reader)).map_err(sled_err)
     }
 
-    fn ords(&self) -> Result<sled::Tree> {
-        self.pdb()?.open_tree("ords").map_err(sled_err)
-    }
-
     fn meta_u64(&self, key: &[u8]) -> Result<Option<u64>> {
         Ok(self
             .meta
@@ -461,14 +489,9 @@ impl Store {
             .map(u64::from_be_bytes))
     }
 
-    /// The ordinal of a cached post of `reader` (none when it is not cached).
-    fn ordinal(&self, reader: &str, id: u64) -> Result<Option<u64>> {
-        Ok(self
-            .ords()?
-            .get(key2(reader, &id.to_be_bytes()))
-            .map_err(sled_err)?
-            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
-            .map(u64::from_be_bytes))
+    /// The ordinal stored with a cached post (0 for posts cached before ordinals existed).
+    fn ordinal_of(value: &[u8]) -> Result<u64> {
+        decode::<CachedPost>(value).map(|c| c.ord)
     }
 
     /// Remember the ordinal of the oldest post a reader still caches (for backlogs without
@@ -476,10 +499,7 @@ impl Store {
     fn note_oldest(&self, reader: &str) -> Result<()> {
         let tree = self.posts_tree(reader)?;
         let oldest = match tree.first().map_err(sled_err)? {
-            Some((k, _)) => {
-                let id = <[u8; 8]>::try_from(k.as_ref()).map(u64::from_be_bytes).unwrap_or(0);
-                self.ordinal(reader, id)?
-            }
+            Some((_, v)) => Some(Self::ordinal_of(&v)?).filter(|o| *o > 0),
             None => None,
         };
         let ord = oldest.unwrap_or_else(|| {
@@ -495,60 +515,42 @@ impl Store {
         // The newest cached post at or before `consumed` gives the ordinal.
         let tree = self.posts_tree(reader)?;
         let ord = match tree.range(..=consumed.to_be_bytes()).next_back() {
-            Some(kv) => {
-                let (k, _) = kv.map_err(sled_err)?;
-                let id = <[u8; 8]>::try_from(k.as_ref()).map(u64::from_be_bytes).unwrap_or(0);
-                self.ordinal(reader, id)?.unwrap_or(0)
-            }
+            Some(kv) => Self::ordinal_of(&kv.map_err(sled_err)?.1)?,
             None => 0,
         };
         self.meta.insert(key2("cord", writer.as_bytes()), &ord.to_be_bytes()).map_err(sled_err)?;
         Ok(())
     }
 
-    /// Cache posts for a reader; returns how many were new. New posts get ordinals (in id order).
+    /// Cache posts for a reader; returns how many were new. New posts get the reader's next
+    /// ordinals (in id order), stored with them; posts already cached are left as they are.
     pub fn add_posts(&self, reader: &str, posts: &[Post]) -> Result<usize> {
         let tree = self.posts_tree(reader)?;
-        let mut batch = sled::Batch::default();
-        let mut new = 0;
-        let mut fresh = Vec::new();
+        let mut fresh: Vec<&Post> = Vec::new();
         for p in posts {
-            let k = p.id.to_be_bytes();
-            if !tree.contains_key(k).map_err(sled_err)? {
-                new += 1;
-                fresh.push(p.id);
+            if !tree.contains_key(p.id.to_be_bytes()).map_err(sled_err)? {
+                fresh.push(p);
             }
-            batch.insert(&k, encode(p)?);
         }
-        self.add_ordinals(reader, fresh)?;
+        fresh.sort_by_key(|p| p.id);
+        fresh.dedup_by_key(|p| p.id);
+        if fresh.is_empty() {
+            return Ok(0);
+        }
+        let counter = key2("ord", reader.as_bytes());
+        let mut next = self.meta_u64(&counter)?.unwrap_or(0);
+        let mut batch = sled::Batch::default();
+        for p in &fresh {
+            next += 1;
+            let cached = CachedPost { ord: next, post: (*p).clone() };
+            batch.insert(&p.id.to_be_bytes(), encode(&cached)?);
+        }
         tree.apply_batch(batch).map_err(sled_err)?;
+        self.meta.insert(counter, &next.to_be_bytes()).map_err(sled_err)?;
         if self.meta_u64(&key2("ordmin", reader.as_bytes()))?.is_none() {
             self.note_oldest(reader)?;
         }
-        Ok(new)
-    }
-
-    /// Give new post ids of a reader the next ordinals (written before the posts, so a cached
-    /// post always has one).
-    fn add_ordinals(&self, reader: &str, mut ids: Vec<u64>) -> Result<()> {
-        ids.sort_unstable();
-        ids.dedup();
-        if ids.is_empty() {
-            return Ok(());
-        }
-        let counter = key2("ord", reader.as_bytes());
-        let mut next = match self.meta.get(&counter).map_err(sled_err)? {
-            Some(v) => <[u8; 8]>::try_from(v.as_ref()).map(u64::from_be_bytes).unwrap_or(0),
-            None => 0,
-        };
-        let mut batch = sled::Batch::default();
-        for id in ids {
-            next += 1;
-            batch.insert(key2(reader, &id.to_be_bytes()), &next.to_be_bytes());
-        }
-        self.ords()?.apply_batch(batch).map_err(sled_err)?;
-        self.meta.insert(counter, &next.to_be_bytes()).map_err(sled_err)?;
-        Ok(())
+        Ok(fresh.len())
     }
 
     /// A writer's backlog: how many of its reader's cached posts it has not consumed yet, from
@@ -570,7 +572,10 @@ impl Store {
             Some(s) => tree.range(s..),
             None => return Ok(Vec::new()),
         };
-        iter.values().take(limit).map(|v| decode(&v.map_err(sled_err)?)).collect()
+        iter.values()
+            .take(limit)
+            .map(|v| decode::<CachedPost>(&v.map_err(sled_err)?).map(|c| c.post))
+            .collect()
     }
 
     /// Number of cached posts with id greater than `after` (counts keys only).
@@ -587,7 +592,7 @@ impl Store {
         let tree = self.posts_tree(reader)?;
         let mut out = Vec::new();
         for v in tree.iter().values().rev().take(limit) {
-            out.push(decode(&v.map_err(sled_err)?)?);
+            out.push(decode::<CachedPost>(&v.map_err(sled_err)?)?.post);
         }
         out.reverse();
         Ok(out)
@@ -602,22 +607,19 @@ impl Store {
         drop: impl Fn(&Post) -> bool,
     ) -> Result<(u64, u64)> {
         let tree = self.posts_tree(reader)?;
-        let ords = self.ords()?;
         let mut removed = 0;
         for kv in tree.iter() {
             let (k, v) = kv.map_err(sled_err)?;
-            let p: Post = decode(&v)?;
-            if drop(&p) {
+            let c: CachedPost = decode(&v)?;
+            if drop(&c.post) {
                 tree.remove(&k).map_err(sled_err)?;
-                ords.remove(key2(reader, &k)).map_err(sled_err)?;
                 removed += 1;
             }
         }
         let mut len = tree.len();
         while len > max_count {
             match tree.pop_min().map_err(sled_err)? {
-                Some((k, _)) => {
-                    ords.remove(key2(reader, &k)).map_err(sled_err)?;
+                Some(_) => {
                     removed += 1;
                     len -= 1;
                 }
