@@ -23,11 +23,11 @@
 //! candidate be skipped, words above `hot_above` (default 10) make it preferred.
 
 use super::model::{Bot, BotState, Counters, Role};
-use super::run::{blocked_until, Connector};
+use super::run::{blocked_until, fail_as, record_rates, Connector};
 use super::{endpoint, writer};
 use crate::clock;
 use crate::error::{FarmError, Result};
-use crate::net::{Call, NetError, NetErrorKind, OwnPost, RateInfo};
+use crate::net::{Call, OwnPost};
 use crate::store::Store;
 use crate::text::dedup;
 use crate::text::template::Template;
@@ -194,41 +194,6 @@ pub fn word_scores(store: &Store, writer: &str) -> Result<BTreeMap<String, i64>>
         .collect())
 }
 
-fn record_rates(store: &Store, account: &str, st: &mut BotState, rates: &[RateInfo], now: i64) -> Result<()> {
-    for r in rates {
-        store.put_rate(account, r)?;
-        if r.remaining == 0 && r.reset > now {
-            st.limited_until = Some(st.limited_until.unwrap_or(0).max(r.reset));
-        }
-    }
-    Ok(())
-}
-
-/// Record a failed run (state, counters, event), like readers and writers do.
-fn fail(
-    store: &Store,
-    bot: &Bot,
-    account: &str,
-    st: &mut BotState,
-    now: i64,
-    e: &NetError,
-) -> Result<FarmError> {
-    st.last_attempt = now;
-    st.fails += 1;
-    st.failing_since.get_or_insert(now);
-    st.last_error = Some(e.message.clone());
-    if let Some(r) = e.rate {
-        store.put_rate(account, &r)?;
-        if e.kind == NetErrorKind::RateLimited {
-            st.limited_until = Some(r.reset);
-        }
-    }
-    store.put_state(&bot.name, st)?;
-    store.count(&bot.name, now, Counters { errors: 1, calls: 1, ..Default::default() })?;
-    store.log(&bot.name, now, "error", &e.message)?;
-    Ok(e.for_bot(&bot.name))
-}
-
 /// Record a configuration problem (the writer is gone or is not a writer).
 fn config_error(
     store: &Store,
@@ -286,7 +251,7 @@ pub fn run_analyzer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Con
     }
     let reply = match res {
         Ok(r) => r,
-        Err(e) => return Err(fail(store, bot, &writer.name, &mut st, now, &e)?),
+        Err(e) => return Err(fail_as(store, bot, &writer.name, &mut st, now, &e, 1)?),
     };
     record_rates(store, &writer.name, &mut st, &reply.rates, now)?;
     let calls = reply.rates.len().max(1) as u32;

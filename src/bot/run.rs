@@ -135,8 +135,14 @@ fn parallel<T: Sync, R: Send>(items: Vec<T>, jobs: usize, f: impl Fn(&T) -> R + 
     results.into_inner().unwrap_or_else(|e| e.into_inner()).into_iter().flatten().collect()
 }
 
-/// Store what a call taught about rate limits.
-fn record_rates(store: &Store, bot: &str, st: &mut BotState, rates: &[RateInfo], now: i64) -> Result<()> {
+/// Store what a call taught about rate limits (under `bot`: the account whose limits they are).
+pub(crate) fn record_rates(
+    store: &Store,
+    bot: &str,
+    st: &mut BotState,
+    rates: &[RateInfo],
+    now: i64,
+) -> Result<()> {
     for r in rates {
         store.put_rate(bot, r)?;
         if r.remaining == 0 && r.reset > now {
@@ -155,9 +161,22 @@ pub fn blocked_until(store: &Store, bot: &str, call: Call, now: i64) -> Result<O
 }
 
 /// Record a failed attempt: state, counters, event. Returns the error to report.
-fn fail(
+pub(crate) fn fail(
     store: &Store,
     bot: &Bot,
+    st: &mut BotState,
+    now: i64,
+    e: &NetError,
+    calls: u32,
+) -> Result<FarmError> {
+    fail_as(store, bot, &bot.name, st, now, e, calls)
+}
+
+/// [`fail`], with the rate limits stored under `account` (an analyzer uses its writer's).
+pub(crate) fn fail_as(
+    store: &Store,
+    bot: &Bot,
+    account: &str,
     st: &mut BotState,
     now: i64,
     e: &NetError,
@@ -168,7 +187,7 @@ fn fail(
     st.failing_since.get_or_insert(now);
     st.last_error = Some(e.message.clone());
     if let Some(r) = e.rate {
-        store.put_rate(&bot.name, &r)?;
+        store.put_rate(account, &r)?;
         if e.kind == NetErrorKind::RateLimited {
             st.limited_until = Some(r.reset);
         }
