@@ -501,16 +501,26 @@ fn year() {
     let _ = std::fs::remove_dir_all(&db);
 }
 
-/// Sum of key and value sizes over every tree.
+/// Sum of key and value sizes over every tree (per tree with `FARM_BENCH_TREES=1`).
 fn live_payload(db: &Path) -> u64 {
     let store = Store::open(db).unwrap();
     let names = store.tree_names().unwrap();
     let mut total = 0u64;
+    let mut per_tree = Vec::new();
     for name in names {
         let t = store.tree(&name).unwrap();
+        let mut bytes = 0u64;
         for kv in t.iter() {
             let (k, v) = kv.unwrap();
-            total += (k.len() + v.len()) as u64;
+            bytes += (k.len() + v.len()) as u64;
+        }
+        per_tree.push((bytes, name, t.len()));
+        total += bytes;
+    }
+    if std::env::var("FARM_BENCH_TREES").is_ok() {
+        per_tree.sort();
+        for (bytes, name, n) in per_tree.iter().rev().take(8) {
+            eprintln!("    {name}: {n} records, {bytes} bytes");
         }
     }
     total

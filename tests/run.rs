@@ -345,3 +345,25 @@ fn a_schema_1_farm_is_migrated_with_its_posts() {
     assert_eq!(n.posted("w"), ["M: mig post number 0 about cats"]);
     assert_eq!(row(&stats(&n), "w")["backlog"], 5);
 }
+
+#[test]
+fn every_bots_event_log_stays_bounded() {
+    let mut n = Net::new();
+    n.x_bot("reader", "r", "x", &["--every", "10m"]);
+    n.x_bot("writer", "w", "x", &["--source", "r", "--every", "10m"]);
+    n.fake.set_rate_limit("w", botfarm::sim::Endpoint::Post, 1_000_000, 900);
+    n.fake.set_rate_limit("r", botfarm::sim::Endpoint::Timeline, 1_000_000, 900);
+    // Every run is a new process (sled's id generator jumps on each open), and each bot logs
+    // one event per run: after 700 runs each log must still be near its cap of 500.
+    for i in 0..700 {
+        n.fake.push_home("r", botfarm::sim::SourcePost::new("a", &format!("post {i}")));
+        n.at(T0 + i * 600, &["run"]).ok();
+    }
+    let db = sled::open(n.farm.db().join("db")).unwrap();
+    let events = db.open_tree("events").unwrap();
+    for bot in ["r", "w"] {
+        let count = events.scan_prefix([bot.as_bytes(), &[0]].concat()).count();
+        assert!((500..=700).contains(&count), "{bot} keeps {count} events");
+        assert!(count < 650, "{bot} keeps {count} events");
+    }
+}
