@@ -11,7 +11,9 @@ pub fn run(shell: clap_complete::Shell) -> Result<()> {
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut cmd, "farm", &mut out);
     match std::io::stdout().write_all(&out) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(FarmError::io(format!("cannot write: {e}"))),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(FarmError::io(format!("cannot write: {e}")))
+        }
         _ => Ok(()),
     }
 }
