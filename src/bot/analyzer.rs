@@ -23,7 +23,7 @@
 //! candidate be skipped, words above `hot_above` (default 10) make it preferred.
 
 use super::model::{Bot, BotState, Counters, Role};
-use super::run::{blocked_until, fail_as, record_rates, Connector};
+use super::run::{blocked_until, fail_as, record_rates, succeed, Connector};
 use super::{endpoint, writer};
 use crate::clock;
 use crate::error::{FarmError, Result};
@@ -277,12 +277,7 @@ pub fn run_analyzer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Con
             best.unwrap_or_default()
         )
     };
-    st.last_ok = now;
-    st.last_attempt = now;
-    st.fails = 0;
-    st.failing_since = None;
-    st.last_error = None;
-    st.limited_until = None;
+    succeed(&mut st, now);
     st.total += old.len() as u64;
     store.put_state(&bot.name, &st)?;
     store.count(&bot.name, now, Counters { fetched: old.len() as u32, calls, ..Default::default() })?;

@@ -198,7 +198,8 @@ pub(crate) fn fail_as(
     Ok(e.for_bot(&bot.name))
 }
 
-fn succeed(st: &mut BotState, now: i64) {
+/// Record a successful run in the state.
+pub(crate) fn succeed(st: &mut BotState, now: i64) {
     st.last_ok = now;
     st.last_attempt = now;
     st.fails = 0;
