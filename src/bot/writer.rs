@@ -18,8 +18,6 @@ pub enum Skip {
     TooLong(usize),
     /// This writer already posted the same (normalised) text.
     Duplicate,
-    /// The result contains a word the analyzer found boring.
-    Boring,
 }
 
 /// A usable text made from a source post.
@@ -124,8 +122,6 @@ pub fn scan(store: &Store, bot: &Bot, st: &BotState, rule: LengthRule, want: usi
                         Some(Skip::TooLong(n))
                     } else if seen.contains(&hash) || store.has_hash(&bot.name, hash)? {
                         Some(Skip::Duplicate)
-                    } else if contains_boring(&text, &boring) {
-                        Some(Skip::Boring)
                     } else {
                         seen.push(hash);
                         out.found.push(Candidate { source_id: post.id, text, hash, length: n });
@@ -154,14 +150,6 @@ pub fn scan(store: &Store, bot: &Bot, st: &BotState, rule: LengthRule, want: usi
         out.skipped.retain(|(id, _)| *id < last);
     }
     Ok(out)
-}
-
-fn contains_boring(text: &str, boring: &[String]) -> bool {
-    if boring.is_empty() {
-        return false;
-    }
-    let norm = normalized(text);
-    norm.split_whitespace().any(|w| boring.iter().any(|b| b == w))
 }
 
 #[cfg(test)]

@@ -578,15 +578,6 @@ impl Store {
             .collect()
     }
 
-    /// Number of cached posts with id greater than `after` (counts keys only).
-    pub fn count_posts_after(&self, reader: &str, after: u64) -> Result<u64> {
-        let tree = self.posts_tree(reader)?;
-        match after.checked_add(1) {
-            Some(s) => Ok(tree.range(s.to_be_bytes()..).keys().count() as u64),
-            None => Ok(0),
-        }
-    }
-
     /// The newest `limit` cached posts, oldest first (a Markov corpus).
     pub fn recent_posts(&self, reader: &str, limit: usize) -> Result<Vec<Post>> {
         let tree = self.posts_tree(reader)?;
@@ -628,11 +619,6 @@ impl Store {
         }
         self.note_oldest(reader)?;
         Ok((removed, len as u64))
-    }
-
-    /// Number of cached posts of a reader (walks the keys; use [`BotState::cached`] in hot paths).
-    pub fn post_count(&self, reader: &str) -> Result<u64> {
-        Ok(self.posts_tree(reader)?.len() as u64)
     }
 
     // ---- dedup hashes ----

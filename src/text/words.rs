@@ -85,8 +85,11 @@ pub fn mentions_any(text: &str, list: &[String]) -> bool {
         return false;
     }
     let words = all_words(text);
+    // Normal forms when the dictionary is there or the text is Russian (loading it then): the
+    // analyzer's words are normal forms, so "скучной" must match a boring "скучный".
+    let russian = words.iter().any(|w| w.chars().any(morph::is_cyrillic));
     let lemmas: Option<Vec<String>> =
-        morph::is_loaded().then(|| words.iter().map(|w| morph::lemma(w)).collect());
+        (morph::is_loaded() || russian).then(|| words.iter().map(|w| morph::lemma(w)).collect());
     list.iter().any(|entry| {
         let entry_words = all_words(entry);
         if entry_words.is_empty() {
@@ -113,6 +116,12 @@ pub fn contains_seq(words: &[String], seq: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn russian_text_matches_by_normal_form_even_before_the_dictionary_is_loaded() {
+        assert!(mentions_any("Гарри Поттер и скучной книги", &["скучный".to_string()]));
+        assert!(!mentions_any("Гарри Поттер и весёлой книги", &["скучный".to_string()]));
+    }
 
     fn texts(text: &str) -> Vec<Vec<&str>> {
         runs(text).iter().map(|r| r.iter().map(|w| w.text).collect()).collect()
