@@ -503,7 +503,7 @@ fn year() {
 
 /// Sum of key and value sizes over every tree (per tree with `FARM_BENCH_TREES=1`).
 fn live_payload(db: &Path) -> u64 {
-    let store = Store::open(db).unwrap();
+    let mut store = Store::open(db).unwrap();
     let names = store.tree_names().unwrap();
     let mut total = 0u64;
     let mut per_tree = Vec::new();
@@ -541,7 +541,9 @@ fn main() {
     println!("machine: {cores} cores, {cpu}; farm {}", env!("CARGO_PKG_VERSION"));
     println!("\n| scenario | wall (median) | CPU | peak RSS | API calls | on disk | target |");
     println!("|---|---|---|---|---|---|---|");
-    let big = tmp("big");
+    // FARM_BENCH_BIG keeps the 1,000-bot farm in that directory between runs (it takes a while to build).
+    let kept = std::env::var_os("FARM_BENCH_BIG").map(PathBuf::from);
+    let big = kept.clone().unwrap_or_else(|| tmp("big"));
     if want("idle") {
         idle(&big);
     }
@@ -557,7 +559,9 @@ fn main() {
     if want("scale") {
         scale(&big);
     }
-    let _ = std::fs::remove_dir_all(&big);
+    if kept.is_none() {
+        let _ = std::fs::remove_dir_all(&big);
+    }
     if want("year") {
         year();
     }

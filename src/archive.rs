@@ -41,13 +41,14 @@ use crate::bot::model::{normalize_name, AppKeys, Bot, BotState, CachedPost, Coun
 use crate::error::{io_error, FarmError, Result};
 use crate::net::{Credentials, RateInfo};
 use crate::store::codec::{self, decode, encode};
-use crate::store::{self, sled_err, Store};
+use crate::store::{self, sled_err, Store, RELEASE_EVERY};
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::ops::Bound;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -73,6 +74,10 @@ pub const MAX_VALUE: u32 = codec::MAX_VALUE as u32 + 1;
 pub const MAX_TREE_NAME: usize = 512;
 /// gzip level of `farm export --gzip` (speed matters more than the last few percent).
 pub const GZIP_LEVEL: u32 = 3;
+
+/// The oldest database schema an archive may hold: the first released one. Importing it migrates
+/// it (see [`store::SCHEMA`]).
+pub const MIN_SCHEMA: u32 = 4;
 
 /// Page cache of the databases the archive code walks or loads (bytes). Every record is
 /// touched once, so a bigger cache buys nothing but memory.
@@ -209,27 +214,52 @@ fn export_value<'a>(tree: &str, key: &[u8], value: &'a [u8], secrets: bool) -> R
     }
 }
 
-/// Walk one tree's exported records in key order.
+/// Walk one tree's exported records in key order. `read` counts the records read since the
+/// posts database was last released; at [`RELEASE_EVERY`] it is released, and the walk goes on
+/// after the last key in the reopened database.
 fn walk(
-    tree: &sled::Tree,
+    store: &mut Store,
     name: &str,
     secrets: bool,
+    read: &mut u64,
     mut f: impl FnMut(&[u8], &[u8]) -> Result<()>,
 ) -> Result<()> {
-    for kv in tree.iter() {
-        let (k, v) = kv.map_err(sled_err)?;
-        if let Some(v) = export_value(name, &k, &v, secrets)? {
-            if k.len() > MAX_KEY as usize || v.len() > MAX_VALUE as usize {
-                return Err(FarmError::software(format!(
-                    "a record of tree {name} is too large to export ({} + {} bytes)",
-                    k.len(),
-                    v.len()
-                )));
+    let mut last: Option<sled::IVec> = None;
+    loop {
+        let tree = store.tree(name)?;
+        let iter = match &last {
+            None => tree.iter(),
+            Some(k) => tree.range::<&[u8], _>((Bound::Excluded(k.as_ref()), Bound::Unbounded)),
+        };
+        let mut finished = true;
+        for kv in iter {
+            let (k, v) = kv.map_err(sled_err)?;
+            if let Some(v) = export_value(name, &k, &v, secrets)? {
+                if k.len() > MAX_KEY as usize || v.len() > MAX_VALUE as usize {
+                    return Err(FarmError::software(format!(
+                        "a record of tree {name} is too large to export ({} + {} bytes)",
+                        k.len(),
+                        v.len()
+                    )));
+                }
+                f(&k, &v)?;
             }
-            f(&k, &v)?;
+            last = Some(k);
+            *read += 1;
+            if *read >= RELEASE_EVERY {
+                finished = false;
+                break;
+            }
+        }
+        drop(tree);
+        if *read >= RELEASE_EVERY {
+            *read = 0;
+            store.release_posts()?;
+        }
+        if finished {
+            return Ok(());
         }
     }
-    Ok(())
 }
 
 fn record_header(len: usize) -> [u8; 4] {
@@ -259,7 +289,12 @@ fn pad(w: &mut impl Write, size: u64) -> Result<()> {
 
 /// Write the whole farm as an archive to `out`, holding one record at a time. The caller holds
 /// the farm's lock (an open [`Store`] does), so the two passes see the same data.
-pub fn dump(store: &Store, out: &mut dyn Write, opts: DumpOptions, progress: &Progress) -> Result<Manifest> {
+pub fn dump(
+    store: &mut Store,
+    out: &mut dyn Write,
+    opts: DumpOptions,
+    progress: &Progress,
+) -> Result<Manifest> {
     if opts.gzip {
         let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::new(GZIP_LEVEL));
         let m = dump_plain(store, &mut gz, opts.secrets, progress)?;
@@ -270,19 +305,23 @@ pub fn dump(store: &Store, out: &mut dyn Write, opts: DumpOptions, progress: &Pr
     }
 }
 
-fn dump_plain(store: &Store, out: &mut dyn Write, secrets: bool, progress: &Progress) -> Result<Manifest> {
-    let db = store.raw();
+fn dump_plain(
+    store: &mut Store,
+    out: &mut dyn Write,
+    secrets: bool,
+    progress: &Progress,
+) -> Result<Manifest> {
     let names = store.tree_names()?;
     let now = crate::clock::now()?;
-    let next_id = db.generate_id().map_err(sled_err)?;
+    let next_id = store.raw().generate_id().map_err(sled_err)?;
 
     // Pass 1: count, size and hash every tree, so the manifest can come first.
+    let mut read = 0;
     let mut trees = Vec::with_capacity(names.len());
     for (i, name) in names.iter().enumerate() {
-        let tree = store.tree(name)?;
         let mut h = Sha1::new();
         let (mut records, mut bytes) = (0u64, 0u64);
-        walk(&tree, name, secrets, |k, v| {
+        walk(store, name, secrets, &mut read, |k, v| {
             h.update(record_header(k.len()));
             h.update(k);
             h.update(record_header(v.len()));
@@ -323,9 +362,8 @@ fn dump_plain(store: &Store, out: &mut dyn Write, secrets: bool, progress: &Prog
     pad(&mut w, json.len() as u64)?;
     for (i, t) in manifest.trees.iter().enumerate() {
         w.write_all(tar_header(&t.file, t.bytes, mtime)?.as_bytes()).map_err(write_err)?;
-        let tree = store.tree(&t.name)?;
         let (mut records, mut bytes) = (0u64, 0u64);
-        walk(&tree, &t.name, secrets, |k, v| {
+        walk(store, &t.name, secrets, &mut read, |k, v| {
             records += 1;
             bytes += 8 + k.len() as u64 + v.len() as u64;
             if bytes > t.bytes {
@@ -395,6 +433,14 @@ fn check_manifest(m: &Manifest) -> Result<()> {
             "the archive holds a newer database (schema {}, this farm knows {}); upgrade farm",
             m.schema,
             store::SCHEMA
+        )));
+    }
+    // Schemas 1–3 were never released; their posts trees had other shapes.
+    if m.schema < MIN_SCHEMA {
+        return Err(FarmError::data(format!(
+            "the archive holds a database of schema {}, from a development build of farm; \
+             this farm imports schema {MIN_SCHEMA} and later",
+            m.schema
         )));
     }
     if m.trees.len() > MAX_TREES {
@@ -484,7 +530,6 @@ fn check_value(tree: &str, key: &[u8], value: &[u8]) -> Result<()> {
         "meta" if key.starts_with(b"app:") => drop(decode::<AppKeys>(value)?),
         "daily" => drop(decode::<Counters>(value)?),
         t if t.starts_with("posts:") => {
-            // Schema 4 stores a post with its ordinal; older archives a bare post (migrated).
             let post = decode::<CachedPost>(value)?.post;
             if key != post.id.to_be_bytes() {
                 return Err(FarmError::data(format!("cached post {} is stored under another key", post.id)));
@@ -519,8 +564,11 @@ fn read_into(r: &mut impl Read, buf: &mut Vec<u8>, n: usize) -> Result<()> {
     r.read_exact(buf).map_err(damaged)
 }
 
-/// Stream one tree entry into `tree`, checking every record, the count and the checksum.
-fn load_tree(entry: &mut impl Read, tree: &sled::Tree, t: &TreeInfo) -> Result<()> {
+/// Stream one tree entry into its tree of `store`, checking every record, the count and the
+/// checksum. `written` counts the records written since the posts database was last released;
+/// at [`RELEASE_EVERY`] it is released and reopened.
+fn load_tree(entry: &mut impl Read, store: &mut Store, t: &TreeInfo, written: &mut u64) -> Result<()> {
+    let mut tree = store.tree(&t.name)?;
     let mut r = BufReader::with_capacity(1 << 16, entry);
     let mut left = t.bytes;
     let mut h = Sha1::new();
@@ -546,6 +594,13 @@ fn load_tree(entry: &mut impl Read, tree: &sled::Tree, t: &TreeInfo) -> Result<(
         // One insert at a time: sled's batches grow its memory by orders of magnitude here.
         tree.insert(key.as_slice(), value.as_slice()).map_err(sled_err)?;
         std::mem::swap(&mut prev, &mut key);
+        *written += 1;
+        if *written >= RELEASE_EVERY {
+            *written = 0;
+            drop(tree);
+            store.release_posts()?;
+            tree = store.tree(&t.name)?;
+        }
     }
     if records != t.records {
         return Err(FarmError::data(format!("it has {records} records, the manifest says {}", t.records)));
@@ -633,7 +688,8 @@ fn load_entries<R: Read>(
     }
     let manifest = parse_manifest(&json)?;
 
-    let store = Store::open_with_cache(staging, CACHE)?;
+    let mut store = Store::open_with_cache(staging, CACHE)?;
+    let mut written = 0;
     for (i, t) in manifest.trees.iter().enumerate() {
         let (mut entry, path) = next_entry(&mut entries, &mut seen)?
             .ok_or_else(|| FarmError::data(format!("the archive is truncated: {} is missing", t.file)))?;
@@ -647,8 +703,8 @@ fn load_entries<R: Read>(
                 t.bytes
             )));
         }
-        let tree = store.tree(&t.name)?;
-        load_tree(&mut entry, &tree, t).map_err(|e| e.context(format!("tree {} ({path})", t.name)))?;
+        load_tree(&mut entry, &mut store, t, &mut written)
+            .map_err(|e| e.context(format!("tree {} ({path})", t.name)))?;
         progress.tree(i, manifest.trees.len(), &t.name, t.records);
     }
     if let Some((_, path)) = next_entry(&mut entries, &mut seen)? {
@@ -656,21 +712,6 @@ fn load_entries<R: Read>(
     }
     store.flush()?;
     Ok(manifest)
-}
-
-/// Open a database this process has just closed. sled releases its lock on `db/` only when the
-/// last of its internal handles goes, which can lag a little behind dropping the `Db` (its I/O
-/// threads and deferred frees still hold some), so a lock conflict is retried for a while.
-fn reopen<T>(mut open: impl FnMut() -> Result<T>) -> Result<T> {
-    let start = Instant::now();
-    loop {
-        match open() {
-            Err(e) if e.message.contains("could not acquire lock") && start.elapsed().as_secs() < 10 => {
-                std::thread::sleep(std::time::Duration::from_millis(10));
-            }
-            r => return r,
-        }
-    }
 }
 
 /// Make the id generator of the (closed) database in `dir` continue at `next` or later, so
@@ -681,7 +722,7 @@ fn reserve_ids(dir: &Path, next: u64) -> Result<()> {
     if next == 0 {
         return Ok(());
     }
-    let db = reopen(|| {
+    let db = store::retry_locked(|| {
         sled::Config::new()
             .path(dir.join("db"))
             .cache_capacity(CACHE)
@@ -701,13 +742,17 @@ fn reserve_ids(dir: &Path, next: u64) -> Result<()> {
 /// Reopen the loaded database, compare its trees with the manifest and write the next-due
 /// record.
 fn verify(dir: &Path, m: &Manifest) -> Result<()> {
-    let store = reopen(|| Store::open_with_cache(dir, CACHE))?;
-    // An archive of an older schema was migrated on opening: its trees changed shape, and the
-    // per-tree checksums checked while loading are what vouches for it.
-    let migrated = m.schema < store::SCHEMA;
+    let mut store = store::retry_locked(|| Store::open_with_cache(dir, CACHE))?;
+    // A schema-4 archive was migrated to schema 5 on opening, which only sets the schema record:
+    // its posts trees went straight into their shards while loading.
+    let mut read = 0;
     for t in &m.trees {
-        let n = store.tree(&t.name)?.len() as u64;
-        if n != t.records && !migrated {
+        let mut n = 0u64;
+        walk(&mut store, &t.name, true, &mut read, |_, _| {
+            n += 1;
+            Ok(())
+        })?;
+        if n != t.records {
             return Err(FarmError::data(format!(
                 "tree {} has {n} records after loading, the manifest says {}",
                 t.name, t.records
@@ -716,7 +761,7 @@ fn verify(dir: &Path, m: &Manifest) -> Result<()> {
     }
     let listed: HashSet<&str> = m.trees.iter().map(|t| t.name.as_str()).collect();
     for name in store.tree_names()? {
-        if !migrated && !listed.contains(name.as_str()) && !store.tree(&name)?.is_empty() {
+        if !listed.contains(name.as_str()) && !store.tree(&name)?.is_empty() {
             return Err(FarmError::data(format!("the archive has no {name} tree")));
         }
     }
@@ -726,7 +771,7 @@ fn verify(dir: &Path, m: &Manifest) -> Result<()> {
 
 /// Rebuild the farm of `store` into `staging` through the same dump and load as export and
 /// import, connected by a pipe (the dump runs on a second thread).
-pub fn copy(store: &Store, staging: &Path, progress: &Progress) -> Result<Manifest> {
+pub fn copy(store: &mut Store, staging: &Path, progress: &Progress) -> Result<Manifest> {
     let (mut reader, mut writer) = io::pipe().map_err(|e| io_error(&e, "cannot create a pipe"))?;
     let dump_failed = AtomicBool::new(false);
     std::thread::scope(|s| {

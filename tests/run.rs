@@ -319,9 +319,10 @@ fn a_schema_1_farm_is_migrated_with_its_posts() {
     n.at(T0, &["run", "r"]).ok();
     let preview = n.at(T0, &["preview", "w"]).ok().stdout;
     // Put the farm back into the schema-1 layout: posts and ordinals in the control database.
+    let shard = n.farm.db().join("db").join(botfarm::store::shard_dir_name(botfarm::store::shard_of("r")));
     {
         let control = sled::open(n.farm.db().join("db")).unwrap();
-        let posts = sled::open(n.farm.db().join("db").join("posts")).unwrap();
+        let posts = sled::open(&shard).unwrap();
         // Schema 1 stored bare posts (format version 1) and their ordinals in an `ords` tree.
         let from = posts.open_tree("posts:r").unwrap();
         let to = control.open_tree("posts:r").unwrap();
@@ -336,6 +337,7 @@ fn a_schema_1_farm_is_migrated_with_its_posts() {
         control.open_tree("meta").unwrap().insert("schema", &1u32.to_be_bytes()).unwrap();
         control.flush().unwrap();
         posts.flush().unwrap();
+        assert!(posts.open_tree("posts:r").unwrap().is_empty());
     }
     assert_eq!(n.at(T0, &["preview", "w"]).ok().stdout, preview);
     let s = stats(&n);
@@ -344,6 +346,67 @@ fn a_schema_1_farm_is_migrated_with_its_posts() {
     n.at(T0, &["run", "w"]).ok();
     assert_eq!(n.posted("w"), ["M: mig post number 0 about cats"]);
     assert_eq!(row(&stats(&n), "w")["backlog"], 5);
+    // The intermediate single posts database of schemas 2–4 is gone again.
+    assert!(!n.farm.db().join("db").join("posts").exists());
+    assert_eq!(sled::open(&shard).unwrap().open_tree("posts:r").unwrap().len(), 6);
+}
+
+#[test]
+fn a_schema_4_farm_gets_its_posts_split_into_shards() {
+    let mut n = Net::new();
+    // Two readers in two different shards, so the migration fills two.
+    let second = (0..100)
+        .map(|i| format!("r{i}"))
+        .find(|r| botfarm::store::shard_of(r) != botfarm::store::shard_of("r"));
+    let second = second.unwrap();
+    n.x_bot("reader", "r", "x", &[]);
+    n.x_bot("reader", &second, "x", &[]);
+    n.x_bot("writer", "w", "x", &["--source", "r", "--template", "M: {}"]);
+    n.seed("r", 6, "mig");
+    n.seed(&second, 4, "two");
+    n.at(T0, &["run", "r", &second]).ok();
+    let preview = n.at(T0, &["preview", "w"]).ok().stdout;
+    let before = n.farm.run(&["stats", "--json"]).ok().stdout;
+    // Put the farm back into the schema-4 layout: every reader's posts in one database `db/posts`.
+    let db = n.farm.db().join("db");
+    {
+        let control = sled::open(&db).unwrap();
+        let legacy = sled::open(db.join("posts")).unwrap();
+        for reader in ["r", second.as_str()] {
+            let dir = db.join(botfarm::store::shard_dir_name(botfarm::store::shard_of(reader)));
+            let shard = sled::open(&dir).unwrap();
+            let name = format!("posts:{reader}");
+            let from = shard.open_tree(&name).unwrap();
+            let to = legacy.open_tree(&name).unwrap();
+            for kv in from.iter() {
+                let (k, v) = kv.unwrap();
+                to.insert(k, v).unwrap();
+            }
+            if reader == "r" {
+                // As if a migration was killed after copying two posts: it must start again.
+                for k in from.iter().keys().skip(2) {
+                    from.remove(k.unwrap()).unwrap();
+                }
+                shard.flush().unwrap();
+            } else {
+                drop((from, to, shard));
+                std::fs::remove_dir_all(&dir).unwrap();
+            }
+        }
+        control.open_tree("meta").unwrap().insert("schema", &4u32.to_be_bytes()).unwrap();
+        control.flush().unwrap();
+        legacy.flush().unwrap();
+    }
+    assert_eq!(n.at(T0, &["preview", "w"]).ok().stdout, preview);
+    assert_eq!(n.farm.run(&["stats", "--json"]).ok().stdout, before);
+    assert!(!db.join("posts").exists(), "the single posts database is removed");
+    for (reader, count) in [("r", 6), (second.as_str(), 4)] {
+        let dir = db.join(botfarm::store::shard_dir_name(botfarm::store::shard_of(reader)));
+        assert_eq!(sled::open(&dir).unwrap().open_tree(format!("posts:{reader}")).unwrap().len(), count);
+    }
+    // The run goes on where it stopped: nothing refetched, the writer posts the oldest post.
+    n.at(T0, &["run", "w"]).ok();
+    assert_eq!(n.posted("w"), ["M: mig post number 0 about cats"]);
 }
 
 #[test]

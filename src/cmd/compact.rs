@@ -9,7 +9,7 @@ use std::fs;
 
 /// Run the command.
 pub fn run(g: &Globals) -> Result<()> {
-    let store = super::export::open_farm(&g.dir, "compact")?;
+    let mut store = super::export::open_farm(&g.dir, "compact")?;
     let dir =
         fs::canonicalize(&g.dir).map_err(|e| io_error(&e, &format!("cannot resolve {}", g.dir.display())))?;
     for note in archive::clean_leftovers(&dir)? {
@@ -17,7 +17,7 @@ pub fn run(g: &Globals) -> Result<()> {
     }
     let before = archive::disk_usage(&dir.join("db"));
     let staging = Staging::create(&dir, "compact")?;
-    archive::copy(&store, staging.path(), &Progress::new("compact"))?;
+    archive::copy(&mut store, staging.path(), &Progress::new("compact"))?;
     // sled holds its own lock on db/: close it, but keep the data directory's lock.
     let lock = store.close()?;
     staging.switch(&dir)?;

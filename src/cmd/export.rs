@@ -13,7 +13,7 @@ use std::path::Path;
 
 /// Run the command.
 pub fn run(g: &Globals, a: ExportArgs) -> Result<()> {
-    let store = open_farm(&g.dir, "export")?;
+    let mut store = open_farm(&g.dir, "export")?;
     let opts = DumpOptions { secrets: !a.no_secrets, gzip: a.gzip };
     let progress = Progress::new("export");
     if a.file == "-" {
@@ -24,7 +24,7 @@ pub fn run(g: &Globals, a: ExportArgs) -> Result<()> {
             ));
         }
         let mut out = stdout.lock();
-        archive::dump(&store, &mut out, opts, &progress)?;
+        archive::dump(&mut store, &mut out, opts, &progress)?;
         out.flush().map_err(|e| io_error(&e, "cannot write the archive to stdout"))?;
         return store.flush();
     }
@@ -38,7 +38,7 @@ pub fn run(g: &Globals, a: ExportArgs) -> Result<()> {
     let file = archive::create_private(&tmp)?;
     let written = (|| {
         let mut w = BufWriter::with_capacity(1 << 16, file);
-        let m = archive::dump(&store, &mut w, opts, &progress)?;
+        let m = archive::dump(&mut store, &mut w, opts, &progress)?;
         let file = w.into_inner().map_err(|e| io_error(e.error(), "cannot write the archive"))?;
         file.sync_all().map_err(|e| io_error(&e, "cannot write the archive"))?;
         fs::rename(&tmp, path).map_err(|e| io_error(&e, &format!("cannot write {}", path.display())))?;
