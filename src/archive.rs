@@ -147,26 +147,43 @@ pub struct DumpOptions {
     pub gzip: bool,
 }
 
-/// Progress lines on stderr, one per tree, once an operation has taken more than a second.
+/// Progress lines on stderr once an operation has taken more than a second: at most one a
+/// second (a farm of a thousand readers has a thousand trees), and the last tree always.
 pub struct Progress {
     what: &'static str,
     start: Instant,
     enabled: bool,
+    /// When the last line was printed.
+    last: std::cell::Cell<Option<Instant>>,
 }
 
 impl Progress {
     /// Progress for `what` (`export`, `import`, `compact`), starting now.
     pub fn new(what: &'static str) -> Progress {
-        Progress { what, start: Instant::now(), enabled: true }
+        Progress { what, start: Instant::now(), enabled: true, last: std::cell::Cell::new(None) }
     }
 
     /// No progress lines at all.
     pub fn quiet() -> Progress {
-        Progress { what: "", start: Instant::now(), enabled: false }
+        Progress { what: "", start: Instant::now(), enabled: false, last: std::cell::Cell::new(None) }
+    }
+
+    /// A line about the next step, under the same one-second rule as the trees.
+    fn step(&self, what: &str) {
+        if self.enabled && self.start.elapsed().as_secs_f64() >= 1.0 {
+            self.last.set(Some(Instant::now()));
+            eprintln!("farm {}: {what}", self.what);
+        }
     }
 
     fn tree(&self, n: usize, of: usize, name: &str, records: u64) {
-        if self.enabled && self.start.elapsed().as_secs_f64() >= 1.0 {
+        let now = Instant::now();
+        let due = match self.last.get() {
+            None => now.duration_since(self.start).as_secs_f64() >= 1.0,
+            Some(last) => now.duration_since(last).as_secs_f64() >= 1.0 || n + 1 == of,
+        };
+        if self.enabled && due {
+            self.last.set(Some(now));
             eprintln!("farm {}: tree {}/{of} {name}: {records} records", self.what, n + 1);
         }
     }
@@ -215,7 +232,7 @@ fn export_value<'a>(tree: &str, key: &[u8], value: &'a [u8], secrets: bool) -> R
 }
 
 /// Walk one tree's exported records in key order. `read` counts the records read since the
-/// posts database was last released; at [`RELEASE_EVERY`] it is released, and the walk goes on
+/// posts shards were last released; at [`RELEASE_EVERY`] they are released, and the walk goes on
 /// after the last key in the reopened database.
 fn walk(
     store: &mut Store,
@@ -565,8 +582,8 @@ fn read_into(r: &mut impl Read, buf: &mut Vec<u8>, n: usize) -> Result<()> {
 }
 
 /// Stream one tree entry into its tree of `store`, checking every record, the count and the
-/// checksum. `written` counts the records written since the posts database was last released;
-/// at [`RELEASE_EVERY`] it is released and reopened.
+/// checksum. `written` counts the records written since the posts shards were last released;
+/// at [`RELEASE_EVERY`] they are released and the tree reopened.
 fn load_tree(entry: &mut impl Read, store: &mut Store, t: &TreeInfo, written: &mut u64) -> Result<()> {
     let mut tree = store.tree(&t.name)?;
     let mut r = BufReader::with_capacity(1 << 16, entry);
@@ -654,6 +671,7 @@ pub fn load(input: impl Read, staging: &Path, progress: &Progress) -> Result<Man
         (loaded, Ok(_)) => loaded?,
     };
     reserve_ids(staging, manifest.next_id)?;
+    progress.step("reading the loaded database back to check it");
     verify(staging, &manifest)?;
     Ok(manifest)
 }

@@ -654,6 +654,47 @@ fn import_over_a_farm_needs_replace_and_keeps_one_backup() {
     assert_ne!(first, second, "the older backup goes after the next import");
 }
 
+/// The per-tree lines of an archive's manifest: (name, records, bytes, sha1).
+fn manifest_trees(archive: &Path) -> Vec<(String, u64, u64, String)> {
+    let bytes = std::fs::read(archive).unwrap();
+    let (path, json) = entries(&bytes).remove(0);
+    assert_eq!(path, "manifest.json");
+    let m: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    m["trees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let s = |k: &str| t[k].as_str().unwrap().to_string();
+            (s("name"), t["records"].as_u64().unwrap(), t["bytes"].as_u64().unwrap(), s("sha1"))
+        })
+        .collect()
+}
+
+#[test]
+fn walks_longer_than_a_release_round_trip_every_post() {
+    // More posts than the archive code reads between two closings of the posts shards, so
+    // walks and loads go on after reopening, in the middle of a tree.
+    let f = Farm::new();
+    let per_reader = botfarm::store::RELEASE_EVERY as usize / 3 + 1;
+    big_farm(&f.db(), 4, per_reader, 2);
+    let first = export(&f, &["first.tar"]);
+    let trees = manifest_trees(&first);
+    let posts: Vec<&(String, u64, u64, String)> =
+        trees.iter().filter(|t| t.0.starts_with("posts:")).collect();
+    assert_eq!(posts.len(), 4);
+    assert!(posts.iter().all(|t| t.1 == per_reader as u64), "{posts:?}");
+    // Control trees first, then the posts shard by shard.
+    let shards: Vec<usize> = posts.iter().map(|t| botfarm::store::shard_of(&t.0["posts:".len()..])).collect();
+    assert!(shards.windows(2).all(|w| w[0] <= w[1]), "{shards:?}");
+
+    let g = Farm::new();
+    g.run(&["import", first.to_str().unwrap()]).ok();
+    let second = export(&g, &["second.tar"]);
+    assert_eq!(manifest_trees(&second), trees);
+    assert_eq!(g.run(&["stats", "--json"]).ok().stdout, f.run(&["stats", "--json"]).ok().stdout);
+}
+
 #[test]
 fn compact_gives_space_back_and_the_farm_still_works() {
     let mut f = Farm::new();

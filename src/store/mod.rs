@@ -15,13 +15,14 @@
 //! table of the whole database), so the posts are split: a run opens only the shards of the
 //! readers it touches, and the archive code opens one shard at a time.
 //!
-//! Trees: `meta` (schema version, app keys), `bots` (name → [`Bot`]), `state` (name →
-//! [`BotState`]), `posts:<reader>` (big-endian id → cached post), `hashes` (writer\0hash →
-//! posted-at), `rates` (bot\0call → [`RateInfo`]), `counters` (bot\0hour → [`Counters`]),
-//! `events` (bot\0seq → [`Event`]), `scores` (writer\0word → score), `ords` (reader\0id → the
-//! post's ordinal: the reader's running count of cached posts, so that a writer's backlog takes
-//! two lookups instead of a walk). Every value is versioned (see [`codec`]); the ordinals are
-//! plain big-endian numbers, like the scores.
+//! Control trees: `meta` (schema version, app keys, per-reader and per-writer post ordinals),
+//! `bots` (name → [`Bot`]), `state` (name → [`BotState`]), `hashes` (writer\0hash → posted-at),
+//! `rates` (bot\0call → [`RateInfo`]), `counters` (bot\0hour → [`Counters`]), `daily`
+//! (bot\0day → [`Counters`]), `events` (bot\0seq → [`Event`]), `scores` (writer\0word →
+//! score). Posts trees, one per reader in its shard: `posts:<reader>` (big-endian id →
+//! [`CachedPost`]: the post and its ordinal, the reader's running count of cached posts, so that
+//! a writer's backlog takes lookups instead of a walk). Every value is versioned (see
+//! [`codec`]); ordinals and scores are plain big-endian numbers.
 
 pub mod codec;
 
