@@ -310,6 +310,11 @@ fn a_failing_exec_writer_fails_alone_and_backs_off() {
     assert!(s["state"]["last_error"].as_str().unwrap().contains("exit status 3"));
 }
 
+/// Open a posts shard directly, with the segment size it was created with.
+fn open_shard(dir: &std::path::Path) -> sled::Db {
+    sled::Config::new().path(dir).segment_size(botfarm::store::SHARD_SEGMENT).open().unwrap()
+}
+
 #[test]
 fn a_schema_1_farm_is_migrated_with_its_posts() {
     let mut n = Net::new();
@@ -322,7 +327,7 @@ fn a_schema_1_farm_is_migrated_with_its_posts() {
     let shard = n.farm.db().join("db").join(botfarm::store::shard_dir_name(botfarm::store::shard_of("r")));
     {
         let control = sled::open(n.farm.db().join("db")).unwrap();
-        let posts = sled::open(&shard).unwrap();
+        let posts = open_shard(&shard);
         // Schema 1 stored bare posts (format version 1) and their ordinals in an `ords` tree.
         let from = posts.open_tree("posts:r").unwrap();
         let to = control.open_tree("posts:r").unwrap();
@@ -348,7 +353,7 @@ fn a_schema_1_farm_is_migrated_with_its_posts() {
     assert_eq!(row(&stats(&n), "w")["backlog"], 5);
     // The intermediate single posts database of schemas 2–4 is gone again.
     assert!(!n.farm.db().join("db").join("posts").exists());
-    assert_eq!(sled::open(&shard).unwrap().open_tree("posts:r").unwrap().len(), 6);
+    assert_eq!(open_shard(&shard).open_tree("posts:r").unwrap().len(), 6);
 }
 
 #[test]
@@ -374,7 +379,7 @@ fn a_schema_4_farm_gets_its_posts_split_into_shards() {
         let legacy = sled::open(db.join("posts")).unwrap();
         for reader in ["r", second.as_str()] {
             let dir = db.join(botfarm::store::shard_dir_name(botfarm::store::shard_of(reader)));
-            let shard = sled::open(&dir).unwrap();
+            let shard = open_shard(&dir);
             let name = format!("posts:{reader}");
             let from = shard.open_tree(&name).unwrap();
             let to = legacy.open_tree(&name).unwrap();
@@ -402,7 +407,7 @@ fn a_schema_4_farm_gets_its_posts_split_into_shards() {
     assert!(!db.join("posts").exists(), "the single posts database is removed");
     for (reader, count) in [("r", 6), (second.as_str(), 4)] {
         let dir = db.join(botfarm::store::shard_dir_name(botfarm::store::shard_of(reader)));
-        assert_eq!(sled::open(&dir).unwrap().open_tree(format!("posts:{reader}")).unwrap().len(), count);
+        assert_eq!(open_shard(&dir).open_tree(format!("posts:{reader}")).unwrap().len(), count);
     }
     // The run goes on where it stopped: nothing refetched, the writer posts the oldest post.
     n.at(T0, &["run", "w"]).ok();
