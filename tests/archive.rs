@@ -695,6 +695,57 @@ fn walks_longer_than_a_release_round_trip_every_post() {
     assert_eq!(g.run(&["stats", "--json"]).ok().stdout, f.run(&["stats", "--json"]).ok().stdout);
 }
 
+/// Rewrite an archive the way farm wrote them before the posts were sharded (schema 4): trees in
+/// name order, so consecutive posts trees belong to different shards.
+fn as_schema_4(archive: &Path, to: &Path) {
+    use sha1::{Digest, Sha1};
+    let bytes = std::fs::read(archive).unwrap();
+    let mut ents = entries(&bytes);
+    let (_, json) = ents.remove(0);
+    let mut m: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let data: std::collections::HashMap<String, Vec<u8>> = ents.into_iter().collect();
+    let mut trees = m["trees"].as_array().unwrap().clone();
+    trees.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+    let mut h = Sha1::new();
+    let mut parts = Vec::new();
+    for (i, t) in trees.iter_mut().enumerate() {
+        let body = data[t["file"].as_str().unwrap()].clone();
+        let file = format!("trees/{i:06}.bin");
+        t["file"] = serde_json::json!(file);
+        h.update(t["sha1"].as_str().unwrap().as_bytes());
+        h.update(b"\n");
+        parts.push(regular(&file, &body));
+    }
+    let hexed: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    m["checksum"] = serde_json::json!(format!("sha1:{hexed}"));
+    m["schema"] = serde_json::json!(4);
+    m["trees"] = serde_json::json!(trees);
+    parts.insert(0, regular("manifest.json", &serde_json::to_vec(&m).unwrap()));
+    std::fs::write(to, build(&parts)).unwrap();
+}
+
+#[test]
+fn an_archive_of_schema_4_in_name_order_imports() {
+    let f = Farm::new();
+    big_farm(&f.db(), 12, 300, 3);
+    let first = export(&f, &["first.tar"]);
+    let old = f.dir.path().join("old.tar");
+    as_schema_4(&first, &old);
+    let names: Vec<String> = manifest_trees(&old).into_iter().map(|t| t.0).collect();
+    let shards: Vec<usize> =
+        names.iter().filter_map(|n| n.strip_prefix("posts:")).map(botfarm::store::shard_of).collect();
+    assert!(shards.windows(2).any(|w| w[0] > w[1]), "the posts trees are not out of shard order: {shards:?}");
+
+    let g = Farm::new();
+    g.run(&["import", old.to_str().unwrap()]).ok();
+    let mut again = manifest_trees(&export(&g, &["again.tar"]));
+    let mut want = manifest_trees(&first);
+    again.sort();
+    want.sort();
+    assert_eq!(again, want);
+    assert_eq!(g.run(&["stats", "--json"]).ok().stdout, f.run(&["stats", "--json"]).ok().stdout);
+}
+
 #[test]
 fn compact_gives_space_back_and_the_farm_still_works() {
     let mut f = Farm::new();

@@ -51,7 +51,9 @@ const LEGACY_POSTS_DB: &str = "posts";
 /// Number of posts databases (shards). Part of the on-disk format: changing it needs a migration.
 pub const POST_SHARDS: usize = 16;
 
-/// sled's segment (and I/O buffer) size in the posts shards, fixed when a shard is created.
+/// sled's segment (and I/O buffer) size in the posts shards, fixed when a shard is created:
+/// sled refuses to open a database with another one, so this is part of the on-disk format
+/// (changing it needs a migration, like [`POST_SHARDS`]).
 /// sled's default, 512 KiB, is sized for one big database; a shard of a small farm is a few
 /// MB, and each open leaves a partly filled segment behind, so smaller segments waste less disk
 /// (see README, scenario 5) and memory (two I/O buffers per open database).
@@ -296,7 +298,7 @@ impl Store {
 
     /// Schema 1 → 2: move the cached posts and their ordinals into the (single) posts database.
     fn migrate_from_1(&self) -> Result<()> {
-        let legacy = self.legacy_posts()?;
+        let legacy = retry_locked(|| self.legacy_posts())?;
         for raw in self.db.tree_names() {
             let name = String::from_utf8_lossy(&raw).into_owned();
             if !name.starts_with("posts:") && name != "ords" {
@@ -346,7 +348,7 @@ impl Store {
 
     /// Schema 3 → 4: store each cached post with its ordinal and drop the `ords` tree.
     fn migrate_from_3(&self) -> Result<()> {
-        let legacy = self.legacy_posts()?;
+        let legacy = retry_locked(|| self.legacy_posts())?;
         let pdb = &legacy;
         let ords = pdb.open_tree("ords").map_err(sled_err)?;
         for raw in pdb.tree_names() {
@@ -379,10 +381,10 @@ impl Store {
     /// then remove the single database. Killed half way, it starts again (the copies are
     /// idempotent); the old database goes only once the schema record says 5. Memory stays
     /// bounded like the archive code's: one shard open at a time, and the old database reopened
-    /// every [`RELEASE_EVERY`] posts.
+    /// between readers once [`RELEASE_EVERY`] posts were copied.
     fn migrate_from_4(&mut self) -> Result<()> {
         if self.dir.join("db").join(LEGACY_POSTS_DB).exists() {
-            let mut legacy = self.legacy_posts()?;
+            let mut legacy = retry_locked(|| self.legacy_posts())?;
             let mut readers: Vec<String> = legacy
                 .tree_names()
                 .iter()
@@ -393,6 +395,9 @@ impl Store {
             for reader in readers {
                 let from = legacy.open_tree(posts_tree_name(&reader)).map_err(sled_err)?;
                 let to = self.tree(&posts_tree_name(&reader))?;
+                // A copy left by a migration killed half way may be stale (an older farm may
+                // have pruned the old database since): start each reader afresh.
+                to.clear().map_err(sled_err)?;
                 for kv in from.iter() {
                     let (k, v) = kv.map_err(sled_err)?;
                     to.insert(k, v).map_err(sled_err)?;
@@ -507,7 +512,12 @@ impl Store {
     pub fn tree_names(&mut self) -> Result<Vec<String>> {
         let mut names = Vec::new();
         for raw in self.db.tree_names() {
-            names.push(tree_name(&raw)?);
+            let name = tree_name(&raw)?;
+            // Posts trees left in the control database by a schema-1 migration killed while it
+            // dropped them are dead copies (the posts live in the shards); never list them.
+            if !name.starts_with("posts:") {
+                names.push(name);
+            }
         }
         names.sort();
         for shard in 0..POST_SHARDS {
@@ -539,7 +549,8 @@ impl Store {
     }
 
     /// A tree by name, in whichever database holds it; for the archive code. Any other posts
-    /// shard that is open is closed first, so the archive code has at most one open.
+    /// shard that is open is closed first, so the archive code, which goes through the farm
+    /// tree after tree, has at most one shard open.
     pub fn tree(&mut self, name: &str) -> Result<sled::Tree> {
         match Self::shard_of_tree(name) {
             None => self.db.open_tree(name).map_err(sled_err),
