@@ -1180,20 +1180,6 @@ pub fn create_private(path: &Path) -> Result<File> {
         .map_err(fs_err("cannot create", path))
 }
 
-/// Bytes a directory tree takes on disk (allocated blocks, like `du`).
-pub fn disk_usage(path: &Path) -> u64 {
-    let Ok(md) = fs::symlink_metadata(path) else { return 0 };
-    let mut total = md.blocks() * 512;
-    if md.is_dir() {
-        if let Ok(entries) = fs::read_dir(path) {
-            for e in entries.flatten() {
-                total += disk_usage(&e.path());
-            }
-        }
-    }
-    total
-}
-
 /// A size for people: `812 B`, `4.2 kB`, `46.1 MB`, `1.3 GB`.
 pub fn human_bytes(n: u64) -> String {
     let f = n as f64;

@@ -15,14 +15,14 @@ pub fn run(g: &Globals) -> Result<()> {
     for note in archive::clean_leftovers(&dir)? {
         eprintln!("farm: {note}");
     }
-    let before = archive::disk_usage(&dir.join("db"));
+    let before = crate::store::disk_usage(&dir.join("db"));
     let staging = Staging::create(&dir, "compact")?;
     archive::copy(&mut store, staging.path(), &Progress::new("compact"))?;
     // sled holds its own lock on db/: close it, but keep the data directory's lock.
     let lock = store.close()?;
     staging.switch(&dir)?;
     drop(staging);
-    let after = archive::disk_usage(&dir.join("db"));
+    let after = crate::store::disk_usage(&dir.join("db"));
     drop(lock);
     println!("compacted: {} → {}", archive::human_bytes(before), archive::human_bytes(after));
     Ok(())

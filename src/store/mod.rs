@@ -186,6 +186,21 @@ pub fn retry_locked<T>(mut open: impl FnMut() -> Result<T>) -> Result<T> {
     }
 }
 
+/// Bytes allocated on disk for `path` and, for a directory, everything under it (like `du`).
+pub fn disk_usage(path: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(md) = fs::symlink_metadata(path) else { return 0 };
+    let mut total = md.blocks() * 512;
+    if md.is_dir() {
+        if let Ok(entries) = fs::read_dir(path) {
+            for e in entries.flatten() {
+                total += disk_usage(&e.path());
+            }
+        }
+    }
+    total
+}
+
 /// Hand freed heap pages back to the system (glibc's `malloc_trim`). sled's opening and closing
 /// free many small buffers in the middle of the heap, which glibc otherwise keeps resident.
 fn give_back_memory() {
@@ -458,17 +473,7 @@ impl Store {
 
     /// Bytes the databases take on disk (the files of `db/`, without opening any shard).
     pub fn size_on_disk(&self) -> u64 {
-        fn walk(p: &Path) -> u64 {
-            let Ok(rd) = fs::read_dir(p) else { return 0 };
-            rd.flatten()
-                .map(|e| match e.metadata() {
-                    Ok(m) if m.is_dir() => walk(&e.path()),
-                    Ok(m) => m.len(),
-                    Err(_) => 0,
-                })
-                .sum()
-        }
-        walk(&self.dir.join("db"))
+        disk_usage(&self.dir.join("db"))
     }
 
     /// Whether a posts shard exists on disk (so listing and dropping need not create it).
@@ -555,13 +560,7 @@ impl Store {
         match Self::shard_of_tree(name) {
             None => self.db.open_tree(name).map_err(sled_err),
             Some(shard) => {
-                for other in (0..POST_SHARDS).filter(|s| *s != shard) {
-                    if let Some(p) = self.posts[other].take() {
-                        p.flush().map_err(sled_err)?;
-                        drop(p);
-                        give_back_memory();
-                    }
-                }
+                self.close_shards(Some(shard))?;
                 self.pdb(shard)?.open_tree(name).map_err(sled_err)
             }
         }
@@ -574,15 +573,23 @@ impl Store {
     /// records to keep its memory bounded. Trees of the shards opened before must be dropped
     /// first.
     pub fn release_posts(&mut self) -> Result<()> {
-        let mut released = false;
-        for slot in &mut self.posts {
+        self.close_shards(None)
+    }
+
+    /// Flush and close every open posts shard but `keep`, and hand the memory back.
+    fn close_shards(&mut self, keep: Option<usize>) -> Result<()> {
+        let mut closed = false;
+        for (shard, slot) in self.posts.iter_mut().enumerate() {
+            if Some(shard) == keep {
+                continue;
+            }
             if let Some(p) = slot.take() {
                 p.flush().map_err(sled_err)?;
                 drop(p);
-                released = true;
+                closed = true;
             }
         }
-        if released {
+        if closed {
             give_back_memory();
         }
         Ok(())
