@@ -120,6 +120,14 @@ fn scores_feed_back_into_the_writer_and_prune_cleans_up() {
     assert!(again.stdout.is_empty());
     assert_eq!(at(&mut n, t, &["prune", "w", "--older-than", "soon"]).code, 64);
     assert_eq!(at(&mut n, t, &["prune", "r", "--older-than", "30d"]).code, 64);
+
+    // Destroying the analyzer takes its scores off the writer.
+    n.farm.run(&["destroy", "a", "--yes"]).ok();
+    let show = n.farm.run(&["show", "w", "--json"]).ok().json();
+    assert_eq!(show["hot_words"].as_array().map(Vec::len), Some(0), "{show}");
+    assert_eq!(show["boring_words"].as_array().map(Vec::len), Some(0), "{show}");
+    let best = n.farm.run(&["best", "w"]).ok().stdout;
+    assert!(best.starts_with("no scores for w yet; create an analyzer"), "{best}");
 }
 
 #[test]

@@ -249,6 +249,21 @@ pub fn dependents(store: &Store, name: &str) -> Result<Vec<Bot>> {
     Ok(store.bots()?.into_iter().filter(|b| b.source.as_deref() == Some(name)).collect())
 }
 
+/// Delete a bot and everything the farm keeps for it. An analyzer's word scores on its writer go
+/// too (the writer stops skipping and preferring words), unless another analyzer scores the same
+/// writer.
+pub fn destroy(store: &Store, bot: &Bot) -> Result<()> {
+    store.destroy_bot(&bot.name)?;
+    if let (Role::Analyzer, Some(writer)) = (bot.role, bot.source.as_deref()) {
+        let scored_by_another =
+            store.bots()?.iter().any(|b| b.role == Role::Analyzer && b.source.as_deref() == Some(writer));
+        if !scored_by_another {
+            store.clear_scores(writer)?;
+        }
+    }
+    Ok(())
+}
+
 /// Look up a bot by a user-given name, with a clear error when it does not exist.
 pub fn get(store: &Store, raw: &str) -> Result<Bot> {
     let name = normalize_name(raw)?;

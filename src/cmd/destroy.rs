@@ -1,7 +1,7 @@
 //! `farm destroy NAME [--yes] [--force]`
 
 use super::{finish, open_required, Globals};
-use crate::bot::registry::{dependents, get};
+use crate::bot::registry::{dependents, destroy, get};
 use crate::error::{FarmError, Result};
 use std::io::IsTerminal;
 
@@ -28,7 +28,7 @@ pub fn run(g: &Globals, name: &str, yes: bool, force: bool) -> Result<()> {
             return Err(FarmError::usage("not confirmed; nothing destroyed"));
         }
     }
-    store.destroy_bot(&bot.name)?;
+    destroy(&store, &bot)?;
     finish(&store)?;
     eprintln!("destroyed {}", bot.name);
     Ok(())
