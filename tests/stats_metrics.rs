@@ -144,8 +144,8 @@ fn stats_json_has_every_field() {
     let wl = row(&s, "wl");
     assert_eq!(wl["status"], "rate-limited");
     assert_eq!(wl["limited_until"], rfc(T0 + 7200));
-    // The resend is due (after a back-off), but the run won't call before the reset.
-    assert_eq!(wl["next_due_at"], rfc(T0 + 540));
+    // The resend is due at the reset (the limit would refuse it before), not after its back-off.
+    assert_eq!(wl["next_due_at"], rfc(T0 + 7200));
 
     // A paused reader that never ran.
     let rp = row(&s, "rp");

@@ -18,17 +18,17 @@ pub fn due_at(bot: &Bot, st: &BotState) -> Option<i64> {
     if bot.paused {
         return None;
     }
-    if st.pending.is_some() {
+    let every = bot.every as i64;
+    let mut at = if st.pending.is_some() {
         // An unconfirmed post is retried at the next run, whatever the interval; after failures
         // with a back-off capped at 30 minutes, well inside Mastodon's one-hour idempotency window.
         if st.fails == 0 {
-            return Some(st.last_attempt.max(0));
+            st.last_attempt.max(0)
+        } else {
+            let backoff = (600i64 << (st.fails - 1).min(10)).min(1800);
+            st.last_attempt + backoff - 60
         }
-        let backoff = (600i64 << (st.fails - 1).min(10)).min(1800);
-        return Some(st.last_attempt + backoff - 60);
-    }
-    let every = bot.every as i64;
-    let mut at = if st.fails > 0 {
+    } else if st.fails > 0 {
         // The last attempt failed: retry after a back-off of 10 min, 20 min, … up to the interval.
         let backoff = (600i64 << (st.fails - 1).min(10)).min(every);
         st.last_attempt + backoff - slack(backoff as u64)
@@ -37,7 +37,8 @@ pub fn due_at(bot: &Bot, st: &BotState) -> Option<i64> {
     } else {
         st.last_ok + every - slack(bot.every)
     };
-    // A rate limit known to be in force pushes the run past its reset.
+    // A rate limit known to be in force pushes the run (a retry of an unconfirmed post too, which
+    // the limit would refuse) past its reset.
     if let Some(until) = st.limited_until {
         at = at.max(until);
     }
@@ -106,6 +107,34 @@ mod tests {
         let st = BotState { last_ok: 0, last_attempt: 100_000, fails: 3, ..Default::default() };
         assert!(!is_due(&b, &st, 100_000 + 1200));
         assert!(is_due(&b, &st, 100_000 + 2400));
+    }
+
+    #[test]
+    fn an_unconfirmed_post_waits_for_a_known_rate_limit() {
+        use crate::bot::model::Pending;
+        let b = bot(3600);
+        let pending = Pending {
+            text: "t".into(),
+            hash: 1,
+            key: "k".into(),
+            source_id: 1,
+            created: 100_000,
+            attempts: 1,
+        };
+        let mut st = BotState {
+            last_ok: 90_000,
+            last_attempt: 100_000,
+            fails: 1,
+            pending: Some(pending),
+            ..Default::default()
+        };
+        // Retried after the back-off (10 minutes, less a minute of slack)…
+        assert_eq!(due_at(&b, &st), Some(100_540));
+        // …unless a rate limit in force until later would refuse it: then at its reset.
+        st.limited_until = Some(103_000);
+        assert_eq!(due_at(&b, &st), Some(103_000));
+        assert!(!is_due(&b, &st, 102_999));
+        assert!(is_due(&b, &st, 103_000));
     }
 
     #[test]
