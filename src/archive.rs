@@ -248,7 +248,6 @@ fn walk(
             None => tree.iter(),
             Some(k) => tree.range::<&[u8], _>((Bound::Excluded(k.as_ref()), Bound::Unbounded)),
         };
-        let mut finished = true;
         for kv in iter {
             let (k, v) = kv.map_err(sled_err)?;
             if let Some(v) = export_value(name, &k, &v, secrets)? {
@@ -264,18 +263,16 @@ fn walk(
             last = Some(k);
             *read += 1;
             if *read >= RELEASE_EVERY {
-                finished = false;
                 break;
             }
         }
         drop(tree);
-        if *read >= RELEASE_EVERY {
-            *read = 0;
-            store.release_posts()?;
-        }
-        if finished {
+        // The loop stops early only at the release point; otherwise the tree is done.
+        if *read < RELEASE_EVERY {
             return Ok(());
         }
+        *read = 0;
+        store.release_posts()?;
     }
 }
 

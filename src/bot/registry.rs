@@ -255,8 +255,7 @@ pub fn dependents(store: &Store, name: &str) -> Result<Vec<Bot>> {
 pub fn destroy(store: &Store, bot: &Bot) -> Result<()> {
     store.destroy_bot(&bot.name)?;
     if let (Role::Analyzer, Some(writer)) = (bot.role, bot.source.as_deref()) {
-        let scored_by_another =
-            store.bots()?.iter().any(|b| b.role == Role::Analyzer && b.source.as_deref() == Some(writer));
+        let scored_by_another = dependents(store, writer)?.iter().any(|b| b.role == Role::Analyzer);
         if !scored_by_another {
             store.clear_scores(writer)?;
         }

@@ -102,6 +102,22 @@ fn tree_name(raw: &[u8]) -> Result<String> {
         .map_err(|_| FarmError::software("the database has a tree whose name is not UTF-8"))
 }
 
+/// Whether a control-database tree of schema 1 moved into the posts database in schema 2.
+fn moved_by_schema_2(name: &str) -> bool {
+    name.starts_with("posts:") || name == "ords"
+}
+
+/// Copy every record of `from` into `to`; returns how many.
+fn copy_tree(from: &sled::Tree, to: &sled::Tree) -> Result<u64> {
+    let mut n = 0;
+    for kv in from.iter() {
+        let (k, v) = kv.map_err(sled_err)?;
+        to.insert(k, v).map_err(sled_err)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
 /// Map a sled error to a farm error.
 pub fn sled_err(e: sled::Error) -> FarmError {
     match e {
@@ -250,7 +266,7 @@ impl Store {
                 e => sled_err(e).context(format!("cannot open the database in {}", dir.display())),
             })?;
         let t = |name: &str| db.open_tree(name).map_err(sled_err);
-        let store = Store {
+        let mut store = Store {
             bots: t("bots")?,
             state: t("state")?,
             hashes: t("hashes")?,
@@ -267,7 +283,6 @@ impl Store {
             dir: dir.to_path_buf(),
             _lock: lock,
         };
-        let mut store = store;
         store.check_schema()?;
         Ok(store)
     }
@@ -315,24 +330,18 @@ impl Store {
     fn migrate_from_1(&self) -> Result<()> {
         let legacy = retry_locked(|| self.legacy_posts())?;
         for raw in self.db.tree_names() {
-            let name = String::from_utf8_lossy(&raw).into_owned();
-            if !name.starts_with("posts:") && name != "ords" {
+            if !moved_by_schema_2(&String::from_utf8_lossy(&raw)) {
                 continue;
             }
             let from = self.db.open_tree(&raw).map_err(sled_err)?;
-            let to = legacy.open_tree(&raw).map_err(sled_err)?;
-            for kv in from.iter() {
-                let (k, v) = kv.map_err(sled_err)?;
-                to.insert(k, v).map_err(sled_err)?;
-            }
+            copy_tree(&from, &legacy.open_tree(&raw).map_err(sled_err)?)?;
         }
         // The new layout is complete and durable before the old copy goes.
         legacy.flush().map_err(sled_err)?;
         self.meta.insert("schema", &2u32.to_be_bytes()).map_err(sled_err)?;
         self.db.flush().map_err(sled_err)?;
         for raw in self.db.tree_names() {
-            let name = String::from_utf8_lossy(&raw);
-            if name.starts_with("posts:") || name == "ords" {
+            if moved_by_schema_2(&String::from_utf8_lossy(&raw)) {
                 self.db.drop_tree(&raw).map_err(sled_err)?;
             }
         }
@@ -363,8 +372,7 @@ impl Store {
 
     /// Schema 3 → 4: store each cached post with its ordinal and drop the `ords` tree.
     fn migrate_from_3(&self) -> Result<()> {
-        let legacy = retry_locked(|| self.legacy_posts())?;
-        let pdb = &legacy;
+        let pdb = retry_locked(|| self.legacy_posts())?;
         let ords = pdb.open_tree("ords").map_err(sled_err)?;
         for raw in pdb.tree_names() {
             let name = String::from_utf8_lossy(&raw).into_owned();
@@ -413,11 +421,7 @@ impl Store {
                 // A copy left by a migration killed half way may be stale (an older farm may
                 // have pruned the old database since): start each reader afresh.
                 to.clear().map_err(sled_err)?;
-                for kv in from.iter() {
-                    let (k, v) = kv.map_err(sled_err)?;
-                    to.insert(k, v).map_err(sled_err)?;
-                    copied += 1;
-                }
+                copied += copy_tree(&from, &to)?;
                 drop((from, to));
                 self.note_oldest(&reader)?;
                 if copied >= RELEASE_EVERY {
@@ -428,11 +432,11 @@ impl Store {
                 }
             }
             drop(legacy);
-            self.flush()?;
+            // Flushed (and closed) before the schema record says 5.
+            self.release_posts()?;
         }
         self.meta.insert("schema", &SCHEMA.to_be_bytes()).map_err(sled_err)?;
         self.db.flush().map_err(sled_err)?;
-        self.release_posts()?;
         self.remove_legacy_posts()
     }
 
