@@ -60,10 +60,6 @@ impl Mastodon {
         &self.visibility
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.ep.api.trim_end_matches('/'))
-    }
-
     /// A request with the bearer token.
     fn request(&self, method: Method, url: String, call: Call) -> Request {
         Request::new(method, url, call)
@@ -84,7 +80,7 @@ impl Mastodon {
     }
 
     fn fetch_me(&mut self, rates: &mut Vec<RateInfo>) -> Result<Account, NetError> {
-        let req = self.request(Method::Get, self.url("/api/v1/accounts/verify_credentials"), Call::Verify);
+        let req = self.request(Method::Get, self.ep.url("/api/v1/accounts/verify_credentials"), Call::Verify);
         let resp = self.send(&req, rates)?;
         let me: MAccount = resp.json()?;
         parse_id(&me.id, &resp.what)?;
@@ -100,7 +96,7 @@ impl Mastodon {
         call: Call,
         rates: &mut Vec<RateInfo>,
     ) -> Result<(Vec<MStatus>, String), NetError> {
-        let req = self.request(Method::Get, query(&self.url(path), params), call);
+        let req = self.request(Method::Get, query(&self.ep.url(path), params), call);
         let resp = self.send(&req, rates)?;
         let page: Vec<MStatus> = resp.json()?;
         Ok((page, resp.what))
@@ -177,7 +173,7 @@ impl Platform for Mastodon {
         let mut rates = Vec::new();
         let body = form(&[("status", text), ("visibility", self.visibility.as_str())]);
         let mut req =
-            self.request(Method::Post, self.url("/api/v1/statuses"), Call::Post).body(Body::Form(body));
+            self.request(Method::Post, self.ep.url("/api/v1/statuses"), Call::Post).body(Body::Form(body));
         if !key.is_empty() {
             req = req.header("Idempotency-Key", key);
         }
@@ -236,14 +232,14 @@ impl Platform for Mastodon {
 
     fn delete(&mut self, id: u64) -> NetResult<()> {
         let mut rates = Vec::new();
-        let req = self.request(Method::Delete, self.url(&format!("/api/v1/statuses/{id}")), Call::Delete);
+        let req = self.request(Method::Delete, self.ep.url(&format!("/api/v1/statuses/{id}")), Call::Delete);
         self.send(&req, &mut rates)?;
         Ok(Reply { value: (), rates })
     }
 
     fn length_rule(&mut self) -> NetResult<LengthRule> {
         let mut rates = Vec::new();
-        let req = self.request(Method::Get, self.url("/api/v2/instance"), Call::Verify);
+        let req = self.request(Method::Get, self.ep.url("/api/v2/instance"), Call::Verify);
         let resp = self.http.send(&req)?;
         if let Some(r) = resp.rate {
             rates.push(r);

@@ -104,6 +104,13 @@ pub struct Endpoint {
     pub account_id: Option<String>,
 }
 
+impl Endpoint {
+    /// The full URL of an API path (`/2/tweets`), whether or not `api` ends with a slash.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.api.trim_end_matches('/'))
+    }
+}
+
 /// Which API call a rate-limit state belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum Call {

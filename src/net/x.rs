@@ -38,10 +38,6 @@ impl XV2 {
         self
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.ep.api.trim_end_matches('/'))
-    }
-
     fn signer(&self) -> Signer<'_> {
         Signer::user(&self.ep.creds)
     }
@@ -57,7 +53,7 @@ impl XV2 {
     }
 
     fn fetch_me(&mut self, rates: &mut Vec<RateInfo>) -> Result<Account, NetError> {
-        let req = self.signer().get(&self.url("/2/users/me"), &[], Call::Verify);
+        let req = self.signer().get(&self.ep.url("/2/users/me"), &[], Call::Verify);
         let resp = send_ok(&self.http, &req, rates)?;
         let me: V2One<V2User> = resp.json()?;
         check_id(&me.data.id, &resp.what)?;
@@ -80,7 +76,7 @@ impl Platform for XV2 {
             return Ok(Reply { value: Timeline::default(), rates });
         }
         let uid = self.ensure_user_id(&mut rates, &mut calls)?;
-        let url = self.url(&format!("/2/users/{uid}/timelines/reverse_chronological"));
+        let url = self.ep.url(&format!("/2/users/{uid}/timelines/reverse_chronological"));
         let max_results = cap.min(100).to_string();
         let mut token: Option<String> = None;
         let mut posts: Vec<Post> = Vec::new();
@@ -128,7 +124,7 @@ impl Platform for XV2 {
     fn post(&mut self, text: &str, _key: &str) -> NetResult<Posted> {
         let mut rates = Vec::new();
         let body = serde_json::json!({ "text": text }).to_string();
-        let req = self.signer().post_json(&self.url("/2/tweets"), body, Call::Post);
+        let req = self.signer().post_json(&self.ep.url("/2/tweets"), body, Call::Post);
         let value = match send(&self.http, &req, &mut rates)? {
             Answer::Duplicate => Posted { id: None, duplicate: true },
             Answer::Ok(resp) => {
@@ -147,7 +143,7 @@ impl Platform for XV2 {
             return Ok(Reply { value: Vec::new(), rates });
         }
         let uid = self.ensure_user_id(&mut rates, &mut calls)?;
-        let url = self.url(&format!("/2/users/{uid}/tweets"));
+        let url = self.ep.url(&format!("/2/users/{uid}/tweets"));
         // This endpoint accepts 5..=100.
         let max_results = cap.clamp(5, 100).to_string();
         let mut token: Option<String> = None;
@@ -185,7 +181,7 @@ impl Platform for XV2 {
 
     fn delete(&mut self, id: u64) -> NetResult<()> {
         let mut rates = Vec::new();
-        let req = self.signer().delete(&self.url(&format!("/2/tweets/{id}")), Call::Delete);
+        let req = self.signer().delete(&self.ep.url(&format!("/2/tweets/{id}")), Call::Delete);
         let resp = send_ok(&self.http, &req, &mut rates)?;
         let answer: V2One<V2Deleted> = resp.json()?;
         if !answer.data.deleted {

@@ -36,10 +36,6 @@ impl XV1 {
         self
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.ep.api.trim_end_matches('/'))
-    }
-
     fn signer(&self) -> Signer<'_> {
         Signer::user(&self.ep.creds)
     }
@@ -55,7 +51,7 @@ impl XV1 {
         walk: bool,
         rates: &mut Vec<RateInfo>,
     ) -> Result<(Vec<V1Tweet>, u32, String), NetError> {
-        let url = self.url(path);
+        let url = self.ep.url(path);
         let count = cap.clamp(1, MAX_COUNT).to_string();
         let mut max_id: Option<String> = None;
         let mut tweets: Vec<V1Tweet> = Vec::new();
@@ -96,7 +92,8 @@ impl Platform for XV1 {
     fn verify(&mut self) -> NetResult<Account> {
         let mut rates = Vec::new();
         let params = [("skip_status", "true"), ("include_entities", "false")];
-        let req = self.signer().get(&self.url("/1.1/account/verify_credentials.json"), &params, Call::Verify);
+        let req =
+            self.signer().get(&self.ep.url("/1.1/account/verify_credentials.json"), &params, Call::Verify);
         let resp = send_ok(&self.http, &req, &mut rates)?;
         let user: V1Account = resp.json()?;
         let id = match (user.id_str, user.id) {
@@ -127,8 +124,11 @@ impl Platform for XV1 {
 
     fn post(&mut self, text: &str, _key: &str) -> NetResult<Posted> {
         let mut rates = Vec::new();
-        let req =
-            self.signer().post_form(&self.url("/1.1/statuses/update.json"), &[("status", text)], Call::Post);
+        let req = self.signer().post_form(
+            &self.ep.url("/1.1/statuses/update.json"),
+            &[("status", text)],
+            Call::Post,
+        );
         let value = match send(&self.http, &req, &mut rates)? {
             Answer::Duplicate => Posted { id: None, duplicate: true },
             Answer::Ok(resp) => {
@@ -164,7 +164,7 @@ impl Platform for XV1 {
 
     fn delete(&mut self, id: u64) -> NetResult<()> {
         let mut rates = Vec::new();
-        let url = self.url(&format!("/1.1/statuses/destroy/{id}.json"));
+        let url = self.ep.url(&format!("/1.1/statuses/destroy/{id}.json"));
         // Deleting twice does no harm, so a lost answer needs no special care.
         let req = self.signer().post_form(&url, &[], Call::Delete).idempotent(true);
         let resp = send_ok(&self.http, &req, &mut rates)?;
