@@ -249,6 +249,10 @@ pub enum NetErrorKind {
     Malformed,
     /// Any other 4xx refusal.
     Refused,
+    /// The server refused this post's content for good (e.g. Mastodon 422 in any language, X 400
+    /// or 403 about the text): resending the same text can never succeed, so the writer drops
+    /// it and moves on.
+    Rejected,
 }
 
 /// A classified network failure with a one-line message.
@@ -276,7 +280,7 @@ impl NetError {
         match self.kind {
             NetErrorKind::Auth | NetErrorKind::ClockSkew => Kind::Auth,
             NetErrorKind::RateLimited | NetErrorKind::Server | NetErrorKind::DailyLimit => Kind::TempFail,
-            NetErrorKind::TooLong | NetErrorKind::Malformed => Kind::Data,
+            NetErrorKind::TooLong | NetErrorKind::Malformed | NetErrorKind::Rejected => Kind::Data,
             NetErrorKind::NoAccess => Kind::Config,
             NetErrorKind::Refused => Kind::Unavailable,
         }
