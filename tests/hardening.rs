@@ -53,8 +53,19 @@ fn crash_injection_200_kills_with_faults() {
             n.seed("r", 5, &format!("c{i}"));
         }
         n.farm.set_now(&rfc(T0 + i * 600));
+        // Kill after a random number of API requests (then a random few ms), not after a fixed
+        // time: on a loaded machine a fixed time kills every run before it has done anything.
+        let seen = n.fake.request_count();
+        let requests = (rng % 8) as usize;
         let mut child = n.farm.cmd(&["run"]).stderr(std::process::Stdio::null()).spawn().unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(rng % 90));
+        let start = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none()
+            && n.fake.request_count() < seen + requests
+            && start.elapsed() < std::time::Duration::from_secs(5)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        std::thread::sleep(std::time::Duration::from_millis((rng >> 20) % 15));
         let _ = child.kill();
         let _ = child.wait();
         // The database opens after every kill, and nothing went backwards.

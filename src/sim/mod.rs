@@ -264,6 +264,11 @@ impl FakeNet {
         self.shared.lock().records.clone()
     }
 
+    /// How many requests arrived (without copying them).
+    pub fn request_count(&self) -> usize {
+        self.shared.lock().records.len()
+    }
+
     /// Forget the recorded requests.
     pub fn clear_requests(&self) {
         self.shared.lock().records.clear();
