@@ -94,7 +94,7 @@ pub fn run(store: &Store, opts: &RunOpts, now: i64, connect: &Connector) -> Resu
         }));
     }
     if !opts.dry_run {
-        super::refresh_next_due(store)?;
+        super::refresh_next_due(store, now)?;
     }
     Ok(outcomes)
 }
@@ -144,7 +144,8 @@ pub(crate) fn record_rates(
     now: i64,
 ) -> Result<()> {
     for r in rates {
-        store.put_rate(bot, r)?;
+        let r = RateInfo { reset: schedule::cap_reset(r.reset, now), ..*r };
+        store.put_rate(bot, &r)?;
         if r.remaining == 0 && r.reset > now {
             st.limited_until = Some(st.limited_until.unwrap_or(0).max(r.reset));
         }
@@ -155,7 +156,7 @@ pub(crate) fn record_rates(
 /// If the stored state says `call` would be refused now, the Unix second it frees up.
 pub fn blocked_until(store: &Store, bot: &str, call: Call, now: i64) -> Result<Option<i64>> {
     Ok(match store.rate(bot, call)? {
-        Some(r) if r.remaining == 0 && now < r.reset => Some(r.reset),
+        Some(r) if r.remaining == 0 && now < r.reset => Some(schedule::cap_reset(r.reset, now)),
         _ => None,
     })
 }
@@ -187,6 +188,7 @@ pub(crate) fn fail_as(
     st.failing_since.get_or_insert(now);
     st.last_error = Some(e.message.clone());
     if let Some(r) = e.rate {
+        let r = RateInfo { reset: schedule::cap_reset(r.reset, now), ..r };
         store.put_rate(account, &r)?;
         if e.kind == NetErrorKind::RateLimited {
             st.limited_until = Some(r.reset);
@@ -324,6 +326,13 @@ pub fn run_writer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
             return Ok(format!("rate-limited until {}; the unconfirmed post waits", clock::format(until)));
         }
         let mut client = connect(endpoint(store, bot, &st)?);
+        if now - p.created >= bot.platform.resend_window() {
+            // The server may have forgotten the key (or the text): resending could post twice.
+            // One read of the account's own posts tells whether the post went out.
+            if let Some(line) = look_for_pending(store, bot, &mut st, client.as_mut(), &p, now)? {
+                return Ok(line);
+            }
+        }
         return send(store, bot, &mut st, client.as_mut(), p, now);
     }
     // Never more often than the interval, whatever happens (retries, clock steps, manual runs).
@@ -420,24 +429,16 @@ fn send(
     match client.post(&p.text, &p.key) {
         Ok(reply) => {
             record_rates(store, &bot.name, st, &reply.rates, now)?;
-            store.add_hash(&bot.name, p.hash, now)?;
-            st.pending = None;
-            st.consumed = st.consumed.max(p.source_id);
-            st.last_post_at = now;
-            st.total += 1;
-            succeed(st, now);
-            store.put_state(&bot.name, st)?;
-            store.count(&bot.name, now, Counters { posts: 1, calls: 1, ..Default::default() })?;
             let line = if reply.value.duplicate {
                 format!("already posted (the server said duplicate): {}", p.text)
             } else {
                 format!("posted: {}", p.text)
             };
-            store.log(&bot.name, now, "post", &line)?;
-            Ok(line)
+            confirm(store, bot, st, &p, now, 1, line)
         }
-        Err(e) if e.kind == NetErrorKind::TooLong => {
-            // The server counts differently than we did: drop this text, move on.
+        Err(e) if matches!(e.kind, NetErrorKind::TooLong | NetErrorKind::Rejected) => {
+            // Refused for good (the server counts differently than we did, or will not take
+            // this text in any form): drop this text, move on to the next one.
             st.pending = None;
             st.consumed = st.consumed.max(p.source_id);
             let err = fail(store, bot, st, now, &e, 1)?;
@@ -448,6 +449,68 @@ fn send(
             Err(fail(store, bot, st, now, &e, 1)?)
         }
     }
+}
+
+/// Record a post as done: the hash against repeats, the cursor past its source, the counters.
+/// `calls` is the number of requests this confirmation took.
+fn confirm(
+    store: &Store,
+    bot: &Bot,
+    st: &mut BotState,
+    p: &Pending,
+    now: i64,
+    calls: u32,
+    line: String,
+) -> Result<String> {
+    store.add_hash(&bot.name, p.hash, now)?;
+    st.pending = None;
+    st.consumed = st.consumed.max(p.source_id);
+    // The latest of the three: a clock that stepped back must not open the next interval early.
+    st.last_post_at = now.max(p.created).max(st.last_post_at);
+    st.total += 1;
+    succeed(st, now);
+    store.put_state(&bot.name, st)?;
+    store.count(&bot.name, now, Counters { posts: 1, calls, ..Default::default() })?;
+    store.log(&bot.name, now, "post", &line)?;
+    Ok(line)
+}
+
+/// How many of its own newest posts a writer reads to find an unconfirmed post. The writer
+/// posts nothing else while a post is unconfirmed, so it is among the newest few.
+const LOOK_BACK: usize = 20;
+
+/// Past the server's dedup window, look for an unconfirmed post among the account's own newest
+/// posts (one read). `Some(line)` when the run is done: the post was found (and is recorded as
+/// posted), or the read could not be made. `None` when it was not found: send it.
+fn look_for_pending(
+    store: &Store,
+    bot: &Bot,
+    st: &mut BotState,
+    client: &mut dyn Platform,
+    p: &Pending,
+    now: i64,
+) -> Result<Option<String>> {
+    if let Some(until) = blocked_until(store, &bot.name, Call::OwnPosts, now)? {
+        return Ok(Some(format!(
+            "rate-limited until {}; the unconfirmed post waits (its own posts must be read first)",
+            clock::format(until)
+        )));
+    }
+    let res = client.own_posts(LOOK_BACK);
+    if let Some(id) = client.account_id() {
+        st.account_id = Some(id);
+    }
+    let reply = match res {
+        Ok(r) => r,
+        Err(e) => return Err(fail(store, bot, st, now, &e, 1)?),
+    };
+    record_rates(store, &bot.name, st, &reply.rates, now)?;
+    if reply.value.iter().any(|o| super::writer::same_post(&p.text, &o.text)) {
+        let line = format!("already posted (found among its own posts): {}", p.text);
+        return confirm(store, bot, st, p, now, 1, line).map(Some);
+    }
+    store.count(&bot.name, now, Counters { calls: 1, ..Default::default() })?;
+    Ok(None)
 }
 
 /// The exit code class of a set of outcomes: the most serious failure.

@@ -59,6 +59,14 @@ fn normalized(text: &str) -> String {
     }
 }
 
+/// What two texts must share to be the same post when one is read back from the platform: the
+/// words in order, without links (X shows every link as a `t.co` one), case or punctuation
+/// (the clients already turn HTML and entities back into plain text).
+pub fn same_post(ours: &str, read_back: &str) -> bool {
+    let key = dedup::normalize(ours);
+    !key.is_empty() && key == dedup::normalize(read_back)
+}
+
 /// A deterministic idempotency key for a writer's post of `text` made from `source_id`.
 pub fn idempotency_key(writer: &str, source_id: u64, text: &str) -> String {
     let h = dedup::hash(&format!("{writer}\u{0}{source_id}\u{0}{text}"));

@@ -215,7 +215,8 @@ impl Platform for Mastodon {
                 });
             }
             let Some(oldest) = oldest else { break };
-            if out.len() >= cap {
+            // A short page is the last one: asking again would only return an empty page.
+            if out.len() >= cap || page.len() < cap.min(PAGE) {
                 break;
             }
             let next = oldest.to_string();

@@ -52,6 +52,16 @@ impl PlatformKind {
             PlatformKind::Mastodon => None,
         }
     }
+    /// How long after the first attempt an unconfirmed post may be resent as is, seconds: well
+    /// inside the time the server remembers it. Mastodon keeps an `Idempotency-Key` for up to
+    /// an hour (its `statuses.md`); X refuses a duplicate text for about a day (observed, not
+    /// documented). Later, the writer first reads its own posts to see whether it went out.
+    pub fn resend_window(self) -> i64 {
+        match self {
+            PlatformKind::X | PlatformKind::XV1 => 12 * 3600,
+            PlatformKind::Mastodon => 45 * 60,
+        }
+    }
     /// Whether this platform signs with OAuth 1.0a (needs four secrets) rather than a bearer token.
     pub fn uses_oauth1(self) -> bool {
         !matches!(self, PlatformKind::Mastodon)

@@ -1,0 +1,173 @@
+//! Exactly-once posting when a post's fate is unknown for longer than the server remembers it
+//! (Mastodon keeps an `Idempotency-Key` about an hour, X refuses a duplicate text about a day),
+//! when the farm is killed at the end of a run, and when the clock steps back.
+
+mod support;
+use botfarm::sim::Fault;
+use support::net::{rfc, Net, T0};
+
+fn state(n: &Net, bot: &str) -> serde_json::Value {
+    n.farm.run(&["show", bot, "--json"]).ok().json()["state"].clone()
+}
+
+/// `farm run` at `ts`, with the fake's clock at the same time.
+fn run_at(n: &mut Net, ts: i64) -> support::Run {
+    n.fake.set_now(Some(ts));
+    n.at(ts, &["run"])
+}
+
+fn posts_requests(n: &Net, path: &str) -> usize {
+    n.fake.requests().iter().filter(|r| r.method == "POST" && r.path == path).count()
+}
+
+/// A Mastodon writer whose first post was performed but not answered.
+fn masto_with_unconfirmed_post() -> Net {
+    let mut n = Net::new();
+    n.masto_bot("reader", "r", &[]);
+    n.masto_bot("writer", "w", &["--source", "r"]);
+    n.seed("r", 5, "a");
+    n.fake.fail_next(1, Fault::PerformThenTimeout, Some("/api/v1/statuses"));
+    assert_eq!(run_at(&mut n, T0).code, 75);
+    assert!(state(&n, "w")["pending"].is_string());
+    assert_eq!(n.posted("w").len(), 1);
+    n
+}
+
+fn assert_posted_once(n: &Net, w: &str) {
+    let posts = n.posted(w);
+    assert_eq!(posts.len(), 1, "{w} posted twice: {posts:?}");
+    let st = state(n, w);
+    assert!(st["pending"].is_null(), "{st}");
+    assert_eq!(st["total"], 1);
+}
+
+#[test]
+fn mastodon_next_run_after_the_idempotency_hour_does_not_post_twice() {
+    let mut n = masto_with_unconfirmed_post();
+    // Cron (or the host) was down for 70 minutes: the server has forgotten the key.
+    run_at(&mut n, T0 + 70 * 60).ok();
+    assert_posted_once(&n, "w");
+    // It read its own posts instead of sending again.
+    assert_eq!(posts_requests(&n, "/api/v1/statuses"), 1);
+    assert_eq!(n.count("/statuses") - posts_requests(&n, "/api/v1/statuses"), 1, "one read");
+    // The next post comes an interval after the confirmation (the farm cannot know when the
+    // server made the first one; later is the safe side).
+    run_at(&mut n, T0 + 70 * 60 + 3000).ok();
+    assert_eq!(n.posted("w").len(), 1);
+    run_at(&mut n, T0 + 70 * 60 + 3600).ok();
+    assert_eq!(n.posted("w").len(), 2);
+}
+
+#[test]
+fn mastodon_429_on_the_resend_with_a_reset_two_hours_away_does_not_post_twice() {
+    let mut n = masto_with_unconfirmed_post();
+    n.fake.fail_next(1, Fault::RateLimited { reset: T0 + 600 + 7200 }, Some("/api/v1/statuses"));
+    assert_eq!(run_at(&mut n, T0 + 600).code, 75);
+    // Nothing is sent before the reset; then the post is found, not sent again.
+    run_at(&mut n, T0 + 3600).ok();
+    run_at(&mut n, T0 + 600 + 7200 + 60).ok();
+    assert_posted_once(&n, "w");
+}
+
+#[test]
+fn mastodon_writer_paused_for_two_hours_does_not_post_twice() {
+    let mut n = masto_with_unconfirmed_post();
+    n.farm.run(&["pause", "w"]).ok();
+    run_at(&mut n, T0 + 3600).ok();
+    n.farm.run(&["resume", "w"]).ok();
+    run_at(&mut n, T0 + 7200).ok();
+    assert_posted_once(&n, "w");
+}
+
+#[test]
+fn a_post_that_never_went_out_is_sent_after_the_window() {
+    let mut n = Net::new();
+    n.masto_bot("reader", "r", &[]);
+    n.masto_bot("writer", "w", &["--source", "r"]);
+    n.seed("r", 5, "a");
+    n.fake.fail_next(1, Fault::Status(503), Some("/api/v1/statuses"));
+    assert_eq!(run_at(&mut n, T0).code, 75);
+    n.farm.run(&["pause", "w"]).ok();
+    n.farm.run(&["resume", "w"]).ok();
+    let text = state(&n, "w")["pending"].as_str().unwrap().to_string();
+    run_at(&mut n, T0 + 2 * 3600).ok();
+    assert_eq!(n.posted("w"), vec![text]);
+    assert_eq!(posts_requests(&n, "/api/v1/statuses"), 2);
+}
+
+#[test]
+fn x_resend_a_day_later_does_not_post_twice() {
+    for platform in ["x", "x-v1"] {
+        let mut n = Net::new();
+        // Real clients sign with the real time, whatever FARM_NOW says.
+        n.fake.set_oauth_wall_clock(true);
+        n.x_bot("reader", "r", "x", &[]);
+        n.x_bot("writer", "w", platform, &["--source", "r"]);
+        n.seed("r", 5, "a");
+        let path = if platform == "x" { "/2/tweets" } else { "/1.1/statuses/update" };
+        n.fake.fail_next(1, Fault::PerformThenTimeout, Some(path));
+        assert_eq!(run_at(&mut n, T0).code, 75);
+        n.farm.run(&["pause", "w"]).ok();
+        // 25 hours later X no longer refuses the same text as a duplicate.
+        run_at(&mut n, T0 + 25 * 3600).ok();
+        n.farm.run(&["resume", "w"]).ok();
+        run_at(&mut n, T0 + 25 * 3600 + 600).ok();
+        assert_posted_once(&n, "w");
+    }
+}
+
+#[test]
+fn a_kill_right_after_the_next_due_record_is_written_loses_no_run() {
+    let mut n = Net::new();
+    n.x_bot("reader", "r", "x", &[]);
+    n.x_bot("writer", "w", "x", &["--source", "r"]);
+    n.seed("r", 5, "a");
+    // The post goes out, then the process dies before anything else happens.
+    n.farm.env.push(("FARM_CRASH_AT".into(), "next-due-written".into()));
+    n.farm.set_now(&rfc(T0));
+    let r = n.farm.run(&["run"]);
+    assert_ne!(r.code, 0, "the crash point was not reached: {}", r.stderr);
+    n.farm.env.clear();
+    assert_eq!(n.posted("w").len(), 1);
+    // The database on disk must agree with the next-due record: the post is confirmed, and the
+    // next run 10 minutes later has nothing to send.
+    let st = state(&n, "w");
+    assert!(st["pending"].is_null(), "the next-due record promised a state the disk lost: {st}");
+    assert_eq!(st["total"], 1);
+    n.at(T0 + 600, &["run"]).ok();
+    assert_eq!(n.posted("w").len(), 1);
+}
+
+#[test]
+fn confirming_after_the_clock_stepped_back_keeps_the_interval() {
+    let mut n = Net::new();
+    n.x_bot("reader", "r", "x", &[]);
+    n.x_bot("writer", "w", "x", &["--source", "r"]);
+    n.seed("r", 10, "a");
+    n.at(T0, &["run"]).ok();
+    assert_eq!(n.posted("w").len(), 1);
+    // An hour later the post fails before reaching the server: it stays pending.
+    n.fake.fail_next(1, Fault::Status(503), Some("/2/tweets"));
+    assert_eq!(n.at(T0 + 3600, &["run"]).code, 75);
+    // The clock steps back half an hour; the pending post is sent and confirmed.
+    n.at(T0 + 1800, &["run"]).ok();
+    assert_eq!(n.posted("w").len(), 2);
+    // 57 minutes after the clock says the second post was made, no third one.
+    n.at(T0 + 1800 + 3600 - 180, &["run"]).ok();
+    assert_eq!(n.posted("w").len(), 2, "posted twice within an interval");
+    n.at(T0 + 3600 + 3600, &["run"]).ok();
+    assert_eq!(n.posted("w").len(), 3);
+}
+
+#[test]
+fn a_seeded_text_matches_its_read_back_form() {
+    // The match used to find an unconfirmed post ignores links (X shows them as t.co links),
+    // case and punctuation, and never matches an empty text.
+    use botfarm::bot::writer::same_post;
+    assert!(same_post(
+        "Гарри Поттер и Тайная Комната https://example.com/a",
+        "гарри поттер и тайная комната https://t.co/xyz"
+    ));
+    assert!(!same_post("Гарри Поттер и Тайная Комната", "Гарри Поттер и Зелёная Ёлка"));
+    assert!(!same_post("https://example.com", "https://t.co/abc"));
+}
