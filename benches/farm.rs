@@ -221,7 +221,7 @@ fn big_farm(db: &Path) {
             store.put_state(&wname, &st).unwrap();
         }
     }
-    botfarm::bot::refresh_next_due(&store).unwrap();
+    botfarm::bot::refresh_next_due(&store, T0).unwrap();
     store.flush().unwrap();
     drop(store);
     std::fs::write(db.join("ready"), "").unwrap();
@@ -296,7 +296,7 @@ fn reader() {
                 ..Default::default()
             };
             store.put_state(&user, &st).unwrap();
-            botfarm::bot::refresh_next_due(&store).unwrap();
+            botfarm::bot::refresh_next_due(&store, T0).unwrap();
             store.flush().unwrap();
         }
         for j in 0..50 {

@@ -785,8 +785,7 @@ fn verify(dir: &Path, m: &Manifest) -> Result<()> {
     if let Some(name) = expected.keys().next() {
         return Err(FarmError::data(format!("tree {name} is missing after loading")));
     }
-    crate::bot::refresh_next_due(&store)?;
-    store.flush()
+    crate::bot::refresh_next_due(&store, crate::clock::now()?)
 }
 
 /// Rebuild the farm of `store` into `staging` through the same dump and load as export and
@@ -1096,8 +1095,12 @@ impl Target {
     pub fn lock(dir: &Path, replace: bool) -> Result<Target> {
         let created = fs::symlink_metadata(dir).is_err();
         if !created {
-            // Refuse a directory that is not ours before putting a lock file into it.
-            check_target(dir, replace)?;
+            // Refuse a directory that is not ours before putting a lock file into it. A damaged
+            // farm is ours: an interrupted switch is repaired below, under the lock.
+            match check_target(dir, replace) {
+                Err(e) if e.kind == crate::error::Kind::Data => {}
+                r => r?,
+            }
         }
         store::create_dir(dir)?;
         let dir = fs::canonicalize(dir).map_err(fs_err("cannot resolve", dir))?;
@@ -1136,7 +1139,9 @@ fn check_target(dir: &Path, replace: bool) -> Result<()> {
     if !dir.is_dir() {
         return Err(FarmError::usage(format!("{} is not a directory", dir.display())));
     }
-    if store::exists(dir) {
+    // A damaged farm may be replaced by its backup: that is what the error tells the user to do.
+    let damaged = |e: &FarmError| e.kind == crate::error::Kind::Data;
+    if store::exists(dir).or_else(|e| if replace && damaged(&e) { Ok(true) } else { Err(e) })? {
         if replace {
             return Ok(());
         }

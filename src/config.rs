@@ -8,6 +8,7 @@
 //! | `FARM_ACCESS_TOKEN`, `FARM_ACCESS_SECRET` | user tokens (X), or the bearer token (Mastodon) |
 //! | `FARM_HTTP_TIMEOUT` | seconds before an API request gives up (default 30) |
 //! | `FARM_INFLUX_TOKEN` | token for `farm metrics --push` to InfluxDB 2.x |
+//! | `FARM_CRASH_AT` | tests only, debug builds only: abort (like `kill -9`) at this named point |
 
 use crate::error::{FarmError, Result};
 use std::path::PathBuf;
@@ -55,4 +56,16 @@ pub fn env_creds() -> EnvCreds {
         access_token: var("FARM_ACCESS_TOKEN"),
         access_secret: var("FARM_ACCESS_SECRET"),
     }
+}
+
+/// A named point where a debug build aborts on the spot, like `kill -9`, when `FARM_CRASH_AT`
+/// names it: tests use it to check what a crash exactly there leaves behind. Release builds
+/// compile it to nothing.
+pub fn crash_point(name: &str) {
+    #[cfg(debug_assertions)]
+    if var("FARM_CRASH_AT").as_deref() == Some(name) {
+        std::process::abort();
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = name;
 }

@@ -773,7 +773,7 @@ fn bench_stats_on_a_million_posts() {
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| tmp.path().join("farm"));
     let now = T0 + 40 * 86_400;
-    if !botfarm::store::exists(&dir) {
+    if !botfarm::store::exists(&dir).unwrap() {
         let started = std::time::Instant::now();
         let store = botfarm::store::Store::open(&dir).unwrap();
         let bot = |name: String, role: Role, source: Option<String>| Bot {

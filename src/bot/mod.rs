@@ -26,8 +26,9 @@ pub fn endpoint(store: &Store, bot: &Bot, st: &BotState) -> crate::error::Result
     Ok(Endpoint { kind: bot.platform, api: bot.api.clone(), creds, account_id: st.account_id.clone() })
 }
 
-/// Recompute the next-due record from every bot (a few hundred bytes per bot; cheap).
-pub fn refresh_next_due(store: &Store) -> crate::error::Result<()> {
+/// Recompute the next-due record from every bot (a few hundred bytes per bot; cheap), after
+/// flushing the database. `now` is the time of the run (or command) that changed the farm.
+pub fn refresh_next_due(store: &Store, now: i64) -> crate::error::Result<()> {
     let mut next: Option<i64> = None;
     for bot in store.bots()? {
         let st = store.state(&bot.name)?;
@@ -35,5 +36,5 @@ pub fn refresh_next_due(store: &Store) -> crate::error::Result<()> {
             next = Some(next.map_or(at, |n: i64| n.min(at)));
         }
     }
-    store.write_next_due(next)
+    store.write_next_due(next, now)
 }

@@ -8,6 +8,29 @@
 
 use super::model::{Bot, BotState};
 
+/// The longest a known rate limit may hold a bot back, seconds. A server's reset further away
+/// than this (year 2200, garbage) is taken as this far: a bot is never silenced for good.
+pub const MAX_RATE_WAIT: i64 = 86_400;
+
+/// The longest a bot can wait between runs: the longest interval `--every` takes (a year, see
+/// [`crate::clock::parse_duration`]) plus the longest rate-limit wait.
+pub const MAX_WAIT: i64 = 366 * 86_400 + MAX_RATE_WAIT;
+
+/// A rate-limit reset as the farm uses it: at most [`MAX_RATE_WAIT`] after `now`.
+pub fn cap_reset(reset: i64, now: i64) -> i64 {
+    reset.min(now.saturating_add(MAX_RATE_WAIT))
+}
+
+/// Whether a run may stop at once on the next-due record (`at`, and `written`: the time of the
+/// run that wrote it) without opening the database: when nothing is due before `at`. A record
+/// that cannot be right is not trusted — written in the future (the clock stepped back), or
+/// further ahead of its run than any bot can wait — and the database decides.
+pub fn nothing_due(record: Option<(i64, i64)>, now: i64) -> Option<i64> {
+    let (at, written) = record?;
+    let plausible = at == i64::MAX || at.saturating_sub(written) <= MAX_WAIT;
+    (written <= now && now < at && plausible).then_some(at)
+}
+
 /// The jitter allowance for an interval, seconds.
 pub fn slack(every: u64) -> i64 {
     (every / 10).min(300) as i64

@@ -59,7 +59,7 @@ pub fn run(g: &Globals, offline: bool) -> Result<()> {
     let mut r = Report { problems: 0 };
     let dir = &g.dir;
     println!("data directory: {}", dir.display());
-    if !crate::store::exists(dir) {
+    if !crate::store::exists(dir)? {
         r.warn("there is no farm here yet", "create a bot: farm create reader NAME --platform x|mastodon");
         return finish(r);
     }

@@ -66,7 +66,7 @@ pub fn run(g: &Globals, a: ExportArgs) -> Result<()> {
 
 /// Open an existing farm with the archive code's small page cache (every record is read once).
 pub fn open_farm(dir: &std::path::Path, what: &str) -> Result<crate::store::Store> {
-    if !crate::store::exists(dir) {
+    if !crate::store::exists(dir)? {
         return Err(FarmError::usage(format!("there is no farm in {}; nothing to {what}", dir.display())));
     }
     crate::store::Store::open_with_cache(dir, archive::CACHE)

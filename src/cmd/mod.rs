@@ -87,7 +87,7 @@ pub fn open(dir: &Path) -> Result<Store> {
 /// Open the store for a read-only command: `None` when there is no farm yet (nothing is
 /// created on disk by looking).
 pub fn open_existing(dir: &Path) -> Result<Option<Store>> {
-    if !crate::store::exists(dir) {
+    if !crate::store::exists(dir)? {
         return Ok(None);
     }
     Store::open(dir).map(Some)
@@ -223,8 +223,7 @@ pub fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
     Ok(())
 }
 
-/// Finish a command that changed the farm: refresh the next-due record and flush.
+/// Finish a command that changed the farm: flush, then refresh the next-due record.
 pub fn finish(store: &Store) -> Result<()> {
-    crate::bot::refresh_next_due(store)?;
-    store.flush()
+    crate::bot::refresh_next_due(store, now()?)
 }

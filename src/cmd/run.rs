@@ -3,6 +3,7 @@
 use super::{now, open_existing, Globals};
 use crate::bot::model::normalize_name;
 use crate::bot::run::{run as run_farm, worst, RunOpts};
+use crate::bot::schedule;
 use crate::cli::RunArgs;
 use crate::error::{FarmError, Result};
 
@@ -15,14 +16,11 @@ pub fn run(g: &Globals, a: RunArgs) -> Result<()> {
     }
     // The fast path: nothing due means no database open at all.
     if names.is_empty() && !a.dry_run {
-        match crate::store::read_next_due(&g.dir) {
-            Some(at) if now < at => {
-                if g.verbose {
-                    eprintln!("nothing due (next at {})", crate::clock::format(at));
-                }
-                return Ok(());
+        if let Some(at) = schedule::nothing_due(crate::store::read_next_due(&g.dir), now) {
+            if g.verbose {
+                eprintln!("nothing due (next at {})", crate::clock::format(at));
             }
-            _ => {}
+            return Ok(());
         }
     }
     let Some(store) = open_existing(&g.dir)? else {

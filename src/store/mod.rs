@@ -165,7 +165,7 @@ pub fn lock_dir(dir: &Path) -> Result<File> {
 
 /// Create the data directory (mode 0700) if it does not exist.
 pub fn create_dir(dir: &Path) -> Result<()> {
-    if dir.is_dir() {
+    if probe_dir(dir)? {
         return Ok(());
     }
     use std::os::unix::fs::DirBuilderExt;
@@ -176,9 +176,97 @@ pub fn create_dir(dir: &Path) -> Result<()> {
         .map_err(|e| io_error(&e, &format!("cannot create the data directory {}", dir.display())))
 }
 
-/// Whether `dir` holds a farm database.
-pub fn exists(dir: &Path) -> bool {
-    dir.join("db").join("conf").exists()
+/// Make every file this process creates from now on readable by its owner only (umask 077),
+/// and fix what an older farm, another umask or a copy left readable by others under `dir`:
+/// the database holds tokens, whatever mode the data directory itself has.
+fn owner_only(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    extern "C" {
+        fn umask(mask: u32) -> u32;
+    }
+    // SAFETY: umask only sets the process's file mode creation mask; it cannot fail.
+    unsafe {
+        umask(0o077);
+    }
+    fn walk(path: &Path) -> std::io::Result<()> {
+        for e in fs::read_dir(path)? {
+            let e = e?;
+            let md = e.metadata()?;
+            let mode = md.permissions().mode();
+            if md.is_dir() {
+                if mode & 0o077 != 0 {
+                    fs::set_permissions(e.path(), fs::Permissions::from_mode(mode & 0o700))?;
+                }
+                walk(&e.path())?;
+            } else if md.is_file() && mode & 0o077 != 0 {
+                fs::set_permissions(e.path(), fs::Permissions::from_mode(mode & 0o700))?;
+            }
+        }
+        Ok(())
+    }
+    walk(dir).map_err(|e| io_error(&e, &format!("cannot make the files in {} private", dir.display())))
+}
+
+/// Whether the data directory exists; an error when it cannot be used at all (a file, not
+/// readable by this user).
+fn probe_dir(dir: &Path) -> Result<bool> {
+    let md = match fs::metadata(dir) {
+        Ok(md) => md,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(unusable(dir, &e)),
+    };
+    if !md.is_dir() {
+        return Err(FarmError::config(format!(
+            "{} is not a directory; point --db (or FARM_DB) at the farm's data directory",
+            dir.display()
+        )));
+    }
+    // Listing it tells whether this user may use it (wrong owner, mode 0700 of another user).
+    fs::read_dir(dir).map_err(|e| unusable(dir, &e))?;
+    Ok(true)
+}
+
+fn unusable(dir: &Path, e: &std::io::Error) -> FarmError {
+    if e.kind() == std::io::ErrorKind::PermissionDenied {
+        return FarmError::io(format!(
+            "cannot read the data directory {}: permission denied; run farm as the user that owns it \
+             (`ls -ld {}`), or point --db elsewhere",
+            dir.display(),
+            dir.display()
+        ));
+    }
+    io_error(e, &format!("cannot read the data directory {}", dir.display()))
+}
+
+/// Whether `dir` holds a farm database. An error when `dir` cannot be used, or when it holds
+/// what is left of a database whose files were deleted (never "no farm here": that would hide
+/// the loss behind an empty farm).
+pub fn exists(dir: &Path) -> Result<bool> {
+    if !probe_dir(dir)? {
+        return Ok(false);
+    }
+    let db = dir.join("db");
+    match fs::metadata(db.join("conf")) {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let leftovers = fs::read_dir(&db).map(|mut d| d.next().is_some()).unwrap_or(false);
+            if leftovers || dir.join("next_due").exists() {
+                Err(damaged(dir, "its db/conf file is missing"))
+            } else {
+                Ok(false)
+            }
+        }
+        Err(e) => Err(unusable(dir, &e)),
+    }
+}
+
+/// The error for a farm whose database files are damaged or gone.
+fn damaged(dir: &Path, what: &str) -> FarmError {
+    FarmError::data(format!(
+        "the farm database in {} is damaged ({what}); restore the last `farm export` backup with \
+         `farm import --replace FILE`",
+        dir.display()
+    ))
 }
 
 /// Records the archive code reads or writes between two [`Store::release_posts`] calls. Each
@@ -232,15 +320,18 @@ fn give_back_memory() {
     }
 }
 
-/// Read the next-due record without opening the database: `Some(ts)` when a bot is due at `ts`,
-/// `Some(i64::MAX)` when nothing is scheduled, `None` when the record is missing or unreadable.
-pub fn read_next_due(dir: &Path) -> Option<i64> {
+/// The next-due record, read without opening the database: when the next bot is due
+/// (`i64::MAX` when nothing is scheduled) and the time of the run that wrote it. `None` when the
+/// record is missing or unreadable (the caller then opens the database and finds out).
+pub fn read_next_due(dir: &Path) -> Option<(i64, i64)> {
     let s = fs::read_to_string(dir.join("next_due")).ok()?;
-    let s = s.trim();
-    if s == "never" {
-        return Some(i64::MAX);
-    }
-    s.parse().ok()
+    let mut parts = s.split_whitespace();
+    let at = match parts.next()? {
+        "never" => i64::MAX,
+        t => t.parse().ok()?,
+    };
+    let written = parts.next()?.parse().ok()?;
+    parts.next().is_none().then_some((at, written))
 }
 
 impl Store {
@@ -254,6 +345,7 @@ impl Store {
     pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Store> {
         create_dir(dir)?;
         let lock = lock_dir(dir)?;
+        owner_only(dir)?;
         let db = sled::Config::new()
             .path(dir.join("db"))
             .cache_capacity(cache_bytes)
@@ -289,6 +381,11 @@ impl Store {
 
     fn check_schema(&mut self) -> Result<()> {
         match self.meta.get("schema").map_err(sled_err)? {
+            // A farm that has run before (it wrote a next-due record) always has a schema
+            // record: its database file was deleted or replaced, and sled made an empty one.
+            None if self.dir.join("next_due").exists() => {
+                Err(damaged(&self.dir, "it has lost its schema record: the database file is gone"))
+            }
             None => {
                 self.meta.insert("schema", &SCHEMA.to_be_bytes()).map_err(sled_err)?;
                 Ok(())
@@ -613,16 +710,19 @@ impl Store {
 
     // ---- meta ----
 
-    /// Write the next-due record atomically (temp file + rename).
-    pub fn write_next_due(&self, at: Option<i64>) -> Result<()> {
-        let text = match at {
-            Some(t) => t.to_string(),
-            None => "never".to_string(),
-        };
+    /// Flush the database, then write the next-due record atomically (temp file + rename):
+    /// `at` (`None`: nothing scheduled) and `now`, the time of this run. In that order, so a
+    /// record never promises more than the database on disk holds.
+    pub fn write_next_due(&self, at: Option<i64>, now: i64) -> Result<()> {
+        self.flush()?;
+        let at = at.map_or("never".to_string(), |t| t.to_string());
         let tmp = self.dir.join("next_due.tmp");
-        fs::write(&tmp, text).map_err(|e| io_error(&e, "cannot write the next-due record"))?;
+        fs::write(&tmp, format!("{at} {now}\n"))
+            .map_err(|e| io_error(&e, "cannot write the next-due record"))?;
         fs::rename(&tmp, self.dir.join("next_due"))
-            .map_err(|e| io_error(&e, "cannot write the next-due record"))
+            .map_err(|e| io_error(&e, "cannot write the next-due record"))?;
+        crate::config::crash_point("next-due-written");
+        Ok(())
     }
 
     /// Shared app keys of a platform.

@@ -1,0 +1,167 @@
+//! A damaged or unusable data directory gives one clear line and a non-zero exit, never an
+//! empty farm with exit 0; a bad next-due record never stops runs; token files are private.
+
+mod support;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use support::net::{rfc, Net, T0};
+use support::Farm;
+
+/// A farm with a reader and a writer that have run once.
+fn farm() -> Net {
+    let mut n = Net::new();
+    n.masto_bot("reader", "r", &[]);
+    n.masto_bot("writer", "w", &["--source", "r"]);
+    n.seed("r", 5, "a");
+    n.at(T0, &["run"]).ok();
+    n
+}
+
+#[track_caller]
+fn one_line_error(r: &support::Run, code: i32, words: &str) {
+    assert_eq!(r.code, code, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains(words), "{}", r.stderr);
+}
+
+#[test]
+fn a_deleted_database_file_is_reported_not_an_empty_farm() {
+    for victim in ["db/conf", "db/db", "db"] {
+        let mut n = farm();
+        let path = n.farm.db().join(victim);
+        if path.is_dir() {
+            fs::remove_dir_all(&path).unwrap();
+        } else {
+            fs::remove_file(&path).unwrap();
+        }
+        for args in [&["list"][..], &["stats"], &["run"], &["export", "/dev/null"]] {
+            let r = n.at(T0 + 7200, args);
+            one_line_error(&r, 65, "damaged");
+            assert!(r.stderr.contains("farm import --replace"), "{victim}: {}", r.stderr);
+        }
+    }
+}
+
+#[test]
+fn a_damaged_farm_can_be_replaced_by_its_backup() {
+    let n = farm();
+    let archive = n.farm.dir.path().join("backup.tar");
+    n.farm.run(&["export", archive.to_str().unwrap()]).ok();
+    fs::remove_file(n.farm.db().join("db/conf")).unwrap();
+    n.farm.run(&["import", "--replace", archive.to_str().unwrap()]).ok();
+    let list = n.farm.run(&["list", "--json"]).ok().json();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn a_data_dir_that_is_a_file_is_a_config_error() {
+    let f = Farm::new();
+    let file = f.dir.path().join("not-a-dir");
+    fs::write(&file, "x").unwrap();
+    for args in [&["list"][..], &["run"], &["create", "reader", "r", "--platform", "mastodon"]] {
+        let mut c = f.cmd(args);
+        c.env("FARM_DB", &file).env("FARM_ACCESS_TOKEN", "tok-123456789");
+        let o = c.output().unwrap();
+        let r = support::Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into(),
+            stderr: String::from_utf8_lossy(&o.stderr).into(),
+        };
+        one_line_error(&r, 78, "is not a directory");
+    }
+    assert_eq!(fs::read_to_string(&file).unwrap(), "x");
+}
+
+/// Run the farm binary as user `nobody` (the tests run as root here; elsewhere as a plain user,
+/// which cannot read a directory of mode 0700 owned by root either).
+fn as_nobody(f: &Farm, args: &[&str]) -> support::Run {
+    let mut c = std::process::Command::new("setpriv");
+    c.args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_farm")]).args(args);
+    c.env_clear().env("FARM_DB", f.db()).env("PATH", "/usr/bin:/bin");
+    let o = c.output().expect("setpriv (util-linux) runs the binary as another user");
+    support::Run {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into(),
+        stderr: String::from_utf8_lossy(&o.stderr).into(),
+    }
+}
+
+#[test]
+fn a_data_dir_of_another_user_is_an_io_error() {
+    // Only meaningful when this test may switch users (as root, as in CI here).
+    let probe = std::process::Command::new("setpriv").args(["--reuid=65534", "true"]).status();
+    if !probe.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: cannot switch users here");
+        return;
+    }
+    let n = farm();
+    // The binary must be reachable by nobody: the test tree usually is (0755 directories).
+    fs::set_permissions(n.farm.dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    for args in [&["list"][..], &["run"], &["stats"]] {
+        let r = as_nobody(&n.farm, args);
+        one_line_error(&r, 74, "permission denied");
+    }
+}
+
+#[test]
+fn a_garbage_or_far_future_next_due_record_does_not_stop_runs() {
+    for record in ["garbage", "99999999999 0", "9223372036854775807", "", "0 99999999999"] {
+        let mut n = farm();
+        fs::write(n.farm.db().join("next_due"), record).unwrap();
+        n.seed("r", 3, "b");
+        let before = n.count("/timelines/home");
+        n.at(T0 + 3600, &["run"]).ok();
+        assert_eq!(n.count("/timelines/home"), before + 1, "record {record:?} stopped the run");
+        // The run wrote a good record again: the next run with nothing due opens nothing.
+        let lock = botfarm::store::lock_dir(&n.farm.db()).unwrap();
+        n.at(T0 + 3700, &["run"]).ok();
+        drop(lock);
+    }
+}
+
+#[test]
+fn a_next_due_record_from_before_the_clock_stepped_back_is_not_trusted() {
+    let mut n = farm();
+    // The clock was a month ahead for one run, in which a post failed: the record says "retry
+    // in ten minutes" from a time that is still a month away once the clock is corrected.
+    n.fake.fail_next(1, botfarm::sim::Fault::Status(503), Some("/api/v1/statuses"));
+    n.farm.set_now(&rfc(T0 + 30 * 86_400));
+    n.farm.run(&["run"]).code(75);
+    assert_eq!(n.posted("w").len(), 1);
+    n.at(T0 + 3600, &["run"]).ok();
+    assert_eq!(n.posted("w").len(), 2, "the unconfirmed post waited for the record");
+}
+
+#[test]
+fn token_files_are_private_whatever_the_directory_mode() {
+    let n = Net::new();
+    // The data directory already exists, made with a permissive mode (e.g. by a package).
+    fs::create_dir_all(n.farm.db()).unwrap();
+    fs::set_permissions(n.farm.db(), fs::Permissions::from_mode(0o755)).unwrap();
+    n.masto_bot("reader", "r", &[]);
+    let check = |when: &str| {
+        for e in walk(&n.farm.db()) {
+            let mode = fs::metadata(&e).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode & 0o077, 0, "{when}: {} has mode {mode:o}", e.display());
+        }
+    };
+    check("new farm");
+    // Files an older farm (or a copy with another umask) left readable are fixed on opening.
+    for e in walk(&n.farm.db()) {
+        fs::set_permissions(&e, fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    n.farm.run(&["list"]).ok();
+    check("after opening");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).unwrap().flatten() {
+        if e.path().is_dir() {
+            out.extend(walk(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
+}
