@@ -130,6 +130,55 @@ fn cron_file_runs_farm_every_ten_minutes_under_flock() {
     assert!(cron.contains("MAILTO"));
 }
 
+/// The cron line, run as the unprivileged farm user it names, in a copy of the layout the
+/// package makes (`/var/lib` owned by root, `/var/lib/farm` by the farm user, mode 0700).
+#[test]
+fn cron_line_works_as_the_farm_user() {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let probe = std::process::Command::new("setpriv").args(["--reuid=65534", "true"]).status();
+    if !probe.is_ok_and(|s| s.success()) {
+        eprintln!("skipped: cannot switch users here (run the tests as root to check this)");
+        return;
+    }
+    let cron = std::fs::read_to_string("packaging/cron/farm").unwrap();
+    let line = cron.lines().find(|l| l.starts_with("*/10")).unwrap();
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(fields[5], "farm", "runs as the farm user: {line}");
+    let root = TempDir::new("cron");
+    let top = root.path();
+    std::fs::set_permissions(top, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let var_lib = top.join("var/lib");
+    let data = var_lib.join("farm");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let chown = std::process::Command::new("chown").args(["65534:65534"]).arg(&data).status().unwrap();
+    assert!(chown.success());
+    let bin = top.join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    symlink(env!("CARGO_BIN_EXE_farm"), bin.join("farm")).unwrap();
+    let command = fields[6..].join(" ").replace("/var/lib", var_lib.to_str().unwrap());
+    let run = |cmd: &str| {
+        std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c", cmd])
+            .env_clear()
+            .env("FARM_DB", &data)
+            .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+            .output()
+            .unwrap()
+    };
+    let create = run("FARM_ACCESS_TOKEN=t0123456789 farm create reader r --platform mastodon --api http://127.0.0.1:9");
+    assert!(create.status.success(), "{}", String::from_utf8_lossy(&create.stderr));
+    let out = run(&command);
+    let err = String::from_utf8_lossy(&out.stderr);
+    // The run itself fails (nothing listens on port 9): what matters is that flock let it start.
+    assert!(!err.contains("flock"), "{command}: {err}");
+    let log = run("farm log r");
+    assert!(String::from_utf8_lossy(&log.stdout).contains("error"), "the run did not start: {err}");
+    let names: Vec<String> =
+        std::fs::read_dir(&data).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into()).collect();
+    assert!(names.iter().any(|n| n.ends_with(".lock")), "flock's lock file is in the data directory: {names:?}");
+}
+
 #[test]
 fn grafana_dashboard_is_json() {
     let Ok(text) = std::fs::read_to_string("packaging/grafana/farm-dashboard.json") else {
