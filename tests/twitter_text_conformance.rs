@@ -1,4 +1,4 @@
-//! twitter-text conformance: runs the upstream `validate.yml` (shared/conformance/twitter-text)
+//! twitter-text conformance: runs the upstream `validate.yml` (fixtures/twitter-text, Apache-2.0)
 //! against `botfarm::text::length::parse_tweet`.
 //!
 //! Every case of the weighted-length sections is checked field by field, under the
@@ -7,9 +7,8 @@
 //! under v3. The number of cases parsed is compared with the number of `- description:` lines
 //! of the section in the raw file, so a parsing mistake cannot make a section pass empty.
 //!
-//! The file is looked for in `$CARGO_MANIFEST_DIR/../shared/conformance/twitter-text/`, then in
-//! `$FARM_SHARED_DIR/conformance/twitter-text/` (or `$FARM_SHARED_DIR/` itself); if it is in
-//! neither, the tests fail.
+//! The data is a copy of the upstream files, unchanged, with their licence and provenance in
+//! `fixtures/twitter-text/` (README.md, LICENSE): a fresh clone tests itself.
 
 use std::path::{Path, PathBuf};
 
@@ -70,27 +69,9 @@ impl Expected {
     }
 }
 
-/// The path of validate.yml; panics with a clear message when it cannot be found.
+/// The path of validate.yml, kept in the repository with its licence.
 fn validate_yml() -> PathBuf {
-    let mut tried = Vec::new();
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance/twitter-text");
-    tried.push(beside.clone());
-    if beside.is_dir() {
-        return beside.join("validate.yml");
-    }
-    if let Some(shared) = std::env::var_os("FARM_SHARED_DIR") {
-        let shared = PathBuf::from(shared);
-        for dir in [shared.join("conformance/twitter-text"), shared.clone()] {
-            if dir.join("validate.yml").is_file() {
-                return dir.join("validate.yml");
-            }
-            tried.push(dir);
-        }
-    }
-    panic!(
-        "twitter-text conformance data not found (looked in {tried:?}); put shared/ beside the \
-         repository or set FARM_SHARED_DIR to the shared directory"
-    );
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/twitter-text/validate.yml")
 }
 
 /// The raw text and the parsed sections of validate.yml.
