@@ -166,7 +166,9 @@ fn cron_line_works_as_the_farm_user() {
             .output()
             .unwrap()
     };
-    let create = run("FARM_ACCESS_TOKEN=t0123456789 farm create reader r --platform mastodon --api http://127.0.0.1:9");
+    let create = run(
+        "FARM_ACCESS_TOKEN=t0123456789 farm create reader r --platform mastodon --api http://127.0.0.1:9",
+    );
     assert!(create.status.success(), "{}", String::from_utf8_lossy(&create.stderr));
     let out = run(&command);
     let err = String::from_utf8_lossy(&out.stderr);
@@ -176,7 +178,10 @@ fn cron_line_works_as_the_farm_user() {
     assert!(String::from_utf8_lossy(&log.stdout).contains("error"), "the run did not start: {err}");
     let names: Vec<String> =
         std::fs::read_dir(&data).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into()).collect();
-    assert!(names.iter().any(|n| n.ends_with(".lock")), "flock's lock file is in the data directory: {names:?}");
+    assert!(
+        names.iter().any(|n| n.ends_with(".lock")),
+        "flock's lock file is in the data directory: {names:?}"
+    );
 }
 
 #[test]

@@ -161,7 +161,6 @@ impl FakeNet {
     /// Bind `127.0.0.1:0` and start serving. Panics if loopback cannot be bound.
     pub fn start() -> FakeNet {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0 for the fake network");
-        listener.set_nonblocking(true).expect("nonblocking listener");
         let addr = listener.local_addr().expect("listener address");
         let shared =
             Arc::new(Shared { shutdown: AtomicBool::new(false), state: Mutex::new(State::new()), addr });
@@ -349,7 +348,10 @@ impl FakeNet {
 impl Drop for FakeNet {
     fn drop(&mut self) {
         self.shared.shutdown.store(true, Ordering::SeqCst);
-        if let Some(h) = self.accept.take() {
+        // The accept loop blocks in accept(): one connection wakes it to see the shutdown.
+        // If that fails the thread is left to the process's end rather than joined forever.
+        let woke = std::net::TcpStream::connect_timeout(&self.shared.addr, std::time::Duration::from_secs(1));
+        if let (Ok(_), Some(h)) = (woke, self.accept.take()) {
             let _ = h.join();
         }
     }

@@ -1,4 +1,4 @@
-//! The HTTP/1.1 side of the fake: a nonblocking accept loop, one thread per connection,
+//! The HTTP/1.1 side of the fake: a blocking accept loop, one thread per connection,
 //! keep-alive, `Content-Length` and chunked request bodies, and response writing.
 
 use super::handle;
@@ -148,10 +148,16 @@ pub(crate) enum Outcome {
     Reset,
 }
 
-/// Accept connections until shutdown; each gets its own thread (never joined).
+/// Accept connections until shutdown; each gets its own thread (never joined). `accept` blocks,
+/// so a connection is served at once (a polling loop added up to its poll time to every
+/// request); dropping the fake connects once to wake it.
 pub(crate) fn accept_loop(listener: TcpListener, shared: std::sync::Arc<Shared>) {
-    while !shared.down() {
-        match listener.accept() {
+    loop {
+        let accepted = listener.accept();
+        if shared.down() {
+            return;
+        }
+        match accepted {
             Ok((stream, _)) => {
                 let sh = std::sync::Arc::clone(&shared);
                 let spawned =
