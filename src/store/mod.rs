@@ -923,8 +923,11 @@ impl Store {
         Ok(out)
     }
 
-    /// Delete cached posts of a reader for which `drop(post)` is true, and, if more than
-    /// `max_count` remain, the oldest of them. Returns (removed, remaining).
+    /// Retention of a reader's cached posts: delete them from the oldest while `drop(post)` is
+    /// true, then the oldest beyond `max_count`. Returns (removed, remaining). Only the posts
+    /// dropped and the first one kept are decoded, and the remaining ones are counted by their
+    /// ordinals, not walked: a run with nothing to drop costs two lookups, however many are
+    /// cached. A post out of time order waits until the ones before it go.
     pub fn prune_posts(
         &self,
         reader: &str,
@@ -935,24 +938,37 @@ impl Store {
         let mut removed = 0;
         for kv in tree.iter() {
             let (k, v) = kv.map_err(sled_err)?;
-            let c: CachedPost = decode(&v)?;
-            if drop(&c.post) {
-                tree.remove(&k).map_err(sled_err)?;
-                removed += 1;
+            if !drop(&decode::<CachedPost>(&v)?.post) {
+                break;
             }
+            tree.remove(&k).map_err(sled_err)?;
+            removed += 1;
         }
-        let mut len = tree.len();
-        while len > max_count {
-            match tree.pop_min().map_err(sled_err)? {
-                Some(_) => {
-                    removed += 1;
-                    len -= 1;
-                }
-                None => break,
+        let mut left = self.cached_count(&tree, reader)?;
+        while left > max_count as u64 {
+            if tree.pop_min().map_err(sled_err)?.is_none() {
+                left = 0;
+                break;
             }
+            removed += 1;
+            left -= 1;
         }
         self.note_oldest(reader)?;
-        Ok((removed, len as u64))
+        Ok((removed, left))
+    }
+
+    /// How many posts a reader caches: its newest ordinal minus the oldest cached post's, plus
+    /// one (posts are only ever added at the new end and dropped from the old end). Counted
+    /// by walking the tree only for posts cached before ordinals existed.
+    fn cached_count(&self, tree: &sled::Tree, reader: &str) -> Result<u64> {
+        let newest = self.meta_u64(&key2("ord", reader.as_bytes()))?.unwrap_or(0);
+        match tree.first().map_err(sled_err)? {
+            None => Ok(0),
+            Some((_, v)) => match Self::ordinal_of(&v)? {
+                first if first > 0 && first <= newest => Ok(newest - first + 1),
+                _ => Ok(tree.len() as u64),
+            },
+        }
     }
 
     // ---- dedup hashes ----
