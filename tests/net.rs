@@ -135,7 +135,7 @@ fn x_v1_paging_since_and_cap() {
     let cursor = t.cursor.unwrap();
     assert_eq!(cursor, first[29].to_string());
 
-    // 250 new posts: pages of 200 walked backwards with max_id until an empty page.
+    // 250 new posts: pages of 200 walked backwards with max_id until a short page.
     let new = push_n(&net, 250, 100);
     let t = c.home_timeline(Some(&cursor), 1000).unwrap().value;
     assert_eq!(ids(&t), new);
@@ -336,15 +336,131 @@ fn injected_statuses_are_classified() {
 #[test]
 fn rate_limited_carries_the_reset() {
     let net = fake();
-    let reset = 4_102_444_800; // 2100-01-01
+    let now = chrono::Utc::now().timestamp();
+    let reset = now + 600;
     for (name, mut c) in all(&net) {
         net.fail_next(1, Fault::RateLimited { reset }, None);
         let e = c.home_timeline(None, 5).unwrap_err();
         assert_eq!(e.kind, NetErrorKind::RateLimited, "{name}");
         let rate = e.rate.unwrap();
         assert_eq!((rate.reset, rate.remaining), (reset, 0), "{name}");
-        assert!(e.message.contains("2100-01-01"), "{name}: {}", e.message);
+        assert!(e.message.contains(&botfarm::clock::format(reset)), "{name}: {}", e.message);
     }
+}
+
+#[test]
+fn an_absurd_reset_is_capped_at_a_day() {
+    let net = fake();
+    let reset = 7_258_118_400; // 2200-01-01
+    for (name, mut c) in all(&net) {
+        net.fail_next(1, Fault::RateLimited { reset }, None);
+        let before = chrono::Utc::now().timestamp();
+        let e = c.home_timeline(None, 5).unwrap_err();
+        let after = chrono::Utc::now().timestamp();
+        assert_eq!(e.kind, NetErrorKind::RateLimited, "{name}");
+        let rate = e.rate.unwrap();
+        assert!(rate.reset >= before + 86_400 && rate.reset <= after + 86_400, "{name}: {rate:?}");
+        assert!(!e.message.contains("2200"), "{name}: {}", e.message);
+    }
+}
+
+#[test]
+fn x_v1_reads_once_per_tick_when_few_posts_are_new() {
+    let net = fake();
+    push_n(&net, 30, 0);
+    let mut c = xv1(&net);
+    let cursor = c.home_timeline(None, 50).unwrap().value.cursor.unwrap();
+    let new = push_n(&net, 3, 100);
+    net.clear_requests();
+    let t = c.home_timeline(Some(&cursor), 50).unwrap().value;
+    assert_eq!(ids(&t), new);
+    assert_eq!(t.calls, 1);
+    let reads: Vec<_> = net.requests().into_iter().filter(|r| r.path.contains("home_timeline")).collect();
+    assert_eq!(reads.len(), 1, "one read, no empty second page: {reads:?}");
+    assert!(!reads[0].query.contains("max_id="), "{}", reads[0].query);
+    // Nothing new at all: still one request.
+    net.clear_requests();
+    let t = c.home_timeline(Some(&new[2].to_string()), 50).unwrap().value;
+    assert_eq!((t.posts.len(), t.cursor, t.calls), (0, None, 1));
+    assert_eq!(net.request_count(), 1);
+}
+
+#[test]
+fn no_timeline_reader_asks_for_an_empty_page_when_caught_up() {
+    let net = fake();
+    push_n(&net, 10, 0);
+    for (name, mut c) in all(&net) {
+        let cursor = c.home_timeline(None, 50).unwrap().value.cursor.unwrap();
+        push_n(&net, 2, 100);
+        net.clear_requests();
+        let t = c.home_timeline(Some(&cursor), 50).unwrap().value;
+        assert_eq!((t.posts.len(), t.calls), (2, 1), "{name}");
+        assert_eq!(net.request_count(), 1, "{name}: {:?}", net.requests());
+    }
+}
+
+#[test]
+fn x_timeline_cursors_never_move_back() {
+    let net = fake();
+    let old = push_n(&net, 10, 0);
+    let since = old[9].to_string();
+
+    // v1.1: a server that answers with tweets at or below since_id.
+    let mut c = xv1(&net);
+    net.fail_next(1, Fault::OlderThanSince, Some("home_timeline"));
+    let t = c.home_timeline(Some(&since), 50).unwrap().value;
+    assert!(t.posts.is_empty(), "old tweets cached again: {:?}", ids(&t));
+    assert_eq!(t.cursor, None, "the cursor must not move back");
+    let new = push_n(&net, 2, 100);
+    net.fail_next(1, Fault::OlderThanSince, Some("home_timeline"));
+    let t = c.home_timeline(Some(&since), 50).unwrap().value;
+    assert_eq!((t.posts.len(), t.cursor), (0, None));
+    let t = c.home_timeline(Some(&since), 50).unwrap().value;
+    assert_eq!((ids(&t), t.cursor), (new.clone(), Some(new[1].to_string())));
+
+    // v2: meta.newest_id that is not a number, or not above since_id, is Malformed.
+    let mut c = xv2(&net);
+    let since = new[1].to_string();
+    let newer = push_n(&net, 2, 200);
+    for (fault, why) in [
+        (Fault::NewestId("abc".into()), "not a number"),
+        (Fault::NewestId("1".into()), "not newer"),
+        (Fault::NewestId(since.clone()), "not newer"),
+        (Fault::OlderThanSince, "not newer"),
+    ] {
+        net.fail_next(1, fault.clone(), Some("/timelines/"));
+        let e = c.home_timeline(Some(&since), 50).unwrap_err();
+        assert_eq!(e.kind, NetErrorKind::Malformed, "{fault:?}");
+        assert!(e.message.contains(why) && e.message.contains("cursor is kept"), "{fault:?}: {}", e.message);
+    }
+    let t = c.home_timeline(Some(&since), 50).unwrap().value;
+    assert_eq!((ids(&t), t.cursor), (newer.clone(), Some(newer[1].to_string())));
+}
+
+#[test]
+fn permanent_refusals_of_a_post_are_rejected() {
+    let net = fake();
+    let mut m = masto(&net);
+    net.reject_posts(None, "バリデーションに失敗しました: テキストが不適切です");
+    let e = m.post("hello", "key-1").unwrap_err();
+    assert_eq!(e.kind, NetErrorKind::Rejected, "{}", e.message);
+    assert!(e.message.contains("バリデーション"), "{}", e.message);
+    assert_eq!(net.rejected(), vec!["hello".to_string()]);
+    // One-time: the next post goes through.
+    assert!(m.post("hello again", "key-2").is_ok());
+
+    let mut x = xv2(&net);
+    net.reject_posts(Some("spam spam"), "This Tweet violates our rules.");
+    for _ in 0..2 {
+        let e = x.post("spam spam", "").unwrap_err();
+        assert_eq!(e.kind, NetErrorKind::Rejected, "{}", e.message);
+    }
+    assert!(x.post("ham", "").is_ok());
+    // A bare 403 (an account problem, not the text) is not a rejection.
+    net.fail_next(1, Fault::Status(403), Some("/2/tweets"));
+    assert_eq!(x.post("eggs", "").unwrap_err().kind, NetErrorKind::Refused);
+    net.fail_next(1, Fault::Status(422), Some("/api/v1/statuses"));
+    assert_eq!(m.post("eggs", "key-3").unwrap_err().kind, NetErrorKind::Rejected);
 }
 
 #[test]

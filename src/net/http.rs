@@ -30,6 +30,10 @@ pub const TIMEOUT_ENV: &str = "FARM_HTTP_TIMEOUT";
 /// How long to assume a rate-limit window lasts when a 429 carries no reset header.
 pub const DEFAULT_RATE_WINDOW: i64 = 15 * 60;
 
+/// The furthest ahead a rate-limit reset is believed, seconds (a day, like X's daily windows):
+/// a server that says "year 2200" must not stop a bot for centuries.
+pub const MAX_RESET_AHEAD: i64 = 86_400;
+
 /// The HTTP methods the clients use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -136,8 +140,11 @@ pub struct Response {
     pub status: u16,
     /// The body as text (invalid UTF-8 replaced), at most [`MAX_BODY`] bytes.
     pub body: String,
-    /// Rate-limit state from the headers, for the request's [`Call`].
+    /// Rate-limit state from the headers, for the request's [`Call`] (reset already capped by
+    /// [`cap_reset`]).
     pub rate: Option<RateInfo>,
+    /// When `Retry-After` says to try again, Unix seconds (capped by [`cap_reset`]).
+    pub retry_after: Option<i64>,
     /// The `Link` header (Mastodon paging), if any.
     pub link: Option<String>,
     /// The `Content-Type` header, if any.
@@ -308,7 +315,11 @@ impl Http {
         let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
         let wanted: Vec<(String, String)> = headers
             .iter()
-            .filter(|(k, _)| k.as_str().starts_with("x-rate") || k.as_str().contains("-limit-"))
+            .filter(|(k, _)| {
+                k.as_str().starts_with("x-rate")
+                    || k.as_str().contains("-limit-")
+                    || k.as_str() == "retry-after"
+            })
             .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
             .collect();
         let link = get("link");
@@ -321,10 +332,12 @@ impl Http {
             .lossy_utf8(true)
             .read_to_string()
             .map_err(|e| self.transport_error(e, req))?;
+        let now = now();
         Ok(Response {
             status,
             body,
-            rate: rate_from_headers(req.call, &wanted),
+            rate: rate_at(req.call, &wanted, now),
+            retry_after: retry_after_at(&wanted, now),
             link,
             content_type,
             location,
@@ -417,22 +430,31 @@ pub fn now() -> i64 {
 }
 
 /// Parse a rate-limit reset: Unix seconds (X) or an ISO 8601 / RFC 3339 time, possibly with
-/// fractional seconds (Mastodon: `2026-01-01T10:05:00.123456Z`).
+/// fractional seconds (Mastodon: `2026-01-01T10:05:00.123456Z`). A number too big for a time
+/// (`1e300`, 30 digits) becomes the largest or smallest time, never an overflow; `inf`, `NaN`
+/// and anything else that is not a time are `None`. Callers cap the result with [`cap_reset`].
 pub fn parse_reset(value: &str) -> Option<i64> {
     let v = value.trim();
     if let Ok(n) = v.parse::<i64>() {
         return Some(n);
     }
     if let Ok(f) = v.parse::<f64>() {
-        return Some(f as i64);
+        // `as` saturates at i64::MIN / i64::MAX.
+        return f.is_finite().then_some(f as i64);
     }
     chrono::DateTime::parse_from_rfc3339(v).ok().map(|t| t.timestamp())
+}
+
+/// A reset as farm believes it: never before `now`, never more than [`MAX_RESET_AHEAD`] after it.
+pub fn cap_reset(reset: i64, now: i64) -> i64 {
+    reset.clamp(now, now.saturating_add(MAX_RESET_AHEAD))
 }
 
 /// Rate-limit state from response headers (lower-case names): X's
 /// `x-rate-limit-{limit,remaining,reset}` (and the daily `x-user-limit-24hour-*`,
 /// `x-app-limit-24hour-*`) or Mastodon's `X-RateLimit-{Limit,Remaining,Reset}`. When several
 /// windows are reported, the most restrictive one wins (fewest remaining, then latest reset).
+/// The reset is as sent; [`rate_at`] caps it.
 pub fn rate_from_headers(call: Call, headers: &[(String, String)]) -> Option<RateInfo> {
     let get =
         |name: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
@@ -453,12 +475,31 @@ pub fn rate_from_headers(call: Call, headers: &[(String, String)]) -> Option<Rat
     best
 }
 
-/// The rate state a 429 implies: the headers' reset with nothing remaining, or, without
-/// headers, a window ending [`DEFAULT_RATE_WINDOW`] from now.
-pub fn exhausted(call: Call, rate: Option<RateInfo>) -> RateInfo {
-    match rate {
-        Some(r) => RateInfo { remaining: 0, reset: r.reset.max(now()), ..r },
-        None => RateInfo { call, limit: None, remaining: 0, reset: now() + DEFAULT_RATE_WINDOW },
+/// [`rate_from_headers`] with the reset capped by [`cap_reset`] at `now`: what the clients use.
+pub fn rate_at(call: Call, headers: &[(String, String)], now: i64) -> Option<RateInfo> {
+    rate_from_headers(call, headers).map(|r| RateInfo { reset: cap_reset(r.reset, now), ..r })
+}
+
+/// The `Retry-After` header as Unix seconds, capped by [`cap_reset`] at `now`: delay seconds
+/// (`120`) or an HTTP date (`Wed, 21 Oct 2026 07:28:00 GMT`). Anything else is `None`.
+pub fn retry_after_at(headers: &[(String, String)], now: i64) -> Option<i64> {
+    let v = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))?.1.trim();
+    let at = match v.parse::<f64>() {
+        Ok(secs) if secs.is_finite() => now.saturating_add(secs.max(0.0) as i64),
+        Ok(_) => return None,
+        Err(_) => chrono::DateTime::parse_from_rfc2822(v).ok()?.timestamp(),
+    };
+    Some(cap_reset(at, now))
+}
+
+/// The rate state a 429 implies: the headers' reset with nothing remaining; without headers,
+/// `Retry-After`, else a window ending [`DEFAULT_RATE_WINDOW`] from now.
+pub fn exhausted(call: Call, rate: Option<RateInfo>, retry_after: Option<i64>) -> RateInfo {
+    let now = now();
+    match (rate, retry_after) {
+        (Some(r), _) => RateInfo { remaining: 0, reset: r.reset.max(now), ..r },
+        (None, Some(at)) => RateInfo { call, limit: None, remaining: 0, reset: at.max(now) },
+        (None, None) => RateInfo { call, limit: None, remaining: 0, reset: now + DEFAULT_RATE_WINDOW },
     }
 }
 
@@ -499,6 +540,13 @@ struct XErrorItem {
     detail: Option<String>,
 }
 
+/// X v1.1 error codes that refuse a post's content for good, so resending the same text can
+/// never work: 44 (`attachment_url` invalid), 170 (no status text), 324 and 325 (media ids
+/// invalid or unknown), 385 (a reply to a deleted or invisible tweet), 386 (too many
+/// attachments), 433 (the original author restricted replies). Account-level codes — 64
+/// (suspended), 261 (the app may not write), 326 (locked) — are not content and are not here.
+pub const X_CONTENT_CODES: &[i64] = &[44, 170, 324, 325, 385, 386, 433];
+
 /// What a non-2xx X answer means.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum XFailure {
@@ -512,8 +560,9 @@ pub enum XFailure {
 ///
 /// 401 / codes 32, 89 → Auth; 135 → ClockSkew; 429 / 88 / `usage-capped` → RateLimited (with the
 /// reset); 187 / v2 duplicate → [`XFailure::Duplicate`] on a post; 186 / "too long" → TooLong;
-/// 453 / `client-not-enrolled` / "subset of" → NoAccess; 185 → DailyLimit; 5xx and HTML pages →
-/// Server; any other status → Refused.
+/// 453 / `client-not-enrolled` / "subset of" → NoAccess; 185 → DailyLimit; on a post, a content
+/// code ([`X_CONTENT_CODES`]) or a v2 problem about the content ([`is_v2_content_problem`]) →
+/// Rejected; 5xx and HTML pages → Server; any other status → Refused.
 pub fn classify_x(resp: &Response) -> XFailure {
     let parsed: XErrorBody = serde_json::from_str(&resp.body).unwrap_or_default();
     let codes: Vec<i64> = parsed
@@ -560,7 +609,7 @@ pub fn classify_x(resp: &Response) -> XFailure {
         return err(NetErrorKind::Auth, format!("{what}: {AUTH_HINT} ({said})"));
     }
     if resp.status == 429 || has(88) || kind.ends_with("usage-capped") {
-        let rate = exhausted(resp.call, resp.rate);
+        let rate = exhausted(resp.call, resp.rate, resp.retry_after);
         let mut e = NetError::new(
             NetErrorKind::RateLimited,
             format!("{what}: rate limited until {} ({said})", crate::clock::format(rate.reset)),
@@ -592,7 +641,36 @@ pub fn classify_x(resp: &Response) -> XFailure {
             format!("{what}: the account is over its daily posting limit; try again tomorrow ({said})"),
         );
     }
+    let content_code = codes.iter().any(|c| X_CONTENT_CODES.contains(c));
+    if resp.call == Call::Post && (content_code || is_v2_content_problem(resp, &parsed, &codes)) {
+        return err(
+            NetErrorKind::Rejected,
+            format!("{what}: X refused this text for good; {REJECTED_HINT} ({said})"),
+        );
+    }
     XFailure::Error(server_or_refused(resp, &said))
+}
+
+/// What farm does with a post the server refuses for good.
+pub const REJECTED_HINT: &str = "the writer drops it and posts its next text";
+
+/// Whether an X v2 answer to a post is a problem document about the post itself: status 400 or
+/// 403, JSON with `type` `about:blank` or `.../invalid-request`, a `detail` that says more than
+/// the `title` (the generic `{"title":"Forbidden","detail":"Forbidden"}` is not one), no
+/// `reason` and no v1.1 error code. Account- and app-level refusals have their own problem
+/// types (`client-forbidden`, `oauth1-permissions`, ...), a `reason`, or only the generic
+/// detail, and stay Refused. Decided by the body's shape, never by its English words.
+fn is_v2_content_problem(resp: &Response, parsed: &XErrorBody, codes: &[i64]) -> bool {
+    let kind = parsed.kind.as_deref().unwrap_or("");
+    let detail = parsed.detail.as_deref().unwrap_or("").trim();
+    let title = parsed.title.as_deref().unwrap_or("").trim();
+    matches!(resp.status, 400 | 403)
+        && !resp.is_html()
+        && codes.is_empty()
+        && parsed.reason.is_none()
+        && (kind == "about:blank" || kind.ends_with("/invalid-request"))
+        && !detail.is_empty()
+        && !detail.eq_ignore_ascii_case(title)
 }
 
 /// The path part of a `what` (`GET /2/users/me` -> `/2/users/me`).
@@ -642,7 +720,9 @@ struct MastodonErrorBody {
 /// Classify a non-2xx answer from Mastodon.
 ///
 /// 401 (and a 403 about scopes) → Auth; 429 → RateLimited (with the reset); 422 about the
-/// character limit → TooLong; 5xx and HTML pages → Server; any other status → Refused.
+/// character limit → TooLong; any other 422 with an `error` body on a post → Rejected (the
+/// message is translated to the account's language, so only the status and shape count); 5xx
+/// and HTML pages → Server; any other status → Refused.
 pub fn classify_mastodon(resp: &Response) -> NetError {
     let parsed: MastodonErrorBody = serde_json::from_str(&resp.body).unwrap_or_default();
     let server_text = [parsed.error.as_deref(), parsed.error_description.as_deref()]
@@ -666,7 +746,7 @@ pub fn classify_mastodon(resp: &Response) -> NetError {
         return with_rate(NetErrorKind::Auth, format!("{what}: {AUTH_HINT} ({said})"));
     }
     if resp.status == 429 {
-        let rate = exhausted(resp.call, resp.rate);
+        let rate = exhausted(resp.call, resp.rate, resp.retry_after);
         let mut e = NetError::new(
             NetErrorKind::RateLimited,
             format!("{what}: rate limited until {} ({said})", crate::clock::format(rate.reset)),
@@ -678,6 +758,12 @@ pub fn classify_mastodon(resp: &Response) -> NetError {
         return with_rate(
             NetErrorKind::TooLong,
             format!("{what}: the text is too long for this instance ({said})"),
+        );
+    }
+    if resp.status == 422 && resp.call == Call::Post && parsed.error.is_some() && !resp.is_html() {
+        return with_rate(
+            NetErrorKind::Rejected,
+            format!("{what}: the instance refused this text for good; {REJECTED_HINT} ({said})"),
         );
     }
     server_or_refused(resp, &said)
@@ -692,6 +778,7 @@ mod tests {
             status,
             body: body.to_string(),
             rate: None,
+            retry_after: None,
             link: None,
             content_type: Some("application/json".into()),
             location: None,
@@ -900,7 +987,7 @@ mod tests {
         );
         assert_eq!(
             m(422, r#"{"error":"Validation failed: Text can't be blank"}"#).kind,
-            NetErrorKind::Refused
+            NetErrorKind::Rejected
         );
         assert_eq!(m(500, "oops").kind, NetErrorKind::Server);
         assert_eq!(m(404, r#"{"error":"Record not found"}"#).kind, NetErrorKind::Refused);
@@ -909,6 +996,123 @@ mod tests {
         let e = classify_mastodon(&r);
         assert_eq!(e.kind, NetErrorKind::Refused);
         assert!(e.message.contains("redirected to /api/v1/timelines/home"), "{}", e.message);
+    }
+
+    #[test]
+    fn mastodon_422_in_any_language_is_rejected_on_a_post() {
+        let m = |status: u16, body: &str, call: Call| classify_mastodon(&resp(status, body, call));
+        for body in [
+            r#"{"error":"バリデーションに失敗しました: テキストが不適切です"}"#,
+            r#"{"error":"Validierung fehlgeschlagen: Text ist ungültig"}"#,
+            r#"{"error":"Échec de validation : Texte invalide","error_description":"x"}"#,
+        ] {
+            let e = m(422, body, Call::Post);
+            assert_eq!(e.kind, NetErrorKind::Rejected, "{body}");
+            assert!(e.message.contains("drops it"), "{}", e.message);
+        }
+        // Only a post's content can be rejected; elsewhere a 422 is a plain refusal.
+        assert_eq!(m(422, r#"{"error":"バリデーション"}"#, Call::Timeline).kind, NetErrorKind::Refused);
+        // A 422 that is not a Mastodon error document (a proxy page) is not about the text.
+        assert_eq!(m(422, "Unprocessable", Call::Post).kind, NetErrorKind::Refused);
+        // The other classes are unchanged by the language.
+        assert_eq!(m(401, r#"{"error":"アクセストークンは無効です"}"#, Call::Post).kind, NetErrorKind::Auth);
+        assert_eq!(
+            m(429, r#"{"error":"リクエストが多すぎます"}"#, Call::Post).kind,
+            NetErrorKind::RateLimited
+        );
+    }
+
+    #[test]
+    fn x_content_refusals_are_rejected_by_code_and_shape() {
+        let on = |status: u16, body: &str, call: Call| match classify_x(&resp(status, body, call)) {
+            XFailure::Error(e) => e.kind,
+            XFailure::Duplicate => panic!("unexpected duplicate for {status} {body}"),
+        };
+        // v1.1: by code, whatever the message says.
+        for code in [44, 170, 324, 325, 385, 386, 433] {
+            let body = format!(r#"{{"errors":[{{"code":{code},"message":"égal"}}]}}"#);
+            assert_eq!(on(403, &body, Call::Post), NetErrorKind::Rejected, "{code}");
+            assert_eq!(on(400, &body, Call::Post), NetErrorKind::Rejected, "{code}");
+            assert_eq!(on(403, &body, Call::Timeline), NetErrorKind::Refused, "{code}");
+        }
+        // Account-level codes are not about the text.
+        for code in [64, 261, 326, 200] {
+            let body = format!(r#"{{"errors":[{{"code":{code},"message":"Forbidden."}}]}}"#);
+            assert_eq!(on(403, &body, Call::Post), NetErrorKind::Refused, "{code}");
+        }
+        // v2: a problem document whose detail says something about this post.
+        let not_permitted = r#"{"detail":"You are not permitted to perform this action.","type":"about:blank","title":"Forbidden","status":403}"#;
+        assert_eq!(on(403, not_permitted, Call::Post), NetErrorKind::Rejected);
+        assert_eq!(on(403, not_permitted, Call::Delete), NetErrorKind::Refused);
+        let invalid = r#"{"errors":[{"message":"$.text: must not be empty"}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request"}"#;
+        assert_eq!(on(400, invalid, Call::Post), NetErrorKind::Rejected);
+        // The generic 403 (suspended account, no detail) stays an account problem.
+        let generic = r#"{"title":"Forbidden","detail":"Forbidden","type":"about:blank","status":403}"#;
+        assert_eq!(on(403, generic, Call::Post), NetErrorKind::Refused);
+        let oauth1 = r#"{"title":"Forbidden","type":"https://api.twitter.com/2/problems/oauth1-permissions","detail":"Your client app is not configured with the appropriate oauth1 app permissions for this endpoint.","status":403}"#;
+        assert_eq!(on(403, oauth1, Call::Post), NetErrorKind::Refused);
+        let reason = r#"{"title":"Forbidden","type":"about:blank","detail":"The app is banned.","reason":"official-client-forbidden","status":403}"#;
+        assert_eq!(on(403, reason, Call::Post), NetErrorKind::Refused);
+        assert_eq!(on(403, "<!DOCTYPE html><html>blocked</html>", Call::Post), NetErrorKind::Server);
+        // 401 and 429 keep their classes, a duplicate is still "already posted".
+        let e401 =
+            r#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized access"}"#;
+        assert_eq!(on(401, e401, Call::Post), NetErrorKind::Auth);
+        let e429 = r#"{"title":"Too Many Requests","detail":"Too Many Requests right now","type":"about:blank","status":429}"#;
+        assert_eq!(on(429, e429, Call::Post), NetErrorKind::RateLimited);
+        let dup = r#"{"detail":"You are not allowed to create a Tweet with duplicate content.","type":"about:blank","title":"Forbidden","status":403}"#;
+        assert_eq!(classify_x(&resp(403, dup, Call::Post)), XFailure::Duplicate);
+    }
+
+    #[test]
+    fn absurd_resets_are_capped_or_absent() {
+        let now = 1_767_225_600;
+        let day = now + MAX_RESET_AHEAD;
+        let x = |reset: &str| {
+            rate_at(Call::Post, &h(&[("x-rate-limit-remaining", "0"), ("x-rate-limit-reset", reset)]), now)
+                .map(|r| r.reset)
+        };
+        assert_eq!(x("inf"), None);
+        assert_eq!(x("-inf"), None);
+        assert_eq!(x("NaN"), None);
+        assert_eq!(x("soon"), None);
+        assert_eq!(x("1e300"), Some(day));
+        assert_eq!(x("-1e300"), Some(now));
+        assert_eq!(x("99999999999999999999999999999"), Some(day));
+        assert_eq!(x(&i64::MAX.to_string()), Some(day));
+        assert_eq!(x(&i64::MIN.to_string()), Some(now));
+        assert_eq!(x("-5"), Some(now));
+        assert_eq!(x("7258118400"), Some(day), "year 2200 as Unix seconds");
+        assert_eq!(x(&(now + 900).to_string()), Some(now + 900), "a sane reset is kept");
+        let m = |reset: &str| {
+            rate_at(Call::Post, &h(&[("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", reset)]), now)
+                .map(|r| r.reset)
+        };
+        assert_eq!(m("2200-01-01T00:00:00.000000Z"), Some(day));
+        assert_eq!(m("1970-01-01T00:00:00Z"), Some(now));
+        assert_eq!(m("2026-01-01T00:05:00.5Z"), Some(now + 300));
+        // Retry-After: seconds or an HTTP date, capped the same way.
+        let ra = |v: &str| retry_after_at(&h(&[("Retry-After", v)]), now);
+        assert_eq!(ra("120"), Some(now + 120));
+        assert_eq!(ra("1e300"), Some(day));
+        assert_eq!(ra("-30"), Some(now));
+        assert_eq!(ra("inf"), None);
+        assert_eq!(ra("Thu, 01 Jan 2026 00:10:00 GMT"), Some(now + 600));
+        assert_eq!(ra("Wed, 01 Jan 2200 00:00:00 GMT"), Some(day));
+        assert_eq!(ra("later"), None);
+        assert_eq!(retry_after_at(&[], now), None);
+        // Near the end of time nothing overflows either.
+        assert_eq!(cap_reset(i64::MAX, i64::MAX - 5), i64::MAX);
+    }
+
+    #[test]
+    fn a_429_uses_retry_after_when_there_are_no_rate_headers() {
+        let mut r = resp(429, r#"{"error":"Too many requests"}"#, Call::Post);
+        r.retry_after = Some(now() + 120);
+        let e = classify_mastodon(&r);
+        assert_eq!(e.kind, NetErrorKind::RateLimited);
+        let reset = e.rate.unwrap().reset;
+        assert!((reset - now() - 120).abs() <= 5, "{reset}");
     }
 
     #[test]

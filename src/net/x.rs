@@ -81,6 +81,7 @@ impl Platform for XV2 {
         let mut token: Option<String> = None;
         let mut posts: Vec<Post> = Vec::new();
         let mut cursor: Option<String> = None;
+        let floor: Option<u64> = since.and_then(|s| s.parse().ok());
         loop {
             let mut params = vec![
                 ("max_results", max_results.as_str()),
@@ -102,11 +103,13 @@ impl Platform for XV2 {
             for t in &page.data {
                 page_posts.push(v2_post(t, &page.includes, &resp.what)?);
             }
+            check_newest_id(page.meta.newest_id.as_deref(), floor, &resp.what)?;
+            // Only what is really newer than the cursor: the cursor never moves back.
+            if let Some(f) = floor {
+                page_posts.retain(|p| p.id > f);
+            }
             if first {
-                cursor = match &page.meta.newest_id {
-                    Some(id) => Some(id.clone()),
-                    None => page_posts.iter().map(|p| p.id).max().map(|id| id.to_string()),
-                };
+                cursor = page_posts.iter().map(|p| p.id).max().map(|id| id.to_string());
             }
             let empty = page_posts.is_empty();
             posts.extend(page_posts);
@@ -240,6 +243,23 @@ pub(crate) fn parse_id(id: &str, what: &str) -> Result<u64, NetError> {
     id.trim()
         .parse::<u64>()
         .map_err(|_| malformed(what, &format!("the id {:?} is not a number", one_line(id))))
+}
+
+/// Check a timeline page's `meta.newest_id`: when present it must be a number above the
+/// `since_id` we sent, else the answer is [`NetErrorKind::Malformed`] (and the reader keeps its
+/// cursor). The cursor itself comes from the posts, never from this field.
+fn check_newest_id(newest: Option<&str>, since: Option<u64>, what: &str) -> Result<(), NetError> {
+    let Some(newest) = newest else { return Ok(()) };
+    let n = newest.trim().parse::<u64>().map_err(|_| {
+        malformed(what, &format!("meta.newest_id {:?} is not a number; the cursor is kept", one_line(newest)))
+    })?;
+    match since {
+        Some(s) if n <= s => Err(malformed(
+            what,
+            &format!("meta.newest_id {n} is not newer than the since_id {s} we sent; the cursor is kept"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Check that an id is numeric without keeping the number.
@@ -445,6 +465,19 @@ mod tests {
         assert_eq!(e.kind, NetErrorKind::Malformed);
         assert!(e.message.starts_with("GET /2/users/me: the id \"12x\""), "{}", e.message);
         assert!(serde_json::from_str::<V2Page>(r#"{"data":[{"id":"1"}]}"#).is_err());
+    }
+
+    #[test]
+    fn newest_id_must_be_a_number_above_since() {
+        assert!(check_newest_id(None, Some(5), "GET /t").is_ok());
+        assert!(check_newest_id(Some("6"), Some(5), "GET /t").is_ok());
+        assert!(check_newest_id(Some("6"), None, "GET /t").is_ok());
+        for (newest, since) in [("abc", None), ("", Some(5)), ("-1", Some(5)), ("5", Some(5)), ("4", Some(5))]
+        {
+            let e = check_newest_id(Some(newest), since, "GET /t").unwrap_err();
+            assert_eq!(e.kind, NetErrorKind::Malformed, "{newest}");
+            assert!(e.message.contains("the cursor is kept"), "{}", e.message);
+        }
     }
 
     #[test]

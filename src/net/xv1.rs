@@ -41,7 +41,9 @@ impl XV1 {
     }
 
     /// Walk a v1.1 timeline backwards with `max_id` from the newest page: one page when
-    /// `walk` is false, else until an empty page or `cap` tweets.
+    /// `walk` is false, else until a page shorter than `count` (the server has no more: one
+    /// request per tick in the usual case), a page that reaches back to `since`, or `cap`
+    /// tweets.
     fn walk(
         &self,
         path: &str,
@@ -52,7 +54,9 @@ impl XV1 {
         rates: &mut Vec<RateInfo>,
     ) -> Result<(Vec<V1Tweet>, u32, String), NetError> {
         let url = self.ep.url(path);
-        let count = cap.clamp(1, MAX_COUNT).to_string();
+        let count_n = cap.clamp(1, MAX_COUNT);
+        let count = count_n.to_string();
+        let floor: Option<u64> = since.and_then(|s| s.parse().ok());
         let mut max_id: Option<String> = None;
         let mut tweets: Vec<V1Tweet> = Vec::new();
         let mut calls = 0;
@@ -73,9 +77,10 @@ impl XV1 {
             for t in &page {
                 oldest = oldest.min(t.id(&what)?);
             }
-            let empty = page.is_empty();
+            let short = page.len() < count_n;
             tweets.extend(page);
-            if !walk || empty || tweets.len() >= cap || oldest <= 1 {
+            let reached_since = floor.is_some_and(|f| oldest <= f);
+            if !walk || short || reached_since || tweets.len() >= cap || oldest <= 1 {
                 break;
             }
             let next = (oldest - 1).to_string();
@@ -117,6 +122,11 @@ impl Platform for XV1 {
         let mut posts = Vec::with_capacity(tweets.len());
         for t in &tweets {
             posts.push(t.to_post(&what)?);
+        }
+        // The cursor only moves forward: a tweet at or below `since_id` (a buggy or hostile
+        // server) is neither cached again nor allowed to pull the cursor back.
+        if let Some(floor) = since.and_then(|s| s.parse::<u64>().ok()) {
+            posts.retain(|p| p.id > floor);
         }
         let cursor = posts.iter().map(|p| p.id).max().map(|id| id.to_string());
         Ok(Reply { value: finish_timeline(posts, cap, cursor, calls), rates })

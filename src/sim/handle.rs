@@ -140,6 +140,9 @@ pub(crate) struct Ctx<'a> {
     pub now: i64,
     /// `Host` as sent (for links and the OAuth base URI).
     pub host: String,
+    /// A fault that changes how the request is answered rather than replacing the answer
+    /// ([`Fault::OlderThanSince`], [`Fault::NewestId`]).
+    pub quirk: Option<Fault>,
 }
 
 impl Ctx<'_> {
@@ -156,8 +159,13 @@ pub(crate) fn dispatch(shared: &Shared, req: &Request) -> Outcome {
     let now = st.now();
     let route = route(req);
     let fault = st.take_fault(&req.path);
-    let mut ctx = Ctx { st, req, now, host: req.host(shared.addr) };
+    let mut ctx = Ctx { st, req, now, host: req.host(shared.addr), quirk: None };
     let (outcome, user) = match fault {
+        Some(q @ (Fault::OlderThanSince | Fault::NewestId(_))) => {
+            ctx.quirk = Some(q);
+            let (resp, user) = handle(&mut ctx, &route);
+            (Outcome::Reply(resp), user)
+        }
         None => {
             let (resp, user) = handle(&mut ctx, &route);
             (Outcome::Reply(resp), user)
@@ -233,6 +241,8 @@ fn fault_outcome(ctx: &Ctx<'_>, route: &Route, f: Fault, user: Option<&str>) -> 
     match f {
         Fault::Status(code) => Outcome::Reply(status_error(fam, code)),
         Fault::Timeout | Fault::PerformThenTimeout => Outcome::Hang,
+        // Answered by the handlers (see `dispatch`); never reaches here.
+        Fault::OlderThanSince | Fault::NewestId(_) => Outcome::Reply(status_error(fam, 500)),
         Fault::Reset => Outcome::Reset,
         Fault::Garbage => Outcome::Reply(Response::typed(
             200,

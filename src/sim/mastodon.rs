@@ -238,6 +238,9 @@ fn post(ctx: &mut Ctx<'_>, user: &str) -> Response {
     if text_in.trim().is_empty() {
         return error(422, "Validation failed: Text can't be blank");
     }
+    if let Some(message) = ctx.st.take_rejection(&text_in) {
+        return error(422, &message);
+    }
     let max = ctx.st.mastodon_max_chars;
     if text::mastodon_len(&format!("{spoiler}{text_in}")) > max {
         return error(422, &format!("Validation failed: Text character limit of {max} exceeded"));

@@ -7,7 +7,8 @@
 //! the wire) and timestamps, bearer tokens, rate-limit windows (per user and endpoint, on the
 //! fake's clock), X's weighted length and duplicate rule, Mastodon's length rule and
 //! `Idempotency-Key`. What it lets a test arrange: timeline posts ([`FakeNet::push_home`]),
-//! engagement, latency, the clock and faults ([`FakeNet::fail_next`]).
+//! engagement, latency, the clock, faults ([`FakeNet::fail_next`], including lying timelines) and
+//! refusals of a post's text ([`FakeNet::reject_posts`]).
 //!
 //! Quirks copied from the real services on purpose: X text fields escape `&`, `<`, `>` as HTML
 //! entities and replace URLs with `https://t.co/...` links (the original is in
@@ -94,6 +95,11 @@ pub enum Fault {
         /// Unix seconds when the window resets.
         reset: i64,
     },
+    /// An X timeline (v2 or v1.1) answered as if its `since_id` were the upper bound: the posts
+    /// *older* than the client's cursor, like a buggy cache or a hostile server.
+    OlderThanSince,
+    /// An X v2 timeline answered normally but with this `meta.newest_id` (say `"abc"` or `"1"`).
+    NewestId(String),
 }
 
 /// A rate-limited API call, for [`FakeNet::set_rate_limit`].
@@ -314,6 +320,24 @@ impl FakeNet {
     /// going over answers 429 like the real service.
     pub fn set_rate_limit(&self, username: &str, endpoint: Endpoint, limit: u64, window_secs: i64) {
         self.shared.lock().set_rate(username, endpoint, limit, window_secs);
+    }
+
+    /// Refuse posts for good, like a server whose rules forbid the content: Mastodon answers 422
+    /// `{"error": message}` (write the message in any language: real instances translate it),
+    /// X v2 answers 403 `{"type":"about:blank","title":"Forbidden","detail": message}`. With
+    /// `Some(text)` every attempt to post exactly that text is refused; with `None` only the
+    /// next post (of anyone) is.
+    pub fn reject_posts(&self, text: Option<&str>, message: &str) {
+        self.shared
+            .lock()
+            .rejections
+            .push(state::Rejection { text: text.map(str::to_string), message: message.to_string() });
+    }
+
+    /// The texts refused through [`FakeNet::reject_posts`], in order (a text refused twice is
+    /// listed twice).
+    pub fn rejected(&self) -> Vec<String> {
+        self.shared.lock().rejected.clone()
     }
 
     /// Mastodon's character limit (default 500), also reported by `/api/v2/instance`.

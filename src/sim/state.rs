@@ -128,6 +128,15 @@ pub(crate) struct FaultRule {
     pub path_contains: Option<String>,
 }
 
+/// A refusal arranged with [`super::FakeNet::reject_posts`].
+#[derive(Debug, Clone)]
+pub(crate) struct Rejection {
+    /// Refuse exactly this text every time; `None`: the next post only.
+    pub text: Option<String>,
+    /// The server's message.
+    pub message: String,
+}
+
 /// A rate-limit window.
 #[derive(Debug, Clone, Copy)]
 struct Window {
@@ -193,6 +202,10 @@ pub(crate) struct State {
     pub home: HashMap<String, Vec<u64>>,
     /// Queued faults.
     pub faults: Vec<FaultRule>,
+    /// Arranged refusals of post texts.
+    pub rejections: Vec<Rejection>,
+    /// Texts refused by them, in order.
+    pub rejected: Vec<String>,
     /// Request log.
     pub records: Vec<Recorded>,
     rate_cfg: HashMap<(String, Endpoint), (u64, i64)>,
@@ -229,6 +242,8 @@ impl State {
             posts: BTreeMap::new(),
             home: HashMap::new(),
             faults: Vec::new(),
+            rejections: Vec::new(),
+            rejected: Vec::new(),
             records: Vec::new(),
             rate_cfg: HashMap::new(),
             windows: HashMap::new(),
@@ -385,6 +400,18 @@ impl State {
             w.count += 1;
         }
         RateHit { limit, remaining: limit.saturating_sub(w.count), reset: w.start + win, exceeded }
+    }
+
+    /// The message to refuse a post of `text` with, if a [`Rejection`] applies (a one-time
+    /// rejection is used up).
+    pub(crate) fn take_rejection(&mut self, text: &str) -> Option<String> {
+        let i = self.rejections.iter().position(|r| r.text.as_deref().is_none_or(|t| t == text))?;
+        let message = self.rejections[i].message.clone();
+        if self.rejections[i].text.is_none() {
+            self.rejections.remove(i);
+        }
+        self.rejected.push(text.to_string());
+        Some(message)
     }
 
     /// Take the fault for a request to `path`, if one is queued.

@@ -5,6 +5,7 @@ use super::oauth;
 use super::server::Response;
 use super::state::{x_page, Created, Family, Net, PostRec, RequestToken, State, XToken};
 use super::text::{self, x_escape, XText};
+use super::Fault;
 use serde_json::{json, Map, Value};
 use std::collections::HashSet;
 
@@ -462,8 +463,11 @@ fn v2_timeline(ctx: &Ctx<'_>, user: &str, path_id: &str) -> Response {
     let page = (|| -> Result<Value, Response> {
         let o = V2Opts::parse(ctx, V2_TIMELINE_PARAMS)?;
         let max = max_results(ctx, 1, 100, 100)?;
-        let since = id_param(ctx, "since_id")?;
-        let until = id_param(ctx, "until_id")?;
+        let mut since = id_param(ctx, "since_id")?;
+        let mut until = id_param(ctx, "until_id")?;
+        if ctx.quirk == Some(Fault::OlderThanSince) && since.is_some() {
+            (since, until) = (None, since);
+        }
         let before = pagination_token(ctx)?;
         let all = ctx.st.home.get(user).cloned().unwrap_or_default();
         let ids: Vec<u64> = all[all.len().saturating_sub(3200)..]
@@ -476,7 +480,11 @@ fn v2_timeline(ctx: &Ctx<'_>, user: &str, path_id: &str) -> Response {
             })
             .collect();
         let (page, more) = x_page(&ids, since, until, before, max);
-        Ok(v2_list(ctx.st, &page, more, &o))
+        let mut out = v2_list(ctx.st, &page, more, &o);
+        if let (Some(Fault::NewestId(newest)), Some(meta)) = (&ctx.quirk, out.get_mut("meta")) {
+            meta["newest_id"] = json!(newest);
+        }
+        Ok(out)
     })();
     match page {
         Ok(v) => Response::json(200, &v),
@@ -553,6 +561,9 @@ fn v2_create(ctx: &mut Ctx<'_>, user: &str) -> Response {
     }
     if is_duplicate(ctx.st, user, &text) {
         return x2_problem(403, "Forbidden", "You are not allowed to create a Tweet with duplicate content.");
+    }
+    if let Some(message) = ctx.st.take_rejection(&text) {
+        return x2_problem(403, "Forbidden", &message);
     }
     let reply = obj
         .get("reply")
@@ -711,8 +722,11 @@ fn v1_page(ids: &[u64], since: Option<u64>, max: Option<u64>, count: usize) -> V
 fn v1_list(ctx: &Ctx<'_>, ids: &[u64]) -> Response {
     let params = v1_params(ctx);
     let count = param(&params, "count").and_then(|c| c.parse::<usize>().ok()).unwrap_or(20).clamp(1, 200);
-    let since = param(&params, "since_id").and_then(|v| v.parse().ok());
-    let max = param(&params, "max_id").and_then(|v| v.parse().ok());
+    let mut since: Option<u64> = param(&params, "since_id").and_then(|v| v.parse().ok());
+    let mut max: Option<u64> = param(&params, "max_id").and_then(|v| v.parse().ok());
+    if let (Some(Fault::OlderThanSince), Some(s)) = (&ctx.quirk, since) {
+        (since, max) = (None, Some(s.saturating_sub(1)));
+    }
     let extended = param(&params, "tweet_mode").as_deref() == Some("extended");
     let trim = flag(param(&params, "trim_user"));
     let exclude_replies = flag(param(&params, "exclude_replies"));

@@ -1,0 +1,150 @@
+//! The farm against servers that refuse, lie or exaggerate (#13 items 4, 5, 6, 16): a post
+//! refused for good in another language is dropped, reader cursors only move forward, an
+//! absurd rate-limit reset is capped at a day, and the v1.1 reader reads once per tick.
+
+mod support;
+use botfarm::sim::{Fault, SourcePost};
+use support::net::{Net, T0};
+
+fn state(n: &Net, bot: &str) -> serde_json::Value {
+    n.farm.run(&["show", bot, "--json"]).ok().json()["state"].clone()
+}
+
+/// `farm run` at `ts`, with the fake's clock at the same time (Mastodon only: X checks OAuth
+/// timestamps, which farm signs with the real time).
+fn run_at(n: &mut Net, ts: i64) -> support::Run {
+    n.fake.set_now(Some(ts));
+    n.at(ts, &["run"])
+}
+
+fn post_requests(n: &Net, path: &str) -> usize {
+    n.fake.requests().iter().filter(|r| r.method == "POST" && r.path == path).count()
+}
+
+#[test]
+fn a_mastodon_text_refused_in_japanese_is_dropped_and_the_next_one_posted() {
+    let mut n = Net::new();
+    n.masto_bot("reader", "r", &[]);
+    n.masto_bot("writer", "w", &["--source", "r"]);
+    n.seed("r", 5, "a");
+    n.fake.reject_posts(None, "バリデーションに失敗しました: テキストが不適切です");
+    let r = run_at(&mut n, T0);
+    assert_eq!(r.code, 65, "{}", r.stderr);
+    assert!(r.stderr.contains("w:") && r.stderr.contains("drops it"), "{}", r.stderr);
+    let refused = n.fake.rejected();
+    assert_eq!(refused.len(), 1);
+    assert!(n.posted("w").is_empty());
+    assert!(state(&n, "w")["pending"].is_null(), "the text is not kept for a resend");
+
+    for k in 1..=4 {
+        run_at(&mut n, T0 + k * 3600).ok();
+    }
+    let posted = n.posted("w");
+    assert!(!posted.is_empty(), "the writer moved on to its next text");
+    assert!(!posted.contains(&refused[0]), "the refused text was sent again: {posted:?}");
+    // Every POST after the refusal made a post: nothing was retried.
+    assert_eq!(post_requests(&n, "/api/v1/statuses"), posted.len() + 1);
+    assert_eq!(n.fake.rejected().len(), 1);
+}
+
+#[test]
+fn an_x_text_refused_for_its_content_is_dropped_but_a_bare_403_is_kept() {
+    let mut n = Net::new();
+    n.x_bot("reader", "r", "x", &[]);
+    n.x_bot("writer", "w", "x", &["--source", "r"]);
+    n.seed("r", 5, "a");
+    n.fake.reject_posts(None, "You are not permitted to perform this action.");
+    assert_eq!(n.at(T0, &["run"]).code, 65);
+    assert!(state(&n, "w")["pending"].is_null());
+    n.at(T0 + 3600, &["run"]).ok();
+    let posted = n.posted("w");
+    assert_eq!(posted.len(), 1);
+    assert_ne!(posted[0], n.fake.rejected()[0]);
+
+    // A 403 without a word about the post (suspended account) keeps the text for later.
+    n.fake.fail_next(1, Fault::Status(403), Some("/2/tweets"));
+    assert_eq!(n.at(T0 + 2 * 3600, &["run"]).code, 69);
+    assert!(state(&n, "w")["pending"].is_string());
+}
+
+/// Put `n` posts on `user`'s home timeline; their ids, oldest first.
+fn push(n: &Net, user: &str, count: usize, tag: &str) -> Vec<u64> {
+    (0..count)
+        .map(|i| n.fake.push_home(user, SourcePost::new("someone", &format!("{tag} post {i} about cats"))))
+        .collect()
+}
+
+/// The `since_id` of the last timeline request: the reader's cursor as it goes on the wire.
+fn last_since(n: &Net) -> Option<String> {
+    let q = n.fake.requests().into_iter().rev().find(|r| r.path.contains("timeline"))?.query;
+    q.split('&').find_map(|kv| kv.strip_prefix("since_id=")).map(str::to_string)
+}
+
+#[test]
+fn a_reader_keeps_its_cursor_when_the_server_answers_with_older_posts() {
+    for platform in ["x", "x-v1"] {
+        let mut n = Net::new();
+        n.x_bot("reader", "r", platform, &[]);
+        let first = push(&n, "r", 5, "a");
+        assert_eq!(n.at(T0, &["run"]).code, 0, "{platform}");
+        let cursor = first[4].to_string();
+
+        let second = push(&n, "r", 2, "b");
+        n.fake.fail_next(1, Fault::OlderThanSince, Some("timeline"));
+        let r = n.at(T0 + 3600, &["run"]);
+        // X v2 says so (its newest_id is below the cursor); v1.1 just has nothing new.
+        assert_eq!(r.code, if platform == "x" { 65 } else { 0 }, "{platform}: {}", r.stderr);
+        assert_eq!(last_since(&n), Some(cursor.clone()), "{platform}");
+        assert_eq!(state(&n, "r")["cached"], 5, "{platform}: old posts cached again");
+        if platform == "x" {
+            n.fake.fail_next(1, Fault::NewestId("not-a-number".into()), Some("/timelines/"));
+            let r = n.at(T0 + 2 * 3600, &["run"]);
+            assert_eq!(r.code, 65, "{platform}: {}", r.stderr);
+            assert!(r.stderr.contains("newest_id"), "{}", r.stderr);
+        }
+        // The next sane read still starts at the newest post of the first read, then moves on.
+        assert_eq!(n.at(T0 + 3 * 3600, &["run"]).code, 0, "{platform}");
+        assert_eq!(last_since(&n), Some(cursor.clone()), "{platform}: the cursor moved back");
+        assert_eq!(state(&n, "r")["cached"], 7, "{platform}");
+        n.at(T0 + 4 * 3600, &["run"]).ok();
+        assert_eq!(last_since(&n), Some(second[1].to_string()), "{platform}");
+    }
+}
+
+#[test]
+fn the_v1_reader_makes_one_request_per_tick() {
+    let mut n = Net::new();
+    n.x_bot("reader", "r", "x-v1", &[]);
+    n.seed("r", 5, "a");
+    assert_eq!(n.at(T0, &["run"]).code, 0);
+    n.seed("r", 3, "b");
+    n.fake.clear_requests();
+    assert_eq!(n.at(T0 + 3600, &["run"]).code, 0);
+    assert_eq!(n.count("/statuses/home_timeline"), 1, "{:?}", n.fake.requests());
+}
+
+#[test]
+fn a_reset_in_the_year_2200_is_shown_and_kept_as_at_most_a_day() {
+    let mut n = Net::new();
+    n.x_bot("reader", "r", "x", &[]);
+    n.x_bot("writer", "w", "x", &["--source", "r"]);
+    n.seed("r", 5, "a");
+    n.fake.fail_next(1, Fault::RateLimited { reset: 7_258_118_400 }, Some("/2/tweets"));
+    assert_eq!(n.at(T0, &["run"]).code, 75);
+    let st = state(&n, "w");
+    let post_rate = st["rate_limits"].as_array().unwrap().iter().find(|r| r["call"] == "post").unwrap();
+    assert_eq!(post_rate["remaining"], 0);
+    let reset = botfarm::clock::parse_rfc3339(post_rate["reset"].as_str().unwrap()).unwrap();
+    assert!(reset > T0 && reset <= T0 + 86_400, "{st}");
+    let show = n.farm.run(&["show", "w"]).ok().stdout;
+    let stats = n.farm.run(&["stats"]).ok().stdout;
+    for out in [&show, &stats] {
+        assert!(!out.contains("2200"), "{out}");
+    }
+    assert!(stats.contains("limited until"), "{stats}");
+    // Still limited an hour later; runs again once the day is over.
+    n.at(T0 + 3600, &["run"]).ok();
+    assert!(n.posted("w").is_empty());
+    n.at(T0 + 86_400 + 60, &["run"]).ok();
+    assert_eq!(n.posted("w").len(), 1);
+}
