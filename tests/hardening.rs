@@ -75,13 +75,16 @@ fn crash_injection_200_kills_with_faults() {
                 let prev = last_consumed.insert(w, c).unwrap_or(0);
                 assert!(c >= prev, "{w}'s cursor went back from {prev} to {c} at iteration {i}");
             }
-            let cur: u64 = state(&n, "r")["cursor"].as_str().map(|c| c.parse().unwrap()).unwrap_or(0);
+            let cursor = &state(&n, "r")["cursor"];
+            assert!(cursor.is_null() || cursor.is_string(), "{cursor}");
+            let cur: u64 = cursor.as_str().map(|c| c.parse().unwrap()).unwrap_or(0);
             assert!(cur >= last_cursor, "reader cursor went back at iteration {i}");
             last_cursor = cur;
         } else {
             n.farm.run(&["list", "--json"]).ok();
         }
     }
+    assert!(last_cursor > 0, "the reader never read: the kills gave it no chance");
     n.fake.set_latency_ms(0);
     for i in 200..206 {
         let _ = n.at(T0 + i * 600, &["run"]);

@@ -15,6 +15,8 @@ struct StateView {
     next_due: String,
     total: u64,
     cached: u64,
+    /// A reader's cursor: the newest post id it has read (`since_id` / `min_id`).
+    cursor: Option<String>,
     consumed: u64,
     pending: Option<String>,
     rate_limits: Vec<RateView>,
@@ -53,6 +55,7 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
             next_due: next_due_text(&bot, &st),
             total: st.total,
             cached: st.cached,
+            cursor: st.cursor.clone(),
             consumed: st.consumed,
             pending: st.pending.as_ref().map(|p| p.text.clone()),
             rate_limits: store
