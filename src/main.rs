@@ -19,6 +19,8 @@ fn main() -> ExitCode {
     };
     match botfarm::cmd::dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of stdout went away (`farm log | head -1`): not a failure.
+        Err(_) if botfarm::out::closed() => ExitCode::SUCCESS,
         Err(e) => {
             if !e.message.is_empty() {
                 eprintln!("farm: {}", e.message);

@@ -292,7 +292,7 @@ pub fn run(g: &Globals, a: MetricsArgs) -> Result<()> {
         }
     }
     if a.output.is_none() && a.push.is_none() {
-        print!("{text}");
+        crate::out!("{text}")?;
     }
     Ok(())
 }

@@ -21,7 +21,7 @@ pub fn run(g: &Globals, name: &str, n: usize) -> Result<()> {
     let st = store.state(&bot.name)?;
     let rule = offline_rule(&bot, &st);
     if let Some(p) = &st.pending {
-        println!("(unconfirmed, will be resent) {}", p.text);
+        crate::outln!("(unconfirmed, will be resent) {}", p.text)?;
     }
     let s = scan(&store, &bot, &st, rule, n)?;
     if s.found.is_empty() {
@@ -33,7 +33,7 @@ pub fn run(g: &Globals, name: &str, n: usize) -> Result<()> {
         );
     }
     for c in s.found {
-        println!("[{:>3}/{}] {}", c.length, rule.max, c.text);
+        crate::outln!("[{:>3}/{}] {}", c.length, rule.max, c.text)?;
     }
     Ok(())
 }

@@ -558,7 +558,7 @@ pub fn run(g: &Globals, name: Option<&str>, json: bool) -> Result<()> {
         if json {
             return print_json(&History { bot: r, days });
         }
-        print!("{}", render_history(&r, &st, &days, now, term_width()));
+        crate::out!("{}", render_history(&r, &st, &days, now, term_width()))?;
         return Ok(());
     }
     let rows = rows(&store, now)?;
@@ -569,7 +569,7 @@ pub fn run(g: &Globals, name: Option<&str>, json: bool) -> Result<()> {
         eprintln!("no bots yet");
         return Ok(());
     }
-    print!("{}", render_table(&rows, now, term_width(), use_colour()));
+    crate::out!("{}", render_table(&rows, now, term_width(), use_colour()))?;
     Ok(())
 }
 
