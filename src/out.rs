@@ -67,3 +67,28 @@ macro_rules! out {
         $crate::out::write_str(&format!($($arg)*))
     };
 }
+
+/// The width of the terminal stdout is, from the kernel (`TIOCGWINSZ`); `None` when stdout is
+/// not a terminal.
+pub fn terminal_width() -> Option<usize> {
+    #[repr(C)]
+    #[derive(Default)]
+    struct WinSize {
+        rows: u16,
+        cols: u16,
+        x_pixels: u16,
+        y_pixels: u16,
+    }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    const TIOCGWINSZ: std::ffi::c_ulong = 0x5413;
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    const TIOCGWINSZ: std::ffi::c_ulong = 0x4008_7468;
+    unsafe extern "C" {
+        fn ioctl(fd: std::ffi::c_int, request: std::ffi::c_ulong, ...) -> std::ffi::c_int;
+    }
+    let mut ws = WinSize::default();
+    // SAFETY: TIOCGWINSZ writes one `struct winsize` (four u16) to the pointer, which points to
+    // one; fd 1 is only read.
+    let rc = unsafe { ioctl(1, TIOCGWINSZ, &mut ws as *mut WinSize) };
+    (rc == 0 && ws.cols > 0).then_some(ws.cols as usize)
+}

@@ -900,3 +900,108 @@ fn bench_stats_on_a_million_posts() {
         }
     }
 }
+
+/// A farm built through the library: bots with long names, long sources and long errors.
+fn wide_farm() -> (support::Farm, i64) {
+    use botfarm::bot::model::{ReaderOpts, Role};
+    use botfarm::bot::{Bot, BotState};
+    use botfarm::net::PlatformKind;
+    let f = support::Farm::new();
+    let now = T0 + 86_400;
+    let store = botfarm::store::Store::open(&f.db()).unwrap();
+    let bot = |name: String, role: Role, source: Option<String>| Bot {
+        name,
+        role,
+        platform: PlatformKind::Mastodon,
+        api: "https://a.very.long.mastodon.instance.name.example.social".into(),
+        every: 3600,
+        paused: false,
+        source,
+        creds: Default::default(),
+        template: None,
+        process: vec![],
+        filters: vec![],
+        visibility: None,
+        reader: ReaderOpts::default(),
+        created_at: T0,
+        settings: vec![],
+    };
+    for i in 0..12 {
+        let reader = format!("reader_with_a_rather_long_descriptive_name_number_{i:02}");
+        let writer = format!("writer_with_an_even_longer_descriptive_name_for_the_table_{i:02}");
+        store.put_bot(&bot(reader.clone(), Role::Reader, None)).unwrap();
+        store.put_bot(&bot(writer.clone(), Role::Writer, Some(reader))).unwrap();
+        let st = BotState {
+            last_ok: now - 7200,
+            last_attempt: now - 600,
+            fails: 3,
+            total: 123_456,
+            last_error: Some(format!(
+                "{i}: the server said something long and unhelpful: сервер недоступен, попробуйте позже; {}",
+                "and more words ".repeat(8)
+            )),
+            ..Default::default()
+        };
+        store.put_state(&writer, &st).unwrap();
+    }
+    store.flush().unwrap();
+    drop(store);
+    (f, now)
+}
+
+#[test]
+fn stats_fits_the_columns() {
+    let (f, now) = wide_farm();
+    let now = rfc(now);
+    for cols in ["120", "80", "200"] {
+        let r = f.run_env(&["stats"], &[("COLUMNS", cols), ("FARM_NOW", &now)]).ok();
+        let max: usize = cols.parse().unwrap();
+        assert!(r.stdout.lines().count() >= 26, "{}", r.stdout);
+        for line in r.stdout.lines() {
+            assert!(
+                line.chars().count() <= max,
+                "COLUMNS={cols}: {} wide:\n{line}\n{}",
+                line.chars().count(),
+                r.stdout
+            );
+        }
+    }
+    // One bot's history fits too.
+    let name = "writer_with_an_even_longer_descriptive_name_for_the_table_03";
+    for cols in ["80", "120"] {
+        let r = f.run_env(&["stats", name], &[("COLUMNS", cols), ("FARM_NOW", &now)]).ok();
+        for line in r.stdout.lines() {
+            assert!(line.chars().count() <= cols.parse().unwrap(), "COLUMNS={cols}:\n{line}\n{}", r.stdout);
+        }
+    }
+}
+
+#[test]
+fn stats_fits_the_terminal_without_columns() {
+    // `script` (util-linux) gives farm a terminal of 50 columns; skip where it is missing.
+    let have_script =
+        std::process::Command::new("script").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !have_script {
+        eprintln!("no script(1); skipped");
+        return;
+    }
+    let (f, now) = wide_farm();
+    let line = format!("stty cols 50; exec {} stats", env!("CARGO_BIN_EXE_farm"));
+    let c = f.cmd(&[]);
+    let o = std::process::Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .envs(c.get_envs().filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned()))))
+        .env("FARM_NOW", rfc(now))
+        .env("NO_COLOR", "1")
+        .env_remove("COLUMNS")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out}");
+    assert!(out.lines().count() >= 26, "{out}");
+    for line in out.lines() {
+        let line = line.trim_end_matches('\r');
+        assert!(line.chars().count() <= 50, "{} wide:\n{line}\n{out}", line.chars().count());
+    }
+}
