@@ -584,6 +584,54 @@ fn prometheus_text_matches_stats_and_writes_atomically() {
 }
 
 #[test]
+fn metrics_output_keeps_links_refuses_devices_and_is_readable() {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let (mut n, now) = farm();
+    let dir = support::TempDir::new("prom-links");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    // A plain file is 0644 although the store set the umask to 077.
+    let plain = dir.path().join("plain.prom");
+    at(&mut n, now, &["metrics", "--format", "prometheus", "--output", plain.to_str().unwrap()]).ok();
+    assert_eq!(mode(&plain), 0o644);
+    // Through a chain of symlinks: the links stay links, the real file gets the text.
+    std::fs::create_dir(dir.path().join("real")).unwrap();
+    let target = dir.path().join("real/farm.prom");
+    std::fs::write(&target, "old").unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let hop = dir.path().join("hop.prom");
+    symlink("real/farm.prom", &hop).unwrap();
+    let link = dir.path().join("link.prom");
+    symlink(&hop, &link).unwrap();
+    at(&mut n, now, &["metrics", "--format", "prometheus", "--output", link.to_str().unwrap()]).ok();
+    for l in [&link, &hop] {
+        assert!(std::fs::symlink_metadata(l).unwrap().file_type().is_symlink(), "{}", l.display());
+    }
+    let text = std::fs::read_to_string(&target).unwrap();
+    assert!(text.contains("farm_backlog"), "{text}");
+    assert_eq!(mode(&target), 0o644);
+    // A dangling link: the file is made where it points.
+    let fresh = dir.path().join("real/fresh.prom");
+    let dangling = dir.path().join("dangling.prom");
+    symlink(&fresh, &dangling).unwrap();
+    at(&mut n, now, &["metrics", "--output", dangling.to_str().unwrap()]).ok();
+    assert!(std::fs::symlink_metadata(&dangling).unwrap().file_type().is_symlink());
+    assert!(std::fs::read_to_string(&fresh).unwrap().contains("farm_bot"));
+    // A link to a device, and a directory: refused, nothing written, nothing replaced.
+    let null = dir.path().join("null.prom");
+    symlink("/dev/null", &null).unwrap();
+    let r = at(&mut n, now, &["metrics", "--output", null.to_str().unwrap()]).code(64);
+    assert!(r.stderr.contains("not a regular file") && r.stderr.lines().count() == 1, "{}", r.stderr);
+    assert_eq!(std::fs::read_link(&null).unwrap(), std::path::Path::new("/dev/null"));
+    assert!(std::fs::metadata("/dev/null").unwrap().permissions().mode() & 0o170000 == 0o020000);
+    let r = at(&mut n, now, &["metrics", "--output", dir.path().join("real").to_str().unwrap()]).code(64);
+    assert!(r.stderr.contains("is a directory"), "{}", r.stderr);
+    let mut names: Vec<_> =
+        std::fs::read_dir(dir.path().join("real")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    names.sort();
+    assert_eq!(names, ["farm.prom", "fresh.prom"]);
+}
+
+#[test]
 fn metrics_of_no_farm_are_empty() {
     let f = support::Farm::new();
     assert_eq!(f.run(&["metrics"]).ok().stdout, "");
