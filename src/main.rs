@@ -23,7 +23,8 @@ fn main() -> ExitCode {
         Err(_) if botfarm::out::closed() => ExitCode::SUCCESS,
         Err(e) => {
             if !e.message.is_empty() {
-                eprintln!("farm: {}", e.message);
+                // One line, whatever data the message quotes.
+                eprintln!("farm: {}", botfarm::error::printable(&e.message));
             }
             ExitCode::from(e.kind.exit_code())
         }
