@@ -23,7 +23,8 @@ pub fn run(g: &Globals, name: &str, n: usize) -> Result<()> {
     if let Some(p) = &st.pending {
         crate::outln!("(unconfirmed, will be resent) {}", p.text)?;
     }
-    let s = scan(&store, &bot, &st, rule, n)?;
+    // A processor's error (an exec command failing) names the writer, as in `farm run`.
+    let s = scan(&store, &bot, &st, rule, n).map_err(|e| e.context(&bot.name))?;
     if s.found.is_empty() {
         eprintln!(
             "{}: nothing to post from the {} cached posts after its cursor ({} skipped)",
