@@ -408,7 +408,17 @@ fn damaged(e: io::Error) -> FarmError {
     if e.kind() == io::ErrorKind::UnexpectedEof {
         return FarmError::data("the archive is truncated");
     }
-    FarmError::data(format!("the archive is damaged or truncated ({e})"))
+    FarmError::data(format!("the archive is damaged or truncated ({})", quoted(&e.to_string())))
+}
+
+/// A message from the tar or gzip reader, which may quote the bytes it choked on: printable and
+/// at most 80 characters.
+fn quoted(text: &str) -> String {
+    let text = crate::error::printable(text);
+    match text.char_indices().nth(80) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text,
+    }
 }
 
 /// Check one entry's header: a safe, new path and a regular file. Returns the path.
@@ -521,7 +531,7 @@ fn parse_manifest(bytes: &[u8]) -> Result<Manifest> {
         _ => return Err(not_ours()),
     }
     let m: Manifest = serde_json::from_slice(bytes)
-        .map_err(|e| FarmError::data(format!("the manifest is invalid ({e})")))?;
+        .map_err(|e| FarmError::data(format!("the manifest is invalid ({})", quoted(&e.to_string()))))?;
     check_manifest(&m)?;
     Ok(m)
 }
@@ -686,7 +696,13 @@ fn load_entries<R: Read>(
     let mut seen = HashSet::new();
     let first = match entries.next() {
         None => return Err(FarmError::data("the archive is empty; it is not a farm export")),
-        Some(Err(e)) => return Err(FarmError::data(format!("not a farm export ({e})"))),
+        Some(Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => {
+            return Err(FarmError::data("not a farm export: too short for a tar archive"))
+        }
+        // The tar reader's own message quotes the garbage it read: leave it out.
+        Some(Err(_)) => {
+            return Err(FarmError::data("not a farm export: not a tar archive, nor a gzip of one"))
+        }
         Some(Ok(entry)) => entry,
     };
     let path = check_entry(&first, &mut seen)?;

@@ -8,6 +8,7 @@
 //! | `FARM_ACCESS_TOKEN`, `FARM_ACCESS_SECRET` | user tokens (X), or the bearer token (Mastodon) |
 //! | `FARM_HTTP_TIMEOUT` | seconds before an API request gives up (default 30) |
 //! | `FARM_INFLUX_TOKEN` | token for `farm metrics --push` to InfluxDB 2.x |
+//! | `COLUMNS` | the width `farm stats` fits its table to (else the terminal's width, else 80) |
 //! | `FARM_CRASH_AT` | tests only, debug builds only: abort (like `kill -9`) at this named point |
 
 use crate::error::{FarmError, Result};
@@ -33,6 +34,11 @@ pub fn data_dir(flag: Option<PathBuf>) -> Result<PathBuf> {
 /// A non-empty environment variable.
 pub fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// `COLUMNS`, when it is a sensible width (20 or more); else `None`.
+pub fn columns() -> Option<usize> {
+    var("COLUMNS").and_then(|v| v.trim().parse::<usize>().ok()).filter(|w| *w >= 20)
 }
 
 /// Credentials given through the environment (any may be missing).

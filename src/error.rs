@@ -144,5 +144,27 @@ pub fn io_error(e: &std::io::Error, what: &str) -> FarmError {
     FarmError::io(format!("{what}: {e}"))
 }
 
+/// `text` as one line of printable characters, for messages that quote data from outside (a
+/// file's entry names, a library's error about bytes it could not decode): control characters
+/// (new lines, carriage returns, terminal escapes) and invisible formatting characters (bidi
+/// overrides, zero-width marks) become escapes such as `\r` and `\u{1b}`, and the replacement
+/// character of undecodable bytes becomes `?`. Everything else, Cyrillic included, is kept.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\u{fffd}' => out.push('?'),
+            '\u{200b}'..='\u{200f}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2060}'..='\u{206f}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}' => out.extend(c.escape_unicode()),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The result type used throughout farm.
 pub type Result<T, E = FarmError> = std::result::Result<T, E>;

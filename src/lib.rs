@@ -13,6 +13,7 @@ pub mod cmd;
 pub mod config;
 pub mod error;
 pub mod net;
+pub mod out;
 pub mod sim;
 pub mod store;
 pub mod text;

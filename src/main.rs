@@ -19,9 +19,12 @@ fn main() -> ExitCode {
     };
     match botfarm::cmd::dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of stdout went away (`farm log | head -1`): not a failure.
+        Err(_) if botfarm::out::closed() => ExitCode::SUCCESS,
         Err(e) => {
             if !e.message.is_empty() {
-                eprintln!("farm: {}", e.message);
+                // One line, whatever data the message quotes.
+                eprintln!("farm: {}", botfarm::error::printable(&e.message));
             }
             ExitCode::from(e.kind.exit_code())
         }

@@ -874,3 +874,75 @@ fn bench_export_import() {
     let (t, rss) = measure(&src, &["compact"]);
     eprintln!("compact:       {:6.2} s  peak RSS {:5.1} MB", t.as_secs_f64(), rss as f64 / 1024.0);
 }
+
+#[test]
+fn a_random_file_is_one_clean_line_and_exit_65() {
+    let mut n = Net::new();
+    n.x_bot("reader", "r", "x", &[]);
+    n.seed("r", 3, "a");
+    n.at(T0, &["run"]).ok();
+    let good = std::fs::read(export(&n.farm, &["good.tar"])).unwrap();
+    let before = view(&n.farm);
+    // Bytes of every value, new lines, carriage returns and escapes among them.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut random = |len: usize| -> Vec<u8> {
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect()
+    };
+    let mut inputs: Vec<(&str, Vec<u8>)> = vec![
+        ("random", random(5000)),
+        ("random-small", random(700)),
+        ("random-big", random(200_000)),
+        ("text", b"hello \x1b[31mred\x1b[0m\r\nsecond line\n\x07bell\n".to_vec()),
+        ("empty", Vec::new()),
+        ("gzip-of-nothing", gzip(b"")),
+        ("gzip-of-random", gzip(&random(3000))),
+        ("truncated-tar", good[..good.len() / 2].to_vec()),
+        ("truncated-gzip", gzip(&good)[..300].to_vec()),
+        ("one-block", good[..700].to_vec()),
+    ];
+    // A random header with a valid checksum, so the reader gets as far as its name.
+    let mut block = random(512);
+    block[148..156].copy_from_slice(b"        ");
+    let sum: u32 = block.iter().map(|&b| b as u32).sum();
+    block[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    block.extend(random(2048));
+    inputs.push(("random-header", block));
+    // Entry names made of terminal escapes and new lines.
+    let evil = "\x1b]0;owned\x07\x1b[2J\r\nfarm: all good\u{202e}";
+    inputs.push(("evil-name", build(&[regular(evil, b"x")])));
+    let mut m = entries(&good);
+    m[0].1 = format!(
+        "{{\"format\": \"{}\"}}",
+        evil.replace('\x1b', "\\u001b").replace('\r', "\\r").replace('\n', "\\n").replace('\x07', "\\u0007")
+    )
+    .into_bytes();
+    inputs.push(("evil-manifest", build(&m.iter().map(|(p, d)| regular(p, d)).collect::<Vec<_>>())));
+    for (name, bytes) in &inputs {
+        let file = n.farm.dir.path().join(format!("{name}.in"));
+        std::fs::write(&file, bytes).unwrap();
+        let r = n.farm.run(&["import", "--replace", file.to_str().unwrap()]);
+        assert_eq!(r.code, 65, "{name}: {}", r.stderr);
+        assert_eq!(r.stderr.matches('\n').count(), 1, "{name}: {:?}", r.stderr);
+        assert!(
+            r.stderr.ends_with('\n') && r.stderr.starts_with("farm: cannot import"),
+            "{name}: {:?}",
+            r.stderr
+        );
+        let bad: Vec<char> = r
+            .stderr
+            .trim_end_matches('\n')
+            .chars()
+            .filter(|c| c.is_control() || *c == '\u{fffd}' || *c == '\u{202e}')
+            .collect();
+        assert!(bad.is_empty(), "{name}: {bad:?} in {:?}", r.stderr);
+        assert!(r.stdout.is_empty(), "{name}: {}", r.stdout);
+    }
+    assert_eq!(view(&n.farm), before);
+}

@@ -435,3 +435,31 @@ fn every_bots_event_log_stays_bounded() {
         assert!(count < 650, "{bot} keeps {count} events");
     }
 }
+
+#[test]
+fn exec_results_and_errors_are_the_same_in_preview_and_run() {
+    let mut n = Net::new();
+    n.x_bot("reader", "r", "x", &[]);
+    n.x_bot("writer", "bg", "x", &["--source", "r", "--process", "exec:sleep 100 & tr a-z A-Z"]);
+    n.x_bot("writer", "slow", "x", &["--source", "r", "--process", "exec:sleep 30;timeout=500ms"]);
+    n.x_bot("writer", "bad", "x", &["--source", "r", "--process", "exec:echo nope >&2; exit 2"]);
+    n.seed("r", 3, "e");
+    n.at(T0, &["run", "r"]).ok();
+    // A background process holding stdout neither hides the output nor delays it.
+    let started = std::time::Instant::now();
+    let p = n.at(T0, &["preview", "bg", "-n", "1"]).ok();
+    assert!(p.stdout.contains("E POST NUMBER 0 ABOUT CATS"), "{}", p.all());
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "took {:?}", started.elapsed());
+    // Failures are errors naming the writer and the command, with the exit code of their kind.
+    let one_line = |r: &support::Run, who: &str, what: &str| {
+        assert_eq!(r.stderr.trim_end().lines().count(), 1, "{}", r.stderr);
+        assert!(r.stderr.starts_with(&format!("farm: {who}: writer command `")), "{}", r.stderr);
+        assert!(r.stderr.contains(what), "{}", r.stderr);
+    };
+    one_line(&n.at(T0, &["preview", "slow"]).code(75), "slow", "timed out after 500ms");
+    one_line(&n.at(T0, &["preview", "bad"]).code(78), "bad", "exit status 2: nope");
+    one_line(&n.at(T0, &["run", "slow"]).code(75), "slow", "timed out after 500ms");
+    one_line(&n.at(T0, &["run", "bad"]).code(78), "bad", "exit status 2: nope");
+    n.at(T0, &["run", "bg"]).ok();
+    assert_eq!(n.posted("bg"), ["E POST NUMBER 0 ABOUT CATS"]);
+}

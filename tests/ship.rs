@@ -192,3 +192,57 @@ fn grafana_dashboard_is_json() {
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert!(v["panels"].as_array().is_some_and(|p| !p.is_empty()));
 }
+
+/// A farm with one reader whose log holds `n` long events.
+fn farm_with_a_long_log(n: usize) -> Farm {
+    let f = Farm::new();
+    f.create(&["create", "reader", "news", "--platform", "x"], &Farm::x_env("tok-AAAA1111", "sec-BBBB2222"))
+        .ok();
+    let store = botfarm::store::Store::open(&f.db()).unwrap();
+    for i in 0..n {
+        store
+            .log("news", 1_700_000_000 + i as i64, "info", &format!("event {i} {}", "x".repeat(1000)))
+            .unwrap();
+    }
+    store.flush().unwrap();
+    drop(store);
+    f
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    use std::io::{BufRead, BufReader, Read};
+    let f = farm_with_a_long_log(400);
+    // `farm log -n 400 | head -1`: about 400 KB, far more than a pipe holds.
+    let mut c = f.cmd(&["log", "news", "-n", "400"]);
+    c.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert!(first.contains("event"), "{first}");
+    // The reader is dropped here, closing the pipe.
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "stderr: {stderr}");
+    assert_eq!(stderr, "");
+    // The farm is fine afterwards.
+    f.run(&["log", "news", "-n", "1"]).ok();
+}
+
+#[test]
+fn a_full_stdout_is_one_line_and_exit_74() {
+    let f = farm_with_a_long_log(3);
+    for args in [&["log", "news"][..], &["list"], &["stats"], &["show", "news"], &["completions", "bash"]] {
+        let mut c = f.cmd(args);
+        c.stdout(std::fs::File::create("/dev/full").unwrap());
+        let o = c.output().unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(74), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("farm: cannot write the output: No space left on device"),
+            "{args:?}: {stderr}"
+        );
+    }
+}

@@ -584,6 +584,54 @@ fn prometheus_text_matches_stats_and_writes_atomically() {
 }
 
 #[test]
+fn metrics_output_keeps_links_refuses_devices_and_is_readable() {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let (mut n, now) = farm();
+    let dir = support::TempDir::new("prom-links");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    // A plain file is 0644 although the store set the umask to 077.
+    let plain = dir.path().join("plain.prom");
+    at(&mut n, now, &["metrics", "--format", "prometheus", "--output", plain.to_str().unwrap()]).ok();
+    assert_eq!(mode(&plain), 0o644);
+    // Through a chain of symlinks: the links stay links, the real file gets the text.
+    std::fs::create_dir(dir.path().join("real")).unwrap();
+    let target = dir.path().join("real/farm.prom");
+    std::fs::write(&target, "old").unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let hop = dir.path().join("hop.prom");
+    symlink("real/farm.prom", &hop).unwrap();
+    let link = dir.path().join("link.prom");
+    symlink(&hop, &link).unwrap();
+    at(&mut n, now, &["metrics", "--format", "prometheus", "--output", link.to_str().unwrap()]).ok();
+    for l in [&link, &hop] {
+        assert!(std::fs::symlink_metadata(l).unwrap().file_type().is_symlink(), "{}", l.display());
+    }
+    let text = std::fs::read_to_string(&target).unwrap();
+    assert!(text.contains("farm_backlog"), "{text}");
+    assert_eq!(mode(&target), 0o644);
+    // A dangling link: the file is made where it points.
+    let fresh = dir.path().join("real/fresh.prom");
+    let dangling = dir.path().join("dangling.prom");
+    symlink(&fresh, &dangling).unwrap();
+    at(&mut n, now, &["metrics", "--output", dangling.to_str().unwrap()]).ok();
+    assert!(std::fs::symlink_metadata(&dangling).unwrap().file_type().is_symlink());
+    assert!(std::fs::read_to_string(&fresh).unwrap().contains("farm_bot"));
+    // A link to a device, and a directory: refused, nothing written, nothing replaced.
+    let null = dir.path().join("null.prom");
+    symlink("/dev/null", &null).unwrap();
+    let r = at(&mut n, now, &["metrics", "--output", null.to_str().unwrap()]).code(64);
+    assert!(r.stderr.contains("not a regular file") && r.stderr.lines().count() == 1, "{}", r.stderr);
+    assert_eq!(std::fs::read_link(&null).unwrap(), std::path::Path::new("/dev/null"));
+    assert!(std::fs::metadata("/dev/null").unwrap().permissions().mode() & 0o170000 == 0o020000);
+    let r = at(&mut n, now, &["metrics", "--output", dir.path().join("real").to_str().unwrap()]).code(64);
+    assert!(r.stderr.contains("is a directory"), "{}", r.stderr);
+    let mut names: Vec<_> =
+        std::fs::read_dir(dir.path().join("real")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    names.sort();
+    assert_eq!(names, ["farm.prom", "fresh.prom"]);
+}
+
+#[test]
 fn metrics_of_no_farm_are_empty() {
     let f = support::Farm::new();
     assert_eq!(f.run(&["metrics"]).ok().stdout, "");
@@ -898,5 +946,110 @@ fn bench_stats_on_a_million_posts() {
             let err = String::from_utf8_lossy(&out.stderr);
             eprintln!("farm {:<30} {}  ({} bytes out)", args.join(" "), err.trim(), out.stdout.len());
         }
+    }
+}
+
+/// A farm built through the library: bots with long names, long sources and long errors.
+fn wide_farm() -> (support::Farm, i64) {
+    use botfarm::bot::model::{ReaderOpts, Role};
+    use botfarm::bot::{Bot, BotState};
+    use botfarm::net::PlatformKind;
+    let f = support::Farm::new();
+    let now = T0 + 86_400;
+    let store = botfarm::store::Store::open(&f.db()).unwrap();
+    let bot = |name: String, role: Role, source: Option<String>| Bot {
+        name,
+        role,
+        platform: PlatformKind::Mastodon,
+        api: "https://a.very.long.mastodon.instance.name.example.social".into(),
+        every: 3600,
+        paused: false,
+        source,
+        creds: Default::default(),
+        template: None,
+        process: vec![],
+        filters: vec![],
+        visibility: None,
+        reader: ReaderOpts::default(),
+        created_at: T0,
+        settings: vec![],
+    };
+    for i in 0..12 {
+        let reader = format!("reader_with_a_rather_long_descriptive_name_number_{i:02}");
+        let writer = format!("writer_with_an_even_longer_descriptive_name_for_the_table_{i:02}");
+        store.put_bot(&bot(reader.clone(), Role::Reader, None)).unwrap();
+        store.put_bot(&bot(writer.clone(), Role::Writer, Some(reader))).unwrap();
+        let st = BotState {
+            last_ok: now - 7200,
+            last_attempt: now - 600,
+            fails: 3,
+            total: 123_456,
+            last_error: Some(format!(
+                "{i}: the server said something long and unhelpful: сервер недоступен, попробуйте позже; {}",
+                "and more words ".repeat(8)
+            )),
+            ..Default::default()
+        };
+        store.put_state(&writer, &st).unwrap();
+    }
+    store.flush().unwrap();
+    drop(store);
+    (f, now)
+}
+
+#[test]
+fn stats_fits_the_columns() {
+    let (f, now) = wide_farm();
+    let now = rfc(now);
+    for cols in ["120", "80", "200"] {
+        let r = f.run_env(&["stats"], &[("COLUMNS", cols), ("FARM_NOW", &now)]).ok();
+        let max: usize = cols.parse().unwrap();
+        assert!(r.stdout.lines().count() >= 26, "{}", r.stdout);
+        for line in r.stdout.lines() {
+            assert!(
+                line.chars().count() <= max,
+                "COLUMNS={cols}: {} wide:\n{line}\n{}",
+                line.chars().count(),
+                r.stdout
+            );
+        }
+    }
+    // One bot's history fits too.
+    let name = "writer_with_an_even_longer_descriptive_name_for_the_table_03";
+    for cols in ["80", "120"] {
+        let r = f.run_env(&["stats", name], &[("COLUMNS", cols), ("FARM_NOW", &now)]).ok();
+        for line in r.stdout.lines() {
+            assert!(line.chars().count() <= cols.parse().unwrap(), "COLUMNS={cols}:\n{line}\n{}", r.stdout);
+        }
+    }
+}
+
+#[test]
+fn stats_fits_the_terminal_without_columns() {
+    // `script` (util-linux) gives farm a terminal of 50 columns; skip where it is missing.
+    let have_script =
+        std::process::Command::new("script").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !have_script {
+        eprintln!("no script(1); skipped");
+        return;
+    }
+    let (f, now) = wide_farm();
+    let line = format!("stty cols 50; exec {} stats", env!("CARGO_BIN_EXE_farm"));
+    let c = f.cmd(&[]);
+    let o = std::process::Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .envs(c.get_envs().filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned()))))
+        .env("FARM_NOW", rfc(now))
+        .env("NO_COLOR", "1")
+        .env_remove("COLUMNS")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out}");
+    assert!(out.lines().count() >= 26, "{out}");
+    for line in out.lines() {
+        let line = line.trim_end_matches('\r');
+        assert!(line.chars().count() <= 50, "{} wide:\n{line}\n{out}", line.chars().count());
     }
 }

@@ -219,11 +219,63 @@ fn exec_pipes_text_through_a_command() {
     let started = Instant::now();
     let err = run_with(&hanging, "hello", &[], 1, &[], &[]).unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
-    assert_eq!(err.kind, Kind::Config);
+    assert_eq!(err.kind, Kind::TempFail);
     assert!(err.message.contains("timed out after 1s"), "{}", err.message);
     // A command that ignores its input and prints a lot still works.
     let loud = spec(None, &["exec:seq 1 100000 | tail -n 1"], &[]);
     assert_eq!(run(&loud, &"x".repeat(500_000)).as_deref(), Some("100000"));
+}
+
+/// Whether process `pid` is gone (or a zombie nobody reaped yet: a container's init may not).
+fn gone(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')),
+    }
+}
+
+#[test]
+fn exec_background_children_neither_hide_the_output_nor_outlive_it() {
+    // The command exits at once, leaving a process that holds its stdout open.
+    for (cmd, want) in [
+        ("exec:sleep 100 & echo hi", "hi"),
+        ("exec:(sleep 100 &); echo out", "out"),
+        ("exec:sleep 100 >/dev/null & tr a-z A-Z", "HELLO"),
+        ("exec:sh -c 'sleep 100; echo late' & echo early", "early"),
+    ] {
+        let started = Instant::now();
+        let got = run_with(&spec(None, &[cmd], &[]), "hello", &[], 1, &[], &[]);
+        assert_eq!(got.unwrap().as_deref(), Some(want), "{cmd}");
+        assert!(started.elapsed() < Duration::from_secs(3), "{cmd} took {:?}", started.elapsed());
+    }
+    // What it left in the background is killed with its process group.
+    let pid = run(&spec(None, &["exec:sleep 100 >/dev/null 2>&1 & echo $!"], &[]), "x").unwrap();
+    let pid: u32 = pid.parse().unwrap();
+    let started = Instant::now();
+    while !gone(pid) && started.elapsed() < Duration::from_secs(3) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(gone(pid), "the background sleep {pid} is still running");
+    // At the timeout too, with output already printed: an error, not that output.
+    let started = Instant::now();
+    let err = run_with(
+        &spec(None, &["exec:echo partial; sleep 30 & wait;timeout=500ms"], &[]),
+        "x",
+        &[],
+        1,
+        &[],
+        &[],
+    )
+    .unwrap_err();
+    assert_eq!(err.kind, Kind::TempFail);
+    assert!(err.message.contains("timed out after 500ms"), "{}", err.message);
+    assert!(started.elapsed() < Duration::from_secs(3), "took {:?}", started.elapsed());
+    // A failure in the background of a command that succeeds is not its failure; a command
+    // killed by a signal is one.
+    assert_eq!(run(&spec(None, &["exec:false & echo ok"], &[]), "x").as_deref(), Some("ok"));
+    let err = run_with(&spec(None, &["exec:kill -9 $$"], &[]), "x", &[], 1, &[], &[]).unwrap_err();
+    assert_eq!(err.kind, Kind::Config);
+    assert!(err.message.contains("signal 9"), "{}", err.message);
 }
 
 #[test]

@@ -38,12 +38,12 @@ pub fn run(g: &Globals, c: AppCmd) -> Result<()> {
                 None => None,
             };
             match keys {
-                Some(k) => println!(
+                Some(k) => crate::outln!(
                     "x: consumer key {}, consumer secret {}",
                     crate::net::mask(&k.consumer_key),
                     crate::net::mask(&k.consumer_secret)
-                ),
-                None => println!("x: no app keys stored"),
+                )?,
+                None => crate::outln!("x: no app keys stored")?,
             }
             Ok(())
         }

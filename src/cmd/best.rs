@@ -60,7 +60,7 @@ pub fn report(store: &Store, w: &Bot, n: usize) -> Result<String> {
 pub fn run(g: &Globals, name: &str, n: usize) -> Result<()> {
     let store = open_required(&g.dir)?;
     let w = writer_of(&store, name)?;
-    print!("{}", report(&store, &w, n)?);
+    crate::out!("{}", report(&store, &w, n)?)?;
     Ok(())
 }
 

@@ -44,7 +44,7 @@ pub fn run(g: &Globals, names: &[String]) -> Result<()> {
         t.add_row(vec![b.name.clone(), b.platform.name().to_string(), account, result, left]);
     }
     store.flush()?;
-    println!("{t}");
+    crate::outln!("{t}")?;
     match worst {
         Some(k) => Err(FarmError::new(k, "")),
         None => Ok(()),

@@ -24,6 +24,6 @@ pub fn run(g: &Globals) -> Result<()> {
     drop(staging);
     let after = crate::store::disk_usage(&dir.join("db"));
     drop(lock);
-    println!("compacted: {} → {}", archive::human_bytes(before), archive::human_bytes(after));
+    crate::outln!("compacted: {} → {}", archive::human_bytes(before), archive::human_bytes(after))?;
     Ok(())
 }

@@ -108,11 +108,11 @@ pub fn run(_g: &Globals, keep: Option<PathBuf>, hours: u32) -> Result<()> {
     }
     let end = result?;
     if keep.is_some() {
-        println!(
+        crate::outln!(
             "\nThe demo farm is in {d}. Explore it with the clock of the demo's last tick:\n  FARM_NOW={} farm --db {d} stats\n  farm --db {d} log -n 30\n  farm --db {d} show hp",
             crate::clock::format(end),
             d = dir.display()
-        );
+        )?;
     }
     Ok(())
 }
@@ -124,7 +124,7 @@ fn demo(dir: &std::path::Path, hours: u32) -> Result<i64> {
     fake.set_oauth_wall_clock(true);
     fake.set_now(Some(START));
     let api = fake.url();
-    println!("farm demo: a fake X and Mastodon on {api}, a new farm in {}", dir.display());
+    crate::outln!("farm demo: a fake X and Mastodon on {api}, a new farm in {}", dir.display())?;
     let store = Store::open(dir)?;
     // The reader: an X account whose home timeline gets the fixture posts.
     fake.add_x_user("strizhechenko", CK, CS, "tok-reader", "sec-reader");
@@ -150,7 +150,7 @@ fn demo(dir: &std::path::Path, hours: u32) -> Result<i64> {
         START,
     )?;
     store.put_bot(&reader)?;
-    println!("  reader  strizhechenko (x): reads its home timeline hourly");
+    crate::outln!("  reader  strizhechenko (x): reads its home timeline hourly")?;
     for w in WRITERS {
         let (platform, creds) = if w.mastodon {
             let token = format!("bearer-{}", w.name);
@@ -173,13 +173,13 @@ fn demo(dir: &std::path::Path, hours: u32) -> Result<i64> {
         };
         let bot = new_bot(&store, Role::Writer, w.name, &s, creds, START)?;
         store.put_bot(&bot)?;
-        println!("  writer  {:<13} ({platform}): {}", w.name, w.what);
+        crate::outln!("  writer  {:<13} ({platform}): {}", w.name, w.what)?;
     }
     for _ in 0..12 {
         fake.push_home("strizhechenko", posts.next().unwrap_or_default());
     }
     let ticks = hours as i64 * 6;
-    println!("\nRunning {ticks} cron ticks (*/10) over a simulated {hours} h...");
+    crate::outln!("\nRunning {ticks} cron ticks (*/10) over a simulated {hours} h...")?;
     let connect = |ep| crate::net::connect(ep);
     let opts = RunOpts { jobs: 4, ..Default::default() };
     let mut failures = 0;
@@ -203,18 +203,18 @@ fn demo(dir: &std::path::Path, hours: u32) -> Result<i64> {
     store.flush()?;
     drop(store);
     let calls = fake.requests().len();
-    println!("\nPosts made ({calls} API requests in all, {failures} failed runs):");
+    crate::outln!("\nPosts made ({calls} API requests in all, {failures} failed runs):")?;
     for w in WRITERS {
         let made = fake.posts_by(w.name);
-        println!("\n  {} ({} posts)", w.name, made.len());
+        crate::outln!("\n  {} ({} posts)", w.name, made.len())?;
         for p in made.iter().take(6) {
-            println!("    {}  {}", crate::clock::short(p.created_at).get(11..).unwrap_or(""), p.text);
+            crate::outln!("    {}  {}", crate::clock::short(p.created_at).get(11..).unwrap_or(""), p.text)?;
         }
         if made.len() > 6 {
-            println!("    … and {} more", made.len() - 6);
+            crate::outln!("    … and {} more", made.len() - 6)?;
         }
     }
-    println!();
+    crate::outln!()?;
     // The stats table as of the last tick.
     let g = Globals { dir: dir.to_path_buf(), verbose: false };
     with_clock(end, || super::stats::run(&g, None, false))?;

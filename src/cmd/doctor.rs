@@ -11,15 +11,15 @@ struct Report {
 }
 
 impl Report {
-    fn ok(&self, what: &str) {
-        println!("ok    {what}");
+    fn ok(&self, what: &str) -> Result<()> {
+        crate::outln!("ok    {what}")
     }
-    fn warn(&mut self, what: &str, fix: &str) {
+    fn warn(&mut self, what: &str, fix: &str) -> Result<()> {
         self.problems += 1;
-        println!("FIX   {what}\n      → {fix}");
+        crate::outln!("FIX   {what}\n      → {fix}")
     }
-    fn note(&self, what: &str) {
-        println!("note  {what}");
+    fn note(&self, what: &str) -> Result<()> {
+        crate::outln!("note  {what}")
     }
 }
 
@@ -58,9 +58,9 @@ fn scheduler() -> Option<String> {
 pub fn run(g: &Globals, offline: bool) -> Result<()> {
     let mut r = Report { problems: 0 };
     let dir = &g.dir;
-    println!("data directory: {}", dir.display());
+    crate::outln!("data directory: {}", dir.display())?;
     if !crate::store::exists(dir)? {
-        r.warn("there is no farm here yet", "create a bot: farm create reader NAME --platform x|mastodon");
+        r.warn("there is no farm here yet", "create a bot: farm create reader NAME --platform x|mastodon")?;
         return finish(r);
     }
     let meta = std::fs::metadata(dir)?;
@@ -69,17 +69,17 @@ pub fn run(g: &Globals, offline: bool) -> Result<()> {
         r.warn(
             &format!("the data directory is readable by others (mode {mode:o}); it holds credentials"),
             &format!("chmod 700 {}", dir.display()),
-        );
+        )?;
     } else {
-        r.ok(&format!("permissions {mode:o}, owner uid {}", meta.uid()));
+        r.ok(&format!("permissions {mode:o}, owner uid {}", meta.uid()))?;
     }
     match free_bytes(dir) {
         Some(b) if b < 64 << 20 => r.warn(
             &format!("only {} MB free on the data directory's disk", b >> 20),
             "free some space: a full disk makes runs fail",
-        ),
-        Some(b) => r.ok(&format!("{} MB free", b >> 20)),
-        None => r.note("could not tell the free disk space (df failed)"),
+        )?,
+        Some(b) => r.ok(&format!("{} MB free", b >> 20))?,
+        None => r.note("could not tell the free disk space (df failed)")?,
     }
     let store = match crate::store::Store::open(dir) {
         Ok(s) => s,
@@ -87,14 +87,14 @@ pub fn run(g: &Globals, offline: bool) -> Result<()> {
             r.warn(
                 "another farm process is using the data directory right now",
                 "run farm doctor again in a minute",
-            );
+            )?;
             return finish(r);
         }
         Err(e) => {
             r.warn(
                 &format!("the database does not open: {e}"),
                 "restore a backup with `farm import --replace FILE`",
-            );
+            )?;
             return finish(r);
         }
     };
@@ -102,47 +102,47 @@ pub fn run(g: &Globals, offline: bool) -> Result<()> {
         "database opens, schema {}, {} MB on disk, lock free",
         crate::store::SCHEMA,
         store.size_on_disk() >> 20
-    ));
+    ))?;
     if crate::config::var(crate::clock::ENV).is_some() {
-        r.warn("FARM_NOW is set: the clock is overridden", "unset FARM_NOW (it is a testing aid)");
+        r.warn("FARM_NOW is set: the clock is overridden", "unset FARM_NOW (it is a testing aid)")?;
     }
     let now = now()?;
     match command_output("timedatectl", &["show", "-p", "NTPSynchronized", "--value"]) {
-        Some(s) if s.trim() == "yes" => r.ok("the system clock is synchronised (NTP)"),
-        Some(_) => r.warn("the system clock is not synchronised", "enable NTP (timedatectl set-ntp true): X refuses OAuth requests with a skewed clock"),
-        None => r.note("could not tell whether the clock is synchronised (no timedatectl); X refuses OAuth requests more than a few minutes off"),
+        Some(s) if s.trim() == "yes" => r.ok("the system clock is synchronised (NTP)")?,
+        Some(_) => r.warn("the system clock is not synchronised", "enable NTP (timedatectl set-ntp true): X refuses OAuth requests with a skewed clock")?,
+        None => r.note("could not tell whether the clock is synchronised (no timedatectl); X refuses OAuth requests more than a few minutes off")?,
     }
     match scheduler() {
-        Some(s) => r.ok(&format!("farm run is scheduled by {s}")),
+        Some(s) => r.ok(&format!("farm run is scheduled by {s}"))?,
         None => r.warn(
             "no cron entry or systemd timer runs `farm run`",
             "install packaging/cron/farm into /etc/cron.d/ or enable packaging/systemd/farm.timer",
-        ),
+        )?,
     }
     let bots = store.bots()?;
     if bots.is_empty() {
-        r.note("no bots yet");
+        r.note("no bots yet")?;
     }
     for b in &bots {
         let st = store.state(&b.name)?;
         let needs_secret = b.platform.uses_oauth1() && b.creds.access_secret.is_empty();
         if b.role != crate::bot::Role::Analyzer && (b.creds.access_token.is_empty() || needs_secret) {
-            r.warn(&format!("{} has no user tokens", b.name), &format!("farm auth {}", b.name));
+            r.warn(&format!("{} has no user tokens", b.name), &format!("farm auth {}", b.name))?;
             continue;
         }
         if let Some(e) = &st.last_error {
-            r.note(&format!("{}: last error: {e}", b.name));
+            r.note(&format!("{}: last error: {e}", b.name))?;
         }
         if offline || b.role == crate::bot::Role::Analyzer {
             continue;
         }
         let mut client = crate::net::connect(crate::bot::endpoint(&store, b, &st)?);
         match client.verify() {
-            Ok(a) => r.ok(&format!("{}: credentials work (@{})", b.name, a.value.username)),
+            Ok(a) => r.ok(&format!("{}: credentials work (@{})", b.name, a.value.username))?,
             Err(e) => r.warn(
                 &format!("{}: {}", b.name, e.message),
                 &format!("farm auth {} (or check the app keys)", b.name),
-            ),
+            )?,
         }
         store.count(&b.name, now, crate::bot::model::Counters { calls: 1, ..Default::default() })?;
     }
@@ -152,10 +152,10 @@ pub fn run(g: &Globals, offline: bool) -> Result<()> {
 
 fn finish(r: Report) -> Result<()> {
     if r.problems == 0 {
-        println!("all good");
+        crate::outln!("all good")?;
         Ok(())
     } else {
-        println!("{} thing(s) to fix", r.problems);
+        crate::outln!("{} thing(s) to fix", r.problems)?;
         Err(FarmError::new(Kind::Config, ""))
     }
 }

@@ -53,14 +53,14 @@ pub fn run(g: &Globals, a: ExportArgs) -> Result<()> {
     };
     store.flush()?;
     let size = fs::metadata(path).map(|md| md.len()).unwrap_or(0);
-    println!(
+    crate::outln!(
         "exported {} bots ({} records{}) to {} ({})",
         m.bots(),
         m.records,
         if m.secrets { "" } else { ", without credentials" },
         path.display(),
         archive::human_bytes(size)
-    );
+    )?;
     Ok(())
 }
 

@@ -48,14 +48,20 @@ pub fn run(g: &Globals, a: ImportArgs) -> Result<()> {
     if let Some(b) = &backup {
         archive::remove_old_backups(&dir, b)?;
     }
-    println!("imported {} bots ({} records) from {} into {}", m.bots(), m.records, a.file, dir.display());
+    crate::outln!(
+        "imported {} bots ({} records) from {} into {}",
+        m.bots(),
+        m.records,
+        a.file,
+        dir.display()
+    )?;
     if let Some(b) = &backup {
-        println!("the farm it replaced is kept in {} until the next import", b.display());
+        crate::outln!("the farm it replaced is kept in {} until the next import", b.display())?;
     }
     if !m.secrets {
-        println!(
+        crate::outln!(
             "the archive has no credentials: set them with `farm app set x` and `farm edit NAME --credentials`"
-        );
+        )?;
     }
     Ok(())
 }

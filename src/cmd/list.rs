@@ -152,6 +152,6 @@ pub fn run(g: &Globals, json: bool) -> Result<()> {
             next_due_text(b, st),
         ]);
     }
-    println!("{t}");
+    crate::outln!("{t}")?;
     Ok(())
 }

@@ -23,7 +23,7 @@ pub fn run(g: &Globals, name: Option<&str>, n: usize) -> Result<()> {
     all.sort_by_key(|(_, e)| e.at);
     let skip = all.len().saturating_sub(n);
     for (bot, e) in all.into_iter().skip(skip) {
-        println!("{}  {:<12} {:<6} {}", clock::format(e.at), bot, e.kind, e.message);
+        crate::outln!("{}  {:<12} {:<6} {}", clock::format(e.at), bot, e.kind, e.message)?;
     }
     Ok(())
 }

@@ -21,8 +21,5 @@ pub fn run() -> Result<()> {
         man.render_synopsis_section(&mut out).map_err(err)?;
         man.render_options_section(&mut out).map_err(err)?;
     }
-    match std::io::stdout().write_all(&out) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(err(e)),
-        _ => Ok(()),
-    }
+    crate::out::write_bytes(&out)
 }

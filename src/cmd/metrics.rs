@@ -179,27 +179,74 @@ pub fn prometheus(rows: &[(Row, BotState)]) -> String {
 
 /// Write `text` to `path` atomically: a temporary file in the same directory, then a rename
 /// (the temporary name does not end in `.prom`, so the textfile collector never reads it).
+///
+/// A symlink stays a symlink: the file it points to (through any chain of links) is replaced.
+/// A target that exists and is not a regular file (a device such as `/dev/null`, a directory, a
+/// fifo) is refused with a usage error and nothing is written. The file is mode 0644 whatever
+/// the umask (the store sets 077), so node_exporter, running as another user, can read it.
 pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
-    let dir = match path.parent() {
+    let real = resolve_links(path)?;
+    match std::fs::metadata(&real) {
+        Ok(m) if !m.is_file() => {
+            let what = if m.is_dir() { "a directory" } else { "not a regular file (a device or a fifo?)" };
+            return Err(FarmError::usage(format!(
+                "--output {} is {what}; give the path of a .prom or .txt file",
+                shown(path, &real)
+            )));
+        }
+        _ => {}
+    }
+    let dir = match real.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let file = path
+    let file = real
         .file_name()
         .ok_or_else(|| FarmError::usage(format!("--output {} is not a file name", path.display())))?;
     let tmp = dir.join(format!(".{}.tmp.{}", file.to_string_lossy(), std::process::id()));
-    let what = format!("cannot write {}", path.display());
+    let what = format!("cannot write {}", shown(path, &real));
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o644).open(&tmp)?;
+        // The umask took bits off the mode above; set it for good.
+        f.set_permissions(std::fs::Permissions::from_mode(0o644))?;
         f.write_all(text.as_bytes())?;
         f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        std::fs::rename(&tmp, &real)
     })();
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
         return Err(io_error(&e, &what));
     }
     Ok(())
+}
+
+/// Follow `path` through symlinks (also a dangling last one) to the path of the file itself.
+fn resolve_links(path: &Path) -> Result<std::path::PathBuf> {
+    let mut p = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = std::fs::read_link(&p)
+                    .map_err(|e| io_error(&e, &format!("cannot read the link {}", p.display())))?;
+                p = match p.parent() {
+                    Some(d) if target.is_relative() => d.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(FarmError::usage(format!("--output {}: too many levels of symbolic links", path.display())))
+}
+
+/// `path`, and the file it stands for when that is another one.
+fn shown(path: &Path, real: &Path) -> String {
+    if path == real {
+        path.display().to_string()
+    } else {
+        format!("{} (-> {})", path.display(), real.display())
+    }
 }
 
 /// The URL with the values of password-like query parameters (`p`, `password`, `token`)
@@ -292,7 +339,7 @@ pub fn run(g: &Globals, a: MetricsArgs) -> Result<()> {
         }
     }
     if a.output.is_none() && a.push.is_none() {
-        print!("{text}");
+        crate::out!("{text}")?;
     }
     Ok(())
 }

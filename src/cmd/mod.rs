@@ -219,7 +219,7 @@ pub fn read_credentials(store: &Store, platform: PlatformKind, required: bool) -
 pub fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
     let s = serde_json::to_string_pretty(v)
         .map_err(|e| FarmError::software(format!("cannot print JSON: {e}")))?;
-    println!("{s}");
+    crate::outln!("{s}")?;
     Ok(())
 }
 

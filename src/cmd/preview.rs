@@ -21,9 +21,10 @@ pub fn run(g: &Globals, name: &str, n: usize) -> Result<()> {
     let st = store.state(&bot.name)?;
     let rule = offline_rule(&bot, &st);
     if let Some(p) = &st.pending {
-        println!("(unconfirmed, will be resent) {}", p.text);
+        crate::outln!("(unconfirmed, will be resent) {}", p.text)?;
     }
-    let s = scan(&store, &bot, &st, rule, n)?;
+    // A processor's error (an exec command failing) names the writer, as in `farm run`.
+    let s = scan(&store, &bot, &st, rule, n).map_err(|e| e.context(&bot.name))?;
     if s.found.is_empty() {
         eprintln!(
             "{}: nothing to post from the {} cached posts after its cursor ({} skipped)",
@@ -33,7 +34,7 @@ pub fn run(g: &Globals, name: &str, n: usize) -> Result<()> {
         );
     }
     for c in s.found {
-        println!("[{:>3}/{}] {}", c.length, rule.max, c.text);
+        crate::outln!("[{:>3}/{}] {}", c.length, rule.max, c.text)?;
     }
     Ok(())
 }

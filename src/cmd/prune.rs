@@ -108,7 +108,7 @@ pub fn run(g: &Globals, name: &str, older: &str, dry: bool) -> Result<()> {
             }
             deleted += 1;
         }
-        println!("{verb} {}  {}  {}", p.id, clock::short(p.created_at), one_line(&p.text));
+        crate::outln!("{verb} {}  {}  {}", p.id, clock::short(p.created_at), one_line(&p.text))?;
     }
     let summary = format!(
         "{} {} of {} posts: older than {} with no likes or reposts",

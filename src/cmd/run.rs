@@ -37,7 +37,7 @@ pub fn run(g: &Globals, a: RunArgs) -> Result<()> {
     for o in &outcomes {
         match &o.error {
             Some(e) => eprintln!("farm: {}", e.message),
-            None if g.verbose || a.dry_run => println!("{}: {}", o.bot, o.line),
+            None if g.verbose || a.dry_run => crate::outln!("{}: {}", o.bot, o.line)?,
             None => {}
         }
     }

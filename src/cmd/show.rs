@@ -77,53 +77,53 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
     }
     let b = &view.bot;
     let s = &view.state;
-    println!("{} ({} on {}, {})", b.name, b.role, b.platform, b.api);
-    println!("  every:       {}{}", b.every, if b.paused { " (paused)" } else { "" });
+    crate::outln!("{} ({} on {}, {})", b.name, b.role, b.platform, b.api)?;
+    crate::outln!("  every:       {}{}", b.every, if b.paused { " (paused)" } else { "" })?;
     if let Some(src) = &b.source {
-        println!("  source:      {src}");
+        crate::outln!("  source:      {src}")?;
     }
     if bot.role == crate::bot::Role::Writer {
         for line in writer_spec(&bot).describe() {
-            println!("  processing:  {line}");
+            crate::outln!("  processing:  {line}")?;
         }
         if let Some(v) = &b.visibility {
-            println!("  visibility:  {v}");
+            crate::outln!("  visibility:  {v}")?;
         }
     }
     if let Some(r) = &b.reader {
-        println!(
+        crate::outln!(
             "  fetch cap:   {} posts; keep {} / {} posts",
             r.cap,
             clock::format_duration(r.max_age_secs),
             r.max_count
-        );
+        )?;
     }
-    println!(
+    crate::outln!(
         "  credentials: consumer key {}, access token {}{}",
         b.credentials.consumer_key,
         b.credentials.access_token,
         if b.credentials.access_secret_set { ", access secret set" } else { "" }
-    );
-    println!("  last ok:     {}", s.last_ok.as_deref().unwrap_or("never"));
-    println!("  next due:    {}", s.next_due);
-    println!("  total:       {}", s.total);
+    )?;
+    crate::outln!("  last ok:     {}", s.last_ok.as_deref().unwrap_or("never"))?;
+    crate::outln!("  next due:    {}", s.next_due)?;
+    crate::outln!("  total:       {}", s.total)?;
     if bot.role == crate::bot::Role::Reader {
-        println!("  cached:      {}", s.cached);
+        crate::outln!("  cached:      {}", s.cached)?;
     }
     if let Some(p) = &s.pending {
-        println!("  unconfirmed: {p}");
+        crate::outln!("  unconfirmed: {p}")?;
     }
     if let Some(e) = &s.last_error {
-        println!("  last error:  {e}");
+        crate::outln!("  last error:  {e}")?;
     }
     for r in &s.rate_limits {
-        println!("  rate limit:  {} {} left, resets {}", r.call, r.remaining, r.reset);
+        crate::outln!("  rate limit:  {} {} left, resets {}", r.call, r.remaining, r.reset)?;
     }
     if !view.hot_words.is_empty() {
-        println!("  hot words:   {}", view.hot_words.join(", "));
+        crate::outln!("  hot words:   {}", view.hot_words.join(", "))?;
     }
     if !view.boring_words.is_empty() {
-        println!("  boring:      {}", view.boring_words.join(", "));
+        crate::outln!("  boring:      {}", view.boring_words.join(", "))?;
     }
     Ok(())
 }

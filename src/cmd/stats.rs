@@ -4,7 +4,8 @@
 //! ordinal lookups per writer for its backlog ([`Store::backlog`]): never the cached posts, so
 //! it costs the same with ten posts or a million.
 //!
-//! The table fits the terminal: its width is `COLUMNS` (else 80); with fewer than 120 columns
+//! The table fits the terminal: its width is `COLUMNS`, else the terminal's (`TIOCGWINSZ` on
+//! stdout), else 80 when stdout is not a terminal; with fewer than 120 columns
 //! the less useful columns are left out. Colour only when stdout is a terminal and `NO_COLOR`
 //! is not set.
 
@@ -252,13 +253,53 @@ pub fn bar(value: u64, max: u64, width: usize) -> String {
     s
 }
 
-/// The terminal width to fit: `COLUMNS` when set to a sensible number, else 80.
+/// The width to fit: `COLUMNS` when set to a sensible number, else the width of the terminal
+/// stdout is, else (stdout is a pipe or a file) 80, so scripted output does not depend on where
+/// it runs; `--json` has everything.
 pub fn term_width() -> usize {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|v| v.trim().parse::<usize>().ok())
-        .filter(|w| *w >= 20)
-        .unwrap_or(80)
+    crate::config::columns().or_else(crate::out::terminal_width).unwrap_or(80)
+}
+
+/// `line` broken at spaces into lines of at most `width` characters (a longer word is cut); the
+/// lines after the first start with `indent`. Each line ends with a new line.
+fn wrap(line: &str, width: usize, indent: &str) -> String {
+    let lead = line.len() - line.trim_start().len();
+    let mut out = String::new();
+    let mut cur = line[..lead].to_string();
+    let mut len = lead;
+    let mut empty = true;
+    for word in line.split_whitespace() {
+        let mut w: Vec<char> = word.chars().collect();
+        loop {
+            let sep = usize::from(!empty);
+            if len + sep + w.len() <= width {
+                if !empty {
+                    cur.push(' ');
+                }
+                cur.extend(&w);
+                len += sep + w.len();
+                empty = false;
+                break;
+            }
+            if empty {
+                // A word longer than a whole line: cut it.
+                let rest = w.split_off(width.saturating_sub(len).clamp(1, w.len()));
+                cur.extend(&w);
+                w = rest;
+            }
+            out.push_str(&cur);
+            out.push('\n');
+            cur = indent.to_string();
+            len = indent.chars().count();
+            empty = true;
+            if w.is_empty() {
+                break;
+            }
+        }
+    }
+    out.push_str(&cur);
+    out.push('\n');
+    out
 }
 
 /// Whether to colour stdout: a terminal, and `NO_COLOR` unset or empty.
@@ -455,8 +496,8 @@ pub fn render_table(rows: &[(Row, BotState)], now: i64, width: usize, colour: bo
 
 /// One bot's summary and its per-day table.
 pub fn render_history(r: &Row, st: &BotState, days: &[Day], now: i64, width: usize) -> String {
-    let mut out = String::new();
-    out.push_str(&format!(
+    let mut head = String::new();
+    head.push_str(&format!(
         "{} ({} on {}, every {}{}): {}\n",
         r.name,
         r.role,
@@ -471,9 +512,9 @@ pub fn render_history(r: &Row, st: &BotState, days: &[Day], now: i64, width: usi
         _ => "",
     };
     if !what.is_empty() {
-        out.push_str(&format!("  {what}: {}\n", r.backlog));
+        head.push_str(&format!("  {what}: {}\n", r.backlog));
     }
-    out.push_str(&format!(
+    head.push_str(&format!(
         "  last 24h: {} ({} posts, {} calls, {} errors); {} in total\n",
         sparkline(&r.hourly),
         r.posts_24h,
@@ -481,13 +522,17 @@ pub fn render_history(r: &Row, st: &BotState, days: &[Day], now: i64, width: usi
         r.errors_24h,
         r.total
     ));
-    out.push_str(&format!(
+    head.push_str(&format!(
         "  last run: {}; next due: {}\n",
         r.last_run.as_deref().unwrap_or("never"),
         r.next_due
     ));
     if let Some(e) = &r.last_error {
-        out.push_str(&format!("  last error: {e}\n"));
+        head.push_str(&format!("  last error: {e}\n"));
+    }
+    let mut out = String::new();
+    for line in head.lines() {
+        out.push_str(&wrap(line, width, "      "));
     }
     let label = match r.role.as_str() {
         "reader" => "fetched",
@@ -558,7 +603,7 @@ pub fn run(g: &Globals, name: Option<&str>, json: bool) -> Result<()> {
         if json {
             return print_json(&History { bot: r, days });
         }
-        print!("{}", render_history(&r, &st, &days, now, term_width()));
+        crate::out!("{}", render_history(&r, &st, &days, now, term_width()))?;
         return Ok(());
     }
     let rows = rows(&store, now)?;
@@ -569,7 +614,7 @@ pub fn run(g: &Globals, name: Option<&str>, json: bool) -> Result<()> {
         eprintln!("no bots yet");
         return Ok(());
     }
-    print!("{}", render_table(&rows, now, term_width(), use_colour()));
+    crate::out!("{}", render_table(&rows, now, term_width(), use_colour()))?;
     Ok(())
 }
 

@@ -1,9 +1,14 @@
 //! The `exec` processor: pipe the text to an external command (`sh -c CMD`) and post what it
 //! prints. Empty output means skip; a failure or a timeout is an error for that writer only.
+//!
+//! The command runs in a process group of its own; when it exits, or when it is killed at the
+//! timeout, the whole group is killed, so a background process it started (`sleep 100 & echo
+//! hi`) neither outlives it nor holds its output back.
 
+use crate::error::{FarmError, Kind};
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -19,7 +24,7 @@ pub struct Exec {
 const SYNTAX: &str = "exec:COMMAND[;timeout=10s] (everything after 'exec:' is the command), \
                       e.g. exec:tr a-z A-Z;timeout=5s";
 /// Most output read from the command (the rest is ignored).
-const MAX_OUTPUT: u64 = 1 << 20;
+const MAX_OUTPUT: usize = 1 << 20;
 
 /// What running the command can end in, other than output.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,15 +65,19 @@ impl Exec {
 
     /// Run the command with `input` on its stdin; its stdout, trimmed (`None` if empty). `env` is
     /// added to its environment.
+    ///
+    /// The command runs in a process group of its own. When it exits, whatever it left running
+    /// in the background (`sleep 100 & echo hi`) is killed with the group, so its output ends
+    /// there; when it runs past the timeout, the whole group is killed and that is an error.
     pub fn run(&self, input: &str, env: &[(&str, String)]) -> Result<Option<String>, ExecError> {
         let mut cmd = Command::new("sh");
         cmd.arg("-c").arg(&self.command).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
         for (k, v) in env {
             cmd.env(k, v);
         }
-        // Its own process group, so a timeout can kill everything it started.
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         let mut child = cmd.spawn().map_err(|e| ExecError::Spawn(e.to_string()))?;
+        let group = child.id();
 
         // Write stdin and read both outputs on their own threads: the command may read nothing,
         // print a lot, or never end, and none of that may block us.
@@ -79,8 +88,8 @@ impl Exec {
                 let _ = stdin.write_all(&data);
             }
         });
-        let out = read_all(child.stdout.take());
-        let err = read_all(child.stderr.take());
+        let out = Output::read(child.stdout.take());
+        let err = Output::read(child.stderr.take());
 
         let deadline = Instant::now() + self.timeout;
         let status = loop {
@@ -88,26 +97,30 @@ impl Exec {
                 Ok(Some(status)) => break status,
                 Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
                 Ok(None) | Err(_) => {
-                    kill_group(child.id());
+                    kill_group(group);
                     let _ = child.kill();
                     let _ = child.wait();
                     return Err(ExecError::TimedOut(self.timeout));
                 }
             }
         };
-        // The command is done; its output ends soon unless it left children holding the pipes.
-        let stdout = out.recv_timeout(Duration::from_secs(1)).unwrap_or_default();
+        // The command is done: end what it left behind, which also closes the pipes those
+        // processes held. Something that left the group (setsid) may still hold them: then
+        // what was read so far is the output.
+        kill_group(group);
+        let stdout = out.take(Duration::from_secs(1));
         if !status.success() {
-            let stderr = err.recv_timeout(Duration::from_secs(1)).unwrap_or_default();
+            let stderr = err.take(Duration::from_millis(200));
             let first = String::from_utf8_lossy(&stderr)
                 .lines()
                 .map(str::trim)
                 .find(|l| !l.is_empty())
                 .unwrap_or("")
                 .to_string();
-            let what = match status.code() {
-                Some(code) => format!("exit status {code}"),
-                None => "killed by a signal".to_string(),
+            let what = match (status.code(), std::os::unix::process::ExitStatusExt::signal(&status)) {
+                (Some(code), _) => format!("exit status {code}"),
+                (None, Some(sig)) => format!("signal {sig}"),
+                (None, None) => "an unknown status".to_string(),
             };
             return Err(ExecError::Failed(what, first));
         }
@@ -116,46 +129,89 @@ impl Exec {
     }
 }
 
+/// One output pipe of the command, read on a thread into a buffer that can be taken at any time.
+struct Output {
+    buf: Arc<Mutex<Vec<u8>>>,
+    done: mpsc::Receiver<()>,
+}
+
+impl Output {
+    /// Read `pipe` to its end, keeping the first [`MAX_OUTPUT`] bytes (the rest is read and
+    /// dropped, so the command never blocks on a full pipe).
+    fn read(pipe: Option<impl Read + Send + 'static>) -> Output {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        let (tx, done) = mpsc::channel();
+        let shared = Arc::clone(&buf);
+        thread::spawn(move || {
+            if let Some(mut pipe) = pipe {
+                let mut chunk = [0u8; 8192];
+                while let Ok(n @ 1..) = pipe.read(&mut chunk) {
+                    let mut b = shared.lock().unwrap_or_else(|p| p.into_inner());
+                    let room = MAX_OUTPUT.saturating_sub(b.len());
+                    b.extend_from_slice(&chunk[..n.min(room)]);
+                }
+            }
+            let _ = tx.send(());
+        });
+        Output { buf, done }
+    }
+
+    /// What was read once the pipe ends, or after `wait` if it does not.
+    fn take(self, wait: Duration) -> Vec<u8> {
+        let _ = self.done.recv_timeout(wait);
+        std::mem::take(&mut *self.buf.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
 impl ExecError {
-    /// A one-line message naming the command.
+    /// A one-line message naming the command, saying what to do next.
     pub fn message(&self, command: &str) -> String {
         match self {
-            ExecError::Spawn(e) => format!("writer command `{command}` could not be started: {e}"),
+            ExecError::Spawn(e) => format!(
+                "writer command `{command}` could not be started: {e}; check that sh runs and the system can start processes"
+            ),
             ExecError::Failed(status, stderr) if stderr.is_empty() => {
-                format!("writer command `{command}` failed with {status}")
+                format!("writer command `{command}` failed with {status}; fix it (farm edit NAME --process …)")
             }
             ExecError::Failed(status, stderr) => {
                 format!("writer command `{command}` failed with {status}: {stderr}")
             }
-            ExecError::TimedOut(t) => {
-                format!("writer command `{command}` timed out after {}", show_duration(*t))
-            }
+            ExecError::TimedOut(t) => format!(
+                "writer command `{command}` timed out after {} and was killed; make it faster or raise its ;timeout=",
+                show_duration(*t)
+            ),
         }
+    }
+
+    /// The kind of error: a command that cannot be started is a local I/O failure (exit 74), one
+    /// that fails needs fixing (78), one that ran too long may do better next time (75).
+    pub fn kind(&self) -> Kind {
+        match self {
+            ExecError::Spawn(_) => Kind::Io,
+            ExecError::Failed(..) => Kind::Config,
+            ExecError::TimedOut(_) => Kind::TempFail,
+        }
+    }
+
+    /// This error as a [`FarmError`] of [`ExecError::kind`].
+    pub fn to_farm_error(&self, command: &str) -> FarmError {
+        FarmError::new(self.kind(), self.message(command))
     }
 }
 
-/// Read a pipe to the end (at most [`MAX_OUTPUT`] bytes) on a thread; the bytes arrive on the channel.
-fn read_all(pipe: Option<impl Read + Send + 'static>) -> mpsc::Receiver<Vec<u8>> {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(pipe) = pipe {
-            let _ = pipe.take(MAX_OUTPUT).read_to_end(&mut buf);
-        }
-        let _ = tx.send(buf);
-    });
-    rx
-}
-
-/// Kill the process group `pgid` with `kill -KILL -PGID` (best effort).
+/// Kill the process group `pgid` with SIGKILL (best effort: it may be gone already).
 fn kill_group(pgid: u32) {
-    let _ = Command::new("kill")
-        .arg("-KILL")
-        .arg("--")
-        .arg(format!("-{pgid}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
+    unsafe extern "C" {
+        fn kill(pid: i32, sig: i32) -> i32;
+    }
+    const SIGKILL: i32 = 9;
+    if let Ok(pgid) = i32::try_from(pgid) {
+        // SAFETY: kill(2) takes two integers and touches no memory of ours; a negative pid
+        // names a process group, ours is never the command's (it has its own).
+        unsafe {
+            kill(-pgid, SIGKILL);
+        }
+    }
 }
 
 /// Parse `500ms`, `5s`, `2m` or a plain number of seconds.
@@ -204,7 +260,9 @@ mod tests {
         let started = Instant::now();
         assert_eq!(e.run("x", &[]), Err(ExecError::TimedOut(Duration::from_millis(300))));
         assert!(started.elapsed() < Duration::from_secs(3));
-        assert_eq!(ExecError::TimedOut(e.timeout).message("x"), "writer command `x` timed out after 300ms");
+        assert!(ExecError::TimedOut(e.timeout)
+            .message("x")
+            .starts_with("writer command `x` timed out after 300ms"));
     }
 
     #[test]

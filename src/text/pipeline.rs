@@ -36,7 +36,9 @@
 //! exec:COMMAND[;timeout=10s]
 //!     everything after "exec:" is a shell command (sh -c); the text goes to its stdin, its stdout
 //!     (trimmed) is the result, empty output skips; FARM_POST_ID and FARM_POST_AUTHOR are set.
-//!     A non-zero exit or the timeout is an error for this writer.
+//!     A non-zero exit (78), the timeout (75) or a failure to start it (74) is an error for this
+//!     writer, never a skip. It runs in a process group of its own, killed when it exits or
+//!     times out: what it leaves in the background does not outlive it.
 //!
 //! filters: no-retweets, no-replies, no-links, no-mentions (each also =yes/=no), strip-urls,
 //!          strip-mentions (also a leading "RT @x:"), strip-hashtags, blacklist=W,W..|@FILE, lang=ru
@@ -249,8 +251,9 @@ impl Pipeline {
     }
 
     /// Turn one source post into the text to post, or `None` to skip it. `ctx` gives the corpus
-    /// for markov, a seed, and word feedback. Errors (an `exec` command failing) are configuration
-    /// errors of this writer.
+    /// for markov, a seed, and word feedback. Errors are this writer's: an `exec` command that
+    /// fails (configuration, exit 78), runs past its timeout (try again, 75) or cannot be started
+    /// (I/O, 74); never a silent skip.
     pub fn run(&self, post: &Post, ctx: &mut Ctx) -> Result<Option<String>, FarmError> {
         let Some(mut text) = self.filters.apply(post) else { return Ok(None) };
         for processor in &self.processors {
@@ -271,7 +274,7 @@ impl Pipeline {
                 Processor::Exec(e) => {
                     let env =
                         [("FARM_POST_ID", post.id.to_string()), ("FARM_POST_AUTHOR", post.author.clone())];
-                    e.run(&text, &env).map_err(|err| FarmError::config(err.message(&e.command)))?
+                    e.run(&text, &env).map_err(|err| err.to_farm_error(&e.command))?
                 }
             };
             match out {
