@@ -6,6 +6,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    botfarm::store::private_umask();
     let cli = match botfarm::cli::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

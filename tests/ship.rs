@@ -155,6 +155,10 @@ fn cron_line_works_as_the_farm_user() {
     assert!(chown.success());
     let bin = top.join("bin");
     std::fs::create_dir(&bin).unwrap();
+    // Explicit modes: another test in this process may have opened a store (umask 077).
+    for d in [top.join("var"), var_lib.clone(), bin.clone()] {
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     symlink(env!("CARGO_BIN_EXE_farm"), bin.join("farm")).unwrap();
     let command = fields[6..].join(" ").replace("/var/lib", var_lib.to_str().unwrap());
     let run = |cmd: &str| {

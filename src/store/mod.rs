@@ -176,11 +176,10 @@ pub fn create_dir(dir: &Path) -> Result<()> {
         .map_err(|e| io_error(&e, &format!("cannot create the data directory {}", dir.display())))
 }
 
-/// Make every file this process creates from now on readable by its owner only (umask 077),
-/// and fix what an older farm, another umask or a copy left readable by others under `dir`:
-/// the database holds tokens, whatever mode the data directory itself has.
-fn owner_only(dir: &Path) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
+/// Make every file this process creates from now on readable by its owner only (umask 077):
+/// the farm binary calls it first thing, since the data directory holds tokens. Files that
+/// must be readable by others (the metrics file) set their mode explicitly.
+pub fn private_umask() {
     extern "C" {
         fn umask(mask: u32) -> u32;
     }
@@ -188,6 +187,12 @@ fn owner_only(dir: &Path) -> Result<()> {
     unsafe {
         umask(0o077);
     }
+}
+
+/// Take group and other permissions off everything under `dir`, which an older farm, another
+/// umask or a copy may have left: the database holds tokens, whatever mode `dir` itself has.
+fn owner_only(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
     fn walk(path: &Path) -> std::io::Result<()> {
         for e in fs::read_dir(path)? {
             let e = e?;
