@@ -316,6 +316,73 @@ fn reader() {
     report("2. one reader run fetching 50 new posts", median(runs), calls, disk, "≤ 5 ms, ≤ 8 MB");
 }
 
+/// Steady state: an hourly reader at its retention limit (5,000 cached posts) fetching 20 new
+/// posts a run, so each run also drops the 20 oldest. Nine runs an hour apart on one farm.
+fn steady() {
+    let fake = FakeNet::start();
+    let db = tmp("steady");
+    let user = "steady";
+    fake.add_x_user(user, CK, CS, &format!("tok-{user}"), &format!("sec-{user}"));
+    {
+        let store = Store::open(&db).unwrap();
+        let mut b = bot(user, Role::Reader, PlatformKind::X, &fake.url(), None);
+        b.reader.cap = 200;
+        b.reader.max_count = 5000;
+        store.put_bot(&b).unwrap();
+        // 5,000 posts cached before, all older than the fake's ids and inside the age window.
+        let old: Vec<Post> = (1..=5000u64)
+            .map(|id| Post {
+                id,
+                author: "someone".into(),
+                text: format!("cached post {id}: the quick brown fox jumps over the lazy dog"),
+                created_at: T0 - 86_400 + id as i64,
+                is_repost: false,
+                is_reply: false,
+                has_links: false,
+                lang: None,
+            })
+            .collect();
+        store.add_posts(user, &old).unwrap();
+        let cursor = fake.push_home(user, SourcePost::new("a", "an old post"));
+        let st = BotState {
+            last_ok: T0,
+            last_attempt: T0,
+            cursor: Some(cursor.to_string()),
+            account_id: Some(fake_id(&fake, user)),
+            cached: 5000,
+            ..Default::default()
+        };
+        store.put_state(user, &st).unwrap();
+        botfarm::bot::refresh_next_due(&store, T0).unwrap();
+    }
+    let mut runs = Vec::new();
+    let mut calls = 0;
+    for i in 1..=9i64 {
+        for j in 0..20 {
+            fake.push_home(
+                user,
+                SourcePost::new("someone", &format!("run {i} post {j}: the quick brown fox")),
+            );
+        }
+        fake.clear_requests();
+        let c = measure(&mut farm(&db, T0 + i * 3600, &["run"]));
+        assert_eq!(c.code, 0);
+        calls = fake.requests().len();
+        runs.push(c);
+    }
+    let store = Store::open(&db).unwrap();
+    assert_eq!(store.state(user).unwrap().cached, 5000, "retention keeps 5,000");
+    drop(store);
+    report(
+        "2b. steady state: a reader at 5,000 cached posts fetching 20 (and dropping 20)",
+        median(runs),
+        calls,
+        du(&db),
+        "≤ 6 ms",
+    );
+    let _ = std::fs::remove_dir_all(&db);
+}
+
 fn fake_id(fake: &FakeNet, user: &str) -> String {
     // The fake's ids are stable: ask verify once through the real client.
     let mut c = botfarm::net::connect(botfarm::net::Endpoint {
@@ -425,6 +492,103 @@ fn parallel() {
         );
         let _ = std::fs::remove_dir_all(&db);
     }
+}
+
+/// The disk experiment of issue #14: the same posts kept one record per post (today's layout)
+/// or one record per reader fetch (20 posts), in sled databases configured like a posts shard,
+/// opened and flushed once per simulated hour like a cron run. 10 readers, 20 new posts each per
+/// hour, at most 5,000 kept per reader. Prints bytes on disk against the live payload.
+fn layout() {
+    use botfarm::bot::model::CachedPost;
+    let days = year_days().min(60);
+    println!("\n7. disk layout experiment, {days} days, 10 readers x 20 posts/hour, 5,000 kept:");
+    println!("| day | per post: on disk | payload | ratio | per fetch: on disk | payload | ratio |");
+    println!("|---|---|---|---|---|---|---|");
+    let dirs = [tmp("layout-post"), tmp("layout-fetch")];
+    let open = |d: &Path| {
+        sled::Config::new()
+            .path(d)
+            .segment_size(botfarm::store::SHARD_SEGMENT)
+            .flush_every_ms(None)
+            .open()
+            .unwrap()
+    };
+    let post = |id: u64, h: i64| CachedPost {
+        ord: id,
+        post: Post {
+            id: 1_900_000_000_000_000_000 + id,
+            author: format!("author{}", id % 37),
+            text: format!("post {id}: the quick brown fox jumps over the lazy dog, again and again"),
+            created_at: T0 + h * 3600,
+            is_repost: false,
+            is_reply: false,
+            has_links: false,
+            lang: Some("en".into()),
+        },
+    };
+    let mut next = 0u64;
+    let mut row = Vec::new();
+    for h in 0..(days * 24) {
+        let batch: Vec<Vec<CachedPost>> = (0..10)
+            .map(|_| {
+                (0..20)
+                    .map(|_| {
+                        next += 1;
+                        post(next, h)
+                    })
+                    .collect()
+            })
+            .collect();
+        for (which, dir) in dirs.iter().enumerate() {
+            let db = open(dir);
+            for (r, posts) in batch.iter().enumerate() {
+                let tree = db.open_tree(format!("posts:r{r}")).unwrap();
+                if which == 0 {
+                    for p in posts {
+                        tree.insert(p.post.id.to_be_bytes(), bincode::serialize(p).unwrap()).unwrap();
+                    }
+                    while tree.len() > 5000 {
+                        tree.pop_min().unwrap();
+                    }
+                } else {
+                    tree.insert(posts[0].post.id.to_be_bytes(), bincode::serialize(posts).unwrap()).unwrap();
+                    while tree.len() * 20 > 5000 {
+                        tree.pop_min().unwrap();
+                    }
+                }
+            }
+            db.flush().unwrap();
+        }
+        if (h + 1) % (15 * 24) == 0 {
+            row.clear();
+            for dir in &dirs {
+                let db = open(dir);
+                let mut payload = 0u64;
+                for r in 0..10 {
+                    for kv in db.open_tree(format!("posts:r{r}")).unwrap().iter() {
+                        let (k, v) = kv.unwrap();
+                        payload += (k.len() + v.len()) as u64;
+                    }
+                }
+                drop(db);
+                let disk = du(dir);
+                row.push(format!(
+                    "{:.1} MB | {:.1} MB | {:.1}x",
+                    mb(disk),
+                    mb(payload),
+                    disk as f64 / payload as f64
+                ));
+            }
+            println!("| {} | {} | {} |", (h + 1) / 24, row[0], row[1]);
+        }
+    }
+    for d in &dirs {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
+fn mb(bytes: u64) -> f64 {
+    bytes as f64 / 1e6
 }
 
 /// Simulated days for the `year` scenario (`FARM_BENCH_DAYS`, default 365).
@@ -550,6 +714,9 @@ fn main() {
     if want("reader") {
         reader();
     }
+    if want("steady") {
+        steady();
+    }
     if want("writer") {
         writer();
     }
@@ -564,5 +731,8 @@ fn main() {
     }
     if want("year") {
         year();
+    }
+    if want("layout") {
+        layout();
     }
 }

@@ -6,12 +6,6 @@ mod support;
 use botfarm::sim::{Fault, SourcePost};
 use support::net::{Net, T0};
 
-/// Run `farm ARGS` at `ts` with the fake's clock at the same time.
-fn at(n: &mut Net, ts: i64, args: &[&str]) -> support::Run {
-    n.fake.set_now(Some(ts));
-    n.at(ts, args)
-}
-
 fn push(n: &Net, user: &str, texts: &[&str]) {
     for t in texts {
         n.fake.push_home(user, SourcePost::new("someone", t));
@@ -41,7 +35,7 @@ fn scores_feed_back_into_the_writer_and_prune_cleans_up() {
     );
     // Five hourly posts; the analyzer runs at once but nothing is a day old yet.
     for k in 0..5 {
-        at(&mut n, T0 + k * HOUR, &["run"]).ok();
+        n.synced(T0 + k * HOUR, &["run"]).ok();
     }
     let posted = n.fake.posts_by("w");
     assert_eq!(posted.len(), 5, "{posted:?}");
@@ -56,7 +50,7 @@ fn scores_feed_back_into_the_writer_and_prune_cleans_up() {
 
     // A day later (when all five are a day old) it scores them.
     let t = T0 + DAY + 5 * HOUR;
-    let r = at(&mut n, t, &["run", "-v"]).ok();
+    let r = n.synced(t, &["run", "-v"]).ok();
     assert!(r.all().contains("scored 5 posts of w (0 too young)"), "{}", r.all());
     let a = stats_row(&n, "a");
     assert_eq!(a["status"], "ok");
@@ -84,22 +78,22 @@ fn scores_feed_back_into_the_writer_and_prune_cleans_up() {
 
     // A candidate with a boring word is skipped.
     push(&n, "r", &["dull old pots", "fresh clean air"]);
-    at(&mut n, t + HOUR, &["run"]).ok();
+    n.synced(t + HOUR, &["run"]).ok();
     let texts: Vec<String> = n.posted("w");
     assert_eq!(texts.last().unwrap(), "Q: fresh clean air", "{texts:?}");
     assert!(!texts.iter().any(|t| t.contains("pots")));
 
     // With a choice, a candidate with a hot word wins.
     push(&n, "r", &["quiet morning walk", "another gold moment", "calm blue lake"]);
-    at(&mut n, t + 2 * HOUR, &["run"]).ok();
+    n.synced(t + 2 * HOUR, &["run"]).ok();
     assert_eq!(n.posted("w").last().unwrap(), "Q: another gold moment");
-    at(&mut n, t + 3 * HOUR, &["run"]).ok();
+    n.synced(t + 3 * HOUR, &["run"]).ok();
     assert_eq!(n.posted("w").last().unwrap(), "Q: calm blue lake");
     assert_eq!(n.posted("w").len(), 8);
 
     // Prune: the three old posts nobody liked, not the liked ones, not the recent ones.
     let t = T0 + 30 * DAY + 12 * HOUR;
-    let dry = at(&mut n, t, &["prune", "w", "--older-than", "30d", "--dry-run"]).ok();
+    let dry = n.synced(t, &["prune", "w", "--older-than", "30d", "--dry-run"]).ok();
     let listed: Vec<&str> = dry.stdout.lines().collect();
     assert_eq!(listed.len(), 3, "{}", dry.stdout);
     assert!(listed.iter().all(|l| l.starts_with("would delete ")), "{}", dry.stdout);
@@ -109,17 +103,17 @@ fn scores_feed_back_into_the_writer_and_prune_cleans_up() {
     assert!(dry.stderr.contains("would delete 3 of 8 posts"), "{}", dry.stderr);
     assert_eq!(n.fake.posts_by("w").len(), 8);
     assert!(!n.fake.requests().iter().any(|q| q.method == "DELETE"));
-    let real = at(&mut n, t, &["prune", "w", "--older-than", "30d"]).ok();
+    let real = n.synced(t, &["prune", "w", "--older-than", "30d"]).ok();
     assert_eq!(real.stdout.lines().filter(|l| l.starts_with("deleted ")).count(), 3, "{}", real.stdout);
     let left = n.posted("w");
     assert_eq!(left.len(), 5, "{left:?}");
     assert!(left.contains(&"Q: gold coins shine".to_string()));
     assert!(!left.iter().any(|t| t.contains("dull")));
     assert!(n.farm.run(&["log", "w"]).ok().stdout.contains("deleted 3 of 8 posts"));
-    let again = at(&mut n, t, &["prune", "w", "--older-than", "30d"]).ok();
+    let again = n.synced(t, &["prune", "w", "--older-than", "30d"]).ok();
     assert!(again.stdout.is_empty());
-    assert_eq!(at(&mut n, t, &["prune", "w", "--older-than", "soon"]).code, 64);
-    assert_eq!(at(&mut n, t, &["prune", "r", "--older-than", "30d"]).code, 64);
+    assert_eq!(n.synced(t, &["prune", "w", "--older-than", "soon"]).code, 64);
+    assert_eq!(n.synced(t, &["prune", "r", "--older-than", "30d"]).code, 64);
 
     // Destroying the analyzer takes its scores off the writer.
     n.farm.run(&["destroy", "a", "--yes"]).ok();
@@ -138,13 +132,13 @@ fn analyzer_failures_are_recorded_like_other_bots() {
     n.x_bot("writer", "w", "x", &["--source", "r"]);
     n.farm.run(&["create", "analyzer", "a", "--writer", "w", "--min-age", "1h"]).ok();
     push(&n, "r", &["one two three"]);
-    at(&mut n, T0, &["run", "r", "w"]).ok();
-    let dry = at(&mut n, T0 + 2 * HOUR, &["run", "a", "--force", "--dry-run"]).ok();
+    n.synced(T0, &["run", "r", "w"]).ok();
+    let dry = n.synced(T0 + 2 * HOUR, &["run", "a", "--force", "--dry-run"]).ok();
     assert!(dry.stdout.contains("would score the newest 100 posts of w older than 1h"), "{}", dry.stdout);
 
     // A server error: exit 75, state and counters of the analyzer.
     n.fake.fail_next(1, Fault::Status(503), Some("/tweets"));
-    let r = at(&mut n, T0 + 2 * HOUR, &["run", "a", "--force"]);
+    let r = n.synced(T0 + 2 * HOUR, &["run", "a", "--force"]);
     assert_eq!(r.code, 75, "{}", r.all());
     assert!(r.stderr.contains("a: "), "{}", r.stderr);
     let a = stats_row(&n, "a");
@@ -156,16 +150,16 @@ fn analyzer_failures_are_recorded_like_other_bots() {
     // A 429: the reset is kept and nothing is called before it.
     let reset = T0 + 4 * HOUR;
     n.fake.fail_next(1, Fault::RateLimited { reset }, Some("/tweets"));
-    assert_eq!(at(&mut n, T0 + 3 * HOUR, &["run", "a", "--force"]).code, 75);
+    assert_eq!(n.synced(T0 + 3 * HOUR, &["run", "a", "--force"]).code, 75);
     let a = stats_row(&n, "a");
     assert_eq!(a["status"], "rate-limited");
     let calls = n.fake.requests().len();
-    let r = at(&mut n, T0 + 3 * HOUR + 60, &["run", "a", "--force", "-v"]).ok();
+    let r = n.synced(T0 + 3 * HOUR + 60, &["run", "a", "--force", "-v"]).ok();
     assert!(r.all().contains("rate-limited until"), "{}", r.all());
     assert_eq!(n.fake.requests().len(), calls);
 
     // After the reset it works and the failure is forgotten.
-    let r = at(&mut n, reset + 60, &["run", "a", "--force", "-v"]).ok();
+    let r = n.synced(reset + 60, &["run", "a", "--force", "-v"]).ok();
     assert!(r.all().contains("scored 1 posts of w"), "{}", r.all());
     let a = stats_row(&n, "a");
     assert_eq!(a["status"], "ok");
@@ -196,12 +190,12 @@ fn mastodon_analyzer_scores_with_its_own_weight() {
         ])
         .ok();
     push(&n, "r", &["alpha beta", "gamma delta"]);
-    at(&mut n, T0, &["run"]).ok();
-    at(&mut n, T0 + HOUR, &["run"]).ok();
+    n.synced(T0, &["run"]).ok();
+    n.synced(T0 + HOUR, &["run"]).ok();
     let posts = n.fake.posts_by("w");
     assert_eq!(posts.len(), 2);
     n.fake.set_engagement(posts[0].id, 1, 2);
-    let r = at(&mut n, T0 + 6 * HOUR, &["run", "-v"]).ok();
+    let r = n.synced(T0 + 6 * HOUR, &["run", "-v"]).ok();
     assert!(r.all().contains("scored 2 posts of w"), "{}", r.all());
     let best = n.farm.run(&["best", "w"]).ok().stdout;
     assert!(best.starts_with("21  alpha beta\n 0  gamma delta\n"), "{best}");

@@ -18,12 +18,6 @@ fn farm() -> Net {
 }
 
 #[track_caller]
-fn one_line_error(r: &support::Run, code: i32, words: &str) {
-    assert_eq!(r.code, code, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
-    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
-    assert!(r.stderr.contains(words), "{}", r.stderr);
-}
-
 #[test]
 fn a_deleted_database_file_is_reported_not_an_empty_farm() {
     for victim in ["db/conf", "db/db", "db"] {
@@ -36,7 +30,7 @@ fn a_deleted_database_file_is_reported_not_an_empty_farm() {
         }
         for args in [&["list"][..], &["stats"], &["run"], &["export", "/dev/null"]] {
             let r = n.at(T0 + 7200, args);
-            one_line_error(&r, 65, "damaged");
+            r.one_line_error(65, "damaged");
             assert!(r.stderr.contains("farm import --replace"), "{victim}: {}", r.stderr);
         }
     }
@@ -67,7 +61,7 @@ fn a_data_dir_that_is_a_file_is_a_config_error() {
             stdout: String::from_utf8_lossy(&o.stdout).into(),
             stderr: String::from_utf8_lossy(&o.stderr).into(),
         };
-        one_line_error(&r, 78, "is not a directory");
+        r.one_line_error(78, "is not a directory");
     }
     assert_eq!(fs::read_to_string(&file).unwrap(), "x");
 }
@@ -99,7 +93,7 @@ fn a_data_dir_of_another_user_is_an_io_error() {
     fs::set_permissions(n.farm.dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
     for args in [&["list"][..], &["run"], &["stats"]] {
         let r = as_nobody(&n.farm, args);
-        one_line_error(&r, 74, "permission denied");
+        r.one_line_error(74, "permission denied");
     }
 }
 

@@ -6,20 +6,6 @@ mod support;
 use botfarm::sim::Fault;
 use support::net::{rfc, Net, T0};
 
-fn state(n: &Net, bot: &str) -> serde_json::Value {
-    n.farm.run(&["show", bot, "--json"]).ok().json()["state"].clone()
-}
-
-/// `farm run` at `ts`, with the fake's clock at the same time.
-fn run_at(n: &mut Net, ts: i64) -> support::Run {
-    n.fake.set_now(Some(ts));
-    n.at(ts, &["run"])
-}
-
-fn posts_requests(n: &Net, path: &str) -> usize {
-    n.fake.requests().iter().filter(|r| r.method == "POST" && r.path == path).count()
-}
-
 /// A Mastodon writer whose first post was performed but not answered.
 fn masto_with_unconfirmed_post() -> Net {
     let mut n = Net::new();
@@ -27,8 +13,8 @@ fn masto_with_unconfirmed_post() -> Net {
     n.masto_bot("writer", "w", &["--source", "r"]);
     n.seed("r", 5, "a");
     n.fake.fail_next(1, Fault::PerformThenTimeout, Some("/api/v1/statuses"));
-    assert_eq!(run_at(&mut n, T0).code, 75);
-    assert!(state(&n, "w")["pending"].is_string());
+    assert_eq!(n.synced(T0, &["run"]).code, 75);
+    assert!(n.state("w")["pending"].is_string());
     assert_eq!(n.posted("w").len(), 1);
     n
 }
@@ -36,7 +22,7 @@ fn masto_with_unconfirmed_post() -> Net {
 fn assert_posted_once(n: &Net, w: &str) {
     let posts = n.posted(w);
     assert_eq!(posts.len(), 1, "{w} posted twice: {posts:?}");
-    let st = state(n, w);
+    let st = n.state(w);
     assert!(st["pending"].is_null(), "{st}");
     assert_eq!(st["total"], 1);
 }
@@ -45,16 +31,16 @@ fn assert_posted_once(n: &Net, w: &str) {
 fn mastodon_next_run_after_the_idempotency_hour_does_not_post_twice() {
     let mut n = masto_with_unconfirmed_post();
     // Cron (or the host) was down for 70 minutes: the server has forgotten the key.
-    run_at(&mut n, T0 + 70 * 60).ok();
+    n.synced(T0 + 70 * 60, &["run"]).ok();
     assert_posted_once(&n, "w");
     // It read its own posts instead of sending again.
-    assert_eq!(posts_requests(&n, "/api/v1/statuses"), 1);
-    assert_eq!(n.count("/statuses") - posts_requests(&n, "/api/v1/statuses"), 1, "one read");
+    assert_eq!(n.post_requests("/api/v1/statuses"), 1);
+    assert_eq!(n.count("/statuses") - n.post_requests("/api/v1/statuses"), 1, "one read");
     // The next post comes an interval after the confirmation (the farm cannot know when the
     // server made the first one; later is the safe side).
-    run_at(&mut n, T0 + 70 * 60 + 3000).ok();
+    n.synced(T0 + 70 * 60 + 3000, &["run"]).ok();
     assert_eq!(n.posted("w").len(), 1);
-    run_at(&mut n, T0 + 70 * 60 + 3600).ok();
+    n.synced(T0 + 70 * 60 + 3600, &["run"]).ok();
     assert_eq!(n.posted("w").len(), 2);
 }
 
@@ -62,10 +48,10 @@ fn mastodon_next_run_after_the_idempotency_hour_does_not_post_twice() {
 fn mastodon_429_on_the_resend_with_a_reset_two_hours_away_does_not_post_twice() {
     let mut n = masto_with_unconfirmed_post();
     n.fake.fail_next(1, Fault::RateLimited { reset: T0 + 600 + 7200 }, Some("/api/v1/statuses"));
-    assert_eq!(run_at(&mut n, T0 + 600).code, 75);
+    assert_eq!(n.synced(T0 + 600, &["run"]).code, 75);
     // Nothing is sent before the reset; then the post is found, not sent again.
-    run_at(&mut n, T0 + 3600).ok();
-    run_at(&mut n, T0 + 600 + 7200 + 60).ok();
+    n.synced(T0 + 3600, &["run"]).ok();
+    n.synced(T0 + 600 + 7200 + 60, &["run"]).ok();
     assert_posted_once(&n, "w");
 }
 
@@ -73,9 +59,9 @@ fn mastodon_429_on_the_resend_with_a_reset_two_hours_away_does_not_post_twice() 
 fn mastodon_writer_paused_for_two_hours_does_not_post_twice() {
     let mut n = masto_with_unconfirmed_post();
     n.farm.run(&["pause", "w"]).ok();
-    run_at(&mut n, T0 + 3600).ok();
+    n.synced(T0 + 3600, &["run"]).ok();
     n.farm.run(&["resume", "w"]).ok();
-    run_at(&mut n, T0 + 7200).ok();
+    n.synced(T0 + 7200, &["run"]).ok();
     assert_posted_once(&n, "w");
 }
 
@@ -86,13 +72,13 @@ fn a_post_that_never_went_out_is_sent_after_the_window() {
     n.masto_bot("writer", "w", &["--source", "r"]);
     n.seed("r", 5, "a");
     n.fake.fail_next(1, Fault::Status(503), Some("/api/v1/statuses"));
-    assert_eq!(run_at(&mut n, T0).code, 75);
+    assert_eq!(n.synced(T0, &["run"]).code, 75);
     n.farm.run(&["pause", "w"]).ok();
     n.farm.run(&["resume", "w"]).ok();
-    let text = state(&n, "w")["pending"].as_str().unwrap().to_string();
-    run_at(&mut n, T0 + 2 * 3600).ok();
+    let text = n.state("w")["pending"].as_str().unwrap().to_string();
+    n.synced(T0 + 2 * 3600, &["run"]).ok();
     assert_eq!(n.posted("w"), vec![text]);
-    assert_eq!(posts_requests(&n, "/api/v1/statuses"), 2);
+    assert_eq!(n.post_requests("/api/v1/statuses"), 2);
 }
 
 #[test]
@@ -106,12 +92,12 @@ fn x_resend_a_day_later_does_not_post_twice() {
         n.seed("r", 5, "a");
         let path = if platform == "x" { "/2/tweets" } else { "/1.1/statuses/update" };
         n.fake.fail_next(1, Fault::PerformThenTimeout, Some(path));
-        assert_eq!(run_at(&mut n, T0).code, 75);
+        assert_eq!(n.synced(T0, &["run"]).code, 75);
         n.farm.run(&["pause", "w"]).ok();
         // 25 hours later X no longer refuses the same text as a duplicate.
-        run_at(&mut n, T0 + 25 * 3600).ok();
+        n.synced(T0 + 25 * 3600, &["run"]).ok();
         n.farm.run(&["resume", "w"]).ok();
-        run_at(&mut n, T0 + 25 * 3600 + 600).ok();
+        n.synced(T0 + 25 * 3600 + 600, &["run"]).ok();
         assert_posted_once(&n, "w");
     }
 }
@@ -131,7 +117,7 @@ fn a_kill_right_after_the_next_due_record_is_written_loses_no_run() {
     assert_eq!(n.posted("w").len(), 1);
     // The database on disk must agree with the next-due record: the post is confirmed, and the
     // next run 10 minutes later has nothing to send.
-    let st = state(&n, "w");
+    let st = n.state("w");
     assert!(st["pending"].is_null(), "the next-due record promised a state the disk lost: {st}");
     assert_eq!(st["total"], 1);
     n.at(T0 + 600, &["run"]).ok();

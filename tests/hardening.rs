@@ -5,10 +5,6 @@ mod support;
 use botfarm::sim::Fault;
 use support::net::{rfc, Net, T0};
 
-fn state(n: &Net, bot: &str) -> serde_json::Value {
-    n.farm.run(&["show", bot, "--json"]).ok().json()["state"].clone()
-}
-
 #[test]
 fn crash_injection_200_kills_with_faults() {
     let mut n = Net::new();
@@ -71,11 +67,11 @@ fn crash_injection_200_kills_with_faults() {
         // The database opens after every kill, and nothing went backwards.
         if i % 5 == 0 || i == 199 {
             for w in ["wx", "w1", "wm"] {
-                let c = state(&n, w)["consumed"].as_u64().unwrap();
+                let c = n.state(w)["consumed"].as_u64().unwrap();
                 let prev = last_consumed.insert(w, c).unwrap_or(0);
                 assert!(c >= prev, "{w}'s cursor went back from {prev} to {c} at iteration {i}");
             }
-            let cursor = &state(&n, "r")["cursor"];
+            let cursor = &n.state("r")["cursor"];
             assert!(cursor.is_null() || cursor.is_string(), "{cursor}");
             let cur: u64 = cursor.as_str().map(|c| c.parse().unwrap()).unwrap_or(0);
             assert!(cur >= last_cursor, "reader cursor went back at iteration {i}");
@@ -136,7 +132,7 @@ fn each_fault_hits_one_bot_and_the_others_finish() {
         assert!(r.stderr.contains("victim"), "{fault:?}: {}", r.stderr);
         assert_eq!(n.posted("legacy").len(), 1, "{fault:?}");
         assert_eq!(n.posted("toot").len(), 1, "{fault:?}");
-        let s = state(&n, "victim");
+        let s = n.state("victim");
         assert!(s["last_error"].is_string(), "{fault:?}: {s}");
         // Consistent afterwards: the next runs settle, nothing is posted twice.
         for k in 1..8 {

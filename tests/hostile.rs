@@ -6,21 +6,6 @@ mod support;
 use botfarm::sim::{Fault, SourcePost};
 use support::net::{Net, T0};
 
-fn state(n: &Net, bot: &str) -> serde_json::Value {
-    n.farm.run(&["show", bot, "--json"]).ok().json()["state"].clone()
-}
-
-/// `farm run` at `ts`, with the fake's clock at the same time (Mastodon only: X checks OAuth
-/// timestamps, which farm signs with the real time).
-fn run_at(n: &mut Net, ts: i64) -> support::Run {
-    n.fake.set_now(Some(ts));
-    n.at(ts, &["run"])
-}
-
-fn post_requests(n: &Net, path: &str) -> usize {
-    n.fake.requests().iter().filter(|r| r.method == "POST" && r.path == path).count()
-}
-
 #[test]
 fn a_mastodon_text_refused_in_japanese_is_dropped_and_the_next_one_posted() {
     let mut n = Net::new();
@@ -28,22 +13,22 @@ fn a_mastodon_text_refused_in_japanese_is_dropped_and_the_next_one_posted() {
     n.masto_bot("writer", "w", &["--source", "r"]);
     n.seed("r", 5, "a");
     n.fake.reject_posts(None, "バリデーションに失敗しました: テキストが不適切です");
-    let r = run_at(&mut n, T0);
+    let r = n.synced(T0, &["run"]);
     assert_eq!(r.code, 65, "{}", r.stderr);
     assert!(r.stderr.contains("w:") && r.stderr.contains("drops it"), "{}", r.stderr);
     let refused = n.fake.rejected();
     assert_eq!(refused.len(), 1);
     assert!(n.posted("w").is_empty());
-    assert!(state(&n, "w")["pending"].is_null(), "the text is not kept for a resend");
+    assert!(n.state("w")["pending"].is_null(), "the text is not kept for a resend");
 
     for k in 1..=4 {
-        run_at(&mut n, T0 + k * 3600).ok();
+        n.synced(T0 + k * 3600, &["run"]).ok();
     }
     let posted = n.posted("w");
     assert!(!posted.is_empty(), "the writer moved on to its next text");
     assert!(!posted.contains(&refused[0]), "the refused text was sent again: {posted:?}");
     // Every POST after the refusal made a post: nothing was retried.
-    assert_eq!(post_requests(&n, "/api/v1/statuses"), posted.len() + 1);
+    assert_eq!(n.post_requests("/api/v1/statuses"), posted.len() + 1);
     assert_eq!(n.fake.rejected().len(), 1);
 }
 
@@ -55,7 +40,7 @@ fn an_x_text_refused_for_its_content_is_dropped_but_a_bare_403_is_kept() {
     n.seed("r", 5, "a");
     n.fake.reject_posts(None, "You are not permitted to perform this action.");
     assert_eq!(n.at(T0, &["run"]).code, 65);
-    assert!(state(&n, "w")["pending"].is_null());
+    assert!(n.state("w")["pending"].is_null());
     n.at(T0 + 3600, &["run"]).ok();
     let posted = n.posted("w");
     assert_eq!(posted.len(), 1);
@@ -64,7 +49,7 @@ fn an_x_text_refused_for_its_content_is_dropped_but_a_bare_403_is_kept() {
     // A 403 without a word about the post (suspended account) keeps the text for later.
     n.fake.fail_next(1, Fault::Status(403), Some("/2/tweets"));
     assert_eq!(n.at(T0 + 2 * 3600, &["run"]).code, 69);
-    assert!(state(&n, "w")["pending"].is_string());
+    assert!(n.state("w")["pending"].is_string());
 }
 
 /// Put `n` posts on `user`'s home timeline; their ids, oldest first.
@@ -95,7 +80,7 @@ fn a_reader_keeps_its_cursor_when_the_server_answers_with_older_posts() {
         // X v2 says so (its newest_id is below the cursor); v1.1 just has nothing new.
         assert_eq!(r.code, if platform == "x" { 65 } else { 0 }, "{platform}: {}", r.stderr);
         assert_eq!(last_since(&n), Some(cursor.clone()), "{platform}");
-        assert_eq!(state(&n, "r")["cached"], 5, "{platform}: old posts cached again");
+        assert_eq!(n.state("r")["cached"], 5, "{platform}: old posts cached again");
         if platform == "x" {
             n.fake.fail_next(1, Fault::NewestId("not-a-number".into()), Some("/timelines/"));
             let r = n.at(T0 + 2 * 3600, &["run"]);
@@ -105,7 +90,7 @@ fn a_reader_keeps_its_cursor_when_the_server_answers_with_older_posts() {
         // The next sane read still starts at the newest post of the first read, then moves on.
         assert_eq!(n.at(T0 + 3 * 3600, &["run"]).code, 0, "{platform}");
         assert_eq!(last_since(&n), Some(cursor.clone()), "{platform}: the cursor moved back");
-        assert_eq!(state(&n, "r")["cached"], 7, "{platform}");
+        assert_eq!(n.state("r")["cached"], 7, "{platform}");
         n.at(T0 + 4 * 3600, &["run"]).ok();
         assert_eq!(last_since(&n), Some(second[1].to_string()), "{platform}");
     }
@@ -131,7 +116,7 @@ fn a_reset_in_the_year_2200_is_shown_and_kept_as_at_most_a_day() {
     n.seed("r", 5, "a");
     n.fake.fail_next(1, Fault::RateLimited { reset: 7_258_118_400 }, Some("/2/tweets"));
     assert_eq!(n.at(T0, &["run"]).code, 75);
-    let st = state(&n, "w");
+    let st = n.state("w");
     let post_rate = st["rate_limits"].as_array().unwrap().iter().find(|r| r["call"] == "post").unwrap();
     assert_eq!(post_rate["remaining"], 0);
     let reset = botfarm::clock::parse_rfc3339(post_rate["reset"].as_str().unwrap()).unwrap();

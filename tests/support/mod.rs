@@ -57,6 +57,13 @@ impl Run {
         assert_eq!(self.code, want, "wrong exit code:\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
         self
     }
+    /// A failure the way farm must report one: this exit code, one line on stderr, naming `words`.
+    #[track_caller]
+    pub fn one_line_error(&self, code: i32, words: &str) {
+        assert_eq!(self.code, code, "stdout: {}\nstderr: {}", self.stdout, self.stderr);
+        assert_eq!(self.stderr.lines().count(), 1, "{}", self.stderr);
+        assert!(self.stderr.contains(words), "{}", self.stderr);
+    }
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
     }

@@ -78,4 +78,21 @@ impl Net {
     pub fn posted(&self, user: &str) -> Vec<String> {
         self.fake.posts_by(user).into_iter().map(|p| p.text).collect()
     }
+
+    /// `farm run ARGS` at `ts` with the fake's clock at the same time (Mastodon and the
+    /// analyzer's engagement; X checks OAuth timestamps, which farm signs with the real time).
+    pub fn synced(&mut self, ts: i64, args: &[&str]) -> super::Run {
+        self.fake.set_now(Some(ts));
+        self.at(ts, args)
+    }
+
+    /// The `state` object of `farm show BOT --json`.
+    pub fn state(&self, bot: &str) -> serde_json::Value {
+        self.farm.run(&["show", bot, "--json"]).ok().json()["state"].clone()
+    }
+
+    /// POST requests to exactly `path`.
+    pub fn post_requests(&self, path: &str) -> usize {
+        self.fake.requests().iter().filter(|r| r.method == "POST" && r.path == path).count()
+    }
 }
