@@ -3,6 +3,7 @@
 
 pub mod analyzer;
 pub mod model;
+pub mod record;
 pub mod registry;
 pub mod run;
 pub mod schedule;
