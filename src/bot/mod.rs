@@ -7,6 +7,8 @@ pub mod record;
 pub mod registry;
 pub mod run;
 pub mod schedule;
+pub mod stats;
+pub mod status;
 pub mod writer;
 
 pub use model::{Bot, BotState, Role};

@@ -66,13 +66,7 @@ pub fn tally(
 
 /// A run's successful call: store its windows under `account` and, when one is used up, note
 /// the reset in `limited_until`.
-pub fn rates(
-    store: &Store,
-    account: &str,
-    st: &mut BotState,
-    rates: &[RateInfo],
-    now: i64,
-) -> Result<()> {
+pub fn rates(store: &Store, account: &str, st: &mut BotState, rates: &[RateInfo], now: i64) -> Result<()> {
     if let Some(until) = store_rates(store, account, rates, now)? {
         st.limited_until = Some(st.limited_until.unwrap_or(0).max(until));
     }
