@@ -234,6 +234,73 @@ fn stats_of_one_bot_has_thirty_days() {
     assert_eq!(n.farm.run(&["stats", "nobody"]).code, 64);
 }
 
+/// The `status` column of `farm list` for each bot (the word under the header's `status`).
+fn list_statuses(table: &str) -> HashMap<String, String> {
+    let rows: Vec<Vec<char>> = table.lines().map(|l| l.chars().collect()).collect();
+    let header = rows.iter().find(|l| String::from_iter(l.iter()).contains(" status ")).expect(table);
+    let col = |l: &[char], word: &str| {
+        let s = String::from_iter(l.iter());
+        s.find(word).map(|b| s[..b].chars().count())
+    };
+    let (name_at, status_at) = (col(header, "name").unwrap(), col(header, "status").unwrap());
+    let word =
+        |l: &[char], at: usize| String::from_iter(l.iter().skip(at).take_while(|c| !c.is_whitespace()));
+    rows.iter()
+        .filter(|l| l.len() > status_at && l.as_slice() != header.as_slice())
+        .map(|l| (word(l, name_at), word(l, status_at)))
+        .filter(|(n, s)| !n.is_empty() && !s.is_empty())
+        .collect()
+}
+
+#[test]
+fn list_show_stats_and_metrics_agree_on_the_status() {
+    let (mut n, now) = farm();
+    // A paused failing bot, and a writer whose post window a post by hand used up (a post before
+    // the reset would be refused: `farm post` says "rate-limited", so must every view).
+    at(&mut n, now, &["pause", "wf"]).ok();
+    n.fake.set_rate_limit("w1", botfarm::sim::Endpoint::Post, 1, 3600);
+    at(&mut n, now, &["post", "w1", "one by hand"]).ok();
+    let r = at(&mut n, now + 60, &["post", "w1", "another by hand"]);
+    assert_eq!(r.code, 75, "{}", r.all());
+    assert!(r.all().contains("rate-limited until"), "{}", r.all());
+    let t = now + 120;
+    let stats = at(&mut n, t, &["stats", "--json"]).ok().json();
+    let list = list_statuses(&at(&mut n, t, &["list"]).ok().stdout);
+    let influx = parse_influx(&at(&mut n, t, &["metrics"]).ok().stdout);
+    let expect = [
+        ("wl", "rate-limited"), // rate-limited, with an unconfirmed post and a failed run
+        ("wf", "paused"),       // paused and failing
+        ("w1", "rate-limited"), // its post window is used up
+        ("rp", "paused"),
+        ("r1", "ok"),
+        ("aw", "ok"),
+    ];
+    for (bot, want) in expect {
+        let row = row(&stats, bot);
+        assert_eq!(row["status"], want, "stats {bot}: {row}");
+        assert_eq!(list.get(bot).map(String::as_str), Some(want), "list {bot}: {list:?}");
+        let show = at(&mut n, t, &["show", bot, "--json"]).ok().json();
+        assert_eq!(show["status"], want, "show --json {bot}");
+        let text = at(&mut n, t, &["show", bot]).ok().stdout;
+        let line = text.lines().find(|l| l.trim_start().starts_with("status:")).expect(&text);
+        assert!(line.contains(want), "show {bot}: {line}");
+        let stats_one = at(&mut n, t, &["stats", bot, "--json"]).ok().json();
+        assert_eq!(stats_one["bot"]["status"], want, "stats {bot} --json");
+        let l = influx.iter().find(|l| l.tags.iter().any(|(k, v)| k == "bot" && v == bot)).unwrap();
+        assert_eq!(l.fields["rate_limited"], i64::from(want == "rate-limited"), "metrics {bot}");
+        assert_eq!(l.fields["paused"], i64::from(want == "paused"), "metrics {bot}");
+    }
+    // The times shown are the same too.
+    let w1 = row(&stats, "w1");
+    let until = w1["limited_until"].as_str().unwrap().to_string();
+    let text = at(&mut n, t, &["show", "w1"]).ok().stdout;
+    assert!(text.contains(&format!("rate-limited until {until}")), "{text}");
+    assert_eq!(row(&stats, "wl")["limited_until"], rfc(T0 + 7200));
+    // Paused, but still failing for metrics.
+    let wf = influx.iter().find(|l| l.tags.iter().any(|(k, v)| k == "bot" && v == "wf")).unwrap();
+    assert_eq!(wf.fields["failing"], 1);
+}
+
 #[test]
 fn backlog_is_counted_from_ordinals() {
     use botfarm::net::Post;

@@ -23,7 +23,8 @@
 //! candidate be skipped, words above `hot_above` (default 10) make it preferred.
 
 use super::model::{Bot, BotState, Counters, Role};
-use super::run::{blocked_until, fail_as, record_rates, succeed, Connector};
+use super::record::{self, blocked_until};
+use super::run::Connector;
 use super::{endpoint, writer};
 use crate::clock;
 use crate::error::{FarmError, Result};
@@ -208,7 +209,7 @@ fn config_error(
         st.last_attempt = now;
         st.last_error = Some(e.message.clone());
         store.put_state(&bot.name, st)?;
-        store.log(&bot.name, now, "error", &e.message)?;
+        record::tally(store, &bot.name, now, Counters::default(), Some(("error", &e.message)))?;
     }
     Err(e)
 }
@@ -251,9 +252,9 @@ pub fn run_analyzer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Con
     }
     let reply = match res {
         Ok(r) => r,
-        Err(e) => return Err(fail_as(store, bot, &writer.name, &mut st, now, &e, 1)?),
+        Err(e) => return Err(record::failure_as(store, bot, &writer.name, &mut st, now, &e, 1)?),
     };
-    record_rates(store, &writer.name, &mut st, &reply.rates, now)?;
+    record::rates(store, &writer.name, &mut st, &reply.rates, now)?;
     let calls = reply.rates.len().max(1) as u32;
     let fetched = reply.value.len();
     let cut = now.saturating_sub(opts.min_age as i64);
@@ -277,11 +278,11 @@ pub fn run_analyzer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Con
             best.unwrap_or_default()
         )
     };
-    succeed(&mut st, now);
+    record::success(&mut st, now);
     st.total += old.len() as u64;
     store.put_state(&bot.name, &st)?;
-    store.count(&bot.name, now, Counters { fetched: old.len() as u32, calls, ..Default::default() })?;
-    store.log(&bot.name, now, "analyze", &line)?;
+    let counters = Counters { fetched: old.len() as u32, calls, ..Default::default() };
+    record::tally(store, &bot.name, now, counters, Some(("analyze", &line)))?;
     Ok(line)
 }
 

@@ -3,9 +3,12 @@
 
 pub mod analyzer;
 pub mod model;
+pub mod record;
 pub mod registry;
 pub mod run;
 pub mod schedule;
+pub mod stats;
+pub mod status;
 pub mod writer;
 
 pub use model::{Bot, BotState, Role};

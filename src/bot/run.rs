@@ -2,11 +2,12 @@
 //! plain threads. One slow or failing bot never blocks or fails the others.
 
 use super::model::{Bot, BotState, Counters, Pending, Role};
+use super::record::{self, blocked_until};
 use super::writer::{idempotency_key, scan, Skip};
 use super::{endpoint, schedule};
 use crate::clock;
 use crate::error::{FarmError, Kind, Result};
-use crate::net::{Call, LengthRule, NetError, NetErrorKind, Platform, PlatformKind, RateInfo};
+use crate::net::{Call, LengthRule, NetError, NetErrorKind, Platform, PlatformKind};
 use crate::store::Store;
 use std::sync::Mutex;
 
@@ -135,81 +136,6 @@ fn parallel<T: Sync, R: Send>(items: Vec<T>, jobs: usize, f: impl Fn(&T) -> R + 
     results.into_inner().unwrap_or_else(|e| e.into_inner()).into_iter().flatten().collect()
 }
 
-/// Store what a call taught about rate limits (under `bot`: the account whose limits they are).
-pub(crate) fn record_rates(
-    store: &Store,
-    bot: &str,
-    st: &mut BotState,
-    rates: &[RateInfo],
-    now: i64,
-) -> Result<()> {
-    for r in rates {
-        let r = RateInfo { reset: schedule::cap_reset(r.reset, now), ..*r };
-        store.put_rate(bot, &r)?;
-        if r.remaining == 0 && r.reset > now {
-            st.limited_until = Some(st.limited_until.unwrap_or(0).max(r.reset));
-        }
-    }
-    Ok(())
-}
-
-/// If the stored state says `call` would be refused now, the Unix second it frees up.
-pub fn blocked_until(store: &Store, bot: &str, call: Call, now: i64) -> Result<Option<i64>> {
-    Ok(match store.rate(bot, call)? {
-        Some(r) if r.remaining == 0 && now < r.reset => Some(schedule::cap_reset(r.reset, now)),
-        _ => None,
-    })
-}
-
-/// Record a failed attempt: state, counters, event. Returns the error to report.
-pub(crate) fn fail(
-    store: &Store,
-    bot: &Bot,
-    st: &mut BotState,
-    now: i64,
-    e: &NetError,
-    calls: u32,
-) -> Result<FarmError> {
-    fail_as(store, bot, &bot.name, st, now, e, calls)
-}
-
-/// [`fail`], with the rate limits stored under `account` (an analyzer uses its writer's).
-pub(crate) fn fail_as(
-    store: &Store,
-    bot: &Bot,
-    account: &str,
-    st: &mut BotState,
-    now: i64,
-    e: &NetError,
-    calls: u32,
-) -> Result<FarmError> {
-    st.last_attempt = now;
-    st.fails += 1;
-    st.failing_since.get_or_insert(now);
-    st.last_error = Some(e.message.clone());
-    if let Some(r) = e.rate {
-        let r = RateInfo { reset: schedule::cap_reset(r.reset, now), ..r };
-        store.put_rate(account, &r)?;
-        if e.kind == NetErrorKind::RateLimited {
-            st.limited_until = Some(r.reset);
-        }
-    }
-    store.put_state(&bot.name, st)?;
-    store.count(&bot.name, now, Counters { errors: 1, calls, ..Default::default() })?;
-    store.log(&bot.name, now, "error", &e.message)?;
-    Ok(e.for_bot(&bot.name))
-}
-
-/// Record a successful run in the state.
-pub(crate) fn succeed(st: &mut BotState, now: i64) {
-    st.last_ok = now;
-    st.last_attempt = now;
-    st.fails = 0;
-    st.failing_since = None;
-    st.last_error = None;
-    st.limited_until = None;
-}
-
 /// One reader run: one timeline walk, new posts cached, cursor moved, retention applied.
 pub fn run_reader(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector) -> Result<String> {
     let mut st = store.state(&bot.name)?;
@@ -229,9 +155,9 @@ pub fn run_reader(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
     }
     let reply = match res {
         Ok(r) => r,
-        Err(e) => return Err(fail(store, bot, &mut st, now, &e, 1)?),
+        Err(e) => return Err(record::failure(store, bot, &mut st, now, &e, 1)?),
     };
-    record_rates(store, &bot.name, &mut st, &reply.rates, now)?;
+    record::rates(store, &bot.name, &mut st, &reply.rates, now)?;
     let mut posts = reply.value.posts;
     for p in &mut posts {
         if p.created_at == 0 {
@@ -243,17 +169,13 @@ pub fn run_reader(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
         st.cursor = Some(c);
     }
     let removed = prune(store, bot, &mut st, now)?;
-    succeed(&mut st, now);
+    record::success(&mut st, now);
     st.limited_until = None;
     st.total += new as u64;
     store.put_state(&bot.name, &st)?;
-    store.count(
-        &bot.name,
-        now,
-        Counters { fetched: new as u32, calls: reply.value.calls.max(1), ..Default::default() },
-    )?;
     let line = format!("read {new} new posts ({} cached, {removed} dropped)", st.cached);
-    store.log(&bot.name, now, "read", &line)?;
+    let counters = Counters { fetched: new as u32, calls: reply.value.calls.max(1), ..Default::default() };
+    record::tally(store, &bot.name, now, counters, Some(("read", &line)))?;
     Ok(line)
 }
 
@@ -295,8 +217,8 @@ fn length_rule(
     }
     match client.length_rule() {
         Ok(r) => {
-            record_rates(store, &bot.name, st, &r.rates, now)?;
-            store.count(&bot.name, now, Counters { calls: 1, ..Default::default() })?;
+            record::rates(store, &bot.name, st, &r.rates, now)?;
+            record::tally(store, &bot.name, now, Counters { calls: 1, ..Default::default() }, None)?;
             st.length_rule = Some((r.value, now));
             Ok(r.value)
         }
@@ -353,7 +275,7 @@ pub fn run_writer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
         if !dry {
             st.last_error = Some(e.message.clone());
             store.put_state(&bot.name, &st)?;
-            store.log(&bot.name, now, "error", &e.message)?;
+            record::tally(store, &bot.name, now, Counters::default(), Some(("error", &e.message)))?;
         }
         return Err(e);
     };
@@ -377,7 +299,7 @@ pub fn run_writer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
             // A processor failed (e.g. an exec command): record it like a network failure, so
             // the writer backs off instead of failing again every tick.
             let ne = NetError::new(NetErrorKind::Refused, e.message.clone());
-            fail(store, bot, &mut st, now, &ne, 0)?;
+            record::failure(store, bot, &mut st, now, &ne, 0)?;
             return Err(e.context(&bot.name));
         }
     };
@@ -386,12 +308,12 @@ pub fn run_writer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
     let dups = s.skipped.iter().filter(|(_, w)| *w == Skip::Duplicate).count();
     st.consumed = st.consumed.max(s.skipped_up_to);
     let Some(c) = s.found.into_iter().next() else {
-        succeed(&mut st, now);
+        record::success(&mut st, now);
         store.put_state(&bot.name, &st)?;
         let line = format!(
             "nothing to post: {skipped} posts skipped ({too_long} too long, {dups} duplicates){note}"
         );
-        store.log(&bot.name, now, "idle", &line)?;
+        record::tally(store, &bot.name, now, Counters::default(), Some(("idle", &line)))?;
         return Ok(line);
     };
     // Record the intent durably before the network call.
@@ -428,7 +350,7 @@ fn send(
     st.last_attempt = now;
     match client.post(&p.text, &p.key) {
         Ok(reply) => {
-            record_rates(store, &bot.name, st, &reply.rates, now)?;
+            record::rates(store, &bot.name, st, &reply.rates, now)?;
             let line = if reply.value.duplicate {
                 format!("already posted (the server said duplicate): {}", p.text)
             } else {
@@ -441,12 +363,12 @@ fn send(
             // this text in any form): drop this text, move on to the next one.
             st.pending = None;
             st.consumed = st.consumed.max(p.source_id);
-            let err = fail(store, bot, st, now, &e, 1)?;
+            let err = record::failure(store, bot, st, now, &e, 1)?;
             Err(err)
         }
         Err(e) => {
             // Keep the intent: the next run resends the same text with the same key.
-            Err(fail(store, bot, st, now, &e, 1)?)
+            Err(record::failure(store, bot, st, now, &e, 1)?)
         }
     }
 }
@@ -468,10 +390,15 @@ fn confirm(
     // The latest of the three: a clock that stepped back must not open the next interval early.
     st.last_post_at = now.max(p.created).max(st.last_post_at);
     st.total += 1;
-    succeed(st, now);
+    record::success(st, now);
     store.put_state(&bot.name, st)?;
-    store.count(&bot.name, now, Counters { posts: 1, calls, ..Default::default() })?;
-    store.log(&bot.name, now, "post", &line)?;
+    record::tally(
+        store,
+        &bot.name,
+        now,
+        Counters { posts: 1, calls, ..Default::default() },
+        Some(("post", &line)),
+    )?;
     Ok(line)
 }
 
@@ -502,14 +429,14 @@ fn look_for_pending(
     }
     let reply = match res {
         Ok(r) => r,
-        Err(e) => return Err(fail(store, bot, st, now, &e, 1)?),
+        Err(e) => return Err(record::failure(store, bot, st, now, &e, 1)?),
     };
-    record_rates(store, &bot.name, st, &reply.rates, now)?;
+    record::rates(store, &bot.name, st, &reply.rates, now)?;
     if reply.value.iter().any(|o| super::writer::same_post(&p.text, &o.text)) {
         let line = format!("already posted (found among its own posts): {}", p.text);
         return confirm(store, bot, st, p, now, 1, line).map(Some);
     }
-    store.count(&bot.name, now, Counters { calls: 1, ..Default::default() })?;
+    record::tally(store, &bot.name, now, Counters { calls: 1, ..Default::default() }, None)?;
     Ok(None)
 }
 

@@ -2,6 +2,7 @@
 
 use super::{now, open_required, Globals};
 use crate::bot::model::Counters;
+use crate::bot::record;
 use crate::bot::registry::get;
 use crate::error::{FarmError, Kind, Result};
 use comfy_table::Table;
@@ -22,13 +23,10 @@ pub fn run(g: &Globals, names: &[String]) -> Result<()> {
     for b in &bots {
         let mut st = store.state(&b.name)?;
         let mut client = crate::net::connect(crate::bot::endpoint(&store, b, &st)?);
-        let res = client.verify();
-        store.count(&b.name, now, Counters { calls: 1, ..Default::default() })?;
-        let (account, result, left) = match res {
+        let calls = Counters { calls: 1, ..Default::default() };
+        let (account, result, left) = match client.verify() {
             Ok(r) => {
-                for rate in &r.rates {
-                    store.put_rate(&b.name, rate)?;
-                }
+                record::call(&store, &b.name, &r.rates, now, calls, None)?;
                 st.account_id = Some(r.value.id.clone());
                 store.put_state(&b.name, &st)?;
                 let left = r.rates.first().map(|x| x.remaining.to_string()).unwrap_or_else(|| "-".into());
@@ -37,7 +35,7 @@ pub fn run(g: &Globals, names: &[String]) -> Result<()> {
             Err(e) => {
                 let k = e.exit_kind();
                 worst = Some(worst.map_or(k, |w| if k.severity() > w.severity() { k } else { w }));
-                store.log(&b.name, now, "error", &e.message)?;
+                record::call_failed(&store, &b.name, now, &e, calls, None)?;
                 ("-".to_string(), e.message.clone(), "-".to_string())
             }
         };

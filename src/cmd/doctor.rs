@@ -2,6 +2,7 @@
 //! print what to fix. Exits 78 when something needs fixing.
 
 use super::{now, Globals};
+use crate::bot::record;
 use crate::error::{FarmError, Kind, Result};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
@@ -137,14 +138,20 @@ pub fn run(g: &Globals, offline: bool) -> Result<()> {
             continue;
         }
         let mut client = crate::net::connect(crate::bot::endpoint(&store, b, &st)?);
+        let calls = crate::bot::model::Counters { calls: 1, ..Default::default() };
         match client.verify() {
-            Ok(a) => r.ok(&format!("{}: credentials work (@{})", b.name, a.value.username))?,
-            Err(e) => r.warn(
-                &format!("{}: {}", b.name, e.message),
-                &format!("farm auth {} (or check the app keys)", b.name),
-            )?,
+            Ok(a) => {
+                record::call(&store, &b.name, &a.rates, now, calls, None)?;
+                r.ok(&format!("{}: credentials work (@{})", b.name, a.value.username))?
+            }
+            Err(e) => {
+                record::tally(&store, &b.name, now, calls, None)?;
+                r.warn(
+                    &format!("{}: {}", b.name, e.message),
+                    &format!("farm auth {} (or check the app keys)", b.name),
+                )?
+            }
         }
-        store.count(&b.name, now, crate::bot::model::Counters { calls: 1, ..Default::default() })?;
     }
     store.flush()?;
     finish(r)

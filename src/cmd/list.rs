@@ -1,7 +1,7 @@
 //! `farm list [--json]`
 
-use super::{open_existing, print_json, Globals};
-use crate::bot::{schedule, Bot, BotState};
+use super::{now, open_existing, print_json, Globals};
+use crate::bot::{schedule, status, Bot, BotState};
 use crate::clock;
 use crate::error::Result;
 use comfy_table::Table;
@@ -111,20 +111,16 @@ pub fn next_due_text(b: &Bot, st: &BotState) -> String {
 
 /// List bots.
 pub fn run(g: &Globals, json: bool) -> Result<()> {
-    let bots = match open_existing(&g.dir)? {
-        Some(store) => {
-            let bots = store.bots()?;
-            let mut rows = Vec::new();
-            for b in bots {
-                let st = store.state(&b.name)?;
-                rows.push((b, st));
-            }
-            rows
+    let Some(store) = open_existing(&g.dir)? else {
+        if json {
+            return print_json(&Vec::<BotView>::new());
         }
-        None => Vec::new(),
+        eprintln!("no bots yet; create one with `farm create reader NAME --platform x|mastodon`");
+        return Ok(());
     };
+    let bots = store.bots()?;
     if json {
-        let v: Vec<BotView> = bots.iter().map(|(b, _)| BotView::new(b)).collect();
+        let v: Vec<BotView> = bots.iter().map(BotView::new).collect();
         return print_json(&v);
     }
     if bots.is_empty() {
@@ -134,14 +130,10 @@ pub fn run(g: &Globals, json: bool) -> Result<()> {
     let mut t = Table::new();
     t.load_style(comfy_table::presets::UTF8_BORDERS_ONLY);
     t.set_header(vec!["name", "role", "platform", "source", "every", "status", "next due"]);
-    for (b, st) in &bots {
-        let status = if b.paused {
-            "paused"
-        } else if st.fails > 0 {
-            "failing"
-        } else {
-            "ok"
-        };
+    let now = now()?;
+    for b in &bots {
+        let st = store.state(&b.name)?;
+        let status = status::of(&store, b, &st, now)?.name();
         t.add_row(vec![
             b.name.clone(),
             b.role.name().into(),
@@ -149,7 +141,7 @@ pub fn run(g: &Globals, json: bool) -> Result<()> {
             b.source.clone().unwrap_or_default(),
             clock::format_duration(b.every),
             status.into(),
-            next_due_text(b, st),
+            next_due_text(b, &st),
         ]);
     }
     crate::outln!("{t}")?;

@@ -19,6 +19,7 @@
 
 use super::stats::{rows, Row};
 use super::{now, open_existing, Globals};
+use crate::bot::status::failing;
 use crate::bot::BotState;
 use crate::cli::MetricsArgs;
 use crate::error::{io_error, FarmError, Kind, Result};
@@ -89,11 +90,6 @@ pub fn escape_label(s: &str) -> String {
 
 fn flag(b: bool) -> u64 {
     u64::from(b)
-}
-
-/// Whether the bot's last run failed (whatever else its status says).
-fn failing(st: &BotState) -> bool {
-    st.fails > 0 || st.failing_since.is_some()
 }
 
 /// The integer fields of a bot, in a fixed order.

@@ -2,8 +2,9 @@
 
 use super::{now, open_required, Globals};
 use crate::bot::model::Counters;
+use crate::bot::record::{self, blocked_until};
 use crate::bot::registry::get;
-use crate::bot::run::{blocked_until, offline_rule};
+use crate::bot::run::offline_rule;
 use crate::bot::writer::{idempotency_key, text_hash};
 use crate::clock;
 use crate::error::{FarmError, Result};
@@ -43,30 +44,23 @@ pub fn run(g: &Globals, name: &str, text: &str) -> Result<()> {
     let res = client.post(text, &idempotency_key(&bot.name, now as u64, text));
     let outcome = match res {
         Ok(reply) => {
-            for r in &reply.rates {
-                store.put_rate(&bot.name, r)?;
-            }
             store.add_hash(&bot.name, hash, now)?;
             st.total += 1;
             st.last_post_at = st.last_post_at.max(now);
             store.put_state(&bot.name, &st)?;
-            store.count(&bot.name, now, Counters { posts: 1, calls: 1, ..Default::default() })?;
             let line = if reply.value.duplicate {
                 format!("already posted (duplicate): {text}")
             } else {
                 format!("posted by hand: {text}")
             };
-            store.log(&bot.name, now, "post", &line)?;
+            let counters = Counters { posts: 1, calls: 1, ..Default::default() };
+            record::call(&store, &bot.name, &reply.rates, now, counters, Some(("post", &line)))?;
             eprintln!("{}: {line}", bot.name);
             Ok(())
         }
         Err(e) => {
-            if let Some(r) = e.rate {
-                store.put_rate(&bot.name, &r)?;
-            }
-            store.count(&bot.name, now, Counters { calls: 1, errors: 1, ..Default::default() })?;
-            store.log(&bot.name, now, "error", &e.message)?;
-            Err(e.for_bot(&bot.name))
+            let counters = Counters { calls: 1, errors: 1, ..Default::default() };
+            Err(record::call_failed(&store, &bot.name, now, &e, counters, None)?)
         }
     };
     store.flush()?;

@@ -10,7 +10,7 @@
 use super::best::writer_of;
 use super::{now, open_required, Globals};
 use crate::bot::model::Counters;
-use crate::bot::run::blocked_until;
+use crate::bot::record::{self, blocked_until};
 use crate::bot::{endpoint, Bot};
 use crate::clock;
 use crate::error::{FarmError, Result};
@@ -33,15 +33,13 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Store what a failed request taught and turn it into the command's error.
-fn failed(store: &Store, w: &Bot, now: i64, e: &NetError, deleted: usize) -> Result<FarmError> {
-    if let Some(r) = e.rate {
-        store.put_rate(&w.name, &r)?;
-    }
-    store.count(&w.name, now, Counters { calls: 1, ..Default::default() })?;
-    store.log(&w.name, now, "error", &format!("prune: {}", e.message))?;
+/// Record a failed request (and the `calls` made before it) and turn it into the command's
+/// error.
+fn failed(store: &Store, w: &Bot, now: i64, e: &NetError, calls: u32, deleted: usize) -> Result<FarmError> {
+    let counters = Counters { calls: calls + 1, ..Default::default() };
+    let mut err =
+        record::call_failed(store, &w.name, now, e, counters, Some(&format!("prune: {}", e.message)))?;
     store.flush()?;
-    let mut err = e.for_bot(&w.name);
     if deleted > 0 {
         err = err.context(format!("pruning stopped after {deleted} deleted posts"));
     }
@@ -74,11 +72,9 @@ pub fn run(g: &Globals, name: &str, older: &str, dry: bool) -> Result<()> {
     }
     let reply = match res {
         Ok(r) => r,
-        Err(e) => return Err(failed(&store, &w, now, &e, 0)?),
+        Err(e) => return Err(failed(&store, &w, now, &e, 0, 0)?),
     };
-    for r in &reply.rates {
-        store.put_rate(&w.name, r)?;
-    }
+    record::call(&store, &w.name, &reply.rates, now, Counters::default(), None)?;
     let mut calls = reply.rates.len().max(1) as u32;
     let cut = now.saturating_sub(age as i64);
     let doomed = candidates(&reply.value, cut);
@@ -89,21 +85,14 @@ pub fn run(g: &Globals, name: &str, older: &str, dry: bool) -> Result<()> {
             match client.delete(p.id) {
                 Ok(r) => {
                     calls += 1;
-                    for rate in &r.rates {
-                        store.put_rate(&w.name, rate)?;
-                    }
+                    record::call(&store, &w.name, &r.rates, now, Counters::default(), None)?;
                 }
                 Err(e) => {
-                    store.count(&w.name, now, Counters { calls, ..Default::default() })?;
                     if deleted > 0 {
-                        store.log(
-                            &w.name,
-                            now,
-                            "prune",
-                            &format!("deleted {deleted} posts without engagement"),
-                        )?;
+                        let line = format!("deleted {deleted} posts without engagement");
+                        record::tally(&store, &w.name, now, Counters::default(), Some(("prune", &line)))?;
                     }
-                    return Err(failed(&store, &w, now, &e, deleted)?);
+                    return Err(failed(&store, &w, now, &e, calls, deleted)?);
                 }
             }
             deleted += 1;
@@ -118,10 +107,8 @@ pub fn run(g: &Globals, name: &str, older: &str, dry: bool) -> Result<()> {
         clock::format_duration(age)
     );
     // The reads happened in a dry run too: count them.
-    store.count(&w.name, now, Counters { calls, ..Default::default() })?;
-    if !dry {
-        store.log(&w.name, now, "prune", &summary)?;
-    }
+    let counters = Counters { calls, ..Default::default() };
+    record::tally(&store, &w.name, now, counters, (!dry).then_some(("prune", summary.as_str())))?;
     store.flush()?;
     eprintln!("{}: {summary}", w.name);
     Ok(())

@@ -1,8 +1,9 @@
 //! `farm show NAME [--json]`
 
 use super::list::{next_due_text, BotView};
-use super::{open_required, print_json, Globals};
+use super::{now, open_required, print_json, Globals};
 use crate::bot::registry::{get, writer_spec};
+use crate::bot::status::{self, Status};
 use crate::clock;
 use crate::error::Result;
 use serde::Serialize;
@@ -34,6 +35,8 @@ struct RateView {
 struct ShowView {
     #[serde(flatten)]
     bot: BotView,
+    /// As in `farm stats --json`: `ok`, `paused`, `rate-limited`, `failing`, `unconfirmed`.
+    status: &'static str,
     state: StateView,
     hot_words: Vec<String>,
     boring_words: Vec<String>,
@@ -44,10 +47,12 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
     let store = open_required(&g.dir)?;
     let bot = get(&store, name)?;
     let st = store.state(&bot.name)?;
+    let status = status::of(&store, &bot, &st, now()?)?;
     let ts = |t: i64| (t > 0).then(|| clock::format(t));
     let (boring, hot) = crate::bot::writer::feedback(&store, &bot)?;
     let view = ShowView {
         bot: BotView::new(&bot),
+        status: status.name(),
         state: StateView {
             last_ok: ts(st.last_ok),
             last_error: st.last_error.clone(),
@@ -104,6 +109,7 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
         b.credentials.access_token,
         if b.credentials.access_secret_set { ", access secret set" } else { "" }
     )?;
+    crate::outln!("  status:      {}", status_text(status))?;
     crate::outln!("  last ok:     {}", s.last_ok.as_deref().unwrap_or("never"))?;
     crate::outln!("  next due:    {}", s.next_due)?;
     crate::outln!("  total:       {}", s.total)?;
@@ -126,4 +132,13 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
         crate::outln!("  boring:      {}", view.boring_words.join(", "))?;
     }
     Ok(())
+}
+
+/// The status line of `farm show`: the name, with the time a limit resets or failures began.
+fn status_text(s: Status) -> String {
+    match s {
+        Status::RateLimited { until } => format!("rate-limited until {}", clock::format(until)),
+        Status::Failing { since: Some(t) } => format!("failing since {}", clock::format(t)),
+        s => s.name().to_string(),
+    }
 }

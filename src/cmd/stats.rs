@@ -1,8 +1,7 @@
 //! `farm stats [NAME] [--json]`: the farm at a glance, or one bot's last 30 days.
 //!
-//! Reads only bot records, their state, rate-limit records and hourly counters, plus two
-//! ordinal lookups per writer for its backlog ([`Store::backlog`]): never the cached posts, so
-//! it costs the same with ten posts or a million.
+//! The layout only: the numbers (status, backlog, 24-hour and daily counts) come from
+//! [`crate::bot::stats`], which never reads the cached posts.
 //!
 //! The table fits the terminal: its width is `COLUMNS`, else the terminal's (`TIOCGWINSZ` on
 //! stdout), else 80 when stdout is not a terminal; with fewer than 120 columns
@@ -12,13 +11,13 @@
 use super::list::next_due_text;
 use super::{now, open_existing, print_json, Globals};
 use crate::bot::registry::get;
-use crate::bot::{schedule, Bot, BotState, Role};
+use crate::bot::stats::{self, DayCounts, Summary};
+use crate::bot::BotState;
 use crate::clock;
 use crate::error::Result;
 use crate::store::Store;
 use comfy_table::{ContentArrangement, LineStyle, Table, TableStyle};
 use serde::Serialize;
-use std::collections::HashMap;
 use std::io::IsTerminal;
 
 /// Days of history shown by `farm stats NAME`.
@@ -113,121 +112,64 @@ pub struct History {
     pub days: Vec<Day>,
 }
 
-/// Compute one row. `states` holds the state of every bot (a writer's backlog is capped by its
-/// reader's cache size).
-pub fn row(
-    store: &Store,
-    b: &Bot,
-    st: &BotState,
-    states: &HashMap<String, BotState>,
-    now: i64,
-) -> Result<Row> {
-    let hour = now.div_euclid(3600);
-    let mut hourly = vec![0u64; 24];
-    let (mut calls, mut errors) = (0u64, 0u64);
-    for (h, c) in store.counters(&b.name, hour - 23)? {
-        if let Ok(i) = usize::try_from(h - (hour - 23)) {
-            if i < 24 {
-                hourly[i] += u64::from(c.posts) + u64::from(c.fetched);
-                calls += u64::from(c.calls);
-                errors += u64::from(c.errors);
-            }
+impl Row {
+    /// The row of a bot's summary.
+    pub fn new(s: &Summary) -> Row {
+        let (b, st) = (&s.bot, &s.state);
+        let ts = |t: i64| (t > 0).then(|| clock::format(t));
+        Row {
+            name: b.name.clone(),
+            role: b.role.name().into(),
+            platform: b.platform.name().into(),
+            source: b.source.clone(),
+            every: clock::format_duration(b.every),
+            every_secs: b.every,
+            paused: b.paused,
+            status: s.status.name().into(),
+            failing_since: st.failing_since.map(clock::format),
+            limited_until: s.limited_until.map(clock::format),
+            fails: st.fails,
+            backlog: s.backlog,
+            posts_24h: s.posts_24h(),
+            total: st.total,
+            calls_24h: s.calls_24h,
+            errors_24h: s.errors_24h,
+            last_run: ts(st.last_ok),
+            last_attempt: ts(st.last_attempt),
+            next_due: next_due_text(b, st),
+            next_due_at: s.next_due.map(clock::format),
+            last_error: st.last_error.clone(),
+            hourly: s.hourly.clone(),
+            rate_limits: s
+                .rates
+                .iter()
+                .map(|r| RateRow {
+                    call: r.call.name().into(),
+                    remaining: r.remaining,
+                    limit: r.limit,
+                    reset: clock::format(r.reset),
+                })
+                .collect(),
         }
     }
-    let backlog = match (b.role, &b.source) {
-        (Role::Reader, _) => st.cached,
-        (Role::Writer, Some(src)) => match states.get(src) {
-            Some(reader) => store.backlog(&b.name, src)?.min(reader.cached),
-            None => 0,
-        },
-        _ => 0,
-    };
-    let limited = st.limited_until.filter(|u| *u > now);
-    let status = if b.paused {
-        "paused"
-    } else if limited.is_some() {
-        "rate-limited"
-    } else if st.failing_since.is_some() || st.fails > 0 {
-        "failing"
-    } else if st.pending.is_some() {
-        "unconfirmed"
-    } else {
-        "ok"
-    };
-    let ts = |t: i64| (t > 0).then(|| clock::format(t));
-    Ok(Row {
-        name: b.name.clone(),
-        role: b.role.name().into(),
-        platform: b.platform.name().into(),
-        source: b.source.clone(),
-        every: clock::format_duration(b.every),
-        every_secs: b.every,
-        paused: b.paused,
-        status: status.into(),
-        failing_since: st.failing_since.map(clock::format),
-        limited_until: limited.map(clock::format),
-        fails: st.fails,
-        backlog,
-        posts_24h: hourly.iter().sum(),
-        total: st.total,
-        calls_24h: calls,
-        errors_24h: errors,
-        last_run: ts(st.last_ok),
-        last_attempt: ts(st.last_attempt),
-        next_due: next_due_text(b, st),
-        next_due_at: schedule::due_at(b, st).map(clock::format),
-        last_error: st.last_error.clone(),
-        hourly,
-        rate_limits: store
-            .rates(&b.name)?
-            .into_iter()
-            .map(|r| RateRow {
-                call: r.call.name().into(),
-                remaining: r.remaining,
-                limit: r.limit,
-                reset: clock::format(r.reset),
-            })
-            .collect(),
-    })
+}
+
+impl Day {
+    /// The row of a day's counters.
+    pub fn new(d: &DayCounts) -> Day {
+        Day {
+            day: clock::format(d.start)[..10].to_string(),
+            posts: d.posts,
+            fetched: d.fetched,
+            calls: d.calls,
+            errors: d.errors,
+        }
+    }
 }
 
 /// Rows of every bot, ordered by name, with their raw state.
 pub fn rows(store: &Store, now: i64) -> Result<Vec<(Row, BotState)>> {
-    let bots = store.bots()?;
-    let mut states = HashMap::new();
-    for b in &bots {
-        states.insert(b.name.clone(), store.state(&b.name)?);
-    }
-    let mut out = Vec::with_capacity(bots.len());
-    for b in &bots {
-        let st = &states[&b.name];
-        out.push((row(store, b, st, &states, now)?, st.clone()));
-    }
-    Ok(out)
-}
-
-/// A bot's activity per day for the last `days` days (UTC), oldest first.
-pub fn history(store: &Store, bot: &str, now: i64, days: i64) -> Result<Vec<Day>> {
-    let today = now.div_euclid(86_400);
-    let first = today - days + 1;
-    let mut out: Vec<Day> = (first..=today)
-        .map(|d| Day {
-            day: clock::format(d * 86_400)[..10].to_string(),
-            posts: 0,
-            fetched: 0,
-            calls: 0,
-            errors: 0,
-        })
-        .collect();
-    for (day, c) in store.daily(bot, first)? {
-        if let Some(d) = usize::try_from(day - first).ok().and_then(|i| out.get_mut(i)) {
-            d.posts += u64::from(c.posts);
-            d.fetched += u64::from(c.fetched);
-            d.calls += u64::from(c.calls);
-            d.errors += u64::from(c.errors);
-        }
-    }
-    Ok(out)
+    Ok(stats::summaries(store, now)?.into_iter().map(|s| (Row::new(&s), s.state)).collect())
 }
 
 /// A sparkline of values: `▁` for nothing, `▂`…`█` for some activity up to the most.
@@ -318,13 +260,14 @@ fn when(ts: i64, now: i64) -> String {
 }
 
 /// The status as the table shows it.
-fn status_cell(r: &Row, st: &BotState, now: i64) -> String {
+fn status_cell(r: &Row, now: i64) -> String {
+    let at = |t: &Option<String>| t.as_deref().and_then(clock::parse_rfc3339);
     match r.status.as_str() {
-        "rate-limited" => match st.limited_until {
+        "rate-limited" => match at(&r.limited_until) {
             Some(t) => format!("limited until {}", when(t, now)),
             None => "rate-limited".into(),
         },
-        "failing" => match st.failing_since {
+        "failing" => match at(&r.failing_since) {
             Some(t) => format!("failing since {}", when(t, now)),
             None => "failing".into(),
         },
@@ -442,7 +385,7 @@ pub fn render_table(rows: &[(Row, BotState)], now: i64, width: usize, colour: bo
         col("platform", 12, false, &|r, _| r.platform.clone()),
         col("source", 13, false, &|r, _| opt_cell(&r.source)),
         col("every", 8, true, &|r, _| r.every.clone()),
-        col("status", 1, false, &|r, st| status_cell(r, st, now)),
+        col("status", 1, false, &|r, _| status_cell(r, now)),
         col("backlog", 3, true, &|r, _| r.backlog.to_string()),
         col("24h", 4, true, &|r, _| r.posts_24h.to_string()),
         col("total", 7, true, &|r, _| r.total.to_string()),
@@ -487,15 +430,13 @@ pub fn render_table(rows: &[(Row, BotState)], now: i64, width: usize, colour: bo
     if !colour || !keep.iter().any(|&i| cols[i].header == "status") {
         return format!("{text}\n");
     }
-    let marks: Vec<(String, String, &'static str)> = rows
-        .iter()
-        .map(|(r, st)| (r.name.clone(), status_cell(r, st, now), status_colour(&r.status)))
-        .collect();
+    let marks: Vec<(String, String, &'static str)> =
+        rows.iter().map(|(r, _)| (r.name.clone(), status_cell(r, now), status_colour(&r.status))).collect();
     colour_statuses(&text, &marks)
 }
 
 /// One bot's summary and its per-day table.
-pub fn render_history(r: &Row, st: &BotState, days: &[Day], now: i64, width: usize) -> String {
+pub fn render_history(r: &Row, days: &[Day], now: i64, width: usize) -> String {
     let mut head = String::new();
     head.push_str(&format!(
         "{} ({} on {}, every {}{}): {}\n",
@@ -504,7 +445,7 @@ pub fn render_history(r: &Row, st: &BotState, days: &[Day], now: i64, width: usi
         r.platform,
         r.every,
         r.source.as_ref().map(|s| format!(", source {s}")).unwrap_or_default(),
-        status_cell(r, st, now)
+        status_cell(r, now)
     ));
     let what = match r.role.as_str() {
         "reader" => "cached",
@@ -593,17 +534,13 @@ pub fn run(g: &Globals, name: Option<&str>, json: bool) -> Result<()> {
     };
     if let Some(n) = name {
         let bot = get(&store, n)?;
-        let mut states = HashMap::new();
-        let st = store.state(&bot.name)?;
-        if let Some(src) = &bot.source {
-            states.insert(src.clone(), store.state(src)?);
-        }
-        let r = row(&store, &bot, &st, &states, now)?;
-        let days = history(&store, &bot.name, now, HISTORY_DAYS)?;
+        let r = Row::new(&stats::summary_of(&store, &bot, now)?);
+        let days: Vec<Day> =
+            stats::history(&store, &bot.name, now, HISTORY_DAYS)?.iter().map(Day::new).collect();
         if json {
             return print_json(&History { bot: r, days });
         }
-        crate::out!("{}", render_history(&r, &st, &days, now, term_width()))?;
+        crate::out!("{}", render_history(&r, &days, now, term_width()))?;
         return Ok(());
     }
     let rows = rows(&store, now)?;

@@ -1,0 +1,155 @@
+//! The numbers behind `farm stats` and `farm metrics`: a bot's status, backlog, activity in the
+//! last 24 hours and per day. The layout (table, JSON, line protocol) is in `crate::cmd`.
+//!
+//! Reads only bot records, their state, rate-limit records and hourly/daily counters, plus two
+//! ordinal lookups per writer for its backlog ([`Store::backlog`]): never the cached posts, so
+//! it costs the same with ten posts or a million.
+
+use super::model::{Bot, BotState, Counters, Role};
+use super::schedule;
+use super::status::{self, Status};
+use crate::error::Result;
+use crate::net::RateInfo;
+use crate::store::Store;
+use std::collections::HashMap;
+
+/// One bot's numbers at a time `now`.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// The bot.
+    pub bot: Bot,
+    /// Its run state.
+    pub state: BotState,
+    /// Its status ([`status::status`]).
+    pub status: Status,
+    /// Until when a known rate limit holds it back ([`status::limited_until`]), whatever its
+    /// status (a paused bot can be limited too).
+    pub limited_until: Option<i64>,
+    /// When it is next due ([`schedule::due_at`]); `None` when paused.
+    pub next_due: Option<i64>,
+    /// Readers: posts in the cache; writers: unprocessed posts in the reader's cache;
+    /// analyzers: 0.
+    pub backlog: u64,
+    /// Activity (posts made, fetched or scored) in each of the last 24 hours, oldest first; the
+    /// last entry is the current hour.
+    pub hourly: Vec<u64>,
+    /// API requests in the last 24 hours.
+    pub calls_24h: u64,
+    /// Failed runs in the last 24 hours.
+    pub errors_24h: u64,
+    /// Known rate-limit windows of the bot's calls.
+    pub rates: Vec<RateInfo>,
+}
+
+impl Summary {
+    /// Posts made, fetched or scored in the last 24 hours.
+    pub fn posts_24h(&self) -> u64 {
+        self.hourly.iter().sum()
+    }
+}
+
+/// One day of a bot's counters (UTC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayCounts {
+    /// Unix second of the day's start.
+    pub start: i64,
+    /// Posts made.
+    pub posts: u64,
+    /// Posts fetched (readers) or scored (analyzers).
+    pub fetched: u64,
+    /// API requests.
+    pub calls: u64,
+    /// Failed runs.
+    pub errors: u64,
+}
+
+impl DayCounts {
+    fn add(&mut self, c: Counters) {
+        self.posts += u64::from(c.posts);
+        self.fetched += u64::from(c.fetched);
+        self.calls += u64::from(c.calls);
+        self.errors += u64::from(c.errors);
+    }
+}
+
+/// A bot's backlog: a reader's cached posts; a writer's unprocessed posts in its reader's cache
+/// (capped by that cache's size, `reader_cached`; 0 without a reader); an analyzer's 0.
+pub fn backlog(store: &Store, b: &Bot, st: &BotState, reader_cached: Option<u64>) -> Result<u64> {
+    Ok(match (b.role, &b.source, reader_cached) {
+        (Role::Reader, _, _) => st.cached,
+        (Role::Writer, Some(src), Some(cached)) => store.backlog(&b.name, src)?.min(cached),
+        _ => 0,
+    })
+}
+
+/// Compute one bot's summary. `states` holds at least the state of its source (a writer's
+/// backlog is capped by its reader's cache size).
+pub fn summary(
+    store: &Store,
+    b: &Bot,
+    st: &BotState,
+    states: &HashMap<String, BotState>,
+    now: i64,
+) -> Result<Summary> {
+    let hour = now.div_euclid(3600);
+    let mut hourly = vec![0u64; 24];
+    let (mut calls, mut errors) = (0u64, 0u64);
+    for (h, c) in store.counters(&b.name, hour - 23)? {
+        if let Ok(i) = usize::try_from(h - (hour - 23)) {
+            if i < 24 {
+                hourly[i] += u64::from(c.posts) + u64::from(c.fetched);
+                calls += u64::from(c.calls);
+                errors += u64::from(c.errors);
+            }
+        }
+    }
+    let reader_cached = b.source.as_ref().and_then(|s| states.get(s)).map(|r| r.cached);
+    let window = status::gating_window(store, b)?;
+    Ok(Summary {
+        bot: b.clone(),
+        state: st.clone(),
+        status: status::status(b, st, window.as_ref(), now),
+        limited_until: status::limited_until(st, window.as_ref(), now),
+        next_due: schedule::due_at(b, st),
+        backlog: backlog(store, b, st, reader_cached)?,
+        hourly,
+        calls_24h: calls,
+        errors_24h: errors,
+        rates: store.rates(&b.name)?,
+    })
+}
+
+/// One bot's summary, reading the state of its source.
+pub fn summary_of(store: &Store, b: &Bot, now: i64) -> Result<Summary> {
+    let st = store.state(&b.name)?;
+    let mut states = HashMap::new();
+    if let Some(src) = &b.source {
+        states.insert(src.clone(), store.state(src)?);
+    }
+    summary(store, b, &st, &states, now)
+}
+
+/// Summaries of every bot, ordered by name.
+pub fn summaries(store: &Store, now: i64) -> Result<Vec<Summary>> {
+    let bots = store.bots()?;
+    let mut states = HashMap::new();
+    for b in &bots {
+        states.insert(b.name.clone(), store.state(&b.name)?);
+    }
+    bots.iter().map(|b| summary(store, b, &states[&b.name], &states, now)).collect()
+}
+
+/// A bot's counters per day for the last `days` days (UTC), oldest first; the last is today.
+pub fn history(store: &Store, bot: &str, now: i64, days: i64) -> Result<Vec<DayCounts>> {
+    let today = now.div_euclid(86_400);
+    let first = today - days + 1;
+    let mut out: Vec<DayCounts> = (first..=today)
+        .map(|d| DayCounts { start: d * 86_400, posts: 0, fetched: 0, calls: 0, errors: 0 })
+        .collect();
+    for (day, c) in store.daily(bot, first)? {
+        if let Some(d) = usize::try_from(day - first).ok().and_then(|i| out.get_mut(i)) {
+            d.add(c);
+        }
+    }
+    Ok(out)
+}
