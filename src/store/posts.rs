@@ -1,0 +1,258 @@
+//! The cached posts: the [`POST_SHARDS`] shard databases (opened on first use, released to
+//! bound memory), each reader's `posts:<reader>` tree, and the ordinals in `meta` that make a
+//! writer's backlog and a reader's cache size lookups instead of walks.
+
+use super::codec::{decode, encode};
+use super::{give_back_memory, key2, retry_locked, sled_err, Store};
+use crate::bot::model::CachedPost;
+use crate::error::Result;
+use crate::net::Post;
+
+/// Number of posts databases (shards). Part of the on-disk format: changing it needs a migration.
+pub const POST_SHARDS: usize = 16;
+
+/// sled's segment (and I/O buffer) size in the posts shards, fixed when a shard is created:
+/// sled refuses to open a database with another one, so this is part of the on-disk format
+/// (changing it needs a migration, like [`POST_SHARDS`]).
+/// sled's default, 512 KiB, is sized for one big database; a shard of a small farm is a few
+/// MB, and each open leaves a partly filled segment behind, so smaller segments waste less disk
+/// (see README, scenario 5) and memory (two I/O buffers per open database).
+pub const SHARD_SEGMENT: usize = 64 << 10;
+
+/// The shard that holds a reader's cached posts: FNV-1a of the name, modulo [`POST_SHARDS`].
+pub fn shard_of(reader: &str) -> usize {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in reader.bytes() {
+        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+    }
+    (h % POST_SHARDS as u32) as usize
+}
+
+/// The directory of a posts shard inside `db/` (inside it, so one rename swaps every database).
+pub fn shard_dir_name(shard: usize) -> String {
+    format!("posts-{shard:02}")
+}
+
+pub(super) fn posts_tree_name(reader: &str) -> String {
+    format!("posts:{reader}")
+}
+
+impl Store {
+    /// Whether a posts shard exists on disk (so listing and dropping need not create it).
+    pub(super) fn shard_exists(&self, shard: usize) -> bool {
+        self.posts[shard].get().is_some() || self.dir.join("db").join(shard_dir_name(shard)).exists()
+    }
+
+    /// A posts shard, opened (and created) on first use.
+    pub(super) fn pdb(&self, shard: usize) -> Result<&sled::Db> {
+        if let Some(p) = self.posts[shard].get() {
+            return Ok(p);
+        }
+        let _opening = self.posts_opening.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = self.posts[shard].get() {
+            return Ok(p);
+        }
+        // Reopening after [`Store::release_posts`] can meet the lock of the closed instance.
+        let p = retry_locked(|| {
+            sled::Config::new()
+                .path(self.dir.join("db").join(shard_dir_name(shard)))
+                .segment_size(SHARD_SEGMENT)
+                .cache_capacity(self.cache_bytes)
+                .flush_every_ms(None)
+                .open()
+                .map_err(sled_err)
+        })
+        .map_err(|e| e.context(format!("cannot open the posts database in {}", self.dir.display())))?;
+        // Opening reads the shard's page table through short-lived buffers.
+        give_back_memory();
+        Ok(self.posts[shard].get_or_init(|| p))
+    }
+
+    /// The posts shard that holds a tree, `None` for trees of the control database.
+    pub(super) fn shard_of_tree(name: &str) -> Option<usize> {
+        name.strip_prefix("posts:").map(shard_of)
+    }
+
+    /// Flush and close every open posts shard; the next use opens it again. sled keeps the
+    /// nodes it has read or written in memory well past its cache size (about 30 MB after
+    /// walking a million posts, whatever the configured cache; measured for `farm export`), so
+    /// the logical walks and loads of the archive code, which touch every record once, call this
+    /// every [`RELEASE_EVERY`](super::RELEASE_EVERY) records to keep their memory bounded. Trees
+    /// of the shards opened before must be dropped first.
+    pub fn release_posts(&mut self) -> Result<()> {
+        self.close_shards(None)
+    }
+
+    /// Flush and close every open posts shard but `keep`, and hand the memory back.
+    pub(super) fn close_shards(&mut self, keep: Option<usize>) -> Result<()> {
+        let mut closed = false;
+        for (shard, slot) in self.posts.iter_mut().enumerate() {
+            if Some(shard) == keep {
+                continue;
+            }
+            if let Some(p) = slot.take() {
+                p.flush().map_err(sled_err)?;
+                drop(p);
+                closed = true;
+            }
+        }
+        if closed {
+            give_back_memory();
+        }
+        Ok(())
+    }
+
+    // ---- cached posts ----
+
+    fn posts_tree(&self, reader: &str) -> Result<sled::Tree> {
+        self.pdb(shard_of(reader))?.open_tree(posts_tree_name(reader)).map_err(sled_err)
+    }
+
+    /// The ordinal stored with a cached post (0 for posts cached before ordinals existed).
+    fn ordinal_of(value: &[u8]) -> Result<u64> {
+        decode::<CachedPost>(value).map(|c| c.ord)
+    }
+
+    /// Remember the ordinal of the oldest post a reader still caches (for backlogs without
+    /// opening the posts database).
+    pub(super) fn note_oldest(&self, reader: &str) -> Result<()> {
+        let tree = self.posts_tree(reader)?;
+        let oldest = match tree.first().map_err(sled_err)? {
+            Some((_, v)) => Some(Self::ordinal_of(&v)?).filter(|o| *o > 0),
+            None => None,
+        };
+        let ord = oldest.unwrap_or_else(|| {
+            self.meta_u64(&key2("ord", reader.as_bytes())).ok().flatten().unwrap_or(0) + 1
+        });
+        self.meta.insert(key2("ordmin", reader.as_bytes()), &ord.to_be_bytes()).map_err(sled_err)?;
+        Ok(())
+    }
+
+    /// Record how far a writer has consumed its reader's posts, as an ordinal, so backlogs need
+    /// no posts database. Called after every writer run.
+    pub fn note_consumed(&self, writer: &str, reader: &str, consumed: u64) -> Result<()> {
+        // The newest cached post at or before `consumed` gives the ordinal.
+        let tree = self.posts_tree(reader)?;
+        let ord = match tree.range(..=consumed.to_be_bytes()).next_back() {
+            Some(kv) => Self::ordinal_of(&kv.map_err(sled_err)?.1)?,
+            None => 0,
+        };
+        self.meta.insert(key2("cord", writer.as_bytes()), &ord.to_be_bytes()).map_err(sled_err)?;
+        Ok(())
+    }
+
+    /// Cache posts for a reader; returns how many were new. New posts get the reader's next
+    /// ordinals (in id order), stored with them; posts already cached are left as they are.
+    pub fn add_posts(&self, reader: &str, posts: &[Post]) -> Result<usize> {
+        let tree = self.posts_tree(reader)?;
+        let mut fresh: Vec<&Post> = Vec::new();
+        for p in posts {
+            if !tree.contains_key(p.id.to_be_bytes()).map_err(sled_err)? {
+                fresh.push(p);
+            }
+        }
+        fresh.sort_by_key(|p| p.id);
+        fresh.dedup_by_key(|p| p.id);
+        if fresh.is_empty() {
+            return Ok(0);
+        }
+        let counter = key2("ord", reader.as_bytes());
+        let mut next = self.meta_u64(&counter)?.unwrap_or(0);
+        let mut batch = sled::Batch::default();
+        for p in &fresh {
+            next += 1;
+            let cached = CachedPost { ord: next, post: (*p).clone() };
+            batch.insert(&p.id.to_be_bytes(), encode(&cached)?);
+        }
+        tree.apply_batch(batch).map_err(sled_err)?;
+        self.meta.insert(counter, &next.to_be_bytes()).map_err(sled_err)?;
+        if self.meta_u64(&key2("ordmin", reader.as_bytes()))?.is_none() {
+            self.note_oldest(reader)?;
+        }
+        Ok(fresh.len())
+    }
+
+    /// A writer's backlog: how many of its reader's cached posts it has not consumed yet, from
+    /// three small records in the control database (the reader's newest and oldest ordinals,
+    /// the writer's consumed ordinal), so `farm stats` never opens the posts database. Exact as
+    /// long as retention drops posts from the old end, which it does.
+    pub fn backlog(&self, writer: &str, reader: &str) -> Result<u64> {
+        let newest = self.meta_u64(&key2("ord", reader.as_bytes()))?.unwrap_or(0);
+        let oldest = self.meta_u64(&key2("ordmin", reader.as_bytes()))?.unwrap_or(1);
+        let consumed = self.meta_u64(&key2("cord", writer.as_bytes()))?.unwrap_or(0);
+        Ok(newest.saturating_sub(consumed.max(oldest.saturating_sub(1))))
+    }
+
+    /// Up to `limit` cached posts with id greater than `after`, oldest first.
+    pub fn posts_after(&self, reader: &str, after: u64, limit: usize) -> Result<Vec<Post>> {
+        let tree = self.posts_tree(reader)?;
+        let start = after.checked_add(1).map(|v| v.to_be_bytes());
+        let iter = match start {
+            Some(s) => tree.range(s..),
+            None => return Ok(Vec::new()),
+        };
+        iter.values()
+            .take(limit)
+            .map(|v| decode::<CachedPost>(&v.map_err(sled_err)?).map(|c| c.post))
+            .collect()
+    }
+
+    /// The newest `limit` cached posts, oldest first (a Markov corpus).
+    pub fn recent_posts(&self, reader: &str, limit: usize) -> Result<Vec<Post>> {
+        let tree = self.posts_tree(reader)?;
+        let mut out = Vec::new();
+        for v in tree.iter().values().rev().take(limit) {
+            out.push(decode::<CachedPost>(&v.map_err(sled_err)?)?.post);
+        }
+        out.reverse();
+        Ok(out)
+    }
+
+    /// Retention of a reader's cached posts: delete them from the oldest while `drop(post)` is
+    /// true, then the oldest beyond `max_count`. Returns (removed, remaining). Only the posts
+    /// dropped and the first one kept are decoded, and the remaining ones are counted by their
+    /// ordinals, not walked: a run with nothing to drop costs two lookups, however many are
+    /// cached. A post out of time order waits until the ones before it go.
+    pub fn prune_posts(
+        &self,
+        reader: &str,
+        max_count: usize,
+        drop: impl Fn(&Post) -> bool,
+    ) -> Result<(u64, u64)> {
+        let tree = self.posts_tree(reader)?;
+        let mut removed = 0;
+        for kv in tree.iter() {
+            let (k, v) = kv.map_err(sled_err)?;
+            if !drop(&decode::<CachedPost>(&v)?.post) {
+                break;
+            }
+            tree.remove(&k).map_err(sled_err)?;
+            removed += 1;
+        }
+        let mut left = self.cached_count(&tree, reader)?;
+        while left > max_count as u64 {
+            if tree.pop_min().map_err(sled_err)?.is_none() {
+                left = 0;
+                break;
+            }
+            removed += 1;
+            left -= 1;
+        }
+        self.note_oldest(reader)?;
+        Ok((removed, left))
+    }
+
+    /// How many posts a reader caches: its newest ordinal minus the oldest cached post's, plus
+    /// one (posts are only ever added at the new end and dropped from the old end). Counted
+    /// by walking the tree only for posts cached before ordinals existed.
+    fn cached_count(&self, tree: &sled::Tree, reader: &str) -> Result<u64> {
+        let newest = self.meta_u64(&key2("ord", reader.as_bytes()))?.unwrap_or(0);
+        match tree.first().map_err(sled_err)? {
+            None => Ok(0),
+            Some((_, v)) => match Self::ordinal_of(&v)? {
+                first if first > 0 && first <= newest => Ok(newest - first + 1),
+                _ => Ok(tree.len() as u64),
+            },
+        }
+    }
+}
