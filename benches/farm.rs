@@ -672,13 +672,13 @@ fn live_payload(db: &Path) -> u64 {
     let mut total = 0u64;
     let mut per_tree = Vec::new();
     for name in names {
-        let t = store.tree(&name).unwrap();
-        let mut bytes = 0u64;
-        for kv in t.iter() {
-            let (k, v) = kv.unwrap();
-            bytes += (k.len() + v.len()) as u64;
+        let (mut bytes, mut n) = (0u64, 0usize);
+        for r in store.records(&name, true) {
+            let r = r.unwrap();
+            bytes += (r.key().len() + r.value().len()) as u64;
+            n += 1;
         }
-        per_tree.push((bytes, name, t.len()));
+        per_tree.push((bytes, name, n));
         total += bytes;
     }
     if std::env::var("FARM_BENCH_TREES").is_ok() {

@@ -62,10 +62,10 @@ impl Store {
     }
 
     /// A tree by name, in whichever database holds it: the raw tree under [`Store::records`]
-    /// and [`Store::load_tree`] (and the benchmarks' size count). Any other posts shard that is
+    /// and [`Store::load_tree`]. Any other posts shard that is
     /// open is closed first, so a walk through the farm tree after tree has at most one shard
     /// open.
-    pub fn tree(&mut self, name: &str) -> Result<sled::Tree> {
+    pub(super) fn tree(&mut self, name: &str) -> Result<sled::Tree> {
         match Self::shard_of_tree(name) {
             None => self.db.open_tree(name).map_err(sled_err),
             Some(shard) => {
