@@ -103,7 +103,7 @@ pub fn run(g: &Globals, offline: bool) -> Result<()> {
         crate::store::SCHEMA,
         store.size_on_disk() >> 20
     ))?;
-    if crate::config::var(crate::clock::ENV).is_some() {
+    if crate::config::now_overridden() {
         r.warn("FARM_NOW is set: the clock is overridden", "unset FARM_NOW (it is a testing aid)")?;
     }
     let now = now()?;
@@ -136,7 +136,7 @@ pub fn run(g: &Globals, offline: bool) -> Result<()> {
         if offline || b.role == crate::bot::Role::Analyzer {
             continue;
         }
-        let mut client = crate::net::connect(crate::bot::endpoint(&store, b, &st)?);
+        let mut client = crate::net::connect(crate::bot::endpoint(&store, b, &st)?, now);
         match client.verify() {
             Ok(a) => r.ok(&format!("{}: credentials work (@{})", b.name, a.value.username))?,
             Err(e) => r.warn(
