@@ -385,7 +385,7 @@ fn steady() {
 
 fn fake_id(fake: &FakeNet, user: &str) -> String {
     // The fake's ids are stable: ask verify once through the real client.
-    let mut c = botfarm::net::connect(botfarm::net::Endpoint {
+    let ep = botfarm::net::Endpoint {
         kind: PlatformKind::X,
         api: fake.url(),
         creds: Credentials {
@@ -395,7 +395,8 @@ fn fake_id(fake: &FakeNet, user: &str) -> String {
             access_secret: format!("sec-{user}"),
         },
         account_id: None,
-    });
+    };
+    let mut c = botfarm::net::connect(ep, botfarm::clock::now().unwrap());
     c.verify().unwrap().value.id
 }
 

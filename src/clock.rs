@@ -1,25 +1,30 @@
 //! The one clock of farm.
 //!
-//! All code asks [`now`] for the time. The environment variable `FARM_NOW` (RFC 3339, e.g.
-//! `2026-01-01T10:00:00Z`) overrides it: a testing aid that lets tests and `farm demo` step
-//! through days of cron runs in seconds.
+//! All code asks [`now`] for the time, once per command or run, and passes that `now` down
+//! (the bots, the store, the network clients' rate-limit arithmetic): nothing else reads the
+//! system clock. The environment variable `FARM_NOW` (RFC 3339, e.g. `2026-01-01T10:00:00Z`,
+//! read by [`crate::config`]) overrides it: a testing aid that lets tests and `farm demo` step
+//! through days of cron runs in seconds. (OAuth 1.0a signatures carry the real time, as the
+//! protocol requires; the fake API in [`crate::sim`] keeps its own clock, like a real server.)
 
 use crate::error::{FarmError, Result};
 use chrono::{DateTime, Utc};
 
 /// The name of the override variable.
-pub const ENV: &str = "FARM_NOW";
+pub const ENV: &str = crate::config::NOW_ENV;
 
 /// Seconds since the Unix epoch, from `FARM_NOW` when set, else the system clock.
 pub fn now() -> Result<i64> {
-    match std::env::var(ENV) {
-        Ok(v) if !v.trim().is_empty() => parse_rfc3339(v.trim()).ok_or_else(|| {
-            FarmError::config(format!(
-                "{ENV}={v:?} is not an RFC 3339 time like 2026-01-01T10:00:00Z; fix or unset it"
-            ))
-        }),
-        _ => Ok(Utc::now().timestamp()),
-    }
+    Ok(crate::config::now_override()?.unwrap_or_else(|| Utc::now().timestamp()))
+}
+
+/// Run `f` with the program clock set to `at` (restored afterwards). It changes the process
+/// environment, so only call it while no other thread reads the clock (`farm demo`).
+pub fn with_now<T>(at: i64, f: impl FnOnce() -> T) -> T {
+    let old = crate::config::replace_now_override(Some(&format(at)));
+    let out = f();
+    crate::config::replace_now_override(old.as_deref());
+    out
 }
 
 /// Parse an RFC 3339 time into Unix seconds.

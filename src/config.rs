@@ -1,5 +1,10 @@
 //! Configuration from the environment, read in one place.
 //!
+//! This module is the only code that reads farm's environment variables (`FARM_*`, and the
+//! `XDG_DATA_HOME`, `HOME` and `COLUMNS` it falls back on); everything else asks a function
+//! here. The clock override `FARM_NOW` is read here and turned into time by [`crate::clock`],
+//! the only clock. (The fake API in [`crate::sim`] reads no variables either.)
+//!
 //! | variable | meaning |
 //! |---|---|
 //! | `FARM_DB` | data directory (else `$XDG_DATA_HOME/farm`, else `~/.local/share/farm`) |
@@ -13,13 +18,33 @@
 
 use crate::error::{FarmError, Result};
 use std::path::PathBuf;
+use std::time::Duration;
+
+/// The data directory variable.
+pub const DB_ENV: &str = "FARM_DB";
+
+/// The clock override variable: an RFC 3339 time such as `2026-01-01T10:00:00Z`.
+pub const NOW_ENV: &str = "FARM_NOW";
+
+/// The HTTP timeout variable: seconds, fractions allowed (`FARM_HTTP_TIMEOUT=0.5`). Meant for
+/// tests and slow links.
+pub const HTTP_TIMEOUT_ENV: &str = "FARM_HTTP_TIMEOUT";
+
+/// The whole-request HTTP budget when [`HTTP_TIMEOUT_ENV`] is not set (or not sensible).
+pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The InfluxDB token variable for `farm metrics --push`.
+pub const INFLUX_TOKEN_ENV: &str = "FARM_INFLUX_TOKEN";
+
+/// The crash-point variable (tests only, debug builds only).
+pub const CRASH_AT_ENV: &str = "FARM_CRASH_AT";
 
 /// The data directory: `--db`, else `FARM_DB`, else the XDG data dir.
 pub fn data_dir(flag: Option<PathBuf>) -> Result<PathBuf> {
     if let Some(d) = flag {
         return Ok(d);
     }
-    if let Some(d) = var("FARM_DB") {
+    if let Some(d) = var(DB_ENV) {
         return Ok(PathBuf::from(d));
     }
     if let Some(d) = var("XDG_DATA_HOME") {
@@ -31,14 +56,64 @@ pub fn data_dir(flag: Option<PathBuf>) -> Result<PathBuf> {
     Err(FarmError::config("no data directory: pass --db DIR or set FARM_DB (HOME is not set either)"))
 }
 
-/// A non-empty environment variable.
-pub fn var(name: &str) -> Option<String> {
+/// A non-empty environment variable. Private: callers ask for a meaning, not a name.
+fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
 /// `COLUMNS`, when it is a sensible width (20 or more); else `None`.
 pub fn columns() -> Option<usize> {
     var("COLUMNS").and_then(|v| v.trim().parse::<usize>().ok()).filter(|w| *w >= 20)
+}
+
+/// Whether `FARM_NOW` is set (to anything non-blank, valid or not).
+pub fn now_overridden() -> bool {
+    var(NOW_ENV).is_some_and(|v| !v.trim().is_empty())
+}
+
+/// The clock override: `Ok(None)` when `FARM_NOW` is unset or blank, its time in Unix seconds
+/// when it is an RFC 3339 time, and a configuration error otherwise. Use [`crate::clock::now`]
+/// for the time itself.
+pub fn now_override() -> Result<Option<i64>> {
+    let Some(v) = var(NOW_ENV) else { return Ok(None) };
+    if v.trim().is_empty() {
+        return Ok(None);
+    }
+    crate::clock::parse_rfc3339(v.trim()).map(Some).ok_or_else(|| {
+        FarmError::config(format!(
+            "{NOW_ENV}={v:?} is not an RFC 3339 time like 2026-01-01T10:00:00Z; fix or unset it"
+        ))
+    })
+}
+
+/// Set (`Some`) or clear (`None`) the clock override for this process and return the previous
+/// raw value. Only for single-threaded moments ([`crate::clock::with_now`] in `farm demo`).
+pub(crate) fn replace_now_override(value: Option<&str>) -> Option<String> {
+    let old = std::env::var(NOW_ENV).ok();
+    match value {
+        Some(v) => std::env::set_var(NOW_ENV, v),
+        None => std::env::remove_var(NOW_ENV),
+    }
+    old
+}
+
+/// The whole-request HTTP budget: `FARM_HTTP_TIMEOUT` (positive seconds, at most an hour),
+/// else [`DEFAULT_HTTP_TIMEOUT`].
+pub fn http_timeout() -> Duration {
+    parse_timeout(var(HTTP_TIMEOUT_ENV).as_deref())
+}
+
+/// [`http_timeout`]'s parsing, apart from the environment.
+fn parse_timeout(v: Option<&str>) -> Duration {
+    v.and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0 && *s <= 3600.0)
+        .map(Duration::from_secs_f64)
+        .unwrap_or(DEFAULT_HTTP_TIMEOUT)
+}
+
+/// `FARM_INFLUX_TOKEN`, the token `farm metrics --push` sends to InfluxDB, if set.
+pub fn influx_token() -> Option<String> {
+    var(INFLUX_TOKEN_ENV)
 }
 
 /// Credentials given through the environment (any may be missing).
@@ -69,9 +144,25 @@ pub fn env_creds() -> EnvCreds {
 /// compile it to nothing.
 pub fn crash_point(name: &str) {
     #[cfg(debug_assertions)]
-    if var("FARM_CRASH_AT").as_deref() == Some(name) {
+    if var(CRASH_AT_ENV).as_deref() == Some(name) {
         std::process::abort();
     }
     #[cfg(not(debug_assertions))]
     let _ = name;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_parse_or_default() {
+        // The variable itself is not touched (tests run in parallel).
+        assert_eq!(parse_timeout(None), DEFAULT_HTTP_TIMEOUT);
+        assert_eq!(parse_timeout(Some("0.5")), Duration::from_millis(500));
+        assert_eq!(parse_timeout(Some(" 2 ")), Duration::from_secs(2));
+        for bad in ["0", "-1", "inf", "NaN", "soon", "3601"] {
+            assert_eq!(parse_timeout(Some(bad)), DEFAULT_HTTP_TIMEOUT, "{bad}");
+        }
+    }
 }

@@ -169,7 +169,7 @@ fn api_clients_never_panic_on_hostile_answers() {
                 },
                 account_id: Some("5".into()),
             };
-            let mut c: Box<dyn Platform> = botfarm::net::connect(ep);
+            let mut c: Box<dyn Platform> = botfarm::net::connect(ep, botfarm::clock::now().unwrap());
             // Every call returns Ok or a classified error; a panic fails the test.
             let _ = match i % 6 {
                 0 => c.verify().map(|_| ()),

@@ -43,16 +43,21 @@ fn fake() -> FakeNet {
     net
 }
 
+/// The run's time, from farm's one clock (what `farm` passes its clients).
+fn now() -> i64 {
+    botfarm::clock::now().unwrap()
+}
+
 fn xv2(net: &FakeNet) -> XV2 {
-    XV2::new(endpoint(net, PlatformKind::X)).with_timeout(SHORT)
+    XV2::new(endpoint(net, PlatformKind::X), now()).with_timeout(SHORT)
 }
 
 fn xv1(net: &FakeNet) -> XV1 {
-    XV1::new(endpoint(net, PlatformKind::XV1)).with_timeout(SHORT)
+    XV1::new(endpoint(net, PlatformKind::XV1), now()).with_timeout(SHORT)
 }
 
 fn masto(net: &FakeNet) -> Mastodon {
-    Mastodon::new(endpoint(net, PlatformKind::Mastodon)).with_timeout(SHORT)
+    Mastodon::new(endpoint(net, PlatformKind::Mastodon), now()).with_timeout(SHORT)
 }
 
 /// One client of each kind, by name, for tests that run against all three.
@@ -292,15 +297,15 @@ fn wrong_credentials_are_auth_errors() {
     let net = fake();
     let mut ep = endpoint(&net, PlatformKind::X);
     ep.creds.access_secret = "wrong".into();
-    let e = XV2::new(ep.clone()).verify().unwrap_err();
+    let e = XV2::new(ep.clone(), now()).verify().unwrap_err();
     assert_eq!(e.kind, NetErrorKind::Auth, "{}", e.message);
     assert!(e.message.contains("farm auth"), "{}", e.message);
     assert!(!e.message.contains("wrong"), "no secrets in messages: {}", e.message);
     ep.kind = PlatformKind::XV1;
-    assert_eq!(XV1::new(ep).verify().unwrap_err().kind, NetErrorKind::Auth);
+    assert_eq!(XV1::new(ep, now()).verify().unwrap_err().kind, NetErrorKind::Auth);
     let mut ep = endpoint(&net, PlatformKind::Mastodon);
     ep.creds.access_token = "nope-secret".into();
-    let e = Mastodon::new(ep).verify().unwrap_err();
+    let e = Mastodon::new(ep, now()).verify().unwrap_err();
     assert_eq!(e.kind, NetErrorKind::Auth);
     assert!(!e.message.contains("nope-secret"), "{}", e.message);
 }
@@ -336,8 +341,7 @@ fn injected_statuses_are_classified() {
 #[test]
 fn rate_limited_carries_the_reset() {
     let net = fake();
-    let now = chrono::Utc::now().timestamp();
-    let reset = now + 600;
+    let reset = now() + 600;
     for (name, mut c) in all(&net) {
         net.fail_next(1, Fault::RateLimited { reset }, None);
         let e = c.home_timeline(None, 5).unwrap_err();
@@ -352,16 +356,52 @@ fn rate_limited_carries_the_reset() {
 fn an_absurd_reset_is_capped_at_a_day() {
     let net = fake();
     let reset = 7_258_118_400; // 2200-01-01
-    for (name, mut c) in all(&net) {
+    let before = now();
+    let clients = all(&net);
+    let after = now();
+    for (name, mut c) in clients {
         net.fail_next(1, Fault::RateLimited { reset }, None);
-        let before = chrono::Utc::now().timestamp();
         let e = c.home_timeline(None, 5).unwrap_err();
-        let after = chrono::Utc::now().timestamp();
         assert_eq!(e.kind, NetErrorKind::RateLimited, "{name}");
         let rate = e.rate.unwrap();
         assert!(rate.reset >= before + 86_400 && rate.reset <= after + 86_400, "{name}: {rate:?}");
         assert!(!e.message.contains("2200"), "{name}: {}", e.message);
     }
+}
+
+/// The clients judge rate limits at the run's time they were made with, never at the wall
+/// clock: with a run in 2100 (as `FARM_NOW=2100-01-01T00:00:00Z` gives), a reset ten minutes
+/// after it is believed as is, one ten days after it is capped a day after it, and a bare 429
+/// blocks for the default window after it. Judged at the wall clock, all three would differ.
+#[test]
+fn rate_limits_are_judged_at_the_run_time_not_the_wall_clock() {
+    let net = fake();
+    let run_at = 4_102_444_800; // 2100-01-01T00:00:00Z, decades from the wall clock
+    let clients: Vec<(&str, Box<dyn Platform>)> = vec![
+        ("x", Box::new(XV2::new(endpoint(&net, PlatformKind::X), run_at).with_timeout(SHORT))),
+        ("x-v1", Box::new(XV1::new(endpoint(&net, PlatformKind::XV1), run_at).with_timeout(SHORT))),
+        (
+            "mastodon",
+            Box::new(Mastodon::new(endpoint(&net, PlatformKind::Mastodon), run_at).with_timeout(SHORT)),
+        ),
+    ];
+    for (name, mut c) in clients {
+        net.fail_next(1, Fault::RateLimited { reset: run_at + 600 }, None);
+        let rate = c.home_timeline(None, 5).unwrap_err().rate.unwrap();
+        assert_eq!((rate.reset, rate.remaining), (run_at + 600, 0), "{name}");
+        net.fail_next(1, Fault::RateLimited { reset: run_at + 10 * 86_400 }, None);
+        let e = c.home_timeline(None, 5).unwrap_err();
+        assert_eq!(e.rate.unwrap().reset, run_at + 86_400, "{name}");
+        assert!(e.message.contains("2100-01-02T00:00:00Z"), "{name}: {}", e.message);
+        net.fail_next(1, Fault::Status(429), None);
+        let e = c.post("hello", "k").unwrap_err();
+        assert_eq!(e.kind, NetErrorKind::RateLimited, "{name}");
+        assert_eq!(e.rate.unwrap().reset, run_at + 15 * 60, "{name}");
+    }
+    // The same holds for `farm auth`'s calls.
+    net.fail_next(1, Fault::Status(429), None);
+    let e = auth::mastodon_register_app(&net.url(), run_at).unwrap_err();
+    assert_eq!(e.rate.unwrap().reset, run_at + 15 * 60);
 }
 
 #[test]
@@ -518,7 +558,7 @@ fn cannot_connect() {
         creds: Credentials { access_token: "t".into(), ..Credentials::default() },
         account_id: None,
     };
-    let e = Mastodon::new(ep).with_timeout(SHORT).post("x", "k").unwrap_err();
+    let e = Mastodon::new(ep, now()).with_timeout(SHORT).post("x", "k").unwrap_err();
     assert_eq!(e.kind, NetErrorKind::Server);
     assert!(e.message.contains("could not connect to 127.0.0.1"), "{}", e.message);
     assert!(!e.maybe_performed);
@@ -537,7 +577,7 @@ fn no_access_and_known_account_id() {
         access_secret: "sec2".into(),
     };
     ep.account_id = Some(id.clone());
-    let mut c = XV2::new(ep).with_timeout(SHORT);
+    let mut c = XV2::new(ep, now()).with_timeout(SHORT);
     let t = c.home_timeline(None, 5).unwrap().value;
     assert_eq!(t.calls, 1);
     assert_eq!(c.account_id(), Some(id));
@@ -551,22 +591,22 @@ fn x_pin_flow() {
     let net = FakeNet::start();
     net.add_x_user("owner", CK, CS, "owner-token", "owner-secret");
     net.set_pending_x_auth_user("newbot");
-    let (token, secret) = auth::x_request_token(&net.url(), CK, CS).unwrap();
+    let (token, secret) = auth::x_request_token(&net.url(), CK, CS, now()).unwrap();
     let url = auth::x_authorize_url(&net.url(), &token);
     assert!(url.starts_with(&format!("{}/oauth/authorize?oauth_token=", net.url())), "{url}");
     let pin = net.x_pin_for(&token).expect("pin");
-    let e = auth::x_access_token(&net.url(), CK, CS, &token, &secret, "0000000").unwrap_err();
+    let e = auth::x_access_token(&net.url(), CK, CS, &token, &secret, "0000000", now()).unwrap_err();
     assert!(matches!(e.kind, NetErrorKind::Auth | NetErrorKind::Refused), "{e:?}");
     // A wrong PIN may burn the request token; start over if so.
     let (token, secret, pin) = match net.x_pin_for(&token) {
         Some(p) if p == pin => (token, secret, pin),
         _ => {
-            let (t, s) = auth::x_request_token(&net.url(), CK, CS).unwrap();
+            let (t, s) = auth::x_request_token(&net.url(), CK, CS, now()).unwrap();
             let p = net.x_pin_for(&t).unwrap();
             (t, s, p)
         }
     };
-    let (at, as_, screen) = auth::x_access_token(&net.url(), CK, CS, &token, &secret, &pin).unwrap();
+    let (at, as_, screen) = auth::x_access_token(&net.url(), CK, CS, &token, &secret, &pin, now()).unwrap();
     assert_eq!(screen, "newbot");
     let ep = Endpoint {
         kind: PlatformKind::X,
@@ -579,9 +619,9 @@ fn x_pin_flow() {
         },
         account_id: None,
     };
-    assert_eq!(XV2::new(ep).verify().unwrap().value.username, "newbot");
+    assert_eq!(XV2::new(ep, now()).verify().unwrap().value.username, "newbot");
     // Wrong app keys: Auth.
-    let e = auth::x_request_token(&net.url(), CK, "bad").unwrap_err();
+    let e = auth::x_request_token(&net.url(), CK, "bad", now()).unwrap_err();
     assert_eq!(e.kind, NetErrorKind::Auth, "{}", e.message);
     assert_eq!(
         auth::x_authorize_url("https://api.x.com", "T"),
@@ -593,19 +633,20 @@ fn x_pin_flow() {
 fn mastodon_app_flow() {
     let net = FakeNet::start();
     net.set_pending_mastodon_auth_user("tooter");
-    let (client_id, client_secret) = auth::mastodon_register_app(&net.url()).unwrap();
+    let (client_id, client_secret) = auth::mastodon_register_app(&net.url(), now()).unwrap();
     let url = auth::mastodon_authorize_url(&net.url(), &client_id);
     assert!(url.contains("response_type=code") && url.contains("client_id="), "{url}");
     let code = net.mastodon_code_for(&client_id).expect("code");
-    let token = auth::mastodon_exchange_code(&net.url(), &client_id, &client_secret, &code).unwrap();
+    let token = auth::mastodon_exchange_code(&net.url(), &client_id, &client_secret, &code, now()).unwrap();
     let ep = Endpoint {
         kind: PlatformKind::Mastodon,
         api: net.url(),
         creds: Credentials { access_token: token, ..Credentials::default() },
         account_id: None,
     };
-    assert_eq!(Mastodon::new(ep).verify().unwrap().value.username, "tooter");
-    let e = auth::mastodon_exchange_code(&net.url(), &client_id, "wrong-secret", "bad-code").unwrap_err();
+    assert_eq!(Mastodon::new(ep, now()).verify().unwrap().value.username, "tooter");
+    let e =
+        auth::mastodon_exchange_code(&net.url(), &client_id, "wrong-secret", "bad-code", now()).unwrap_err();
     assert!(matches!(e.kind, NetErrorKind::Auth | NetErrorKind::Refused), "{e:?}");
     assert!(!e.message.contains("wrong-secret"), "{}", e.message);
 }

@@ -33,25 +33,25 @@ pub fn run(g: &Globals, name: &str) -> Result<()> {
                     )),
                 },
             };
-        let (rt, rs) = auth::x_request_token(&bot.api, &ck, &cs).map_err(fail)?;
+        let (rt, rs) = auth::x_request_token(&bot.api, &ck, &cs, now()?).map_err(fail)?;
         eprintln!(
             "Open this URL, sign in as the bot's account and authorise the app:\n  {}",
             auth::x_authorize_url(&bot.api, &rt)
         );
         let pin = prompt_line("PIN")?;
-        let (token, secret, screen) = auth::x_access_token(&bot.api, &ck, &cs, &rt, &rs, &pin)
+        let (token, secret, screen) = auth::x_access_token(&bot.api, &ck, &cs, &rt, &rs, &pin, now()?)
             .map_err(|e| refused(e, "X refused the PIN"))?;
         bot.creds.access_token = token;
         bot.creds.access_secret = secret;
         eprintln!("authorised as @{screen}");
     } else {
-        let (id, secret) = auth::mastodon_register_app(&bot.api).map_err(fail)?;
+        let (id, secret) = auth::mastodon_register_app(&bot.api, now()?).map_err(fail)?;
         eprintln!(
             "Open this URL, sign in as the bot's account and authorise farm:\n  {}",
             auth::mastodon_authorize_url(&bot.api, &id)
         );
         let code = prompt_line("authorization code")?;
-        bot.creds.access_token = auth::mastodon_exchange_code(&bot.api, &id, &secret, &code)
+        bot.creds.access_token = auth::mastodon_exchange_code(&bot.api, &id, &secret, &code, now()?)
             .map_err(|e| refused(e, "the instance refused the code"))?;
         eprintln!("authorised");
     }

@@ -22,7 +22,7 @@ pub fn run(g: &Globals, names: &[String]) -> Result<()> {
     let mut worst: Option<Kind> = None;
     for b in &bots {
         let mut st = store.state(&b.name)?;
-        let mut client = crate::net::connect(crate::bot::endpoint(&store, b, &st)?);
+        let mut client = crate::net::connect(crate::bot::endpoint(&store, b, &st)?, now);
         let calls = Counters { calls: 1, ..Default::default() };
         let (account, result, left) = match client.verify() {
             Ok(r) => {

@@ -180,7 +180,6 @@ fn demo(dir: &std::path::Path, hours: u32) -> Result<i64> {
     }
     let ticks = hours as i64 * 6;
     crate::outln!("\nRunning {ticks} cron ticks (*/10) over a simulated {hours} h...")?;
-    let connect = |ep| crate::net::connect(ep);
     let opts = RunOpts { jobs: 4, ..Default::default() };
     let mut failures = 0;
     let mut end = START;
@@ -193,7 +192,7 @@ fn demo(dir: &std::path::Path, hours: u32) -> Result<i64> {
                 fake.push_home("strizhechenko", posts.next().unwrap_or_default());
             }
         }
-        for o in run_farm(&store, &opts, end, &connect)? {
+        for o in run_farm(&store, &opts, end, &move |ep| crate::net::connect(ep, end))? {
             if let Some(e) = o.error {
                 failures += 1;
                 eprintln!("  {}: {e}", crate::clock::format(end));
@@ -223,12 +222,5 @@ fn demo(dir: &std::path::Path, hours: u32) -> Result<i64> {
 
 /// Run `f` with the program clock set to `at` (the demo is single-threaded at this point).
 fn with_clock<T>(at: i64, f: impl FnOnce() -> T) -> T {
-    let old = std::env::var(crate::clock::ENV).ok();
-    std::env::set_var(crate::clock::ENV, crate::clock::format(at));
-    let out = f();
-    match old {
-        Some(v) => std::env::set_var(crate::clock::ENV, v),
-        None => std::env::remove_var(crate::clock::ENV),
-    }
-    out
+    crate::clock::with_now(at, f)
 }

@@ -104,7 +104,7 @@ pub fn run(g: &Globals, offline: bool) -> Result<()> {
         crate::store::SCHEMA,
         store.size_on_disk() >> 20
     ))?;
-    if crate::config::var(crate::clock::ENV).is_some() {
+    if crate::config::now_overridden() {
         r.warn("FARM_NOW is set: the clock is overridden", "unset FARM_NOW (it is a testing aid)")?;
     }
     let now = now()?;
@@ -137,7 +137,7 @@ pub fn run(g: &Globals, offline: bool) -> Result<()> {
         if offline || b.role == crate::bot::Role::Analyzer {
             continue;
         }
-        let mut client = crate::net::connect(crate::bot::endpoint(&store, b, &st)?);
+        let mut client = crate::net::connect(crate::bot::endpoint(&store, b, &st)?, now);
         let calls = crate::bot::model::Counters { calls: 1, ..Default::default() };
         match client.verify() {
             Ok(a) => {

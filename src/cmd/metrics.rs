@@ -328,8 +328,8 @@ pub fn run(g: &Globals, a: MetricsArgs) -> Result<()> {
         write_atomic(path, &text)?;
     }
     if let Some(url) = &a.push {
-        let token = crate::config::var(TOKEN_ENV);
-        push(url, &influx(&rows, now), token.as_deref(), crate::net::http::timeout_from_env())?;
+        let token = crate::config::influx_token();
+        push(url, &influx(&rows, now), token.as_deref(), crate::config::http_timeout())?;
         if g.verbose {
             eprintln!("pushed {} lines to {}", rows.len(), safe_url(url));
         }

@@ -103,10 +103,8 @@ pub fn open_required(dir: &Path) -> Result<Store> {
     })
 }
 
-/// The current time from the one clock.
-pub fn now() -> Result<i64> {
-    crate::clock::now()
-}
+/// The current time: [`crate::clock::now`], the one clock (re-exported for the commands).
+pub use crate::clock::now;
 
 /// Turn the shared clap options into registry settings.
 pub fn settings(o: &BotOpts) -> Settings {

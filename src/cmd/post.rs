@@ -40,7 +40,7 @@ pub fn run(g: &Globals, name: &str, text: &str) -> Result<()> {
             clock::format(until)
         )));
     }
-    let mut client = crate::net::connect(crate::bot::endpoint(&store, &bot, &st)?);
+    let mut client = crate::net::connect(crate::bot::endpoint(&store, &bot, &st)?, now);
     let res = client.post(text, &idempotency_key(&bot.name, now as u64, text));
     let outcome = match res {
         Ok(reply) => {

@@ -62,7 +62,7 @@ pub fn run(g: &Globals, name: &str, older: &str, dry: bool) -> Result<()> {
         }
     }
     let mut st = store.state(&w.name)?;
-    let mut client = crate::net::connect(endpoint(&store, &w, &st)?);
+    let mut client = crate::net::connect(endpoint(&store, &w, &st)?, now);
     let res = client.own_posts(PRUNE_CAP);
     if st.account_id.is_none() {
         if let Some(id) = client.account_id() {

@@ -30,7 +30,7 @@ pub fn run(g: &Globals, a: RunArgs) -> Result<()> {
         return Ok(());
     };
     let opts = RunOpts { names, dry_run: a.dry_run, jobs: a.jobs.clamp(1, 256), force: a.force };
-    let connect = |ep| crate::net::connect(ep);
+    let connect = move |ep| crate::net::connect(ep, now);
     let outcomes = run_farm(&store, &opts, now, &connect);
     store.flush()?;
     let outcomes = outcomes?;

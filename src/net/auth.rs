@@ -4,11 +4,14 @@
 //! X: [`x_request_token`] → the user opens [`x_authorize_url`] and reads a PIN →
 //! [`x_access_token`]. Mastodon: [`mastodon_register_app`] → the user opens
 //! [`mastodon_authorize_url`] and copies a code → [`mastodon_exchange_code`].
+//!
+//! The calls that go over the network take the command's `now` (from [`crate::clock::now`]):
+//! the time a rate-limit answer is judged at.
 
-use super::http::{
-    classify_mastodon, classify_x, malformed, Body, Http, Method, Request, Response, XFailure,
-};
+use super::http::{malformed, Body, Http, Method, Request, Response};
+use super::mastodon::classify_mastodon;
 use super::oauth::{form, query, Signer};
+use super::x::{classify_x, XFailure};
 use super::{Call, NetError, NetErrorKind};
 use serde::Deserialize;
 
@@ -63,11 +66,12 @@ pub fn x_request_token(
     api: &str,
     consumer_key: &str,
     consumer_secret: &str,
+    now: i64,
 ) -> Result<(String, String), NetError> {
     let url = format!("{}/oauth/request_token", base(api));
     let signer = Signer { callback: Some("oob"), ..Signer::app(consumer_key, consumer_secret) };
     let req = signer.post_form(&url, &[], Call::Verify).idempotent(true);
-    let resp = send_x(&Http::new(), &req)?;
+    let resp = send_x(&Http::new(now), &req)?;
     let pairs = resp.form();
     Ok((form_value(&resp, &pairs, "oauth_token")?, form_value(&resp, &pairs, "oauth_token_secret")?))
 }
@@ -87,6 +91,7 @@ pub fn x_access_token(
     request_token: &str,
     request_secret: &str,
     pin: &str,
+    now: i64,
 ) -> Result<(String, String, String), NetError> {
     let url = format!("{}/oauth/access_token", base(api));
     let pin = pin.trim();
@@ -96,7 +101,7 @@ pub fn x_access_token(
         ..Signer::app(consumer_key, consumer_secret)
     };
     let req = signer.post_form(&url, &[], Call::Verify).idempotent(true);
-    let resp = send_x(&Http::new(), &req)?;
+    let resp = send_x(&Http::new(now), &req)?;
     let pairs = resp.form();
     Ok((
         form_value(&resp, &pairs, "oauth_token")?,
@@ -120,7 +125,7 @@ struct MToken {
 
 /// Mastodon step 1: register farm as an app on the instance (`POST /api/v1/apps`, name `farm`,
 /// out-of-band redirect, scopes `read write`). Returns `(client_id, client_secret)`.
-pub fn mastodon_register_app(api: &str) -> Result<(String, String), NetError> {
+pub fn mastodon_register_app(api: &str, now: i64) -> Result<(String, String), NetError> {
     let body = form(&[
         ("client_name", MASTODON_APP_NAME),
         ("redirect_uris", OOB_REDIRECT),
@@ -129,7 +134,7 @@ pub fn mastodon_register_app(api: &str) -> Result<(String, String), NetError> {
     let req = Request::new(Method::Post, format!("{}/api/v1/apps", base(api)), Call::Verify)
         .body(Body::Form(body))
         .idempotent(true);
-    let resp = send_mastodon(&Http::new(), &req)?;
+    let resp = send_mastodon(&Http::new(now), &req)?;
     let app: MApp = resp.json()?;
     Ok((app.client_id, app.client_secret))
 }
@@ -153,6 +158,7 @@ pub fn mastodon_exchange_code(
     client_id: &str,
     client_secret: &str,
     code: &str,
+    now: i64,
 ) -> Result<String, NetError> {
     let body = form(&[
         ("grant_type", "authorization_code"),
@@ -165,7 +171,7 @@ pub fn mastodon_exchange_code(
     let req = Request::new(Method::Post, format!("{}/oauth/token", base(api)), Call::Verify)
         .body(Body::Form(body))
         .idempotent(true);
-    let resp = send_mastodon(&Http::new(), &req)?;
+    let resp = send_mastodon(&Http::new(now), &req)?;
     let token: MToken = resp.json()?;
     if token.access_token.is_empty() {
         return Err(malformed(&resp.what, "the answer has an empty `access_token`"));

@@ -1,14 +1,19 @@
-//! HTTP plumbing shared by the clients: one ureq agent configuration, one request helper that
-//! turns transport failures into [`NetError`]s, rate-limit header parsing, and the two error
-//! classifiers (one for the X family, v2 and v1.1; one for Mastodon).
+//! The HTTP transport shared by the clients: one ureq agent configuration, one request helper
+//! that turns transport failures into [`NetError`]s, the response headers farm reads, and
+//! rate-limit header parsing with its capping at the run's time.
 //!
-//! Nothing here knows a platform's paths; the clients build a [`Request`] and read a
-//! [`Response`]. Every message names the endpoint (`GET /2/users/me`) and never carries a
+//! Nothing here knows a platform's paths or error bodies; the clients build a [`Request`] and
+//! read a [`Response`], and each platform classifies its own error answers next to its client
+//! ([`super::x::classify_x`] for X v2 and v1.1, [`super::mastodon::classify_mastodon`]) on top
+//! of the shared tail [`server_or_refused`].
+//!
+//! Time: an [`Http`] is made with the run's `now` (from [`crate::clock::now`], i.e. `FARM_NOW`
+//! in tests) and stamps it on every [`Response`]; every reset, `Retry-After` and 429 window is
+//! computed and capped relative to that time, never by reading a clock here. Every message names the endpoint (`GET /2/users/me`) and never carries a
 //! secret: query strings, headers and bodies we send are never echoed.
 
 use super::{Call, NetError, NetErrorKind, RateInfo};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use std::time::Duration;
 
 /// The `User-Agent` sent with every request.
@@ -17,15 +22,8 @@ pub const USER_AGENT: &str = concat!("farm/", env!("CARGO_PKG_VERSION"), " (+bot
 /// The largest response body read (2 MiB); a larger one is [`NetErrorKind::Malformed`].
 pub const MAX_BODY: u64 = 2 * 1024 * 1024;
 
-/// The whole-request time budget when `FARM_HTTP_TIMEOUT` is not set.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// The connection-setup budget (capped at the whole-request budget).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Environment variable that overrides [`DEFAULT_TIMEOUT`]: seconds, fractions allowed
-/// (`FARM_HTTP_TIMEOUT=0.5`). Meant for tests and slow links.
-pub const TIMEOUT_ENV: &str = "FARM_HTTP_TIMEOUT";
 
 /// How long to assume a rate-limit window lasts when a 429 carries no reset header.
 pub const DEFAULT_RATE_WINDOW: i64 = 15 * 60;
@@ -155,6 +153,10 @@ pub struct Response {
     pub what: String,
     /// The request's rate-limit bucket.
     pub call: Call,
+    /// The run's time the answer is judged at (Unix seconds): the `now` the [`Http`] was made
+    /// with. Resets above are capped relative to it, and a 429 without a reset ends
+    /// [`DEFAULT_RATE_WINDOW`] after it ([`exhausted`]).
+    pub now: i64,
 }
 
 impl Response {
@@ -253,27 +255,24 @@ pub fn one_line(s: &str, max: usize) -> String {
     }
 }
 
-/// The shared HTTP client: one ureq agent with farm's settings.
+/// The shared HTTP client: one ureq agent with farm's settings, and the run's time.
 #[derive(Debug, Clone)]
 pub struct Http {
     agent: ureq::Agent,
     timeout: Duration,
-}
-
-impl Default for Http {
-    fn default() -> Self {
-        Self::new()
-    }
+    now: i64,
 }
 
 impl Http {
-    /// A client with the timeout from `FARM_HTTP_TIMEOUT`, or [`DEFAULT_TIMEOUT`].
-    pub fn new() -> Self {
-        Self::with_timeout(timeout_from_env())
+    /// A client for a run at `now` (Unix seconds, from [`crate::clock::now`]) with the timeout
+    /// from [`crate::config::http_timeout`] (`FARM_HTTP_TIMEOUT`, else 30 s).
+    pub fn new(now: i64) -> Self {
+        Self::with_timeout(now, crate::config::http_timeout())
     }
 
-    /// A client whose whole-request budget (connect, send, wait, read) is `timeout`.
-    pub fn with_timeout(timeout: Duration) -> Self {
+    /// A client for a run at `now` whose whole-request budget (connect, send, wait, read) is
+    /// `timeout`.
+    pub fn with_timeout(now: i64, timeout: Duration) -> Self {
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(timeout))
@@ -283,7 +282,7 @@ impl Http {
             .max_redirects(0)
             .max_redirects_will_error(false)
             .build();
-        Http { agent: ureq::Agent::new_with_config(config), timeout }
+        Http { agent: ureq::Agent::new_with_config(config), timeout, now }
     }
 
     /// The whole-request budget.
@@ -291,9 +290,14 @@ impl Http {
         self.timeout
     }
 
+    /// The run's time this client judges rate limits at.
+    pub fn now(&self) -> i64 {
+        self.now
+    }
+
     /// Perform `req` and return whatever status came back. Transport failures (cannot connect,
-    /// timeout, reset, oversize body) are errors; HTTP error statuses are not — classify them
-    /// with [`classify_x`] or [`classify_mastodon`].
+    /// timeout, reset, oversize body) are errors; HTTP error statuses are not — the platform
+    /// classifies them ([`super::x::classify_x`], [`super::mastodon::classify_mastodon`]).
     pub fn send(&self, req: &Request) -> Result<Response, NetError> {
         let result = match req.method {
             Method::Get => with_headers(self.agent.get(&req.url), &req.headers).call(),
@@ -332,7 +336,7 @@ impl Http {
             .lossy_utf8(true)
             .read_to_string()
             .map_err(|e| self.transport_error(e, req))?;
-        let now = now();
+        let now = self.now;
         Ok(Response {
             status,
             body,
@@ -343,6 +347,7 @@ impl Http {
             location,
             what: req.what.clone(),
             call: req.call,
+            now,
         })
     }
 
@@ -414,21 +419,6 @@ fn with_headers<B>(
     rb
 }
 
-/// The timeout from [`TIMEOUT_ENV`] (positive seconds), else [`DEFAULT_TIMEOUT`].
-pub fn timeout_from_env() -> Duration {
-    std::env::var(TIMEOUT_ENV)
-        .ok()
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s > 0.0 && *s <= 3600.0)
-        .map(Duration::from_secs_f64)
-        .unwrap_or(DEFAULT_TIMEOUT)
-}
-
-/// The current time for rate-limit arithmetic: farm's one clock, else the system clock.
-pub fn now() -> i64 {
-    crate::clock::now().unwrap_or_else(|_| chrono::Utc::now().timestamp())
-}
-
 /// Parse a rate-limit reset: Unix seconds (X) or an ISO 8601 / RFC 3339 time, possibly with
 /// fractional seconds (Mastodon: `2026-01-01T10:05:00.123456Z`). A number too big for a time
 /// (`1e300`, 30 digits) becomes the largest or smallest time, never an overflow; `inf`, `NaN`
@@ -492,10 +482,10 @@ pub fn retry_after_at(headers: &[(String, String)], now: i64) -> Option<i64> {
     Some(cap_reset(at, now))
 }
 
-/// The rate state a 429 implies: the headers' reset with nothing remaining; without headers,
-/// `Retry-After`, else a window ending [`DEFAULT_RATE_WINDOW`] from now.
-pub fn exhausted(call: Call, rate: Option<RateInfo>, retry_after: Option<i64>) -> RateInfo {
-    let now = now();
+/// The rate state a 429 at `now` implies: the headers' reset with nothing remaining; without
+/// headers, `Retry-After`, else a window ending [`DEFAULT_RATE_WINDOW`] after `now`. The
+/// classifiers pass [`Response::now`], the run's time.
+pub fn exhausted(call: Call, rate: Option<RateInfo>, retry_after: Option<i64>, now: i64) -> RateInfo {
     match (rate, retry_after) {
         (Some(r), _) => RateInfo { remaining: 0, reset: r.reset.max(now), ..r },
         (None, Some(at)) => RateInfo { call, limit: None, remaining: 0, reset: at.max(now) },
@@ -506,181 +496,12 @@ pub fn exhausted(call: Call, rate: Option<RateInfo>, retry_after: Option<i64>) -
 /// The message for refused credentials.
 pub const AUTH_HINT: &str = "credentials refused; run `farm auth NAME` or check the keys";
 
-/// The message for a skewed clock.
-pub const CLOCK_HINT: &str = "the server says our clock is off; fix the system time (NTP)";
-
-/// The shape of X error bodies: v1.1 `{"errors":[{"code","message"}]}` and v2 problem
-/// documents `{"title","detail","type","reason"}` (sometimes with `errors` too).
-#[derive(Debug, Default, Deserialize)]
-struct XErrorBody {
-    #[serde(default)]
-    errors: Vec<XErrorItem>,
-    #[serde(default)]
-    title: Option<String>,
-    #[serde(default)]
-    detail: Option<String>,
-    #[serde(default, rename = "type")]
-    kind: Option<String>,
-    #[serde(default)]
-    reason: Option<String>,
-    #[serde(default)]
-    error: Option<String>,
-}
-
-/// One entry of an X `errors` array; v1.1 has `code` + `message`, v2 `title` + `detail`.
-#[derive(Debug, Default, Deserialize)]
-struct XErrorItem {
-    #[serde(default)]
-    code: Option<serde_json::Value>,
-    #[serde(default)]
-    message: Option<String>,
-    #[serde(default)]
-    title: Option<String>,
-    #[serde(default)]
-    detail: Option<String>,
-}
-
-/// X v1.1 error codes that refuse a post's content for good, so resending the same text can
-/// never work: 44 (`attachment_url` invalid), 170 (no status text), 324 and 325 (media ids
-/// invalid or unknown), 385 (a reply to a deleted or invisible tweet), 386 (too many
-/// attachments), 433 (the original author restricted replies). Account-level codes — 64
-/// (suspended), 261 (the app may not write), 326 (locked) — are not content and are not here.
-pub const X_CONTENT_CODES: &[i64] = &[44, 170, 324, 325, 385, 386, 433];
-
-/// What a non-2xx X answer means.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum XFailure {
-    /// The post was already made (v2 403 "duplicate content", v1.1 code 187): not a failure.
-    Duplicate,
-    /// A real failure.
-    Error(NetError),
-}
-
-/// Classify a non-2xx answer from X (API v2 or v1.1, and the OAuth endpoints).
-///
-/// 401 / codes 32, 89 → Auth; 135 → ClockSkew; 429 / 88 / `usage-capped` → RateLimited (with the
-/// reset); 187 / v2 duplicate → [`XFailure::Duplicate`] on a post; 186 / "too long" → TooLong;
-/// 453 / `client-not-enrolled` / "subset of" → NoAccess; 185 → DailyLimit; on a post, a content
-/// code ([`X_CONTENT_CODES`]) or a v2 problem about the content ([`is_v2_content_problem`]) →
-/// Rejected; 5xx and HTML pages → Server; any other status → Refused.
-pub fn classify_x(resp: &Response) -> XFailure {
-    let parsed: XErrorBody = serde_json::from_str(&resp.body).unwrap_or_default();
-    let codes: Vec<i64> = parsed
-        .errors
-        .iter()
-        .filter_map(|e| match &e.code {
-            Some(serde_json::Value::Number(n)) => n.as_i64(),
-            Some(serde_json::Value::String(s)) => s.parse().ok(),
-            _ => None,
-        })
-        .collect();
-    let has = |c: i64| codes.contains(&c);
-    // The server's own words, for the message and for matching.
-    let server_text = {
-        let item_texts = parsed.errors.iter().flat_map(|e| [&e.message, &e.detail, &e.title]);
-        let top_texts = [&parsed.detail, &parsed.title, &parsed.error];
-        let mut parts: Vec<&str> = Vec::new();
-        for s in item_texts.chain(top_texts).flatten() {
-            if !s.trim().is_empty() && !parts.contains(&s.as_str()) {
-                parts.push(s);
-            }
-        }
-        parts.join("; ")
-    };
-    let lower = server_text.to_lowercase();
-    let reason = parsed.reason.as_deref().unwrap_or("");
-    let kind = parsed.kind.as_deref().unwrap_or("");
-    let said = if server_text.is_empty() {
-        format!("HTTP {}", resp.status)
-    } else {
-        format!("HTTP {}: {}", resp.status, one_line(&server_text, 160))
-    };
-    let what = &resp.what;
-    let err = |k: NetErrorKind, msg: String| {
-        let mut e = NetError::new(k, msg);
-        e.rate = resp.rate;
-        XFailure::Error(e)
-    };
-
-    if has(135) || lower.contains("timestamp out of bounds") {
-        return err(NetErrorKind::ClockSkew, format!("{what}: {CLOCK_HINT} ({said})"));
-    }
-    if resp.status == 401 || has(32) || has(89) {
-        return err(NetErrorKind::Auth, format!("{what}: {AUTH_HINT} ({said})"));
-    }
-    if resp.status == 429 || has(88) || kind.ends_with("usage-capped") {
-        let rate = exhausted(resp.call, resp.rate, resp.retry_after);
-        let mut e = NetError::new(
-            NetErrorKind::RateLimited,
-            format!("{what}: rate limited until {} ({said})", crate::clock::format(rate.reset)),
-        );
-        e.rate = Some(rate);
-        return XFailure::Error(e);
-    }
-    if has(187) || (resp.status == 403 && lower.contains("duplicate")) {
-        if resp.call == Call::Post {
-            return XFailure::Duplicate;
-        }
-        return err(NetErrorKind::Refused, format!("{what}: refused as a duplicate ({said})"));
-    }
-    if has(186) || lower.contains("too long") || lower.contains("a bit shorter") {
-        return err(NetErrorKind::TooLong, format!("{what}: the text is too long for X ({said})"));
-    }
-    if has(453) || reason == "client-not-enrolled" || lower.contains("subset of") {
-        return err(
-            NetErrorKind::NoAccess,
-            format!(
-                "{what}: this X API plan has no access to {}; upgrade the plan or use another platform ({said})",
-                path_of_what(what)
-            ),
-        );
-    }
-    if has(185) {
-        return err(
-            NetErrorKind::DailyLimit,
-            format!("{what}: the account is over its daily posting limit; try again tomorrow ({said})"),
-        );
-    }
-    let content_code = codes.iter().any(|c| X_CONTENT_CODES.contains(c));
-    if resp.call == Call::Post && (content_code || is_v2_content_problem(resp, &parsed, &codes)) {
-        return err(
-            NetErrorKind::Rejected,
-            format!("{what}: X refused this text for good; {REJECTED_HINT} ({said})"),
-        );
-    }
-    XFailure::Error(server_or_refused(resp, &said))
-}
-
 /// What farm does with a post the server refuses for good.
 pub const REJECTED_HINT: &str = "the writer drops it and posts its next text";
 
-/// Whether an X v2 answer to a post is a problem document about the post itself: status 400 or
-/// 403, JSON with `type` `about:blank` or `.../invalid-request`, a `detail` that says more than
-/// the `title` (the generic `{"title":"Forbidden","detail":"Forbidden"}` is not one), no
-/// `reason` and no v1.1 error code. Account- and app-level refusals have their own problem
-/// types (`client-forbidden`, `oauth1-permissions`, ...), a `reason`, or only the generic
-/// detail, and stay Refused. Decided by the body's shape, never by its English words.
-fn is_v2_content_problem(resp: &Response, parsed: &XErrorBody, codes: &[i64]) -> bool {
-    let kind = parsed.kind.as_deref().unwrap_or("");
-    let detail = parsed.detail.as_deref().unwrap_or("").trim();
-    let title = parsed.title.as_deref().unwrap_or("").trim();
-    matches!(resp.status, 400 | 403)
-        && !resp.is_html()
-        && codes.is_empty()
-        && parsed.reason.is_none()
-        && (kind == "about:blank" || kind.ends_with("/invalid-request"))
-        && !detail.is_empty()
-        && !detail.eq_ignore_ascii_case(title)
-}
-
-/// The path part of a `what` (`GET /2/users/me` -> `/2/users/me`).
-fn path_of_what(what: &str) -> &str {
-    what.split_once(' ').map_or(what, |(_, p)| p)
-}
-
-/// The shared tail of both classifiers: 5xx and HTML pages are Server, a redirect and any
-/// other status are Refused.
-fn server_or_refused(resp: &Response, said: &str) -> NetError {
+/// The shared tail of the platforms' classifiers: 5xx and HTML pages are Server, a redirect and
+/// any other status are Refused. `said` is the status with the server's own words.
+pub fn server_or_refused(resp: &Response, said: &str) -> NetError {
     let what = &resp.what;
     let (kind, msg) = if resp.status >= 500 && resp.is_html() {
         (
@@ -708,90 +529,36 @@ fn server_or_refused(resp: &Response, said: &str) -> NetError {
     e
 }
 
-/// The shape of Mastodon error bodies: `{"error": "...", "error_description": "..."}`.
-#[derive(Debug, Default, Deserialize)]
-struct MastodonErrorBody {
-    #[serde(default)]
-    error: Option<String>,
-    #[serde(default)]
-    error_description: Option<String>,
+/// A JSON answer for the classifiers' unit tests: `what` is `POST /2/tweets`, the run's time
+/// is [`TEST_NOW`], no headers.
+#[cfg(test)]
+pub(crate) fn test_response(status: u16, body: &str, call: Call) -> Response {
+    Response {
+        status,
+        body: body.to_string(),
+        rate: None,
+        retry_after: None,
+        link: None,
+        content_type: Some("application/json".into()),
+        location: None,
+        what: "POST /2/tweets".into(),
+        call,
+        now: TEST_NOW,
+    }
 }
 
-/// Classify a non-2xx answer from Mastodon.
-///
-/// 401 (and a 403 about scopes) → Auth; 429 → RateLimited (with the reset); 422 about the
-/// character limit → TooLong; any other 422 with an `error` body on a post → Rejected (the
-/// message is translated to the account's language, so only the status and shape count); 5xx
-/// and HTML pages → Server; any other status → Refused.
-pub fn classify_mastodon(resp: &Response) -> NetError {
-    let parsed: MastodonErrorBody = serde_json::from_str(&resp.body).unwrap_or_default();
-    let server_text = [parsed.error.as_deref(), parsed.error_description.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join("; ");
-    let lower = server_text.to_lowercase();
-    let said = if server_text.is_empty() {
-        format!("HTTP {}", resp.status)
-    } else {
-        format!("HTTP {}: {}", resp.status, one_line(&server_text, 160))
-    };
-    let what = &resp.what;
-    let with_rate = |k: NetErrorKind, msg: String| {
-        let mut e = NetError::new(k, msg);
-        e.rate = resp.rate;
-        e
-    };
-    if resp.status == 401 || (resp.status == 403 && lower.contains("scope")) {
-        return with_rate(NetErrorKind::Auth, format!("{what}: {AUTH_HINT} ({said})"));
-    }
-    if resp.status == 429 {
-        let rate = exhausted(resp.call, resp.rate, resp.retry_after);
-        let mut e = NetError::new(
-            NetErrorKind::RateLimited,
-            format!("{what}: rate limited until {} ({said})", crate::clock::format(rate.reset)),
-        );
-        e.rate = Some(rate);
-        return e;
-    }
-    if resp.status == 422 && (lower.contains("character limit") || lower.contains("too long")) {
-        return with_rate(
-            NetErrorKind::TooLong,
-            format!("{what}: the text is too long for this instance ({said})"),
-        );
-    }
-    if resp.status == 422 && resp.call == Call::Post && parsed.error.is_some() && !resp.is_html() {
-        return with_rate(
-            NetErrorKind::Rejected,
-            format!("{what}: the instance refused this text for good; {REJECTED_HINT} ({said})"),
-        );
-    }
-    server_or_refused(resp, &said)
-}
+/// The run's time in the unit tests (2026-01-01T00:00:00Z): fixed, so tests compare resets
+/// with it exactly.
+#[cfg(test)]
+pub(crate) const TEST_NOW: i64 = 1_767_225_600;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Deserialize;
 
     fn resp(status: u16, body: &str, call: Call) -> Response {
-        Response {
-            status,
-            body: body.to_string(),
-            rate: None,
-            retry_after: None,
-            link: None,
-            content_type: Some("application/json".into()),
-            location: None,
-            what: "POST /2/tweets".into(),
-            call,
-        }
-    }
-
-    fn x_err(status: u16, body: &str) -> NetError {
-        match classify_x(&resp(status, body, Call::Post)) {
-            XFailure::Error(e) => e,
-            XFailure::Duplicate => panic!("unexpected duplicate for {status} {body}"),
-        }
+        test_response(status, body, call)
     }
 
     fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -867,204 +634,6 @@ mod tests {
     }
 
     #[test]
-    fn x_auth_and_clock() {
-        let e = x_err(401, r#"{"errors":[{"code":32,"message":"Could not authenticate you."}]}"#);
-        assert_eq!(e.kind, NetErrorKind::Auth);
-        assert!(e.message.contains("farm auth"), "{}", e.message);
-        assert!(e.message.contains("Could not authenticate you."), "{}", e.message);
-        assert_eq!(
-            x_err(401, r#"{"errors":[{"code":89,"message":"Invalid or expired token."}]}"#).kind,
-            NetErrorKind::Auth
-        );
-        assert_eq!(
-            x_err(
-                401,
-                r#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}"#
-            )
-            .kind,
-            NetErrorKind::Auth
-        );
-        let e = x_err(401, r#"{"errors":[{"code":135,"message":"Timestamp out of bounds."}]}"#);
-        assert_eq!(e.kind, NetErrorKind::ClockSkew);
-        assert!(e.message.contains("NTP"));
-    }
-
-    #[test]
-    fn x_rate_limited_carries_reset() {
-        let mut r = resp(
-            429,
-            r#"{"title":"Too Many Requests","detail":"Too Many Requests","type":"about:blank","status":429}"#,
-            Call::Timeline,
-        );
-        r.rate =
-            Some(RateInfo { call: Call::Timeline, limit: Some(180), remaining: 0, reset: 4_000_000_000 });
-        let XFailure::Error(e) = classify_x(&r) else { panic!() };
-        assert_eq!(e.kind, NetErrorKind::RateLimited);
-        assert_eq!(e.rate.unwrap().reset, 4_000_000_000);
-        assert_eq!(e.rate.unwrap().remaining, 0);
-        // No header: assume a 15-minute window from now.
-        let e = x_err(429, r#"{"errors":[{"code":88,"message":"Rate limit exceeded"}]}"#);
-        assert_eq!(e.kind, NetErrorKind::RateLimited);
-        let reset = e.rate.unwrap().reset;
-        assert!((reset - now() - DEFAULT_RATE_WINDOW).abs() <= 5, "{reset}");
-        let e = x_err(
-            429,
-            r#"{"title":"UsageCapExceeded","type":"https://api.twitter.com/2/problems/usage-capped","detail":"Usage cap exceeded: Monthly product cap"}"#,
-        );
-        assert_eq!(e.kind, NetErrorKind::RateLimited);
-    }
-
-    #[test]
-    fn x_duplicate_is_not_an_error_on_post() {
-        let v2 = r#"{"detail":"You are not allowed to create a Tweet with duplicate content.","type":"about:blank","title":"Forbidden","status":403}"#;
-        assert_eq!(classify_x(&resp(403, v2, Call::Post)), XFailure::Duplicate);
-        let v1 = r#"{"errors":[{"code":187,"message":"Status is a duplicate."}]}"#;
-        assert_eq!(classify_x(&resp(403, v1, Call::Post)), XFailure::Duplicate);
-        let XFailure::Error(e) = classify_x(&resp(403, v1, Call::Timeline)) else { panic!() };
-        assert_eq!(e.kind, NetErrorKind::Refused);
-    }
-
-    #[test]
-    fn x_too_long_no_access_daily() {
-        assert_eq!(
-            x_err(403, r#"{"errors":[{"code":186,"message":"Tweet needs to be a bit shorter."}]}"#).kind,
-            NetErrorKind::TooLong
-        );
-        assert_eq!(
-            x_err(400, r#"{"errors":[{"parameters":{"text":["x"]},"message":"Your Tweet text is too long."}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request"}"#).kind,
-            NetErrorKind::TooLong
-        );
-        let e = x_err(
-            403,
-            r#"{"errors":[{"message":"You currently have access to a subset of Twitter API v2 endpoints and limited v1.1 endpoints only.","code":453}]}"#,
-        );
-        assert_eq!(e.kind, NetErrorKind::NoAccess);
-        assert!(e.message.contains("this X API plan has no access to /2/tweets"), "{}", e.message);
-        let e = x_err(
-            403,
-            r#"{"client_id":"1","detail":"When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter developer App that is attached to a Project.","registration_url":"https://developer.twitter.com/","title":"Client Forbidden","required_enrollment":"Appropriate Level of API Access","reason":"client-not-enrolled","type":"https://api.twitter.com/2/problems/client-forbidden"}"#,
-        );
-        assert_eq!(e.kind, NetErrorKind::NoAccess);
-        assert_eq!(
-            x_err(403, r#"{"errors":[{"code":185,"message":"User is over daily status update limit."}]}"#)
-                .kind,
-            NetErrorKind::DailyLimit
-        );
-    }
-
-    #[test]
-    fn x_server_html_and_other() {
-        assert_eq!(x_err(503, r#"{"title":"Service Unavailable"}"#).kind, NetErrorKind::Server);
-        let mut r = resp(502, "<html><body><h1>502 Bad Gateway</h1></body></html>", Call::Post);
-        r.content_type = Some("text/html".into());
-        let XFailure::Error(e) = classify_x(&r) else { panic!() };
-        assert_eq!(e.kind, NetErrorKind::Server);
-        assert!(!e.message.contains("<html>"), "{}", e.message);
-        let e = x_err(403, "<!DOCTYPE html><html>blocked</html>");
-        assert_eq!(e.kind, NetErrorKind::Server);
-        let e = x_err(404, r#"{"errors":[{"code":34,"message":"Sorry, that page does not exist."}]}"#);
-        assert_eq!(e.kind, NetErrorKind::Refused);
-        assert!(e.message.contains("Sorry, that page does not exist."));
-        assert_eq!(x_err(400, "not json at all").kind, NetErrorKind::Refused);
-    }
-
-    #[test]
-    fn mastodon_classes() {
-        let m = |status: u16, body: &str| classify_mastodon(&resp(status, body, Call::Post));
-        let e = m(401, r#"{"error":"The access token is invalid"}"#);
-        assert_eq!(e.kind, NetErrorKind::Auth);
-        assert!(e.message.contains("The access token is invalid"));
-        assert_eq!(
-            m(403, r#"{"error":"This action is outside the authorized scopes"}"#).kind,
-            NetErrorKind::Auth
-        );
-        let e = m(429, r#"{"error":"Too many requests"}"#);
-        assert_eq!(e.kind, NetErrorKind::RateLimited);
-        assert!(e.rate.is_some());
-        assert_eq!(
-            m(422, r#"{"error":"Validation failed: Text character limit of 500 exceeded"}"#).kind,
-            NetErrorKind::TooLong
-        );
-        assert_eq!(
-            m(422, r#"{"error":"Validation failed: Text can't be blank"}"#).kind,
-            NetErrorKind::Rejected
-        );
-        assert_eq!(m(500, "oops").kind, NetErrorKind::Server);
-        assert_eq!(m(404, r#"{"error":"Record not found"}"#).kind, NetErrorKind::Refused);
-        let mut r = resp(301, "", Call::Timeline);
-        r.location = Some("https://other.example/api/v1/timelines/home?x=1".into());
-        let e = classify_mastodon(&r);
-        assert_eq!(e.kind, NetErrorKind::Refused);
-        assert!(e.message.contains("redirected to /api/v1/timelines/home"), "{}", e.message);
-    }
-
-    #[test]
-    fn mastodon_422_in_any_language_is_rejected_on_a_post() {
-        let m = |status: u16, body: &str, call: Call| classify_mastodon(&resp(status, body, call));
-        for body in [
-            r#"{"error":"バリデーションに失敗しました: テキストが不適切です"}"#,
-            r#"{"error":"Validierung fehlgeschlagen: Text ist ungültig"}"#,
-            r#"{"error":"Échec de validation : Texte invalide","error_description":"x"}"#,
-        ] {
-            let e = m(422, body, Call::Post);
-            assert_eq!(e.kind, NetErrorKind::Rejected, "{body}");
-            assert!(e.message.contains("drops it"), "{}", e.message);
-        }
-        // Only a post's content can be rejected; elsewhere a 422 is a plain refusal.
-        assert_eq!(m(422, r#"{"error":"バリデーション"}"#, Call::Timeline).kind, NetErrorKind::Refused);
-        // A 422 that is not a Mastodon error document (a proxy page) is not about the text.
-        assert_eq!(m(422, "Unprocessable", Call::Post).kind, NetErrorKind::Refused);
-        // The other classes are unchanged by the language.
-        assert_eq!(m(401, r#"{"error":"アクセストークンは無効です"}"#, Call::Post).kind, NetErrorKind::Auth);
-        assert_eq!(
-            m(429, r#"{"error":"リクエストが多すぎます"}"#, Call::Post).kind,
-            NetErrorKind::RateLimited
-        );
-    }
-
-    #[test]
-    fn x_content_refusals_are_rejected_by_code_and_shape() {
-        let on = |status: u16, body: &str, call: Call| match classify_x(&resp(status, body, call)) {
-            XFailure::Error(e) => e.kind,
-            XFailure::Duplicate => panic!("unexpected duplicate for {status} {body}"),
-        };
-        // v1.1: by code, whatever the message says.
-        for code in [44, 170, 324, 325, 385, 386, 433] {
-            let body = format!(r#"{{"errors":[{{"code":{code},"message":"égal"}}]}}"#);
-            assert_eq!(on(403, &body, Call::Post), NetErrorKind::Rejected, "{code}");
-            assert_eq!(on(400, &body, Call::Post), NetErrorKind::Rejected, "{code}");
-            assert_eq!(on(403, &body, Call::Timeline), NetErrorKind::Refused, "{code}");
-        }
-        // Account-level codes are not about the text.
-        for code in [64, 261, 326, 200] {
-            let body = format!(r#"{{"errors":[{{"code":{code},"message":"Forbidden."}}]}}"#);
-            assert_eq!(on(403, &body, Call::Post), NetErrorKind::Refused, "{code}");
-        }
-        // v2: a problem document whose detail says something about this post.
-        let not_permitted = r#"{"detail":"You are not permitted to perform this action.","type":"about:blank","title":"Forbidden","status":403}"#;
-        assert_eq!(on(403, not_permitted, Call::Post), NetErrorKind::Rejected);
-        assert_eq!(on(403, not_permitted, Call::Delete), NetErrorKind::Refused);
-        let invalid = r#"{"errors":[{"message":"$.text: must not be empty"}],"title":"Invalid Request","detail":"One or more parameters to your request was invalid.","type":"https://api.twitter.com/2/problems/invalid-request"}"#;
-        assert_eq!(on(400, invalid, Call::Post), NetErrorKind::Rejected);
-        // The generic 403 (suspended account, no detail) stays an account problem.
-        let generic = r#"{"title":"Forbidden","detail":"Forbidden","type":"about:blank","status":403}"#;
-        assert_eq!(on(403, generic, Call::Post), NetErrorKind::Refused);
-        let oauth1 = r#"{"title":"Forbidden","type":"https://api.twitter.com/2/problems/oauth1-permissions","detail":"Your client app is not configured with the appropriate oauth1 app permissions for this endpoint.","status":403}"#;
-        assert_eq!(on(403, oauth1, Call::Post), NetErrorKind::Refused);
-        let reason = r#"{"title":"Forbidden","type":"about:blank","detail":"The app is banned.","reason":"official-client-forbidden","status":403}"#;
-        assert_eq!(on(403, reason, Call::Post), NetErrorKind::Refused);
-        assert_eq!(on(403, "<!DOCTYPE html><html>blocked</html>", Call::Post), NetErrorKind::Server);
-        // 401 and 429 keep their classes, a duplicate is still "already posted".
-        let e401 =
-            r#"{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized access"}"#;
-        assert_eq!(on(401, e401, Call::Post), NetErrorKind::Auth);
-        let e429 = r#"{"title":"Too Many Requests","detail":"Too Many Requests right now","type":"about:blank","status":429}"#;
-        assert_eq!(on(429, e429, Call::Post), NetErrorKind::RateLimited);
-        let dup = r#"{"detail":"You are not allowed to create a Tweet with duplicate content.","type":"about:blank","title":"Forbidden","status":403}"#;
-        assert_eq!(classify_x(&resp(403, dup, Call::Post)), XFailure::Duplicate);
-    }
-
-    #[test]
     fn absurd_resets_are_capped_or_absent() {
         let now = 1_767_225_600;
         let day = now + MAX_RESET_AHEAD;
@@ -1106,16 +675,6 @@ mod tests {
     }
 
     #[test]
-    fn a_429_uses_retry_after_when_there_are_no_rate_headers() {
-        let mut r = resp(429, r#"{"error":"Too many requests"}"#, Call::Post);
-        r.retry_after = Some(now() + 120);
-        let e = classify_mastodon(&r);
-        assert_eq!(e.kind, NetErrorKind::RateLimited);
-        let reset = e.rate.unwrap().reset;
-        assert!((reset - now() - 120).abs() <= 5, "{reset}");
-    }
-
-    #[test]
     fn json_errors_are_malformed_and_short() {
         #[derive(Deserialize, Debug)]
         struct T {
@@ -1153,11 +712,21 @@ mod tests {
     }
 
     #[test]
-    fn timeout_env_parsing_defaults() {
-        // Only checks the fallback; the variable itself is not touched (tests run in parallel).
-        if std::env::var(TIMEOUT_ENV).is_err() {
-            assert_eq!(timeout_from_env(), DEFAULT_TIMEOUT);
-        }
+    fn user_agent_names_farm() {
         assert!(USER_AGENT.starts_with("farm/") && USER_AGENT.ends_with("(+botfarm)"));
+    }
+
+    #[test]
+    fn a_429_is_exhausted_relative_to_the_given_time() {
+        // Far from the wall clock: the answer is judged at the run's time, nothing else.
+        let now = 4_102_444_800; // 2100-01-01
+        let e = exhausted(Call::Post, None, None, now);
+        assert_eq!((e.remaining, e.reset), (0, now + DEFAULT_RATE_WINDOW));
+        assert_eq!(exhausted(Call::Post, None, Some(now + 60), now).reset, now + 60);
+        assert_eq!(exhausted(Call::Post, None, Some(now - 60), now).reset, now, "never in the past");
+        let r = RateInfo { call: Call::Post, limit: Some(5), remaining: 3, reset: now - 5 };
+        assert_eq!(exhausted(Call::Post, Some(r), None, now), RateInfo { remaining: 0, reset: now, ..r });
+        let http = Http::with_timeout(now, Duration::from_secs(1));
+        assert_eq!((http.now(), http.timeout()), (now, Duration::from_secs(1)));
     }
 }

@@ -3,7 +3,11 @@
 //!
 //! Every call returns what it learned about rate limits ([`RateInfo`]) next to its value, so the
 //! caller can store it and never make a call that a known window forbids. Errors are classified
-//! once, here, into [`NetError`] with a [`NetErrorKind`].
+//! once, here, into [`NetError`] with a [`NetErrorKind`]: the transport in [`http`], each
+//! platform's error answers next to its client ([`x::classify`], [`mastodon::classify`]).
+//!
+//! The clients get the run's `now` when they are made ([`connect`]) and do all rate-limit
+//! arithmetic relative to it.
 
 pub mod auth;
 pub mod html;
@@ -340,11 +344,13 @@ pub trait Platform: Send {
     fn account_id(&self) -> Option<String>;
 }
 
-/// Build the client for an endpoint.
-pub fn connect(ep: Endpoint) -> Box<dyn Platform> {
+/// Build the client for an endpoint, for a run at `now` (Unix seconds, from
+/// [`crate::clock::now`]): the client judges rate limits (capped resets, a 429's window) at
+/// that time, never by reading a clock of its own.
+pub fn connect(ep: Endpoint, now: i64) -> Box<dyn Platform> {
     match ep.kind {
-        PlatformKind::X => Box::new(x::XV2::new(ep)),
-        PlatformKind::XV1 => Box::new(xv1::XV1::new(ep)),
-        PlatformKind::Mastodon => Box::new(mastodon::Mastodon::new(ep)),
+        PlatformKind::X => Box::new(x::XV2::new(ep, now)),
+        PlatformKind::XV1 => Box::new(xv1::XV1::new(ep, now)),
+        PlatformKind::Mastodon => Box::new(mastodon::Mastodon::new(ep, now)),
     }
 }

@@ -24,15 +24,16 @@ pub struct XV1 {
 }
 
 impl XV1 {
-    /// Make a client (no network traffic until the first call).
-    pub fn new(ep: Endpoint) -> Self {
+    /// Make a client for a run at `now` (Unix seconds, from [`crate::clock::now`]): rate-limit
+    /// resets are judged at that time. No network traffic until the first call.
+    pub fn new(ep: Endpoint, now: i64) -> Self {
         let user_id = ep.account_id.clone().filter(|s| !s.is_empty());
-        XV1 { ep, http: Http::new(), user_id }
+        XV1 { ep, http: Http::new(now), user_id }
     }
 
     /// Use `timeout` as the whole-request budget instead of `FARM_HTTP_TIMEOUT` / 30 s.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.http = Http::with_timeout(timeout);
+        self.http = Http::with_timeout(self.http.now(), timeout);
         self
     }
 

@@ -1,10 +1,14 @@
 //! The X API v2 client (`--platform x`), OAuth 1.0a user context.
 //!
 //! Also holds the plumbing both X clients share: sending a signed request and classifying the
-//! answer, id parsing, and the `entities.urls` shape.
+//! answer ([`classify`], re-exported here), id parsing, and the `entities.urls` shape.
+
+pub mod classify;
+
+pub use classify::{classify_x, XFailure, CLOCK_HINT, X_CONTENT_CODES};
 
 use super::html::decode_entities;
-use super::http::{classify_x, malformed, Http, Request, Response, XFailure};
+use super::http::{malformed, Http, Request, Response};
 use super::oauth::Signer;
 use super::*;
 use serde::Deserialize;
@@ -26,15 +30,16 @@ pub struct XV2 {
 }
 
 impl XV2 {
-    /// Make a client (no network traffic until the first call).
-    pub fn new(ep: Endpoint) -> Self {
+    /// Make a client for a run at `now` (Unix seconds, from [`crate::clock::now`]): rate-limit
+    /// resets are judged at that time. No network traffic until the first call.
+    pub fn new(ep: Endpoint, now: i64) -> Self {
         let user_id = ep.account_id.clone().filter(|s| !s.is_empty());
-        XV2 { ep, http: Http::new(), user_id }
+        XV2 { ep, http: Http::new(now), user_id }
     }
 
     /// Use `timeout` as the whole-request budget instead of `FARM_HTTP_TIMEOUT` / 30 s.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.http = Http::with_timeout(timeout);
+        self.http = Http::with_timeout(self.http.now(), timeout);
         self
     }
 

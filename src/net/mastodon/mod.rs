@@ -2,10 +2,15 @@
 //!
 //! The home timeline moves forward with `min_id`: each page is the 40 posts right after the
 //! cursor, so a walk capped at `cap` posts leaves no gap (the next run resumes where it
-//! stopped). Post bodies are HTML and become plain text with [`super::html::to_text`].
+//! stopped). Post bodies are HTML and become plain text with [`super::html::to_text`]. Error
+//! answers are classified by [`classify`] (re-exported here).
+
+pub mod classify;
+
+pub use classify::classify_mastodon;
 
 use super::html::to_text;
-use super::http::{classify_mastodon, Http, Request, Response};
+use super::http::{Http, Request, Response};
 use super::oauth::{form, query};
 use super::x::{clean_lang, parse_id, text_has_link};
 use super::*;
@@ -31,15 +36,16 @@ pub struct Mastodon {
 }
 
 impl Mastodon {
-    /// Make a client (no network traffic until the first call).
-    pub fn new(ep: Endpoint) -> Self {
+    /// Make a client for a run at `now` (Unix seconds, from [`crate::clock::now`]): rate-limit
+    /// resets are judged at that time. No network traffic until the first call.
+    pub fn new(ep: Endpoint, now: i64) -> Self {
         let account_id = ep.account_id.clone().filter(|s| !s.is_empty());
-        Mastodon { ep, http: Http::new(), account_id, visibility: DEFAULT_VISIBILITY.to_string() }
+        Mastodon { ep, http: Http::new(now), account_id, visibility: DEFAULT_VISIBILITY.to_string() }
     }
 
     /// Use `timeout` as the whole-request budget instead of `FARM_HTTP_TIMEOUT` / 30 s.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.http = Http::with_timeout(timeout);
+        self.http = Http::with_timeout(self.http.now(), timeout);
         self
     }
 
