@@ -14,6 +14,7 @@
 //! | `FARM_HTTP_TIMEOUT` | seconds before an API request gives up (default 30) |
 //! | `FARM_INFLUX_TOKEN` | token for `farm metrics --push` to InfluxDB 2.x |
 //! | `COLUMNS` | the width `farm stats` fits its table to (else the terminal's width, else 80) |
+//! | `NO_COLOR` | set and non-empty: no colour in `farm stats`, even on a terminal |
 //! | `FARM_CRASH_AT` | tests only, debug builds only: abort (like `kill -9`) at this named point |
 
 use crate::error::{FarmError, Result};
@@ -64,6 +65,11 @@ fn var(name: &str) -> Option<String> {
 /// `COLUMNS`, when it is a sensible width (20 or more); else `None`.
 pub fn columns() -> Option<usize> {
     var("COLUMNS").and_then(|v| v.trim().parse::<usize>().ok()).filter(|w| *w >= 20)
+}
+
+/// Whether `NO_COLOR` asks for no colour (set and non-empty, per no-color.org).
+pub fn no_color() -> bool {
+    var("NO_COLOR").is_some()
 }
 
 /// Whether `FARM_NOW` is set (to anything non-blank, valid or not).

@@ -246,7 +246,7 @@ fn wrap(line: &str, width: usize, indent: &str) -> String {
 
 /// Whether to colour stdout: a terminal, and `NO_COLOR` unset or empty.
 pub fn use_colour() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    std::io::stdout().is_terminal() && !crate::config::no_color()
 }
 
 /// A time for a table cell: `10:00` today, `01-31 10:00` another day.
