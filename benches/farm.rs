@@ -619,8 +619,8 @@ fn year() {
     println!(
         "\n5. a simulated year of hourly runs, 10 readers + 10 writers, 20 new posts per reader per hour:"
     );
-    println!("| day | bytes on disk | live payload | ratio |");
-    println!("|---|---|---|---|");
+    println!("| day | bytes on disk | live payload | ratio | control db | posts shards |");
+    println!("|---|---|---|---|---|---|");
     let started = Instant::now();
     let mut total_calls = 0;
     for h in 0..(days * 24) {
@@ -641,12 +641,21 @@ fn year() {
         if (h + 1) % (15 * 24) == 0 || h == days * 24 - 1 {
             let disk = du(&db.join("db"));
             let live = live_payload(&db);
+            // Where the bytes are: the control database or the posts shards.
+            let shards: u64 = std::fs::read_dir(db.join("db"))
+                .unwrap()
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with("posts-"))
+                .map(|e| du(&e.path()))
+                .sum();
             println!(
-                "| {} | {:.1} MB | {:.1} MB | {:.1}× |",
+                "| {} | {:.1} MB | {:.1} MB | {:.1}× | {:.1} MB | {:.1} MB |",
                 (h + 1) / 24,
                 disk as f64 / 1e6,
                 live as f64 / 1e6,
-                disk as f64 / live as f64
+                disk as f64 / live as f64,
+                (disk - shards) as f64 / 1e6,
+                shards as f64 / 1e6
             );
         }
     }
