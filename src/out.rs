@@ -1,6 +1,6 @@
 //! Command output on stdout, in one place.
 //!
-//! Every command prints through [`outln!`] or [`out!`] (or [`write_str`]), never `println!`: a
+//! Every command prints through [`outln!`](crate::outln) or [`out!`](macro@crate::out) (or [`write_str`]), never `println!`: a
 //! closed or broken stdout must not abort the process. Each write is flushed at once and its
 //! error becomes a [`FarmError`], so the command stops and closes the store as usual:
 //!
@@ -49,7 +49,7 @@ pub fn write_error(e: &std::io::Error) -> FarmError {
     FarmError::io(format!("cannot write the output: {text}; check where stdout goes"))
 }
 
-/// `println!` to stdout through [`line`]: evaluates to a [`crate::error::Result`].
+/// `println!` to stdout through [`line()`]: evaluates to a [`crate::error::Result`].
 #[macro_export]
 macro_rules! outln {
     () => {

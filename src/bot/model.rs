@@ -1,7 +1,6 @@
 //! The farm's records: a bot's configuration ([`Bot`]) and its run state ([`BotState`]).
 
 use crate::error::{FarmError, Result};
-use crate::net::{Credentials, LengthRule, PlatformKind};
 use crate::store::codec::Stored;
 use serde::{Deserialize, Serialize};
 
@@ -215,7 +214,7 @@ impl std::ops::AddAssign for Counters {
 
 /// A cached source post as stored (the network `Post`), format version 1: what schema-3 farms
 /// stored in their posts trees. Read only by the migration to [`CachedPost`].
-impl Stored for crate::net::Post {
+impl Stored for Post {
     const VERSION: u8 = 1;
     const WHAT: &'static str = "post";
 }
@@ -227,7 +226,7 @@ pub struct CachedPost {
     /// The reader's running number of this post (1, 2, …; 0 when unknown).
     pub ord: u64,
     /// The post.
-    pub post: crate::net::Post,
+    pub post: Post,
 }
 
 impl Stored for CachedPost {
@@ -243,7 +242,7 @@ impl Stored for CachedPost {
     }
 }
 
-impl Stored for crate::net::RateInfo {
+impl Stored for RateInfo {
     const VERSION: u8 = 1;
     const WHAT: &'static str = "rate-limit state";
 }
@@ -262,6 +261,170 @@ pub fn normalize_name(raw: &str) -> Result<String> {
     Ok(name.to_string())
 }
 
+// ---- records the network layer fills in ----
+//
+// Defined here, with the other stored records, and not in `net`: they are part of the on-disk
+// format (a bot's platform and credentials, a cached post, a rate-limit window, a learned
+// length rule), so a change to them is a change of format, made here on purpose and checked by
+// the golden bytes below; the clients use them through `net`'s re-export.
+
+/// Which network (and API flavour) a bot speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PlatformKind {
+    /// X API v2 (`--platform x`), OAuth 1.0a user context.
+    X,
+    /// Legacy X API v1.1 (`--platform x-v1`), OAuth 1.0a user context.
+    XV1,
+    /// Mastodon (`--platform mastodon`), bearer token.
+    Mastodon,
+}
+
+impl PlatformKind {
+    /// The name used on the command line and in output: `x`, `x-v1`, `mastodon`.
+    pub fn name(self) -> &'static str {
+        match self {
+            PlatformKind::X => "x",
+            PlatformKind::XV1 => "x-v1",
+            PlatformKind::Mastodon => "mastodon",
+        }
+    }
+    /// Parse a command-line name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "x" | "twitter" => Some(PlatformKind::X),
+            "x-v1" | "twitter-v1" => Some(PlatformKind::XV1),
+            "mastodon" => Some(PlatformKind::Mastodon),
+            _ => None,
+        }
+    }
+    /// The public base URL used when `--api` is not given (Mastodon has none).
+    pub fn default_api(self) -> Option<&'static str> {
+        match self {
+            PlatformKind::X | PlatformKind::XV1 => Some("https://api.x.com"),
+            PlatformKind::Mastodon => None,
+        }
+    }
+    /// How long after the first attempt an unconfirmed post may be resent as is, seconds: well
+    /// inside the time the server remembers it. Mastodon keeps an `Idempotency-Key` for up to
+    /// an hour (its `statuses.md`); X refuses a duplicate text for about a day (observed, not
+    /// documented). Later, the writer first reads its own posts to see whether it went out.
+    pub fn resend_window(self) -> i64 {
+        match self {
+            PlatformKind::X | PlatformKind::XV1 => 12 * 3600,
+            PlatformKind::Mastodon => 45 * 60,
+        }
+    }
+    /// Whether this platform signs with OAuth 1.0a (needs four secrets) rather than a bearer token.
+    pub fn uses_oauth1(self) -> bool {
+        !matches!(self, PlatformKind::Mastodon)
+    }
+}
+
+/// The secrets a bot uses. For X: all four; for Mastodon only `access_token` (the bearer token).
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    /// X app (consumer) key.
+    pub consumer_key: String,
+    /// X app (consumer) secret.
+    pub consumer_secret: String,
+    /// User access token (X) or bearer token (Mastodon).
+    pub access_token: String,
+    /// User access token secret (X only).
+    pub access_secret: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print secrets, not even in debug output.
+        write!(f, "Credentials {{ access_token: {} }}", mask(&self.access_token))
+    }
+}
+
+/// Mask a secret: all but the last 4 characters become `*` (at most 8 stars shown).
+pub fn mask(secret: &str) -> String {
+    let n = secret.chars().count();
+    if n == 0 {
+        return "(none)".into();
+    }
+    if n <= 4 {
+        return "****".into();
+    }
+    let tail: String = secret.chars().skip(n - 4).collect();
+    format!("{}{}", "*".repeat((n - 4).min(8)), tail)
+}
+
+/// Which API call a rate-limit state belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+pub enum Call {
+    /// Who am I.
+    Verify,
+    /// Read the home timeline.
+    Timeline,
+    /// Create a post.
+    Post,
+    /// Read own posts with engagement.
+    OwnPosts,
+    /// Delete a post.
+    Delete,
+}
+
+impl Call {
+    /// Stable name for storage keys and output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Call::Verify => "verify",
+            Call::Timeline => "timeline",
+            Call::Post => "post",
+            Call::OwnPosts => "own_posts",
+            Call::Delete => "delete",
+        }
+    }
+}
+
+/// Rate-limit state learned from response headers (or a 429).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateInfo {
+    /// Which call this state is for.
+    pub call: Call,
+    /// Window size in requests, when the server said.
+    pub limit: Option<u64>,
+    /// Requests left in the window.
+    pub remaining: u64,
+    /// Unix seconds when the window resets.
+    pub reset: i64,
+}
+
+/// A post read from a timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Post {
+    /// Numeric id (X snowflake or Mastodon id).
+    pub id: u64,
+    /// Author's handle without `@`.
+    pub author: String,
+    /// Full plain text (never the 140-char truncation; HTML removed for Mastodon; for a
+    /// repost, the reposted post's full text).
+    pub text: String,
+    /// Unix seconds, 0 when unknown.
+    pub created_at: i64,
+    /// A repost / retweet / reblog.
+    pub is_repost: bool,
+    /// A reply.
+    pub is_reply: bool,
+    /// Contains a link.
+    pub has_links: bool,
+    /// Language code when the platform gives one.
+    pub lang: Option<String>,
+}
+
+/// Length rules of a platform, learned from it where it tells (Mastodon's instance config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LengthRule {
+    /// Max length in the platform's units (X: weighted 280; Mastodon: graphemes, default 500).
+    pub max: usize,
+    /// Characters each URL counts as (23 on both).
+    pub url_len: usize,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,4 +439,93 @@ mod tests {
         assert!(normalize_name("бот").is_err());
         assert!(normalize_name(&"a".repeat(65)).is_err());
     }
+
+    /// Every stored record, one of each kind with every field set, encoded: the bytes must not
+    /// change when a type moves or a field is renamed, or existing farms could not be read.
+    fn golden() -> Vec<(&'static str, Vec<u8>)> {
+        use crate::net::{Call, Credentials, LengthRule, PlatformKind, Post, RateInfo};
+        use crate::store::codec::encode;
+        let post = Post {
+            id: 1_900_000_000_000_000_001,
+            author: "someone".into(),
+            text: "Гарри Поттер и Тайная Комната".into(),
+            created_at: 1_767_225_600,
+            is_repost: true,
+            is_reply: false,
+            has_links: true,
+            lang: Some("ru".into()),
+        };
+        let bot = Bot {
+            name: "hp".into(),
+            role: Role::Writer,
+            platform: PlatformKind::XV1,
+            api: "https://api.x.com".into(),
+            every: 3600,
+            paused: true,
+            source: Some("news".into()),
+            creds: Credentials {
+                consumer_key: "ck".into(),
+                consumer_secret: "cs".into(),
+                access_token: "at".into(),
+                access_secret: "as".into(),
+            },
+            template: Some("Гарри Поттер и {}".into()),
+            process: vec!["phrase".into()],
+            filters: vec!["no-links".into()],
+            visibility: Some("unlisted".into()),
+            reader: ReaderOpts::default(),
+            created_at: 1_767_225_600,
+            settings: vec![("k".into(), "v".into())],
+        };
+        let state = BotState {
+            last_ok: 1,
+            last_attempt: 2,
+            fails: 3,
+            failing_since: Some(4),
+            last_error: Some("e".into()),
+            cursor: Some("5".into()),
+            consumed: 6,
+            pending: Some(Pending {
+                text: "t".into(),
+                hash: 7,
+                key: "k".into(),
+                source_id: 8,
+                created: 9,
+                attempts: 10,
+            }),
+            last_post_at: 11,
+            total: 12,
+            cached: 13,
+            account_id: Some("14".into()),
+            length_rule: Some((LengthRule { max: 500, url_len: 23 }, 15)),
+            limited_until: Some(16),
+        };
+        let rate = RateInfo { call: Call::OwnPosts, limit: Some(75), remaining: 0, reset: 17 };
+        vec![
+            ("bot", encode(&bot).unwrap()),
+            ("state", encode(&state).unwrap()),
+            ("post", encode(&post).unwrap()),
+            ("cached", encode(&CachedPost { ord: 18, post }).unwrap()),
+            ("rate", encode(&rate).unwrap()),
+        ]
+    }
+
+    #[test]
+    fn stored_bytes_do_not_change() {
+        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        for (what, bytes) in golden() {
+            let want = GOLDEN.iter().find(|(w, _)| *w == what).map(|(_, h)| *h).unwrap_or("");
+            assert_eq!(hex(&bytes), want, "the stored form of a {what} changed");
+        }
+    }
+
+    /// Recorded from the encoder before the network-side types moved here (issue #14).
+    #[rustfmt::skip]
+    const GOLDEN: &[(&str, &str)] = &[
+        ("bot", "0102687001011168747470733a2f2f6170692e782e636f6dfb100e0101046e65777302636b026373026174026173011dd093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b8207b7d010670687261736501086e6f2d6c696e6b730108756e6c6973746564c8fc008d2700fb8813fc80f40300fc0072abd201016b0176"),
+        ("state", "0102040301080101650101350601017407016b08120a160c0d0102313401fbf401171e0120"),
+        ("post", "01fd01003ef1ee275e1a07736f6d656f6e6536d093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b820d0a2d0b0d0b9d0bdd0b0d18f20d09ad0bed0bcd0bdd0b0d182d0b0fc0072abd201000101027275"),
+        ("cached", "0212fd01003ef1ee275e1a07736f6d656f6e6536d093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b820d0a2d0b0d0b9d0bdd0b0d18f20d09ad0bed0bcd0bdd0b0d182d0b0fc0072abd201000101027275"),
+        ("rate", "0103014b0022"),
+    ];
 }

@@ -5,11 +5,11 @@
 //! ordinal lookups per writer for its backlog ([`Store::backlog`]): never the cached posts, so
 //! it costs the same with ten posts or a million.
 
+use super::model::RateInfo;
 use super::model::{Bot, BotState, Counters, Role};
 use super::schedule;
 use super::status::{self, Status};
 use crate::error::Result;
-use crate::net::RateInfo;
 use crate::store::Store;
 use std::collections::HashMap;
 

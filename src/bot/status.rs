@@ -108,7 +108,7 @@ mod tests {
         Bot {
             name: "b".into(),
             role,
-            platform: crate::net::PlatformKind::X,
+            platform: crate::bot::model::PlatformKind::X,
             api: String::new(),
             every: 3600,
             paused: false,

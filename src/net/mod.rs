@@ -20,90 +20,10 @@ pub mod xv1;
 use crate::error::{FarmError, Kind};
 use serde::{Deserialize, Serialize};
 
-/// Which network (and API flavour) a bot speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum PlatformKind {
-    /// X API v2 (`--platform x`), OAuth 1.0a user context.
-    X,
-    /// Legacy X API v1.1 (`--platform x-v1`), OAuth 1.0a user context.
-    XV1,
-    /// Mastodon (`--platform mastodon`), bearer token.
-    Mastodon,
-}
-
-impl PlatformKind {
-    /// The name used on the command line and in output: `x`, `x-v1`, `mastodon`.
-    pub fn name(self) -> &'static str {
-        match self {
-            PlatformKind::X => "x",
-            PlatformKind::XV1 => "x-v1",
-            PlatformKind::Mastodon => "mastodon",
-        }
-    }
-    /// Parse a command-line name.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "x" | "twitter" => Some(PlatformKind::X),
-            "x-v1" | "twitter-v1" => Some(PlatformKind::XV1),
-            "mastodon" => Some(PlatformKind::Mastodon),
-            _ => None,
-        }
-    }
-    /// The public base URL used when `--api` is not given (Mastodon has none).
-    pub fn default_api(self) -> Option<&'static str> {
-        match self {
-            PlatformKind::X | PlatformKind::XV1 => Some("https://api.x.com"),
-            PlatformKind::Mastodon => None,
-        }
-    }
-    /// How long after the first attempt an unconfirmed post may be resent as is, seconds: well
-    /// inside the time the server remembers it. Mastodon keeps an `Idempotency-Key` for up to
-    /// an hour (its `statuses.md`); X refuses a duplicate text for about a day (observed, not
-    /// documented). Later, the writer first reads its own posts to see whether it went out.
-    pub fn resend_window(self) -> i64 {
-        match self {
-            PlatformKind::X | PlatformKind::XV1 => 12 * 3600,
-            PlatformKind::Mastodon => 45 * 60,
-        }
-    }
-    /// Whether this platform signs with OAuth 1.0a (needs four secrets) rather than a bearer token.
-    pub fn uses_oauth1(self) -> bool {
-        !matches!(self, PlatformKind::Mastodon)
-    }
-}
-
-/// The secrets a bot uses. For X: all four; for Mastodon only `access_token` (the bearer token).
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Credentials {
-    /// X app (consumer) key.
-    pub consumer_key: String,
-    /// X app (consumer) secret.
-    pub consumer_secret: String,
-    /// User access token (X) or bearer token (Mastodon).
-    pub access_token: String,
-    /// User access token secret (X only).
-    pub access_secret: String,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never print secrets, not even in debug output.
-        write!(f, "Credentials {{ access_token: {} }}", mask(&self.access_token))
-    }
-}
-
-/// Mask a secret: all but the last 4 characters become `*` (at most 8 stars shown).
-pub fn mask(secret: &str) -> String {
-    let n = secret.chars().count();
-    if n == 0 {
-        return "(none)".into();
-    }
-    if n <= 4 {
-        return "****".into();
-    }
-    let tail: String = secret.chars().skip(n - 4).collect();
-    format!("{}{}", "*".repeat((n - 4).min(8)), tail)
-}
+// The records the clients fill in and the store keeps are the farm's own, defined with the
+// other stored records and their format versions in `bot::model`; re-exported here so the
+// clients read naturally.
+pub use crate::bot::model::{mask, Call, Credentials, LengthRule, PlatformKind, Post, RateInfo};
 
 /// Everything a client needs to talk to one account.
 #[derive(Debug, Clone)]
@@ -123,69 +43,6 @@ impl Endpoint {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.api.trim_end_matches('/'))
     }
-}
-
-/// Which API call a rate-limit state belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
-pub enum Call {
-    /// Who am I.
-    Verify,
-    /// Read the home timeline.
-    Timeline,
-    /// Create a post.
-    Post,
-    /// Read own posts with engagement.
-    OwnPosts,
-    /// Delete a post.
-    Delete,
-}
-
-impl Call {
-    /// Stable name for storage keys and output.
-    pub fn name(self) -> &'static str {
-        match self {
-            Call::Verify => "verify",
-            Call::Timeline => "timeline",
-            Call::Post => "post",
-            Call::OwnPosts => "own_posts",
-            Call::Delete => "delete",
-        }
-    }
-}
-
-/// Rate-limit state learned from response headers (or a 429).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RateInfo {
-    /// Which call this state is for.
-    pub call: Call,
-    /// Window size in requests, when the server said.
-    pub limit: Option<u64>,
-    /// Requests left in the window.
-    pub remaining: u64,
-    /// Unix seconds when the window resets.
-    pub reset: i64,
-}
-
-/// A post read from a timeline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Post {
-    /// Numeric id (X snowflake or Mastodon id).
-    pub id: u64,
-    /// Author's handle without `@`.
-    pub author: String,
-    /// Full plain text (never the 140-char truncation; HTML removed for Mastodon; for a
-    /// repost, the reposted post's full text).
-    pub text: String,
-    /// Unix seconds, 0 when unknown.
-    pub created_at: i64,
-    /// A repost / retweet / reblog.
-    pub is_repost: bool,
-    /// A reply.
-    pub is_reply: bool,
-    /// Contains a link.
-    pub has_links: bool,
-    /// Language code when the platform gives one.
-    pub lang: Option<String>,
 }
 
 /// One page-walk of the home timeline.
@@ -314,15 +171,6 @@ impl std::fmt::Display for NetError {
 
 /// Result of a network call.
 pub type NetResult<T> = std::result::Result<Reply<T>, NetError>;
-
-/// Length rules of a platform, learned from it where it tells (Mastodon's instance config).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LengthRule {
-    /// Max length in the platform's units (X: weighted 280; Mastodon: graphemes, default 500).
-    pub max: usize,
-    /// Characters each URL counts as (23 on both).
-    pub url_len: usize,
-}
 
 /// One social network account, as the rest of farm sees it.
 pub trait Platform: Send {

@@ -7,8 +7,8 @@
 use super::codec::{decode, encode};
 use super::{retry_locked, shard_dir_name, sled_err, Store, POST_SHARDS, RELEASE_EVERY};
 use crate::bot::model::{normalize_name, AppKeys, Bot, BotState, CachedPost, Counters, Event};
+use crate::bot::model::{Credentials, RateInfo};
 use crate::error::{FarmError, Result};
-use crate::net::{Credentials, RateInfo};
 use std::ops::Bound;
 use std::path::Path;
 
@@ -299,8 +299,8 @@ pub fn validate_record(tree: &str, key: &[u8], value: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bot::model::{PlatformKind, Post};
     use crate::bot::model::{ReaderOpts, Role};
-    use crate::net::{PlatformKind, Post};
 
     struct Dir(std::path::PathBuf);
 

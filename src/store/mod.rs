@@ -18,7 +18,7 @@
 //! Control trees: `meta` (schema version, app keys, per-reader and per-writer post ordinals),
 //! `bots` (name → [`Bot`](crate::bot::model::Bot)), `state` (name →
 //! [`BotState`](crate::bot::model::BotState)), `hashes` (writer\0hash → posted-at), `rates`
-//! (bot\0call → [`RateInfo`](crate::net::RateInfo)), `counters` (bot\0hour →
+//! (bot\0call → [`RateInfo`](crate::bot::model::RateInfo)), `counters` (bot\0hour →
 //! [`Counters`](crate::bot::model::Counters)), `daily` (bot\0day →
 //! [`Counters`](crate::bot::model::Counters)), `events` (bot\0seq →
 //! [`Event`](crate::bot::model::Event)), `scores` (writer\0word → score). Posts trees, one per

@@ -5,8 +5,8 @@
 use super::codec::{decode, encode};
 use super::{give_back_memory, key2, retry_locked, sled_err, Store};
 use crate::bot::model::CachedPost;
+use crate::bot::model::Post;
 use crate::error::Result;
-use crate::net::Post;
 
 /// Number of posts databases (shards). Part of the on-disk format: changing it needs a migration.
 pub const POST_SHARDS: usize = 16;
