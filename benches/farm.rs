@@ -272,6 +272,14 @@ fn scale(db: &Path) {
     let _ = std::fs::remove_file(&archive);
 }
 
+/// What measuring costs by itself: `/bin/true` spawned through the same harness (GNU `time` as
+/// the intermediate parent). Every wall and CPU figure includes this floor; on a VM where a
+/// fork and exec take milliseconds it is a large part of the small scenarios.
+fn floor() {
+    let runs = (0..9).map(|_| measure(&mut Command::new("/bin/true"))).collect();
+    report("0. the harness floor: `/bin/true` measured the same way", median(runs), 0, 0, "");
+}
+
 fn reader() {
     let fake = FakeNet::start();
     let mut runs = Vec::new();
@@ -718,6 +726,9 @@ fn main() {
     // FARM_BENCH_BIG keeps the 1,000-bot farm in that directory between runs (it takes a while to build).
     let kept = std::env::var_os("FARM_BENCH_BIG").map(PathBuf::from);
     let big = kept.clone().unwrap_or_else(|| tmp("big"));
+    if want("floor") || want("reader") || want("steady") || want("idle") {
+        floor();
+    }
     if want("idle") {
         idle(&big);
     }
