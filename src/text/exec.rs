@@ -92,22 +92,24 @@ impl Exec {
         let err = Output::read(child.stderr.take());
 
         let deadline = Instant::now() + self.timeout;
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(status)) => break status,
-                Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
-                Ok(None) | Err(_) => {
+        loop {
+            match exited(group) {
+                Ok(true) => break,
+                Ok(false) if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
+                Ok(false) | Err(_) => {
                     kill_group(group);
                     let _ = child.kill();
                     let _ = child.wait();
                     return Err(ExecError::TimedOut(self.timeout));
                 }
             }
-        };
-        // The command is done: end what it left behind, which also closes the pipes those
-        // processes held. Something that left the group (setsid) may still hold them: then
-        // what was read so far is the output.
+        }
+        // The command is done but not yet reaped, so its pid (the group's id) cannot be taken
+        // by another process: end what it left behind, which also closes the pipes those
+        // processes held, then reap it. Something that left the group (setsid) may still hold
+        // the pipes: then what was read so far is the output.
         kill_group(group);
+        let status = child.wait().map_err(|e| ExecError::Spawn(e.to_string()))?;
         let stdout = out.take(Duration::from_secs(1));
         if !status.success() {
             let stderr = err.take(Duration::from_millis(200));
@@ -197,6 +199,27 @@ impl ExecError {
     pub fn to_farm_error(&self, command: &str) -> FarmError {
         FarmError::new(self.kind(), self.message(command))
     }
+}
+
+/// Whether the child `pid` has exited, without reaping it (`waitid` with `WNOWAIT`): while it
+/// is an unreaped zombie its pid, which is also its process group's id, is not reused.
+fn exited(pid: u32) -> std::io::Result<bool> {
+    unsafe extern "C" {
+        fn waitid(idtype: i32, id: u32, infop: *mut i32, options: i32) -> i32;
+    }
+    // Linux values: P_PID, WNOHANG, WEXITED, WNOWAIT.
+    const P_PID: i32 = 1;
+    const WNOHANG: i32 = 1;
+    const WEXITED: i32 = 4;
+    const WNOWAIT: i32 = 0x0100_0000;
+    // siginfo_t is 128 bytes; its first int, si_signo, stays 0 when nothing has happened yet.
+    let mut info = [0i32; 32];
+    // SAFETY: `info` is a zeroed buffer of siginfo_t's size that waitid fills in.
+    let r = unsafe { waitid(P_PID, pid, info.as_mut_ptr(), WEXITED | WNOHANG | WNOWAIT) };
+    if r != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(info[0] != 0)
 }
 
 /// Kill the process group `pgid` with SIGKILL (best effort: it may be gone already).
