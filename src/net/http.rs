@@ -28,10 +28,6 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long to assume a rate-limit window lasts when a 429 carries no reset header.
 pub const DEFAULT_RATE_WINDOW: i64 = 15 * 60;
 
-/// The furthest ahead a rate-limit reset is believed, seconds (a day, like X's daily windows):
-/// a server that says "year 2200" must not stop a bot for centuries.
-pub const MAX_RESET_AHEAD: i64 = 86_400;
-
 /// The HTTP methods the clients use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -435,9 +431,10 @@ pub fn parse_reset(value: &str) -> Option<i64> {
     chrono::DateTime::parse_from_rfc3339(v).ok().map(|t| t.timestamp())
 }
 
-/// A reset as farm believes it: never before `now`, never more than [`MAX_RESET_AHEAD`] after it.
+/// A reset as farm believes it: never before `now`, and never further ahead than the farm's one
+/// bound on a rate-limit wait ([`schedule::cap_reset`](crate::bot::schedule::cap_reset)).
 pub fn cap_reset(reset: i64, now: i64) -> i64 {
-    reset.clamp(now, now.saturating_add(MAX_RESET_AHEAD))
+    crate::bot::schedule::cap_reset(reset, now).max(now)
 }
 
 /// Rate-limit state from response headers (lower-case names): X's
@@ -636,7 +633,7 @@ mod tests {
     #[test]
     fn absurd_resets_are_capped_or_absent() {
         let now = 1_767_225_600;
-        let day = now + MAX_RESET_AHEAD;
+        let day = now + crate::bot::schedule::MAX_RATE_WAIT;
         let x = |reset: &str| {
             rate_at(Call::Post, &h(&[("x-rate-limit-remaining", "0"), ("x-rate-limit-reset", reset)]), now)
                 .map(|r| r.reset)
