@@ -879,8 +879,8 @@ fn push_posts_the_lines_and_classifies_failures() {
 #[test]
 #[ignore]
 fn bench_stats_on_a_million_posts() {
-    use botfarm::bot::model::{Counters, ReaderOpts, Role};
-    use botfarm::bot::{Bot, BotState};
+    use botfarm::bot::model::{Counters, Role};
+    use botfarm::bot::BotState;
     use botfarm::net::{Call, PlatformKind, Post, RateInfo};
     // FARM_BENCH_DIR keeps the farm for the next run; by default it is removed afterwards.
     let tmp = support::TempDir::new("bench");
@@ -891,22 +891,10 @@ fn bench_stats_on_a_million_posts() {
     if !botfarm::store::exists(&dir).unwrap() {
         let started = std::time::Instant::now();
         let store = botfarm::store::Store::open(&dir).unwrap();
-        let bot = |name: String, role: Role, source: Option<String>| Bot {
-            name,
-            role,
-            platform: if role == Role::Reader { PlatformKind::Mastodon } else { PlatformKind::X },
-            api: "https://example.social".into(),
-            every: if role == Role::Analyzer { 86_400 } else { 3600 },
-            paused: false,
-            source,
-            creds: Default::default(),
-            template: None,
-            process: vec![],
-            filters: vec![],
-            visibility: None,
-            reader: ReaderOpts::default(),
-            created_at: T0,
-            settings: vec![],
+        let bot = |name: String, role: Role, source: Option<String>| {
+            let platform = if role == Role::Reader { PlatformKind::Mastodon } else { PlatformKind::X };
+            let every = if role == Role::Analyzer { 86_400 } else { 3600 };
+            plain_bot(name, role, source, platform, "https://example.social", every)
         };
         let mut id = 1u64 << 60;
         for r in 0..400 {
@@ -1017,19 +1005,21 @@ fn bench_stats_on_a_million_posts() {
 }
 
 /// A farm built through the library: bots with long names, long sources and long errors.
-fn wide_farm() -> (support::Farm, i64) {
-    use botfarm::bot::model::{ReaderOpts, Role};
-    use botfarm::bot::{Bot, BotState};
-    use botfarm::net::PlatformKind;
-    let f = support::Farm::new();
-    let now = T0 + 86_400;
-    let store = botfarm::store::Store::open(&f.db()).unwrap();
-    let bot = |name: String, role: Role, source: Option<String>| Bot {
+/// A bot with these settings and every other one at its default, written straight to a store.
+fn plain_bot(
+    name: String,
+    role: botfarm::bot::model::Role,
+    source: Option<String>,
+    platform: botfarm::net::PlatformKind,
+    api: &str,
+    every: u64,
+) -> botfarm::bot::Bot {
+    botfarm::bot::Bot {
         name,
         role,
-        platform: PlatformKind::Mastodon,
-        api: "https://a.very.long.mastodon.instance.name.example.social".into(),
-        every: 3600,
+        platform,
+        api: api.into(),
+        every,
         paused: false,
         source,
         creds: Default::default(),
@@ -1037,9 +1027,22 @@ fn wide_farm() -> (support::Farm, i64) {
         process: vec![],
         filters: vec![],
         visibility: None,
-        reader: ReaderOpts::default(),
+        reader: botfarm::bot::model::ReaderOpts::default(),
         created_at: T0,
         settings: vec![],
+    }
+}
+
+fn wide_farm() -> (support::Farm, i64) {
+    use botfarm::bot::model::Role;
+    use botfarm::bot::BotState;
+    use botfarm::net::PlatformKind;
+    let f = support::Farm::new();
+    let now = T0 + 86_400;
+    let store = botfarm::store::Store::open(&f.db()).unwrap();
+    let api = "https://a.very.long.mastodon.instance.name.example.social";
+    let bot = |name: String, role: Role, source: Option<String>| {
+        plain_bot(name, role, source, PlatformKind::Mastodon, api, 3600)
     };
     for i in 0..12 {
         let reader = format!("reader_with_a_rather_long_descriptive_name_number_{i:02}");
