@@ -81,6 +81,14 @@ pub struct OwnPost {
     pub reposts: u64,
 }
 
+/// Own posts gathered over several pages: newest first, each once, at most `cap`.
+pub(crate) fn newest_own_posts(mut posts: Vec<OwnPost>, cap: usize) -> Vec<OwnPost> {
+    posts.sort_by_key(|p| std::cmp::Reverse(p.id));
+    posts.dedup_by_key(|p| p.id);
+    posts.truncate(cap);
+    posts
+}
+
 /// The account behind the credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {

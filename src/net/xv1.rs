@@ -167,10 +167,7 @@ impl Platform for XV1 {
                 reposts: t.retweet_count,
             });
         }
-        out.sort_by_key(|p| std::cmp::Reverse(p.id));
-        out.dedup_by_key(|p| p.id);
-        out.truncate(cap);
-        Ok(Reply { value: out, rates })
+        Ok(Reply { value: super::newest_own_posts(out, cap), rates })
     }
 
     fn delete(&mut self, id: u64) -> NetResult<()> {
