@@ -68,7 +68,8 @@ impl Queue {
         // with the notify below.
         drop(queue);
 
-        self.cv.notify_all();
+        // botfarm patch: one task, one thread (upstream: notify_all).
+        self.cv.notify_one();
 
         len
     }
@@ -77,25 +78,13 @@ impl Queue {
 static QUEUE: Lazy<Queue, fn() -> Queue> = Lazy::new(init_queue);
 static BROKEN: AtomicBool = AtomicBool::new(false);
 
-// botfarm patch: the queue is built first and its threads are started after it exists. The
-// original spawned the 7 threads inside this lazy initializer, and each of them spun on the
-// lazy's init flag (`Lazy::deref` busy-waits) until the spawning thread finished: on 2 cores
-// that cost 4-8 ms of every process that opened a database. Same threads, same work.
+// botfarm patch: threads are started on demand, one when a task is queued and no thread is
+// idle, the first DESIRED_WAITING_THREADS of them immortal as before; a queued task wakes one
+// idle thread, not all. Upstream spawned all 7 threads inside this lazy initializer, each of
+// them spinning on the lazy's init flag until the spawning thread finished (4-8 ms of every
+// process on 2 cores), and woke all of them for every task. A `farm run` needs one or two.
 fn init_queue() -> Queue {
     Queue { cv: Condvar::new(), mu: Mutex::new(VecDeque::new()) }
-}
-
-static STARTED: std::sync::Once = std::sync::Once::new();
-
-fn start_threads() {
-    STARTED.call_once(|| {
-        for _ in 0..DESIRED_WAITING_THREADS {
-            debug_delay();
-            if let Err(e) = spawn_new_thread(true) {
-                log::error!("failed to initialize threadpool: {:?}", e);
-            }
-        }
-    });
 }
 
 fn perform_work(is_immortal: bool) {
@@ -109,17 +98,13 @@ fn perform_work(is_immortal: bool) {
         let task_res = QUEUE.recv_timeout(wait_limit);
 
         if let Some(task) = task_res {
-            WAITING_THREAD_COUNT.fetch_sub(1, SeqCst);
             (task)();
-            WAITING_THREAD_COUNT.fetch_add(1, SeqCst);
             performed += 1;
         }
 
         while let Some(task) = QUEUE.try_recv() {
             debug_delay();
-            WAITING_THREAD_COUNT.fetch_sub(1, SeqCst);
             (task)();
-            WAITING_THREAD_COUNT.fetch_add(1, SeqCst);
             performed += 1;
         }
 
@@ -151,7 +136,8 @@ fn maybe_spawn_new_thread() -> Result<()> {
     }
 
     if !SPAWNING.compare_and_swap(false, true, SeqCst) {
-        spawn_new_thread(false)?;
+        // botfarm patch: the first threads stay, like the ones upstream started eagerly.
+        spawn_new_thread(total_workers < DESIRED_WAITING_THREADS)?;
     }
 
     Ok(())
@@ -217,9 +203,10 @@ where
     };
 
     let depth = QUEUE.send(Box::new(task));
-    start_threads();
 
-    if depth > DESIRED_WAITING_THREADS {
+    // botfarm patch: a new thread when the queue is deeper than the idle threads can take
+    // (upstream: when it is deeper than 7, after starting 7 threads on first use).
+    if depth > WAITING_THREAD_COUNT.load(Acquire) {
         maybe_spawn_new_thread()?;
     }
 

@@ -333,6 +333,15 @@ fn scan_segment_headers_and_tail(
         segments
     );
 
+    // botfarm patch: a small file's few headers are read right here. Upstream hands every
+    // header read to the thread pool, which for the one or two segments of a small farm
+    // costs a thread start per database opened, for a 20-byte read from the page cache.
+    if segments <= 16 {
+        let headers: Vec<(LogOffset, SegmentHeader)> =
+            (0..segments).filter_map(|idx| fetch(idx, min, config)).collect();
+        return order_segment_headers(headers, min, config);
+    }
+
     // scatter
     let header_promises_res: Result<Vec<_>> = (0..segments)
         .map({
@@ -359,6 +368,16 @@ fn scan_segment_headers_and_tail(
         }
     }
 
+    order_segment_headers(headers, min, config)
+}
+
+/// The rest of `scan_segment_headers_and_tail` once the headers are read (botfarm patch: split
+/// out so that headers read without the thread pool take the same path).
+fn order_segment_headers(
+    headers: Vec<(LogOffset, SegmentHeader)>,
+    min: Lsn,
+    config: &RunningConfig,
+) -> Result<(BTreeMap<Lsn, LogOffset>, Lsn)> {
     // find max stable LSN recorded in segment headers
     let mut ordering = BTreeMap::new();
     let mut max_header_stable_lsn = min;
