@@ -89,32 +89,31 @@ fn a_small_farm_stays_small_across_runs() {
     assert!(posts < 32 * 1024, "the posts shard is {posts} bytes after 20 runs of 3 posts");
 }
 
-/// Upstream wrote a new snapshot (write, fsync, rename) on every start that followed a
-/// write. Now one is written once half a segment of log has piled up since the last; in
-/// between, each start replays the log from the older snapshot, which must give the same data.
+/// 400 short runs, checked along the way. sled 0.34 writes a snapshot on every open that
+/// follows a write, and that has to stay: writing one only every half segment of log (each
+/// open replaying the log from an older snapshot) was tried in #14 and corrupted a database
+/// within 15 simulated days of the bench's `layout` scenario (`Corruption` reading a page of a
+/// tree of 2.6 KB values), so recovery across several opens from one old snapshot is not safe.
 #[test]
-fn snapshots_are_rare_and_recovery_from_an_old_one_is_exact() {
+fn every_open_after_writes_snapshots_and_recovery_is_exact() {
     let dir = tempfile_dir("snap");
     let shard = dir.join("db").join(botfarm::store::shard_dir_name(botfarm::store::shard_of("r")));
     one_run(&dir, 0);
-    let mut seen = [std::collections::BTreeSet::new(), std::collections::BTreeSet::new()];
+    let mut last = [Vec::new(), Vec::new()];
     for i in 1..400 {
         one_run(&dir, i);
         for (k, db) in [dir.join("db"), shard.clone()].iter().enumerate() {
             let snaps = files(db, "snap.");
-            assert!(snaps.len() <= 1, "old snapshots are removed: {snaps:?}");
-            seen[k].extend(snaps);
+            assert_eq!(snaps.len(), 1, "one snapshot, the old ones removed: {snaps:?}");
+            // The run before wrote to both databases, so this open took a new snapshot.
+            assert_ne!(snaps, last[k], "run {i}: no new snapshot in {}", db.display());
+            last[k] = snaps;
         }
         if i % 50 == 0 {
             check(&dir, i + 1);
         }
     }
     check(&dir, 400);
-    // 400 runs, each adding about 0.3 KB of log to the control database (512 KiB segments)
-    // and 0.5 KB to the shard (64 KiB segments): a snapshot every 32 KiB of the shard's log.
-    let [control, posts] = seen;
-    assert!(control.len() <= 1, "{} different control database snapshots in 400 runs", control.len());
-    assert!((2..40).contains(&posts.len()), "{} different shard snapshots in 400 runs", posts.len());
 }
 
 /// A process killed at any point of a run (no flush, no close) loses at most that run; every
@@ -154,6 +153,27 @@ fn killed_writers_lose_at_most_their_own_run() {
         }
     }
     assert!(done > 0, "the writers never finished a run");
+}
+
+/// sled 0.34.7 took a snapshot file still being written ("snap.N.generating", left empty by a
+/// process killed during the write, which every open after a write does) for the newest
+/// snapshot and refused the database as corrupt from then on: "the database is damaged". The
+/// test above found it; this is the same state made by hand, in both kinds of database.
+#[test]
+fn a_snapshot_left_half_written_by_a_killed_process_is_ignored() {
+    let dir = tempfile_dir("generating");
+    for i in 0..3 {
+        one_run(&dir, i);
+    }
+    let shard = dir.join("db").join(botfarm::store::shard_dir_name(botfarm::store::shard_of("r")));
+    for db in [dir.join("db"), shard.clone()] {
+        std::fs::write(db.join("snap.7FFFFFFFFFFFFFFF.generating"), b"").unwrap();
+    }
+    one_run(&dir, 3);
+    check(&dir, 4);
+    for db in [dir.join("db"), shard] {
+        assert_eq!(files(&db, "snap.").len(), 1, "the leftover is removed: {:?}", files(&db, "snap."));
+    }
 }
 
 /// The writer the test above kills: short runs one after another, from

@@ -834,8 +834,14 @@ impl RunningConfig {
                 let path_buf = de.path();
                 let path = path_buf.as_path();
                 let path_str = &*path.to_string_lossy();
+                // botfarm patch: a snapshot still being written ("snap.N.generating",
+                // the name `write_snapshot` uses) is not a snapshot. Upstream only skipped
+                // an older suffix, so a process killed between creating that file and
+                // renaming it left a file that every later open read as the newest
+                // snapshot and refused as corrupt.
                 if path_str.starts_with(&*absolute_path.to_string_lossy())
                     && !path_str.ends_with(".in___motion")
+                    && !path_str.ends_with(".generating")
                 {
                     Some(path.to_path_buf())
                 } else {

@@ -333,10 +333,11 @@ fn scan_segment_headers_and_tail(
         segments
     );
 
-    // botfarm patch: a small file's few headers are read right here. Upstream hands every
-    // header read to the thread pool, which for the one or two segments of a small farm
-    // costs a thread start per database opened, for a 20-byte read from the page cache.
-    if segments <= 16 {
+    // botfarm patch: the headers of a file of up to 256 segments (16 MiB of posts shard,
+    // 128 MiB of control database) are read right here. Upstream hands every 20-byte header
+    // read to the thread pool, which costs thread starts and hand-offs on every open for what
+    // is a read from the page cache.
+    if segments <= 256 {
         let headers: Vec<(LogOffset, SegmentHeader)> =
             (0..segments).filter_map(|idx| fetch(idx, min, config)).collect();
         return order_segment_headers(headers, min, config);

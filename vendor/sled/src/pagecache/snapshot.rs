@@ -375,15 +375,7 @@ fn advance_snapshot(
         return Err(Error::corruption(None));
     }
 
-    // botfarm patch: a new snapshot is written once the log it saves replaying has grown
-    // to half a segment, not on every start. Upstream wrote one (with an fsync and a
-    // rename) whenever anything had been written since the last, that is on every
-    // `farm run`. Recovery from an older snapshot is the path every crash takes (0.34
-    // writes snapshots only at start), so this only bounds how much log a start replays.
-    let replay = snapshot.stable_lsn.unwrap_or(0) - old_stable_lsn.unwrap_or(0);
-    if snapshot.stable_lsn > old_stable_lsn
-        && replay >= config.segment_size as Lsn / 2
-    {
+    if snapshot.stable_lsn > old_stable_lsn {
         write_snapshot(config, &snapshot)?;
     }
 
@@ -564,8 +556,12 @@ fn write_snapshot(config: &RunningConfig, snapshot: &Snapshot) -> Result<()> {
 
     let parent = path_1.parent().unwrap();
     std::fs::create_dir_all(parent)?;
-    let mut f =
-        std::fs::OpenOptions::new().write(true).create(true).open(&path_1)?;
+    // botfarm patch: truncate, as a killed process may have left a longer file of this name.
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path_1)?;
 
     // write the snapshot bytes, followed by a crc64 checksum at the end
     io_fail!(config, "snap write");
@@ -584,6 +580,15 @@ fn write_snapshot(config: &RunningConfig, snapshot: &Snapshot) -> Result<()> {
     io_fail!(config, "snap write mv post");
 
     trace!("renamed snapshot to {}", path_2.to_string_lossy());
+
+    // botfarm patch: remove what killed processes left of snapshots they were writing.
+    for entry in parent.read_dir()?.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 
     // clean up any old snapshots
     let candidates = config.get_snapshot_files()?;
