@@ -581,31 +581,26 @@ fn write_snapshot(config: &RunningConfig, snapshot: &Snapshot) -> Result<()> {
 
     trace!("renamed snapshot to {}", path_2.to_string_lossy());
 
-    // botfarm patch: remove what killed processes left of snapshots they were writing.
+    // clean up any old snapshots. botfarm patch: one pass over the directory that also
+    // removes what killed processes left of snapshots they were writing ("*.generating",
+    // which `get_snapshot_files`, upstream's list here, no longer returns).
+    let ours = path_2.file_name().unwrap();
     for entry in parent.read_dir()?.flatten() {
         let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with("snap.") && name.ends_with(".generating") {
-            let _ = std::fs::remove_file(entry.path());
+        if !name.to_string_lossy().starts_with("snap.") || name == ours {
+            continue;
         }
-    }
+        let path = entry.path();
+        debug!("removing old snapshot file {:?}", path);
 
-    // clean up any old snapshots
-    let candidates = config.get_snapshot_files()?;
-    for path in candidates {
-        let path_str = path.file_name().unwrap().to_str().unwrap();
-        if !path_2.to_string_lossy().ends_with(&*path_str) {
-            debug!("removing old snapshot file {:?}", path);
+        io_fail!(config, "snap write rm old");
 
-            io_fail!(config, "snap write rm old");
-
-            if let Err(e) = std::fs::remove_file(&path) {
-                // TODO should this just be a try return?
-                warn!(
-                    "failed to remove old snapshot file, maybe snapshot race? {}",
-                    e
-                );
-            }
+        if let Err(e) = std::fs::remove_file(&path) {
+            // TODO should this just be a try return?
+            warn!(
+                "failed to remove old snapshot file, maybe snapshot race? {}",
+                e
+            );
         }
     }
     Ok(())
