@@ -113,11 +113,38 @@ fn run_measured(cmd: &mut Command, use_time: bool) -> Cost {
     Cost { wall, cpu, rss_kb, code }
 }
 
-/// Wall and CPU from the fast runs, peak RSS from the runs through GNU `time`.
-fn combine(fast: Vec<Cost>, with_rss: Vec<Cost>) -> Cost {
-    let mut m = median(fast);
-    m.rss_kb = median(with_rss).rss_kb;
-    m
+/// The runs of a small scenario: the first [`Runs::TIMED`] give its wall and CPU times
+/// ([`measure_fast`]), the next [`Runs::WITH_RSS`] its peak RSS ([`measure`]).
+#[derive(Default)]
+struct Runs {
+    fast: Vec<Cost>,
+    with_rss: Vec<Cost>,
+}
+
+impl Runs {
+    const TIMED: usize = 9;
+    const WITH_RSS: usize = 3;
+    const ALL: usize = Self::TIMED + Self::WITH_RSS;
+
+    /// Run the next one, the way its place in the scenario asks.
+    fn measure(&mut self, cmd: &mut Command) -> Cost {
+        if self.fast.len() < Self::TIMED {
+            let c = measure_fast(cmd);
+            self.fast.push(c);
+            c
+        } else {
+            let c = measure(cmd);
+            self.with_rss.push(c);
+            c
+        }
+    }
+
+    /// Median wall and CPU of the timed runs, median RSS of the others.
+    fn cost(self) -> Cost {
+        let mut m = median(self.fast);
+        m.rss_kb = median(self.with_rss).rss_kb;
+        m
+    }
 }
 
 fn median(mut v: Vec<Cost>) -> Cost {
@@ -251,12 +278,13 @@ fn big_farm(db: &Path) {
 
 fn idle(db: &Path) {
     big_farm(db);
-    let fast: Vec<Cost> = (0..9).map(|_| measure_fast(&mut farm(db, T0 + 600, &["run"]))).collect();
-    let with_rss: Vec<Cost> = (0..3).map(|_| measure(&mut farm(db, T0 + 600, &["run"]))).collect();
-    assert!(fast.iter().chain(&with_rss).all(|c| c.code == 0));
+    let mut runs = Runs::default();
+    for _ in 0..Runs::ALL {
+        assert_eq!(runs.measure(&mut farm(db, T0 + 600, &["run"])).code, 0);
+    }
     report(
         "1. nothing due, 1,000 bots, 1,000,000 posts: `farm run`",
-        combine(fast, with_rss),
+        runs.cost(),
         0,
         du(db),
         "≤ 5 ms, ≤ 8 MB",
@@ -298,18 +326,19 @@ fn scale(db: &Path) {
 /// the intermediate parent). Every wall and CPU figure includes this floor; on a VM where a
 /// fork and exec take milliseconds it is a large part of the small scenarios.
 fn floor() {
-    let fast = (0..9).map(|_| measure_fast(&mut Command::new("/bin/true"))).collect();
-    let with_rss = (0..3).map(|_| measure(&mut Command::new("/bin/true"))).collect();
-    report("0. the harness floor: `/bin/true` measured the same way", combine(fast, with_rss), 0, 0, "");
+    let mut runs = Runs::default();
+    for _ in 0..Runs::ALL {
+        runs.measure(&mut Command::new("/bin/true"));
+    }
+    report("0. the harness floor: `/bin/true` measured the same way", runs.cost(), 0, 0, "");
 }
 
 fn reader() {
     let fake = FakeNet::start();
-    let (mut fast, mut with_rss) = (Vec::new(), Vec::new());
+    let mut runs = Runs::default();
     let mut calls = 0;
     let mut disk = 0;
-    // Nine runs for the times, three more through GNU `time` for the RSS.
-    for i in 0..12 {
+    for i in 0..Runs::ALL {
         let db = tmp(&format!("reader{i}"));
         let user = format!("r{i}");
         fake.add_x_user(&user, CK, CS, &format!("tok-{user}"), &format!("sec-{user}"));
@@ -338,19 +367,12 @@ fn reader() {
             );
         }
         fake.clear_requests();
-        let mut cmd = farm(&db, T0 + 3600, &["run"]);
-        let c = if i < 9 { measure_fast(&mut cmd) } else { measure(&mut cmd) };
-        assert_eq!(c.code, 0);
+        assert_eq!(runs.measure(&mut farm(&db, T0 + 3600, &["run"])).code, 0);
         calls = fake.requests().len();
         disk = du(&db);
-        if i < 9 {
-            fast.push(c)
-        } else {
-            with_rss.push(c)
-        }
         let _ = std::fs::remove_dir_all(&db);
     }
-    report("2. one reader run fetching 50 new posts", combine(fast, with_rss), calls, disk, "≤ 5 ms, ≤ 8 MB");
+    report("2. one reader run fetching 50 new posts", runs.cost(), calls, disk, "≤ 5 ms, ≤ 8 MB");
 }
 
 /// Steady state: an hourly reader at its retention limit (5,000 cached posts) fetching 20 new
@@ -392,10 +414,10 @@ fn steady() {
         store.put_state(user, &st).unwrap();
         botfarm::bot::refresh_next_due(&store, T0).unwrap();
     }
-    let (mut fast, mut with_rss) = (Vec::new(), Vec::new());
+    let mut runs = Runs::default();
     let mut calls = 0;
-    // Nine runs an hour apart for the times, three more through GNU `time` for the RSS.
-    for i in 1..=12i64 {
+    // The runs an hour apart.
+    for i in 1..=Runs::ALL as i64 {
         for j in 0..20 {
             fake.push_home(
                 user,
@@ -403,22 +425,15 @@ fn steady() {
             );
         }
         fake.clear_requests();
-        let mut cmd = farm(&db, T0 + i * 3600, &["run"]);
-        let c = if i <= 9 { measure_fast(&mut cmd) } else { measure(&mut cmd) };
-        assert_eq!(c.code, 0);
+        assert_eq!(runs.measure(&mut farm(&db, T0 + i * 3600, &["run"])).code, 0);
         calls = fake.requests().len();
-        if i <= 9 {
-            fast.push(c)
-        } else {
-            with_rss.push(c)
-        }
     }
     let store = Store::open(&db).unwrap();
     assert_eq!(store.state(user).unwrap().cached, 5000, "retention keeps 5,000");
     drop(store);
     report(
         "2b. steady state: a reader at 5,000 cached posts fetching 20 (and dropping 20)",
-        combine(fast, with_rss),
+        runs.cost(),
         calls,
         du(&db),
         "≤ 6 ms",
@@ -445,13 +460,12 @@ fn fake_id(fake: &FakeNet, user: &str) -> String {
 
 fn writer() {
     let fake = FakeNet::start();
-    let (mut fast, mut with_rss) = (Vec::new(), Vec::new());
+    let mut runs = Runs::default();
     let mut calls = 0;
     let mut disk = 0;
     let texts: Vec<&str> =
         include_str!("../fixtures/posts_ru.txt").lines().filter(|l| !l.is_empty()).collect();
-    // Nine runs for the times, three more through GNU `time` for the RSS.
-    for i in 0..12 {
+    for i in 0..Runs::ALL {
         let db = tmp(&format!("writer{i}"));
         let user = format!("hp{i}");
         fake.add_x_user(&user, CK, CS, &format!("tok-{user}"), &format!("sec-{user}"));
@@ -482,26 +496,13 @@ fn writer() {
             store.flush().unwrap();
         }
         fake.clear_requests();
-        let mut cmd = farm(&db, T0 + 3600, &["run"]);
-        let c = if i < 9 { measure_fast(&mut cmd) } else { measure(&mut cmd) };
-        assert_eq!(c.code, 0);
+        assert_eq!(runs.measure(&mut farm(&db, T0 + 3600, &["run"])).code, 0);
         calls = fake.requests().len();
         disk = du(&db);
-        if i < 9 {
-            fast.push(c)
-        } else {
-            with_rss.push(c)
-        }
         let _ = std::fs::remove_dir_all(&db);
     }
     assert!(fake.posts_by("hp0").iter().any(|p| p.text.starts_with("Гарри Поттер и ")));
-    report(
-        "3. one writer run, Russian morphology (phrase)",
-        combine(fast, with_rss),
-        calls,
-        disk,
-        "≤ 70 ms, ≤ 29.5 MB",
-    );
+    report("3. one writer run, Russian morphology (phrase)", runs.cost(), calls, disk, "≤ 70 ms, ≤ 29.5 MB");
 }
 
 fn parallel() {
