@@ -4,7 +4,7 @@
 
 use botfarm::bot::model::BotState;
 use botfarm::net::Post;
-use botfarm::store::Store;
+use botfarm::store::{PostsIn, Store};
 use std::path::Path;
 
 fn post(id: u64) -> Post {
@@ -62,6 +62,22 @@ fn check(dir: &Path, runs: u64) {
     }
 }
 
+/// A new farm with its posts in the shards (where a big farm keeps them), not in the control
+/// database (where a small one does).
+fn sharded(dir: &Path) {
+    let mut store = open(dir);
+    store.prepare_for_posts(u64::MAX).unwrap();
+    assert_eq!(store.posts_in(), PostsIn::Shards);
+}
+
+/// The sled databases a farm in `dir` has: the control one, and the shard of reader "r".
+fn databases(dir: &Path) -> Vec<std::path::PathBuf> {
+    let shard = dir.join("db").join(botfarm::store::shard_dir_name(botfarm::store::shard_of("r")));
+    let mut dbs = vec![dir.join("db")];
+    dbs.extend(Some(shard).filter(|s| s.exists()));
+    dbs
+}
+
 fn files(dir: &Path, prefix: &str) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
@@ -82,9 +98,18 @@ fn a_small_farm_stays_small_across_runs() {
         one_run(&dir, i);
     }
     check(&dir, 20);
+    // A small farm's posts are in its control database: one database, one file.
+    assert_eq!(databases(&dir), [dir.join("db")]);
     let control = std::fs::metadata(dir.join("db/db")).unwrap().len();
     assert!(control < 64 * 1024, "the control database is {control} bytes after 20 small runs");
-    let shard = dir.join("db").join(botfarm::store::shard_dir_name(botfarm::store::shard_of("r")));
+
+    let dir = tempfile_dir("small-sharded");
+    sharded(&dir);
+    for i in 0..20 {
+        one_run(&dir, i);
+    }
+    check(&dir, 20);
+    let shard = &databases(&dir)[1];
     let posts = std::fs::metadata(shard.join("db")).unwrap().len();
     assert!(posts < 32 * 1024, "the posts shard is {posts} bytes after 20 runs of 3 posts");
 }
@@ -96,13 +121,22 @@ fn a_small_farm_stays_small_across_runs() {
 /// tree of 2.6 KB values), so recovery across several opens from one old snapshot is not safe.
 #[test]
 fn every_open_after_writes_snapshots_and_recovery_is_exact() {
-    let dir = tempfile_dir("snap");
-    let shard = dir.join("db").join(botfarm::store::shard_dir_name(botfarm::store::shard_of("r")));
+    for (tag, shards, runs) in [("snap", false, 400), ("snap-sharded", true, 200)] {
+        snapshots_and_recovery(&tempfile_dir(tag), shards, runs);
+    }
+}
+
+fn snapshots_and_recovery(dir: &Path, shards: bool, runs: u64) {
+    let dir = dir.to_path_buf();
+    if shards {
+        sharded(&dir);
+    }
     one_run(&dir, 0);
+    assert_eq!(databases(&dir).len(), if shards { 2 } else { 1 });
     let mut last = [Vec::new(), Vec::new()];
-    for i in 1..400 {
+    for i in 1..runs {
         one_run(&dir, i);
-        for (k, db) in [dir.join("db"), shard.clone()].iter().enumerate() {
+        for (k, db) in databases(&dir).iter().enumerate() {
             let snaps = files(db, "snap.");
             assert_eq!(snaps.len(), 1, "one snapshot, the old ones removed: {snaps:?}");
             // The run before wrote to both databases, so this open took a new snapshot.
@@ -113,7 +147,7 @@ fn every_open_after_writes_snapshots_and_recovery_is_exact() {
             check(&dir, i + 1);
         }
     }
-    check(&dir, 400);
+    check(&dir, runs);
 }
 
 /// A process killed at any point of a run (no flush, no close) loses at most that run; every
@@ -162,17 +196,19 @@ fn killed_writers_lose_at_most_their_own_run() {
 #[test]
 fn a_snapshot_left_half_written_by_a_killed_process_is_ignored() {
     let dir = tempfile_dir("generating");
+    sharded(&dir);
     for i in 0..3 {
         one_run(&dir, i);
     }
-    let shard = dir.join("db").join(botfarm::store::shard_dir_name(botfarm::store::shard_of("r")));
-    for db in [dir.join("db"), shard.clone()] {
+    let dbs = databases(&dir);
+    assert_eq!(dbs.len(), 2);
+    for db in &dbs {
         std::fs::write(db.join("snap.7FFFFFFFFFFFFFFF.generating"), b"").unwrap();
     }
     one_run(&dir, 3);
     check(&dir, 4);
-    for db in [dir.join("db"), shard] {
-        assert_eq!(files(&db, "snap.").len(), 1, "the leftover is removed: {:?}", files(&db, "snap."));
+    for db in &dbs {
+        assert_eq!(files(db, "snap.").len(), 1, "the leftover is removed: {:?}", files(db, "snap."));
     }
 }
 

@@ -323,26 +323,23 @@ fn a_schema_1_farm_is_migrated_with_its_posts() {
     n.seed("r", 6, "mig");
     n.at(T0, &["run", "r"]).ok();
     let preview = n.at(T0, &["preview", "w"]).ok().stdout;
-    // Put the farm back into the schema-1 layout: posts and ordinals in the control database.
-    let shard = n.farm.db().join("db").join(botfarm::store::shard_dir_name(botfarm::store::shard_of("r")));
+    // Put the farm back into the schema-1 layout: bare posts in the control database, with
+    // their ordinals in an `ords` tree (this small farm's posts are in the control database).
     {
         let control = sled::open(n.farm.db().join("db")).unwrap();
-        let posts = open_shard(&shard);
         // Schema 1 stored bare posts (format version 1) and their ordinals in an `ords` tree.
-        let from = posts.open_tree("posts:r").unwrap();
-        let to = control.open_tree("posts:r").unwrap();
+        let tree = control.open_tree("posts:r").unwrap();
         let ords = control.open_tree("ords").unwrap();
-        for kv in from.iter() {
+        for kv in tree.iter() {
             let (k, v) = kv.unwrap();
             let cached: botfarm::bot::model::CachedPost = botfarm::store::codec::decode(&v).unwrap();
-            to.insert(&k, botfarm::store::codec::encode(&cached.post).unwrap()).unwrap();
+            tree.insert(&k, botfarm::store::codec::encode(&cached.post).unwrap()).unwrap();
             ords.insert([b"r\0".as_slice(), &k].concat(), &cached.ord.to_be_bytes()).unwrap();
         }
-        posts.drop_tree("posts:r").unwrap();
-        control.open_tree("meta").unwrap().insert("schema", &1u32.to_be_bytes()).unwrap();
+        let meta = control.open_tree("meta").unwrap();
+        meta.remove("posts_in").unwrap();
+        meta.insert("schema", &1u32.to_be_bytes()).unwrap();
         control.flush().unwrap();
-        posts.flush().unwrap();
-        assert!(posts.open_tree("posts:r").unwrap().is_empty());
     }
     assert_eq!(n.at(T0, &["preview", "w"]).ok().stdout, preview);
     let s = stats(&n);
@@ -351,13 +348,27 @@ fn a_schema_1_farm_is_migrated_with_its_posts() {
     n.at(T0, &["run", "w"]).ok();
     assert_eq!(n.posted("w"), ["M: mig post number 0 about cats"]);
     assert_eq!(row(&stats(&n), "w")["backlog"], 5);
-    // The intermediate single posts database of schemas 2–4 is gone again.
-    assert!(!n.farm.db().join("db").join("posts").exists());
-    assert_eq!(open_shard(&shard).open_tree("posts:r").unwrap().len(), 6);
+    // The intermediate databases of schemas 2–5 are gone again: a farm this small keeps its
+    // posts in the control database.
+    assert_eq!(data_files(&n), ["blobs", "conf", "db", "snap"]);
+    assert_eq!(sled::open(n.farm.db().join("db")).unwrap().open_tree("posts:r").unwrap().len(), 6);
+}
+
+/// The files and directories in `db/` (snapshots as one "snap").
+fn data_files(n: &Net) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(n.farm.db().join("db"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .map(|f| if f.starts_with("snap.") { "snap".to_string() } else { f })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 #[test]
-fn a_schema_4_farm_gets_its_posts_split_into_shards() {
+fn a_schema_4_farm_is_migrated_through_the_shards() {
     let mut n = Net::new();
     // Two readers in two different shards, so the migration fills two.
     let second = (0..100)
@@ -378,37 +389,44 @@ fn a_schema_4_farm_gets_its_posts_split_into_shards() {
         let control = sled::open(&db).unwrap();
         let legacy = sled::open(db.join("posts")).unwrap();
         for reader in ["r", second.as_str()] {
-            let dir = db.join(botfarm::store::shard_dir_name(botfarm::store::shard_of(reader)));
-            let shard = open_shard(&dir);
             let name = format!("posts:{reader}");
-            let from = shard.open_tree(&name).unwrap();
+            let from = control.open_tree(&name).unwrap();
             let to = legacy.open_tree(&name).unwrap();
             for kv in from.iter() {
                 let (k, v) = kv.unwrap();
                 to.insert(k, v).unwrap();
             }
             if reader == "r" {
-                // As if a migration was killed after copying two posts: it must start again.
-                for k in from.iter().keys().skip(2) {
-                    from.remove(k.unwrap()).unwrap();
+                // As if a migration to schema 5 was killed after copying two posts into the
+                // shard: it must start again.
+                let dir = db.join(botfarm::store::shard_dir_name(botfarm::store::shard_of(reader)));
+                let shard = open_shard(&dir);
+                let partial = shard.open_tree(&name).unwrap();
+                for kv in from.iter().take(2) {
+                    let (k, v) = kv.unwrap();
+                    partial.insert(k, v).unwrap();
                 }
                 shard.flush().unwrap();
-            } else {
-                drop((from, to, shard));
-                std::fs::remove_dir_all(&dir).unwrap();
             }
+            drop(from);
+            control.drop_tree(&name).unwrap();
         }
-        control.open_tree("meta").unwrap().insert("schema", &4u32.to_be_bytes()).unwrap();
+        let meta = control.open_tree("meta").unwrap();
+        meta.remove("posts_in").unwrap();
+        meta.insert("schema", &4u32.to_be_bytes()).unwrap();
         control.flush().unwrap();
         legacy.flush().unwrap();
     }
     assert_eq!(n.at(T0, &["preview", "w"]).ok().stdout, preview);
     assert_eq!(n.farm.run(&["stats", "--json"]).ok().stdout, before);
-    assert!(!db.join("posts").exists(), "the single posts database is removed");
+    // Through the shards of schema 5 and back: a farm this small keeps its posts in the control
+    // database, and neither the single posts database nor a shard is left.
+    assert_eq!(data_files(&n), ["blobs", "conf", "db", "snap"]);
+    let control = sled::open(&db).unwrap();
     for (reader, count) in [("r", 6), (second.as_str(), 4)] {
-        let dir = db.join(botfarm::store::shard_dir_name(botfarm::store::shard_of(reader)));
-        assert_eq!(open_shard(&dir).open_tree(format!("posts:{reader}")).unwrap().len(), count);
+        assert_eq!(control.open_tree(format!("posts:{reader}")).unwrap().len(), count);
     }
+    drop(control);
     // The run goes on where it stopped: nothing refetched, the writer posts the oldest post.
     n.at(T0, &["run", "w"]).ok();
     assert_eq!(n.posted("w"), ["M: mig post number 0 about cats"]);

@@ -207,6 +207,9 @@ fn load_entries<R: Read>(
     let manifest = parse_manifest(&json)?;
 
     let mut store = Store::open_with_cache(staging, CACHE)?;
+    // Where the posts go depends on how many there are; decided before any is loaded.
+    let posts = manifest.trees.iter().filter(|t| t.name.starts_with("posts:")).map(|t| t.records).sum();
+    store.prepare_for_posts(posts)?;
     for (i, t) in manifest.trees.iter().enumerate() {
         let (mut entry, path) = next_entry(&mut entries, &mut seen)?
             .ok_or_else(|| FarmError::data(format!("the archive is truncated: {} is missing", t.file)))?;

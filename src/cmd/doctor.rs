@@ -4,6 +4,7 @@
 use super::{now, Globals};
 use crate::bot::record;
 use crate::error::{FarmError, Kind, Result};
+use crate::store::PostsIn;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
@@ -104,6 +105,11 @@ pub fn run(g: &Globals, offline: bool) -> Result<()> {
         crate::store::SCHEMA,
         store.size_on_disk() >> 20
     ))?;
+    let kept = match store.posts_in() {
+        PostsIn::Control => "in the control database",
+        PostsIn::Shards => "in the posts shards",
+    };
+    r.ok(&format!("{} cached posts, kept {kept}", store.total_cached()?))?;
     if crate::config::now_overridden() {
         r.warn("FARM_NOW is set: the clock is overridden", "unset FARM_NOW (it is a testing aid)")?;
     }

@@ -23,7 +23,7 @@ pub fn run(g: &Globals, a: RunArgs) -> Result<()> {
             return Ok(());
         }
     }
-    let Some(store) = open_existing(&g.dir)? else {
+    let Some(mut store) = open_existing(&g.dir)? else {
         if g.verbose {
             eprintln!("no farm in {}; nothing to do", g.dir.display());
         }
@@ -32,6 +32,10 @@ pub fn run(g: &Globals, a: RunArgs) -> Result<()> {
     let opts = RunOpts { names, dry_run: a.dry_run, jobs: a.jobs.clamp(1, 256), force: a.force };
     let connect = move |ep| crate::net::connect(ep, now);
     let outcomes = run_farm(&store, &opts, now, &connect);
+    if !a.dry_run {
+        // A farm that outgrew its control database moves its posts to the shards now.
+        store.settle_posts()?;
+    }
     store.flush()?;
     let outcomes = outcomes?;
     for o in &outcomes {

@@ -39,10 +39,9 @@ impl Store {
         for tree in [&self.hashes, &self.rates, &self.counters, &self.daily, &self.events, &self.scores] {
             Self::delete_prefix(tree, &p)?;
         }
-        self.meta.remove(key2("ord", name.as_bytes())).map_err(sled_err)?;
-        let shard = shard_of(name);
-        if self.shard_exists(shard) {
-            self.pdb(shard)?.drop_tree(posts_tree_name(name)).map_err(sled_err)?;
+        let in_shards = self.posts_in() == super::PostsIn::Shards;
+        if !in_shards || self.shard_exists(shard_of(name)) {
+            self.posts_db(name)?.drop_tree(posts_tree_name(name)).map_err(sled_err)?;
         }
         Ok(())
     }

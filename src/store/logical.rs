@@ -5,6 +5,7 @@
 //! layout.
 
 use super::codec::{decode, encode};
+use super::layout::POSTS_IN_KEY;
 use super::{retry_locked, shard_dir_name, sled_err, Store, POST_SHARDS, RELEASE_EVERY};
 use crate::bot::model::{normalize_name, AppKeys, Bot, BotState, CachedPost, Counters, Event};
 use crate::bot::model::{Credentials, RateInfo};
@@ -19,21 +20,25 @@ fn tree_name(raw: &[u8]) -> Result<String> {
 }
 
 impl Store {
-    /// The names of every tree of the farm, control database first, then shard by shard,
+    /// The names of every tree of the farm, control database first, then shard by shard (when
+    /// the posts are in the shards),
     /// sorted within each; for the archive code, which walks them in this order so that it has
     /// one shard open at a time. Every shard is closed again afterwards.
     pub fn tree_names(&mut self) -> Result<Vec<String>> {
         let mut names = Vec::new();
+        let in_shards = self.posts_in == super::PostsIn::Shards;
         for raw in self.db.tree_names() {
             let name = tree_name(&raw)?;
-            // Posts trees left in the control database by a schema-1 migration killed while it
-            // dropped them are dead copies (the posts live in the shards); never list them.
-            if !name.starts_with("posts:") {
+            // With the posts in the shards, posts trees left in the control database (by a
+            // move or a schema-1 migration killed while it dropped them) are dead copies;
+            // never list them. Shard directories left with the posts in the control database
+            // are dead the same way.
+            if !(in_shards && name.starts_with("posts:")) {
                 names.push(name);
             }
         }
         names.sort();
-        for shard in 0..POST_SHARDS {
+        for shard in (0..POST_SHARDS).filter(|_| in_shards) {
             if !self.shard_exists(shard) {
                 continue;
             }
@@ -46,7 +51,7 @@ impl Store {
                 if name == "__sled__default" {
                     continue;
                 }
-                if Self::shard_of_tree(&name) != Some(shard) {
+                if self.shard_of_tree(&name) != Some(shard) {
                     return Err(FarmError::data(format!(
                         "posts shard {} holds a tree {name:?} that does not belong there",
                         shard_dir_name(shard)
@@ -66,7 +71,7 @@ impl Store {
     /// open is closed first, so a walk through the farm tree after tree has at most one shard
     /// open.
     pub(super) fn tree(&mut self, name: &str) -> Result<sled::Tree> {
-        match Self::shard_of_tree(name) {
+        match self.shard_of_tree(name) {
             None => self.db.open_tree(name).map_err(sled_err),
             Some(shard) => {
                 self.close_shards(Some(shard))?;
@@ -97,9 +102,14 @@ impl Record {
     }
 }
 
-/// A value as it is exported: `None` drops the record. Without `secrets`, app keys are dropped,
+/// A value as it is exported: `None` drops the record. The layout record is always dropped (see
+/// [`super::layout`]). Without `secrets`, app keys are dropped,
 /// and bots' credentials are blanked by decoding and re-encoding them with the store codec.
 fn export_value(tree: &str, key: &[u8], value: sled::IVec, secrets: bool) -> Result<Option<sled::IVec>> {
+    // Where the posts are is a fact of this data directory, decided again on import.
+    if tree == "meta" && key == POSTS_IN_KEY {
+        return Ok(None);
+    }
     if secrets {
         return Ok(Some(value));
     }
@@ -284,6 +294,9 @@ pub fn validate_record(tree: &str, key: &[u8], value: &[u8]) -> Result<()> {
         "counters" => drop(decode::<Counters>(value)?),
         "rates" => drop(decode::<RateInfo>(value)?),
         "meta" if key.starts_with(b"app:") => drop(decode::<AppKeys>(value)?),
+        "meta" if key == POSTS_IN_KEY => {
+            return Err(FarmError::data("an archive does not say where the posts are kept; refused"))
+        }
         "daily" => drop(decode::<Counters>(value)?),
         t if t.starts_with("posts:") => {
             let post = decode::<CachedPost>(value)?.post;

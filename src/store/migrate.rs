@@ -1,9 +1,9 @@
-//! Migrations of older databases (schemas 1 to 4) to [`SCHEMA`], run when a store opens.
+//! Migrations of older databases (schemas 1 to 5) to [`SCHEMA`], run when a store opens.
 
 use super::codec::{decode, encode};
 use super::dir::damaged;
 use super::posts::posts_tree_name;
-use super::{key2, retry_locked, shard_of, sled_err, Store, COUNTER_HOURS, RELEASE_EVERY, SCHEMA};
+use super::{key2, retry_locked, shard_of, sled_err, PostsIn, Store, COUNTER_HOURS, RELEASE_EVERY, SCHEMA};
 use crate::bot::model::{CachedPost, Counters};
 use crate::error::{io_error, FarmError, Result};
 use std::fs;
@@ -36,6 +36,8 @@ impl Store {
                 Err(damaged(&self.dir, "it has lost its schema record: the database file is gone"))
             }
             None => {
+                // A new farm: its posts start in the control database.
+                self.write_posts_in(PostsIn::Control)?;
                 self.meta.insert("schema", &SCHEMA.to_be_bytes()).map_err(sled_err)?;
                 Ok(())
             }
@@ -58,7 +60,10 @@ impl Store {
                     if v <= 3 {
                         self.migrate_from_3()?;
                     }
-                    self.migrate_from_4()
+                    if v <= 4 {
+                        self.migrate_from_4()?;
+                    }
+                    self.migrate_from_5()
                 } else if v < SCHEMA {
                     Err(FarmError::data(format!(
                         "{} has schema {v}, older than this farm can migrate ({SCHEMA})",
@@ -181,9 +186,20 @@ impl Store {
             // Flushed (and closed) before the schema record says 5.
             self.release_posts()?;
         }
-        self.meta.insert("schema", &SCHEMA.to_be_bytes()).map_err(sled_err)?;
+        self.meta.insert("schema", &5u32.to_be_bytes()).map_err(sled_err)?;
         self.db.flush().map_err(sled_err)?;
         self.remove_legacy_posts()
+    }
+
+    /// Schema 5 → 6: the posts are in the shards (a farm without a `posts_in` record); a farm
+    /// with few of them moves them into the control database. Killed half way, the move is
+    /// redone or its leftovers removed (see [`Store::move_posts`]).
+    fn migrate_from_5(&mut self) -> Result<()> {
+        self.posts_in = self.read_posts_in()?;
+        self.settle_posts_both_ways()?;
+        self.meta.insert("schema", &SCHEMA.to_be_bytes()).map_err(sled_err)?;
+        self.db.flush().map_err(sled_err)?;
+        Ok(())
     }
 
     /// The single posts database of schemas 2–4 (for the migrations only).

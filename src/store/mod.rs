@@ -6,29 +6,33 @@
 //!   lock          held (flock) by the one farm process using DIR
 //!   next_due      tiny text file: Unix second when the next bot is due (lets `farm run` exit
 //!                 without opening the database when nothing is due)
-//!   db/           the control sled database (every tree below but the posts)
-//!     posts-NN/   the cached posts, in 16 small sled databases (NN = 00…15, created when
-//!                 first used); reader R's posts live in shard `fnv1a(R) % 16`
+//!   db/           the control sled database (every tree below; the posts too while the farm
+//!                 is small)
+//!     posts-NN/   a big farm's cached posts, in 16 small sled databases (NN = 00…15, created
+//!                 when first used); reader R's posts live in shard `fnv1a(R) % 16`
 //! ```
 //!
 //! sled's memory and opening time grow with the size of the database opened (it reads the page
-//! table of the whole database), so the posts are split: a run opens only the shards of the
-//! readers it touches, and the archive code opens one shard at a time.
+//! table of the whole database), so a big farm's posts are split: a run opens only the shards of
+//! the readers it touches, and the archive code opens one shard at a time. A small farm keeps
+//! them in the control database, so a run opens one database, not two (see [`layout`]).
 //!
-//! Control trees: `meta` (schema version, app keys, per-reader and per-writer post ordinals),
+//! Control trees: `meta` (schema version, posts layout, app keys, per-reader and per-writer post
+//! ordinals),
 //! `bots` (name → [`Bot`](crate::bot::model::Bot)), `state` (name →
 //! [`BotState`](crate::bot::model::BotState)), `hashes` (writer\0hash → posted-at), `rates`
 //! (bot\0call → [`RateInfo`](crate::bot::model::RateInfo)), `counters` (bot\0hour →
 //! [`Counters`](crate::bot::model::Counters)), `daily` (bot\0day →
 //! [`Counters`](crate::bot::model::Counters)), `events` (bot\0seq →
 //! [`Event`](crate::bot::model::Event)), `scores` (writer\0word → score). Posts trees, one per
-//! reader in its shard: `posts:<reader>` (big-endian id →
+//! reader in the control database or its shard: `posts:<reader>` (big-endian id →
 //! [`CachedPost`](crate::bot::model::CachedPost): the post and its ordinal, the reader's running
 //! count of cached posts, so that a writer's backlog takes lookups instead of a walk). Every value
 //! is versioned (see [`codec`]); ordinals and scores are plain big-endian numbers.
 //!
 //! The code is split by concept: `dir.rs` (the data directory: create, probe, lock, damage,
-//! next-due record), `posts.rs` (shards, cached posts, ordinals), `bots.rs` (bots, their state and
+//! next-due record), `layout.rs` (which databases hold the posts, and the move between them),
+//! `posts.rs` (shards, cached posts, ordinals), `bots.rs` (bots, their state and
 //! per-bot records), `counters.rs`, `meta.rs`, `migrate.rs` (older schemas) and `logical.rs` (the
 //! logical dump and load the archive code uses, and the check of a record by tree).
 
@@ -36,12 +40,14 @@ mod bots;
 pub mod codec;
 mod counters;
 mod dir;
+mod layout;
 mod logical;
 mod meta;
 mod migrate;
 mod posts;
 
 pub use dir::{create_dir, disk_usage, exists, lock_dir, private_umask, read_next_due};
+pub use layout::{PostsIn, INLINE_BACK, INLINE_MAX};
 pub use logical::{reserve_ids, validate_record, Record, Records, TreeLoader, BOTS_TREE};
 pub use posts::{shard_dir_name, shard_of, POST_SHARDS, SHARD_SEGMENT};
 
@@ -55,8 +61,9 @@ use std::sync::OnceLock;
 /// 1: everything in one sled database; 2: cached posts and ordinals in `db/posts/`;
 /// 3: hourly counters kept 48 hours, rolled up into daily ones kept 35 days; 4: each cached
 /// post carries its ordinal (no separate `ords` tree); 5: the posts database split into
-/// [`POST_SHARDS`] shards `db/posts-NN/`. Older farms are migrated when opened.
-pub const SCHEMA: u32 = 5;
+/// [`POST_SHARDS`] shards `db/posts-NN/`; 6: a small farm's posts in the control database (the
+/// meta record `posts_in`, see [`layout`]). Older farms are migrated when opened.
+pub const SCHEMA: u32 = 6;
 /// Events kept per bot.
 pub const EVENTS_KEPT: usize = 500;
 /// Hourly counter buckets kept per bot (for the 24-hour sparkline and `posts_24h`).
@@ -73,6 +80,8 @@ pub struct Store {
     posts: Vec<OnceLock<sled::Db>>,
     /// Held while a posts shard opens, so two threads of one run never both open one.
     posts_opening: std::sync::Mutex<()>,
+    /// Which databases hold the cached posts (see [`PostsIn`]).
+    posts_in: PostsIn,
     cache_bytes: u64,
     dir: PathBuf,
     bots: sled::Tree,
@@ -186,11 +195,13 @@ impl Store {
             db,
             posts: (0..POST_SHARDS).map(|_| OnceLock::new()).collect(),
             posts_opening: std::sync::Mutex::new(()),
+            posts_in: PostsIn::Shards,
             cache_bytes,
             dir: dir.to_path_buf(),
             bulk: 0,
             _lock: lock,
         };
+        store.posts_in = store.read_posts_in()?;
         store.check_schema()?;
         Ok(store)
     }

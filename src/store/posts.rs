@@ -1,5 +1,6 @@
 //! The cached posts: the [`POST_SHARDS`] shard databases (opened on first use, released to
-//! bound memory), each reader's `posts:<reader>` tree, and the ordinals in `meta` that make a
+//! bound memory; see [`super::layout`] for when the posts are in them), each reader's
+//! `posts:<reader>` tree, and the ordinals in `meta` that make a
 //! writer's backlog and a reader's cache size lookups instead of walks.
 
 use super::codec::{decode, encode};
@@ -68,9 +69,13 @@ impl Store {
         Ok(self.posts[shard].get_or_init(|| p))
     }
 
-    /// The posts shard that holds a tree, `None` for trees of the control database.
-    pub(super) fn shard_of_tree(name: &str) -> Option<usize> {
-        name.strip_prefix("posts:").map(shard_of)
+    /// The posts shard that holds a tree, `None` for trees of the control database (every tree
+    /// while the posts are in it).
+    pub(super) fn shard_of_tree(&self, name: &str) -> Option<usize> {
+        match self.posts_in {
+            super::PostsIn::Control => None,
+            super::PostsIn::Shards => name.strip_prefix("posts:").map(shard_of),
+        }
     }
 
     /// Flush and close every open posts shard; the next use opens it again. sled keeps the
@@ -105,7 +110,7 @@ impl Store {
     // ---- cached posts ----
 
     fn posts_tree(&self, reader: &str) -> Result<sled::Tree> {
-        self.pdb(shard_of(reader))?.open_tree(posts_tree_name(reader)).map_err(sled_err)
+        self.posts_db(reader)?.open_tree(posts_tree_name(reader)).map_err(sled_err)
     }
 
     /// The ordinal stored with a cached post (0 for posts cached before ordinals existed).

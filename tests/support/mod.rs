@@ -31,6 +31,20 @@ impl Drop for TempDir {
     }
 }
 
+/// Drop a store opened in the test process and wait until sled lets go of its lock (when its
+/// I/O threads finish, a little after the drop), so the `farm` processes started next never
+/// find it held.
+pub fn close_store(store: botfarm::store::Store) {
+    let file = store.dir().join("db").join("db");
+    drop(store);
+    let file = std::fs::File::open(file).unwrap();
+    let start = std::time::Instant::now();
+    while file.try_lock().is_err() {
+        assert!(start.elapsed().as_secs() < 10, "sled still holds its lock");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
 /// The result of one `farm` run.
 #[derive(Debug)]
 pub struct Run {

@@ -1,0 +1,121 @@
+//! Where the cached posts live: a small farm keeps them in its control database (one database
+//! per run), a farm past `INLINE_MAX` cached posts moves them to the shards at the end of a run,
+//! and `farm compact` or `farm import` put them back when few are left. The move is killed at
+//! each of its steps here; nothing is lost and nothing is read from a dead copy.
+
+mod support;
+use botfarm::net::Post;
+use botfarm::store::{Store, INLINE_MAX};
+use support::net::{Net, T0};
+
+/// The line of `farm doctor` about the cached posts.
+fn posts_line(n: &Net) -> String {
+    let out = n.farm.run(&["doctor", "--offline"]).stdout;
+    out.lines().find(|l| l.contains("cached posts")).unwrap_or_default().to_string()
+}
+
+/// The posts shard directories in `db/`.
+fn shard_dirs(n: &Net) -> usize {
+    std::fs::read_dir(n.farm.db().join("db"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("posts-"))
+        .count()
+}
+
+/// Posts trees in the control database (opened in this process, then closed again).
+fn control_posts_trees(n: &Net) -> usize {
+    let db = sled::open(n.farm.db().join("db")).unwrap();
+    let count = db.tree_names().iter().filter(|t| t.starts_with(b"posts:")).count();
+    drop(db);
+    // Let sled's I/O threads go before the next farm process takes the lock.
+    let file = std::fs::File::open(n.farm.db().join("db").join("db")).unwrap();
+    while file.try_lock().is_err() {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    count
+}
+
+/// Cache `count` posts for `reader` straight through the store, as its runs would have.
+fn fill(n: &Net, reader: &str, count: u64) {
+    let store = Store::open(&n.farm.db()).unwrap();
+    let posts: Vec<Post> = (1..=count)
+        .map(|id| Post {
+            id,
+            author: "someone".into(),
+            text: format!("cached post {id}"),
+            created_at: T0 - 3600,
+            is_repost: false,
+            is_reply: false,
+            has_links: false,
+            lang: None,
+        })
+        .collect();
+    for chunk in posts.chunks(5000) {
+        store.add_posts(reader, chunk).unwrap();
+    }
+    support::close_store(store);
+}
+
+#[test]
+fn a_farm_moves_its_posts_to_the_shards_when_it_outgrows_one_database_and_back_when_compacted() {
+    let mut n = Net::new();
+    n.x_bot("reader", "r", "x", &[]);
+    n.x_bot("writer", "w", "x", &["--source", "r", "--template", "M: {}"]);
+    n.x_bot("reader", "big", "x", &[]);
+    n.seed("r", 3, "a");
+    n.at(T0, &["run", "r"]).ok();
+    assert!(posts_line(&n).contains("3 cached posts, kept in the control database"), "{}", posts_line(&n));
+    assert_eq!(shard_dirs(&n), 0);
+    assert_eq!(control_posts_trees(&n), 1);
+
+    // The farm grows past the limit; the move happens at the end of the next run.
+    fill(&n, "big", INLINE_MAX + 1);
+    let total = INLINE_MAX + 4;
+    let preview = n.at(T0, &["preview", "w"]).ok().stdout;
+
+    // Killed after the copies are durable, before the record says so: still in the control
+    // database, the copies in the shards are dead.
+    n.farm.env.push(("FARM_CRASH_AT".into(), "posts-copied".into()));
+    let r = n.at(T0 + 3600, &["run", "r"]);
+    assert_ne!(r.code, 0, "the crash point was not reached: {}", r.stderr);
+    n.farm.env.clear();
+    assert!(posts_line(&n).contains(&format!("{total} cached posts, kept in the control database")));
+    assert!(shard_dirs(&n) > 0);
+    assert_eq!(n.farm.run(&["preview", "w"]).ok().stdout, preview);
+    let stats = n.farm.run(&["stats", "--json"]).ok().stdout;
+
+    // Killed after the record, before the old copies go: in the shards, the control
+    // database's copies are dead.
+    n.farm.env.push(("FARM_CRASH_AT".into(), "posts-moved".into()));
+    let r = n.at(T0 + 3600, &["run", "r"]);
+    assert_ne!(r.code, 0, "the crash point was not reached: {}", r.stderr);
+    n.farm.env.clear();
+    assert!(posts_line(&n).contains(&format!("{total} cached posts, kept in the posts shards")));
+    assert_eq!(control_posts_trees(&n), 2);
+    assert_eq!(n.farm.run(&["preview", "w"]).ok().stdout, preview);
+    assert_eq!(n.farm.run(&["stats", "--json"]).ok().stdout, stats);
+
+    // The next run removes the dead copies; the farm goes on where it was.
+    n.at(T0 + 3600, &["run", "r"]).ok();
+    assert_eq!(control_posts_trees(&n), 0);
+    assert_eq!(n.farm.run(&["stats", "--json"]).ok().stdout, stats);
+    n.at(T0 + 3600, &["run", "w"]).ok();
+    assert_eq!(n.posted("w"), ["M: a post number 0 about cats"]);
+
+    // Few posts left: compaction puts them back into the control database.
+    n.farm.run(&["destroy", "big", "--yes"]).ok();
+    assert!(posts_line(&n).contains("3 cached posts, kept in the posts shards"), "{}", posts_line(&n));
+    n.farm.run(&["compact"]).ok();
+    assert!(posts_line(&n).contains("3 cached posts, kept in the control database"), "{}", posts_line(&n));
+    assert_eq!(shard_dirs(&n), 0);
+    n.at(T0 + 7200, &["run", "w"]).ok();
+    assert_eq!(n.posted("w"), ["M: a post number 0 about cats", "M: a post number 1 about cats"]);
+}
+
+#[test]
+fn an_archive_cannot_say_where_the_posts_are() {
+    // The layout record is a fact of one data directory: never exported, refused on import.
+    assert!(botfarm::store::validate_record("meta", b"posts_in", b"shards").is_err());
+    assert!(botfarm::store::validate_record("meta", b"schema", &6u32.to_be_bytes()).is_ok());
+}
