@@ -239,7 +239,9 @@ fn big_farm(db: &Path) {
         return;
     }
     let started = Instant::now();
-    let store = Store::open(db).unwrap();
+    let mut store = Store::open(db).unwrap();
+    // A farm this big keeps its posts in the shards (a run would have moved them there).
+    store.prepare_for_posts(1_000_000).unwrap();
     let api = "http://127.0.0.1:9";
     let text = "Вчера в подвале нашлась тайная комната, а в ней старый чемодан и много пыли";
     for r in 0..100 {
@@ -439,6 +441,50 @@ fn steady() {
         "≤ 6 ms",
     );
     let _ = std::fs::remove_dir_all(&db);
+}
+
+/// What keeping the posts in the control database costs commands that never read them: `farm
+/// list` on a farm with one reader and no cached posts, and with `INLINE_MAX` (20,000) in the
+/// control database, the most a farm keeps there before they move to the shards.
+fn inline() {
+    for count in [0, botfarm::store::INLINE_MAX] {
+        let db = tmp(&format!("inline{count}"));
+        {
+            let store = Store::open(&db).unwrap();
+            store.put_bot(&bot("reader", Role::Reader, PlatformKind::X, "http://127.0.0.1:9", None)).unwrap();
+            let posts: Vec<Post> = (1..=count)
+                .map(|id| Post {
+                    id,
+                    author: "someone".into(),
+                    text: format!("cached post {id}: the quick brown fox jumps over the lazy dog"),
+                    created_at: T0,
+                    is_repost: false,
+                    is_reply: false,
+                    has_links: false,
+                    lang: None,
+                })
+                .collect();
+            for chunk in posts.chunks(2000) {
+                store.add_posts("reader", chunk).unwrap();
+            }
+            assert_eq!(store.posts_in(), botfarm::store::PostsIn::Control);
+            store.flush().unwrap();
+        }
+        let mut runs = Runs::default();
+        for _ in 0..Runs::ALL {
+            assert_eq!(runs.measure(&mut farm(&db, T0, &["list"])).code, 0);
+        }
+        report(
+            &format!("2c. `farm list`, one reader, {count} cached posts in the control database"),
+            runs.cost(),
+            0,
+            du(&db),
+            "",
+        );
+        if std::env::var_os("FARM_BENCH_KEEP").is_none() {
+            let _ = std::fs::remove_dir_all(&db);
+        }
+    }
 }
 
 fn fake_id(fake: &FakeNet, user: &str) -> String {
@@ -779,7 +825,7 @@ fn main() {
     // FARM_BENCH_BIG keeps the 1,000-bot farm in that directory between runs (it takes a while to build).
     let kept = std::env::var_os("FARM_BENCH_BIG").map(PathBuf::from);
     let big = kept.clone().unwrap_or_else(|| tmp("big"));
-    if want("floor") || want("reader") || want("steady") || want("idle") {
+    if want("floor") || want("reader") || want("steady") || want("idle") || want("inline") {
         floor();
     }
     if want("idle") {
@@ -790,6 +836,9 @@ fn main() {
     }
     if want("steady") {
         steady();
+    }
+    if want("inline") {
+        inline();
     }
     if want("writer") {
         writer();

@@ -90,6 +90,7 @@ fn a_farm_moves_its_posts_to_the_shards_when_it_outgrows_one_database_and_back_w
     n.farm.env.push(("FARM_CRASH_AT".into(), "posts-moved".into()));
     let r = n.at(T0 + 3600, &["run", "r"]);
     assert_ne!(r.code, 0, "the crash point was not reached: {}", r.stderr);
+    assert!(!r.stderr.contains("moved them"), "{}", r.stderr);
     n.farm.env.clear();
     assert!(posts_line(&n).contains(&format!("{total} cached posts, kept in the posts shards")));
     assert_eq!(control_posts_trees(&n), 2);
@@ -97,7 +98,8 @@ fn a_farm_moves_its_posts_to_the_shards_when_it_outgrows_one_database_and_back_w
     assert_eq!(n.farm.run(&["stats", "--json"]).ok().stdout, stats);
 
     // The next run removes the dead copies; the farm goes on where it was.
-    n.at(T0 + 3600, &["run", "r"]).ok();
+    let r = n.at(T0 + 3600, &["run", "r"]).ok();
+    assert_eq!(r.stderr, "", "the move was done and said so by the run before");
     assert_eq!(control_posts_trees(&n), 0);
     assert_eq!(n.farm.run(&["stats", "--json"]).ok().stdout, stats);
     n.at(T0 + 3600, &["run", "w"]).ok();
@@ -118,4 +120,21 @@ fn an_archive_cannot_say_where_the_posts_are() {
     // The layout record is a fact of one data directory: never exported, refused on import.
     assert!(botfarm::store::validate_record("meta", b"posts_in", b"shards").is_err());
     assert!(botfarm::store::validate_record("meta", b"schema", &6u32.to_be_bytes()).is_ok());
+}
+
+#[test]
+fn the_run_that_moves_the_posts_says_so_once() {
+    let mut n = Net::new();
+    n.x_bot("reader", "r", "x", &[]);
+    n.seed("r", 2, "a");
+    fill(&n, "big", INLINE_MAX - 2);
+    n.at(T0, &["run"]).ok();
+    assert!(posts_line(&n).contains("kept in the control database"), "{}", posts_line(&n));
+    n.seed("r", 2, "b");
+    let r = n.at(T0 + 3600, &["run"]).ok();
+    assert!(r.stderr.contains("moved them from the control database to the posts shards"), "{}", r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(posts_line(&n).contains(&format!("{} cached posts, kept in the posts shards", INLINE_MAX + 2)));
+    n.seed("r", 1, "c");
+    assert_eq!(n.at(T0 + 7200, &["run"]).ok().stderr, "");
 }

@@ -21,10 +21,10 @@ use std::fs;
 pub(super) const POSTS_IN_KEY: &[u8] = b"posts_in";
 
 /// Cached posts (all readers together) above which a farm's posts move from the control
-/// database to the shards, at the end of the run that crossed it. 20,000 posts are about 5 MB
-/// of control database; opening it then costs `farm list` about a millisecond more than an
-/// empty one (see README, benchmarks).
-pub const INLINE_MAX: u64 = 20_000;
+/// database to the shards, at the end of the run that crossed it: two readers at the default
+/// retention. Commands that never read posts pay for them in a bigger control database: with
+/// 20,000 posts `farm list` took 5.0–6.0 ms instead of 2.3–3.0 (see README, benchmarks).
+pub const INLINE_MAX: u64 = 10_000;
 
 /// Cached posts under which a sharded farm's posts move back into the control database when it
 /// upgrades from schema 5 (`farm compact` and `farm import` choose with [`PostsIn::for_count`]).
