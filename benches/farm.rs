@@ -392,15 +392,9 @@ fn steady() {
         store.put_bot(&b).unwrap();
         // 5,000 posts cached before, all older than the fake's ids and inside the age window.
         let old: Vec<Post> = (1..=5000u64)
-            .map(|id| Post {
-                id,
-                author: "someone".into(),
-                text: format!("cached post {id}: the quick brown fox jumps over the lazy dog"),
-                created_at: T0 - 86_400 + id as i64,
-                is_repost: false,
-                is_reply: false,
-                has_links: false,
-                lang: None,
+            .map(|id| {
+                let text = format!("cached post {id}: the quick brown fox jumps over the lazy dog");
+                plain_post(id, "someone", text, T0 - 86_400 + id as i64)
             })
             .collect();
         store.add_posts(user, &old).unwrap();
@@ -453,15 +447,13 @@ fn inline() {
             let store = Store::open(&db).unwrap();
             store.put_bot(&bot("reader", Role::Reader, PlatformKind::X, "http://127.0.0.1:9", None)).unwrap();
             let posts: Vec<Post> = (1..=count)
-                .map(|id| Post {
-                    id,
-                    author: "someone".into(),
-                    text: format!("cached post {id}: the quick brown fox jumps over the lazy dog"),
-                    created_at: T0,
-                    is_repost: false,
-                    is_reply: false,
-                    has_links: false,
-                    lang: None,
+                .map(|id| {
+                    plain_post(
+                        id,
+                        "someone",
+                        format!("cached post {id}: the quick brown fox jumps over the lazy dog"),
+                        T0,
+                    )
                 })
                 .collect();
             for chunk in posts.chunks(2000) {
@@ -484,6 +476,20 @@ fn inline() {
         if std::env::var_os("FARM_BENCH_KEEP").is_none() {
             let _ = std::fs::remove_dir_all(&db);
         }
+    }
+}
+
+/// A plain cached post (no repost, reply or link, no language).
+fn plain_post(id: u64, author: &str, text: String, created_at: i64) -> Post {
+    Post {
+        id,
+        author: author.into(),
+        text,
+        created_at,
+        is_repost: false,
+        is_reply: false,
+        has_links: false,
+        lang: None,
     }
 }
 
@@ -561,18 +567,8 @@ fn parallel() {
             let mut r = bot("reader", Role::Reader, PlatformKind::X, &fake.url(), None);
             r.paused = true;
             store.put_bot(&r).unwrap();
-            let posts: Vec<Post> = (0..10u64)
-                .map(|k| Post {
-                    id: 100 + k,
-                    author: "a".into(),
-                    text: format!("source post {k}"),
-                    created_at: T0,
-                    is_repost: false,
-                    is_reply: false,
-                    has_links: false,
-                    lang: None,
-                })
-                .collect();
+            let posts: Vec<Post> =
+                (0..10u64).map(|k| plain_post(100 + k, "a", format!("source post {k}"), T0)).collect();
             store.add_posts("reader", &posts).unwrap();
             for w in 0..1000 {
                 let name = format!("j{jobs}w{w}");

@@ -195,7 +195,6 @@ impl Store {
     /// with few of them moves them into the control database. Killed half way, the move is
     /// redone or its leftovers removed (see [`Store::move_posts`]).
     fn migrate_from_5(&mut self) -> Result<()> {
-        self.posts_in = self.read_posts_in()?;
         self.settle_posts_both_ways()?;
         self.meta.insert("schema", &SCHEMA.to_be_bytes()).map_err(sled_err)?;
         self.db.flush().map_err(sled_err)?;
