@@ -92,10 +92,7 @@ impl Store {
 
     /// The database that holds a reader's posts in the current layout.
     pub(super) fn posts_db(&self, reader: &str) -> Result<&sled::Db> {
-        match self.posts_in {
-            PostsIn::Control => Ok(&self.db),
-            PostsIn::Shards => self.pdb(shard_of(reader)),
-        }
+        self.layout_db(self.posts_in, reader)
     }
 
     /// How many posts the farm caches, all readers together, from the ordinals in `meta` (two
@@ -154,6 +151,7 @@ impl Store {
         Ok(readers)
     }
 
+    /// The database that holds a reader's posts in `layout`.
     fn layout_db(&self, layout: PostsIn, reader: &str) -> Result<&sled::Db> {
         match layout {
             PostsIn::Control => Ok(&self.db),
