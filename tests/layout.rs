@@ -25,7 +25,7 @@ fn shard_dirs(n: &Net) -> usize {
 
 /// Posts trees in the control database (opened in this process, then closed again).
 fn control_posts_trees(n: &Net) -> usize {
-    let db = sled::open(n.farm.db().join("db")).unwrap();
+    let db = support::open_control(&n.farm.db().join("db"));
     let count = db.tree_names().iter().filter(|t| t.starts_with(b"posts:")).count();
     drop(db);
     // Let sled's I/O threads go before the next farm process takes the lock.

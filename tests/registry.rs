@@ -207,7 +207,7 @@ fn a_second_process_is_refused_with_75() {
 fn an_old_or_unknown_record_format_is_refused_clearly() {
     let f = farm_with_pair();
     {
-        let db = sled::open(f.db().join("db")).unwrap();
+        let db = support::open_control(&f.db().join("db"));
         let bots = db.open_tree("bots").unwrap();
         let mut v = bots.get("hp").unwrap().unwrap().to_vec();
         v[0] = 0; // a pre-release format version
@@ -219,7 +219,7 @@ fn an_old_or_unknown_record_format_is_refused_clearly() {
     let r = f.run(&["list"]).code(65);
     assert!(r.stderr.contains("format version 0") && r.stderr.contains("backup"), "{}", r.stderr);
     {
-        let db = sled::open(f.db().join("db")).unwrap();
+        let db = support::open_control(&f.db().join("db"));
         db.open_tree("bots").unwrap().remove("old").unwrap();
         db.flush().unwrap();
     }
@@ -231,7 +231,7 @@ fn an_old_or_unknown_record_format_is_refused_clearly() {
 fn a_newer_schema_is_refused() {
     let f = farm_with_pair();
     {
-        let db = sled::open(f.db().join("db")).unwrap();
+        let db = support::open_control(&f.db().join("db"));
         db.open_tree("meta").unwrap().insert("schema", &99u32.to_be_bytes()).unwrap();
         db.flush().unwrap();
     }

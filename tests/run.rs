@@ -326,7 +326,7 @@ fn a_schema_1_farm_is_migrated_with_its_posts() {
     // Put the farm back into the schema-1 layout: bare posts in the control database, with
     // their ordinals in an `ords` tree (this small farm's posts are in the control database).
     {
-        let control = sled::open(n.farm.db().join("db")).unwrap();
+        let control = support::open_control(&n.farm.db().join("db"));
         // Schema 1 stored bare posts (format version 1) and their ordinals in an `ords` tree.
         let tree = control.open_tree("posts:r").unwrap();
         let ords = control.open_tree("ords").unwrap();
@@ -351,7 +351,7 @@ fn a_schema_1_farm_is_migrated_with_its_posts() {
     // The intermediate databases of schemas 2–5 are gone again: a farm this small keeps its
     // posts in the control database.
     assert_eq!(data_files(&n), ["blobs", "conf", "db", "snap"]);
-    assert_eq!(sled::open(n.farm.db().join("db")).unwrap().open_tree("posts:r").unwrap().len(), 6);
+    assert_eq!(support::open_control(&n.farm.db().join("db")).open_tree("posts:r").unwrap().len(), 6);
 }
 
 /// The files and directories in `db/` (snapshots as one "snap").
@@ -386,7 +386,7 @@ fn a_schema_4_farm_is_migrated_through_the_shards() {
     // Put the farm back into the schema-4 layout: every reader's posts in one database `db/posts`.
     let db = n.farm.db().join("db");
     {
-        let control = sled::open(&db).unwrap();
+        let control = support::open_control(&db);
         let legacy = sled::open(db.join("posts")).unwrap();
         for reader in ["r", second.as_str()] {
             let name = format!("posts:{reader}");
@@ -422,7 +422,7 @@ fn a_schema_4_farm_is_migrated_through_the_shards() {
     // Through the shards of schema 5 and back: a farm this small keeps its posts in the control
     // database, and neither the single posts database nor a shard is left.
     assert_eq!(data_files(&n), ["blobs", "conf", "db", "snap"]);
-    let control = sled::open(&db).unwrap();
+    let control = support::open_control(&db);
     for (reader, count) in [("r", 6), (second.as_str(), 4)] {
         assert_eq!(control.open_tree(format!("posts:{reader}")).unwrap().len(), count);
     }
@@ -445,7 +445,7 @@ fn every_bots_event_log_stays_bounded() {
         n.fake.push_home("r", botfarm::sim::SourcePost::new("a", &format!("post {i}")));
         n.at(T0 + i * 600, &["run"]).ok();
     }
-    let db = sled::open(n.farm.db().join("db")).unwrap();
+    let db = support::open_control(&n.farm.db().join("db"));
     let events = db.open_tree("events").unwrap();
     for bot in ["r", "w"] {
         let count = events.scan_prefix([bot.as_bytes(), &[0]].concat()).count();

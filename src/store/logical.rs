@@ -262,6 +262,7 @@ pub fn reserve_ids(dir: &Path, next: u64, cache_bytes: u64) -> Result<()> {
     let db = retry_locked(|| {
         sled::Config::new()
             .path(dir.join("db"))
+            .segment_size(super::control_segment(&dir.join("db")))
             .cache_capacity(cache_bytes)
             .flush_every_ms(None)
             .idgen_persist_interval(next.div_ceil(2))

@@ -45,6 +45,12 @@ pub fn close_store(store: botfarm::store::Store) {
     }
 }
 
+/// Open a farm's control database (`DIR/db`) straight with sled, with the segment size it was
+/// created with, to set up or inspect states the `farm` commands cannot reach.
+pub fn open_control(db: &Path) -> sled::Db {
+    sled::Config::new().path(db).segment_size(botfarm::store::control_segment(db)).open().unwrap()
+}
+
 /// The result of one `farm` run.
 #[derive(Debug)]
 pub struct Run {
