@@ -31,13 +31,11 @@ impl Drop for TempDir {
     }
 }
 
-/// Drop a store opened in the test process and wait until sled lets go of its lock (when its
-/// I/O threads finish, a little after the drop), so the `farm` processes started next never
-/// find it held.
-pub fn close_store(store: botfarm::store::Store) {
-    let file = store.dir().join("db").join("db");
-    drop(store);
-    let file = std::fs::File::open(file).unwrap();
+/// Wait until sled lets go of its lock on the database in `db` (when its I/O threads finish, a
+/// little after the last handle of this process is dropped), so the `farm` processes a test
+/// starts next never find it held.
+pub fn wait_unlocked(db: &Path) {
+    let file = std::fs::File::open(db.join("db")).unwrap();
     let start = std::time::Instant::now();
     while file.try_lock().is_err() {
         assert!(start.elapsed().as_secs() < 10, "sled still holds its lock");
@@ -45,10 +43,42 @@ pub fn close_store(store: botfarm::store::Store) {
     }
 }
 
-/// Open a farm's control database (`DIR/db`) straight with sled, with the segment size it was
-/// created with, to set up or inspect states the `farm` commands cannot reach.
-pub fn open_control(db: &Path) -> sled::Db {
-    sled::Config::new().path(db).segment_size(botfarm::store::control_segment(db)).open().unwrap()
+/// Drop a store opened in the test process and wait until its lock is free.
+pub fn close_store(store: botfarm::store::Store) {
+    let db = store.dir().join("db");
+    drop(store);
+    wait_unlocked(&db);
+}
+
+/// A farm's control database (`DIR/db`) opened straight with sled, with the segment size it was
+/// created with, to set up or inspect states the `farm` commands cannot reach. Dropping it waits
+/// until the lock is free.
+pub struct Control {
+    db: Option<sled::Db>,
+    path: PathBuf,
+}
+
+impl std::ops::Deref for Control {
+    type Target = sled::Db;
+    fn deref(&self) -> &sled::Db {
+        self.db.as_ref().unwrap()
+    }
+}
+
+impl Drop for Control {
+    fn drop(&mut self) {
+        drop(self.db.take());
+        wait_unlocked(&self.path);
+    }
+}
+
+/// Open a farm's control database, see [`Control`].
+pub fn open_control(db: &Path) -> Control {
+    let seg = botfarm::store::control_segment(db);
+    Control {
+        db: Some(sled::Config::new().path(db).segment_size(seg).open().unwrap()),
+        path: db.to_path_buf(),
+    }
 }
 
 /// The result of one `farm` run.
