@@ -23,7 +23,8 @@ pub(super) const POSTS_IN_KEY: &[u8] = b"posts_in";
 /// Cached posts (all readers together) above which a farm's posts move from the control
 /// database to the shards, at the end of the run that crossed it: two readers at the default
 /// retention. Commands that never read posts pay for them in a bigger control database: with
-/// 20,000 posts `farm list` took 5.0–6.0 ms instead of 2.3–3.0 (see README, benchmarks).
+/// 10,000 posts `farm list` takes 0.5–2.2 ms more than with none, with 20,000 it took about
+/// 3 ms more (see README, benchmarks).
 pub const INLINE_MAX: u64 = 10_000;
 
 /// Cached posts under which a sharded farm's posts move back into the control database when it
