@@ -257,18 +257,7 @@ mod tests {
     }
 
     fn posts(n: u64) -> Vec<Post> {
-        (1..=n)
-            .map(|id| Post {
-                id,
-                author: "a".into(),
-                text: format!("post {id}"),
-                created_at: 0,
-                is_repost: false,
-                is_reply: false,
-                has_links: false,
-                lang: None,
-            })
-            .collect()
+        (1..=n).map(crate::store::logical::tests::post).collect()
     }
 
     #[test]

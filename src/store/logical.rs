@@ -311,7 +311,7 @@ pub fn validate_record(tree: &str, key: &[u8], value: &[u8]) -> Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::bot::model::{PlatformKind, Post};
     use crate::bot::model::{ReaderOpts, Role};
@@ -352,7 +352,8 @@ mod tests {
         }
     }
 
-    fn post(id: u64) -> Post {
+    /// A cached post for the store's tests.
+    pub(in crate::store) fn post(id: u64) -> Post {
         Post {
             id,
             author: "a".to_string(),
