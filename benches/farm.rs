@@ -438,7 +438,7 @@ fn steady() {
 }
 
 /// What keeping the posts in the control database costs commands that never read them: `farm
-/// list` on a farm with one reader and no cached posts, and with `INLINE_MAX` (20,000) in the
+/// list` on a farm with one reader and no cached posts, and with `INLINE_MAX` (10,000) in the
 /// control database, the most a farm keeps there before they move to the shards.
 fn inline() {
     for count in [0, botfarm::store::INLINE_MAX] {

@@ -12,7 +12,8 @@
 //! the shards. It is a fact of this data directory, not of the farm's data: an export leaves it
 //! out, and an import decides it again from the archive's post count.
 
-use super::posts::posts_tree_name;
+use super::migrate::copy_tree;
+use super::posts::{posts_tree_name, readers_of_trees};
 use super::{key2, shard_dir_name, shard_of, sled_err, Store, POST_SHARDS, RELEASE_EVERY};
 use crate::error::{io_error, FarmError, Result};
 use std::fs;
@@ -130,7 +131,7 @@ impl Store {
 
     /// The readers whose posts trees a layout holds, sorted by shard then name.
     fn posts_readers(&mut self, layout: PostsIn) -> Result<Vec<String>> {
-        let mut readers: Vec<String> = match layout {
+        let names = match layout {
             PostsIn::Control => self.db.tree_names(),
             PostsIn::Shards => {
                 let mut names = Vec::new();
@@ -143,13 +144,8 @@ impl Store {
                 }
                 names
             }
-        }
-        .iter()
-        .filter_map(|raw| String::from_utf8_lossy(raw).strip_prefix("posts:").map(str::to_string))
-        .collect();
-        readers.sort_by_key(|r| (shard_of(r), r.clone()));
-        readers.dedup();
-        Ok(readers)
+        };
+        Ok(readers_of_trees(names))
     }
 
     /// The database that holds a reader's posts in `layout`.
@@ -176,11 +172,7 @@ impl Store {
             let src = self.layout_db(from, &reader)?.open_tree(&name).map_err(sled_err)?;
             let dst = self.layout_db(to, &reader)?.open_tree(&name).map_err(sled_err)?;
             dst.clear().map_err(sled_err)?;
-            for kv in src.iter() {
-                let (k, v) = kv.map_err(sled_err)?;
-                dst.insert(k, v).map_err(sled_err)?;
-                copied += 1;
-            }
+            copied += copy_tree(&src, &dst)?;
             drop((src, dst));
             if copied >= RELEASE_EVERY {
                 copied = 0;

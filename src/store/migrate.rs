@@ -2,8 +2,8 @@
 
 use super::codec::{decode, encode};
 use super::dir::damaged;
-use super::posts::posts_tree_name;
-use super::{key2, retry_locked, shard_of, sled_err, PostsIn, Store, COUNTER_HOURS, RELEASE_EVERY, SCHEMA};
+use super::posts::{posts_tree_name, readers_of_trees};
+use super::{key2, retry_locked, sled_err, PostsIn, Store, COUNTER_HOURS, RELEASE_EVERY, SCHEMA};
 use crate::bot::model::{CachedPost, Counters};
 use crate::error::{io_error, FarmError, Result};
 use std::fs;
@@ -17,7 +17,7 @@ fn moved_by_schema_2(name: &str) -> bool {
 }
 
 /// Copy every record of `from` into `to`; returns how many.
-fn copy_tree(from: &sled::Tree, to: &sled::Tree) -> Result<u64> {
+pub(super) fn copy_tree(from: &sled::Tree, to: &sled::Tree) -> Result<u64> {
     let mut n = 0;
     for kv in from.iter() {
         let (k, v) = kv.map_err(sled_err)?;
@@ -159,12 +159,7 @@ impl Store {
     fn migrate_from_4(&mut self) -> Result<()> {
         if self.dir.join("db").join(LEGACY_POSTS_DB).exists() {
             let mut legacy = retry_locked(|| self.legacy_posts())?;
-            let mut readers: Vec<String> = legacy
-                .tree_names()
-                .iter()
-                .filter_map(|raw| String::from_utf8_lossy(raw).strip_prefix("posts:").map(str::to_string))
-                .collect();
-            readers.sort_by_key(|r| (shard_of(r), r.clone()));
+            let readers = readers_of_trees(legacy.tree_names());
             let mut copied = 0;
             for reader in readers {
                 let from = legacy.open_tree(posts_tree_name(&reader)).map_err(sled_err)?;

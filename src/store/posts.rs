@@ -38,6 +38,18 @@ pub(super) fn posts_tree_name(reader: &str) -> String {
     format!("posts:{reader}")
 }
 
+/// The readers whose posts trees are among `names` (sled's tree names), sorted by shard, then
+/// name: the order that copies them with one shard open at a time.
+pub(super) fn readers_of_trees(names: Vec<sled::IVec>) -> Vec<String> {
+    let mut readers: Vec<String> = names
+        .iter()
+        .filter_map(|raw| String::from_utf8_lossy(raw).strip_prefix("posts:").map(str::to_string))
+        .collect();
+    readers.sort_by_key(|r| (shard_of(r), r.clone()));
+    readers.dedup();
+    readers
+}
+
 impl Store {
     /// Whether a posts shard exists on disk (so listing and dropping need not create it).
     pub(super) fn shard_exists(&self, shard: usize) -> bool {
