@@ -157,3 +157,51 @@ fn a_seeded_text_matches_its_read_back_form() {
     assert!(!same_post("Гарри Поттер и Тайная Комната", "Гарри Поттер и Зелёная Ёлка"));
     assert!(!same_post("https://example.com", "https://t.co/abc"));
 }
+
+#[test]
+fn an_own_posts_answer_that_is_not_a_list_leaves_the_post_pending_on_every_network() {
+    let deep = format!("{}{{}}{}", "{\"a\":".repeat(100_000), "}".repeat(100_000));
+    let bodies = [
+        "[]".to_string(),
+        "{}".to_string(),
+        r#"{"errors":[{"title":"Service Unavailable","detail":"partial failure"}]}"#.to_string(),
+        r#"{"meta":{"result_count":2}}"#.to_string(),
+        "null".to_string(),
+        deep,
+    ];
+    for platform in ["x", "x-v1", "mastodon"] {
+        let mut n = Net::new();
+        n.fake.set_oauth_wall_clock(true);
+        let (path, own) = match platform {
+            "x" => ("/2/tweets", "/tweets"),
+            "x-v1" => ("/1.1/statuses/update", "user_timeline"),
+            _ => ("/api/v1/statuses", "/statuses"),
+        };
+        if platform == "mastodon" {
+            n.masto_bot("reader", "r", &[]);
+            n.masto_bot("writer", "w", &["--source", "r"]);
+        } else {
+            n.x_bot("reader", "r", "x", &[]);
+            n.x_bot("writer", "w", platform, &["--source", "r"]);
+        }
+        n.seed("r", 5, "a");
+        n.fake.fail_next(1, Fault::PerformThenTimeout, Some(path));
+        assert_eq!(n.synced(T0, &["run"]).code, 75);
+        // Past every server's dedup window the writer must read its own posts first.
+        let mut t = T0 + 25 * 3600;
+        for body in &bodies {
+            // X v1.1 and Mastodon answer `[]` for "no posts": that one is a real list.
+            if body == "[]" && platform != "x" {
+                continue;
+            }
+            n.fake.fail_next(1, Fault::Json(body.clone()), Some(own));
+            let r = n.synced(t, &["run", "w"]);
+            assert_eq!(r.code, 65, "{platform} {:.20}: {}", body, r.stderr);
+            assert_eq!(n.posted("w").len(), 1, "{platform} {:.20}: sent again", body);
+            assert!(n.state("w")["pending"].is_string(), "{platform}: the post is no longer pending");
+            t += 3600;
+        }
+        n.synced(t, &["run", "w"]).ok();
+        assert_posted_once(&n, "w");
+    }
+}

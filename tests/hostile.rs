@@ -133,3 +133,49 @@ fn a_reset_in_the_year_2200_is_shown_and_kept_as_at_most_a_day() {
     n.at(T0 + 86_400 + 60, &["run"]).ok();
     assert_eq!(n.posted("w").len(), 1);
 }
+
+/// Answers of 200 that are not a page of posts: no list, only X's partial `errors`, a count
+/// that disagrees with the posts, and a body nested 100,000 deep.
+fn not_a_page() -> Vec<(&'static str, String)> {
+    let deep = format!("{}{{}}{}", "{\"a\":".repeat(100_000), "}".repeat(100_000));
+    vec![
+        ("[]", "[]".to_string()),
+        ("{}", "{}".to_string()),
+        ("errors", r#"{"errors":[{"title":"Service Unavailable","detail":"partial failure"}]}"#.to_string()),
+        ("count", r#"{"meta":{"result_count":3}}"#.to_string()),
+        ("deep", deep),
+        ("null", "null".to_string()),
+    ]
+}
+
+#[test]
+fn an_x_v2_timeline_answer_that_is_not_a_page_is_malformed_and_keeps_the_cursor() {
+    let mut n = Net::new();
+    n.x_bot("reader", "r", "x", &[]);
+    let first = push(&n, "r", 3, "a");
+    assert_eq!(n.at(T0, &["run"]).code, 0);
+    push(&n, "r", 2, "b");
+    for (k, (what, body)) in not_a_page().into_iter().enumerate() {
+        n.fake.fail_next(1, Fault::Json(body), Some("/timelines/"));
+        let r = n.at(T0 + (k as i64 + 1) * 3600, &["run"]);
+        r.one_line_error(65, "r:");
+        assert_eq!(n.state("r")["cursor"], first[2].to_string(), "{what}: the cursor moved");
+        let st = n.farm.run(&["show", "r", "--json"]).ok().json();
+        assert!(
+            st["status"]["last_error"].is_string() || st["state"]["last_error"].is_string(),
+            "{what}: {st}"
+        );
+    }
+    assert_eq!(n.at(T0 + 10 * 3600, &["run"]).code, 0);
+    assert_eq!(n.state("r")["cached"], 5);
+}
+
+#[test]
+fn a_mastodon_status_without_content_is_malformed_not_an_empty_post() {
+    let mut n = Net::new();
+    n.masto_bot("reader", "r", &[]);
+    let body = r#"[{"id":"5","created_at":"2026-01-01T00:00:00Z","account":{"id":"1","username":"bob"}}]"#;
+    n.fake.fail_next(1, Fault::Json(body.into()), Some("/timelines/home"));
+    n.synced(T0, &["run"]).one_line_error(65, "content");
+    assert!(n.state("r")["cursor"].is_null());
+}

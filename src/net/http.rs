@@ -180,6 +180,9 @@ impl Response {
         }
         serde_json::from_str(&self.body).map_err(|e| {
             let why = match e.classify() {
+                _ if e.to_string().starts_with("recursion limit exceeded") => {
+                    "the answer is nested too deeply".to_string()
+                }
                 serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
                     "the answer is not valid JSON".to_string()
                 }
@@ -687,6 +690,9 @@ mod tests {
         assert!(e.message.contains("empty"));
         let e = resp(200, "<html></html>", Call::Verify).json::<T>().unwrap_err();
         assert!(e.message.contains("HTML"));
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        let e = resp(200, &deep, Call::Verify).json::<Vec<serde_json::Value>>().unwrap_err();
+        assert!(e.message.ends_with("the answer is nested too deeply"), "{}", e.message);
         assert_eq!(resp(200, r#"{"id":"1","extra":true}"#, Call::Verify).json::<T>().unwrap().id, "1");
     }
 

@@ -244,6 +244,7 @@ fn fault_outcome(ctx: &Ctx<'_>, route: &Route, f: Fault, user: Option<&str>) -> 
         // Answered by the handlers (see `dispatch`); never reaches here.
         Fault::OlderThanSince | Fault::NewestId(_) => Outcome::Reply(status_error(fam, 500)),
         Fault::Reset => Outcome::Reset,
+        Fault::Json(body) => Outcome::Reply(Response::typed(200, "application/json; charset=utf-8", body)),
         Fault::Garbage => Outcome::Reply(Response::typed(
             200,
             "application/json; charset=utf-8",

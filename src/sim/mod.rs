@@ -100,6 +100,9 @@ pub enum Fault {
     OlderThanSince,
     /// An X v2 timeline answered normally but with this `meta.newest_id` (say `"abc"` or `"1"`).
     NewestId(String),
+    /// `200` with this body as JSON: an answer of the wrong shape (`{}`, `[]`, an `errors`
+    /// array alone, a deeply nested object), as a hostile server or X's partial errors send.
+    Json(String),
 }
 
 /// A rate-limited API call, for [`FakeNet::set_rate_limit`].

@@ -288,7 +288,6 @@ struct MCreated {
 #[derive(Debug, Deserialize)]
 struct MStatus {
     id: String,
-    #[serde(default)]
     content: String,
     #[serde(default)]
     created_at: Option<String>,

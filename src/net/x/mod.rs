@@ -103,7 +103,7 @@ impl Platform for XV2 {
             let resp = send_ok(&self.http, &req, &mut rates)?;
             let first = token.is_none();
             calls += 1;
-            let page: V2Page = resp.json()?;
+            let page = V2Page::read(&resp)?;
             let mut page_posts = Vec::with_capacity(page.data.len());
             for t in &page.data {
                 page_posts.push(v2_post(t, &page.includes, &resp.what)?);
@@ -164,7 +164,7 @@ impl Platform for XV2 {
             }
             let req = self.signer().get(&url, &params, Call::OwnPosts);
             let resp = send_ok(&self.http, &req, &mut rates)?;
-            let page: V2Page = resp.json()?;
+            let page = V2Page::read(&resp)?;
             for t in &page.data {
                 let m = t.public_metrics.unwrap_or_default();
                 out.push(OwnPost {
@@ -329,14 +329,66 @@ struct V2Deleted {
 }
 
 /// A page of tweets with its expansions and paging metadata.
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 struct V2Page {
-    #[serde(default)]
     data: Vec<V2Tweet>,
+    includes: V2Includes,
+    meta: V2Meta,
+}
+
+/// A page as it comes off the wire, before [`V2Page::read`] checks its shape.
+#[derive(Debug, Deserialize)]
+struct V2RawPage {
+    #[serde(default)]
+    data: Option<Vec<V2Tweet>>,
     #[serde(default)]
     includes: V2Includes,
     #[serde(default)]
-    meta: V2Meta,
+    meta: Option<V2Meta>,
+    #[serde(default)]
+    errors: Vec<V2Problem>,
+}
+
+/// One entry of X's `errors` array (partial errors come with a 200).
+#[derive(Debug, Deserialize)]
+struct V2Problem {
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    detail: Option<String>,
+}
+
+impl V2Page {
+    /// A page of posts, or [`NetErrorKind::Malformed`] for any answer that does not have the
+    /// shape of one: not an object (`[]`, `null`), no `data` and no `meta.result_count` (`{}`,
+    /// X's `errors` alone, an unknown object however deep), or a `result_count` that disagrees
+    /// with the posts. An answer that is not a page never reads as "no posts": a reader keeps
+    /// its cursor, and a writer looking for an unconfirmed post keeps it pending.
+    fn read(resp: &Response) -> Result<V2Page, NetError> {
+        if !resp.body.trim_start().starts_with('{') {
+            return Err(malformed(&resp.what, "the answer is not a page of posts (no JSON object)"));
+        }
+        let raw: V2RawPage = resp.json()?;
+        let count = raw.meta.as_ref().and_then(|m| m.result_count);
+        if raw.data.is_none() && count.is_none() {
+            let why = match raw.errors.first() {
+                Some(p) => format!(
+                    "the answer has no posts and no result_count, only errors: {}",
+                    one_line(p.detail.as_deref().or(p.title.as_deref()).unwrap_or("(no detail)"))
+                ),
+                None => "the answer has no posts and no result_count".to_string(),
+            };
+            return Err(malformed(&resp.what, &why));
+        }
+        let data = raw.data.unwrap_or_default();
+        if let Some(c) = count.filter(|&c| c != data.len() as u64) {
+            return Err(malformed(
+                &resp.what,
+                &format!("meta.result_count is {c} but the answer has {} posts", data.len()),
+            ));
+        }
+        Ok(V2Page { data, includes: raw.includes, meta: raw.meta.unwrap_or_default() })
+    }
 }
 
 /// `includes`: the expanded authors and referenced tweets.
@@ -351,6 +403,8 @@ struct V2Includes {
 /// `meta` of a page.
 #[derive(Debug, Default, Deserialize)]
 struct V2Meta {
+    #[serde(default)]
+    result_count: Option<u64>,
     #[serde(default)]
     newest_id: Option<String>,
     #[serde(default)]
@@ -434,9 +488,13 @@ fn v2_post(t: &V2Tweet, inc: &V2Includes, what: &str) -> Result<Post, NetError> 
 mod tests {
     use super::*;
 
+    fn page(body: &str) -> Result<V2Page, NetError> {
+        V2Page::read(&super::super::http::test_response(200, body, Call::Timeline))
+    }
+
     #[test]
     fn retweet_takes_full_text_from_includes() {
-        let page: V2Page = serde_json::from_str(
+        let page = page(
             r#"{"data":[
                 {"id":"20","text":"RT @bob: long text trunc…","author_id":"1","lang":"en",
                  "created_at":"2026-01-01T10:00:00.000Z",
@@ -464,12 +522,36 @@ mod tests {
 
     #[test]
     fn empty_page_and_bad_ids() {
-        let page: V2Page = serde_json::from_str(r#"{"meta":{"result_count":0}}"#).unwrap();
-        assert!(page.data.is_empty() && page.meta.newest_id.is_none());
+        let empty = page(r#"{"meta":{"result_count":0}}"#).unwrap();
+        assert!(empty.data.is_empty() && empty.meta.newest_id.is_none());
         let e = parse_id("12x", "GET /2/users/me").unwrap_err();
         assert_eq!(e.kind, NetErrorKind::Malformed);
         assert!(e.message.starts_with("GET /2/users/me: the id \"12x\""), "{}", e.message);
-        assert!(serde_json::from_str::<V2Page>(r#"{"data":[{"id":"1"}]}"#).is_err());
+        assert!(page(r#"{"data":[{"id":"1"}]}"#).is_err());
+    }
+
+    #[test]
+    fn an_answer_that_is_not_a_page_is_malformed() {
+        let deep = format!("{}{{}}{}", "{\"a\":".repeat(1000), "}".repeat(1000));
+        for (body, why) in [
+            ("[]", "not a page of posts"),
+            ("null", "not a page of posts"),
+            ("{}", "no posts and no result_count"),
+            (r#"{"errors":[{"title":"Oops","detail":"partial failure"}]}"#, "only errors: partial failure"),
+            (r#"{"meta":{"newest_id":"5"}}"#, "no posts and no result_count"),
+            (r#"{"meta":{"result_count":2}}"#, "result_count is 2 but the answer has 0 posts"),
+            (r#"{"data":[{"id":"1","text":"a"}],"meta":{"result_count":0}}"#, "result_count is 0"),
+            (&deep, "no posts and no result_count"),
+        ] {
+            let e = page(body).unwrap_err();
+            assert_eq!(e.kind, NetErrorKind::Malformed, "{body:.20}");
+            assert!(e.message.contains(why), "{body:.20}: {}", e.message);
+        }
+        // Data without meta, and data with X's partial errors beside it, are pages.
+        assert_eq!(page(r#"{"data":[{"id":"1","text":"a"}]}"#).unwrap().data.len(), 1);
+        let partial =
+            r#"{"data":[{"id":"1","text":"a"}],"errors":[{"title":"x"}],"meta":{"result_count":1}}"#;
+        assert_eq!(page(partial).unwrap().data.len(), 1);
     }
 
     #[test]
