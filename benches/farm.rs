@@ -17,6 +17,40 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+/// A store opened by the set-up to write a farm. Dropping it waits until sled has let go of the
+/// database's lock (its I/O threads finish a little after the last handle is dropped), so the
+/// `farm` process measured next never fails with "could not acquire lock … WouldBlock".
+struct Setup(Option<Store>);
+
+/// Open the store at `db` for the set-up.
+fn open(db: &Path) -> Setup {
+    Setup(Some(Store::open(db).unwrap()))
+}
+
+impl std::ops::Deref for Setup {
+    type Target = Store;
+    fn deref(&self) -> &Store {
+        self.0.as_ref().unwrap()
+    }
+}
+
+impl std::ops::DerefMut for Setup {
+    fn deref_mut(&mut self) -> &mut Store {
+        self.0.as_mut().unwrap()
+    }
+}
+
+impl Drop for Setup {
+    fn drop(&mut self) {
+        if let Some(store) = self.0.take() {
+            support::close_store(store);
+        }
+    }
+}
+
 #[repr(C)]
 #[derive(Default, Clone, Copy)]
 struct Timeval {
@@ -239,7 +273,7 @@ fn big_farm(db: &Path) {
         return;
     }
     let started = Instant::now();
-    let mut store = Store::open(db).unwrap();
+    let mut store = open(db);
     // A farm this big keeps its posts in the shards (a run would have moved them there).
     store.prepare_for_posts(1_000_000).unwrap();
     let api = "http://127.0.0.1:9";
@@ -345,7 +379,7 @@ fn reader() {
         let user = format!("r{i}");
         fake.add_x_user(&user, CK, CS, &format!("tok-{user}"), &format!("sec-{user}"));
         {
-            let store = Store::open(&db).unwrap();
+            let store = open(&db);
             let mut b = bot(&user, Role::Reader, PlatformKind::X, &fake.url(), None);
             b.reader.cap = 200;
             store.put_bot(&b).unwrap();
@@ -385,7 +419,7 @@ fn steady() {
     let user = "steady";
     fake.add_x_user(user, CK, CS, &format!("tok-{user}"), &format!("sec-{user}"));
     {
-        let store = Store::open(&db).unwrap();
+        let store = open(&db);
         let mut b = bot(user, Role::Reader, PlatformKind::X, &fake.url(), None);
         b.reader.cap = 200;
         b.reader.max_count = 5000;
@@ -424,7 +458,7 @@ fn steady() {
         assert_eq!(runs.measure(&mut farm(&db, T0 + i * 3600, &["run"])).code, 0);
         calls = fake.requests().len();
     }
-    let store = Store::open(&db).unwrap();
+    let store = open(&db);
     assert_eq!(store.state(user).unwrap().cached, 5000, "retention keeps 5,000");
     drop(store);
     report(
@@ -444,7 +478,7 @@ fn inline() {
     for count in [0, botfarm::store::INLINE_MAX] {
         let db = tmp(&format!("inline{count}"));
         {
-            let store = Store::open(&db).unwrap();
+            let store = open(&db);
             store.put_bot(&bot("reader", Role::Reader, PlatformKind::X, "http://127.0.0.1:9", None)).unwrap();
             let posts: Vec<Post> = (1..=count)
                 .map(|id| {
@@ -522,7 +556,7 @@ fn writer() {
         let user = format!("hp{i}");
         fake.add_x_user(&user, CK, CS, &format!("tok-{user}"), &format!("sec-{user}"));
         {
-            let store = Store::open(&db).unwrap();
+            let store = open(&db);
             let mut r = bot("reader", Role::Reader, PlatformKind::X, &fake.url(), None);
             r.paused = true;
             store.put_bot(&r).unwrap();
@@ -563,7 +597,7 @@ fn parallel() {
     for jobs in [1usize, 4, 16, 64] {
         let db = tmp(&format!("par{jobs}"));
         {
-            let store = Store::open(&db).unwrap();
+            let store = open(&db);
             let mut r = bot("reader", Role::Reader, PlatformKind::X, &fake.url(), None);
             r.paused = true;
             store.put_bot(&r).unwrap();
@@ -701,7 +735,7 @@ fn year() {
     fake.set_oauth_wall_clock(true);
     let db = tmp("year");
     {
-        let store = Store::open(&db).unwrap();
+        let store = open(&db);
         for r in 0..10 {
             let name = format!("yr{r}");
             fake.add_x_user(&name, CK, CS, &format!("tok-{name}"), &format!("sec-{name}"));
@@ -780,7 +814,7 @@ fn year() {
 
 /// Sum of key and value sizes over every tree (per tree with `FARM_BENCH_TREES=1`).
 fn live_payload(db: &Path) -> u64 {
-    let mut store = Store::open(db).unwrap();
+    let mut store = open(db);
     let names = store.tree_names().unwrap();
     let mut total = 0u64;
     let mut per_tree = Vec::new();
