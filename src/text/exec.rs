@@ -3,7 +3,11 @@
 //!
 //! The command runs in a process group of its own; when it exits, or when it is killed at the
 //! timeout, the whole group is killed, so a background process it started (`sleep 100 & echo
-//! hi`) neither outlives it nor holds its output back.
+//! hi`) neither outlives it nor holds its output back. A process that left the group
+//! (`setsid`, a daemonizing `nohup … &`) is found by a mark in its environment,
+//! `FARM_EXEC_ID`, which every descendant inherits, and killed too (the idea of Jenkins'
+//! ProcessTreeKiller and its `BUILD_ID` cookie). Only a descendant that clears its environment
+//! escapes both.
 
 use crate::error::{FarmError, Kind};
 use std::io::{Read, Write};
@@ -75,6 +79,8 @@ impl Exec {
         for (k, v) in env {
             cmd.env(k, v);
         }
+        let mark = exec_mark();
+        cmd.env(MARK_VAR, &mark);
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         let mut child = cmd.spawn().map_err(|e| ExecError::Spawn(e.to_string()))?;
         let group = child.id();
@@ -100,16 +106,19 @@ impl Exec {
                     kill_group(group);
                     let _ = child.kill();
                     let _ = child.wait();
+                    kill_marked(&mark);
                     return Err(ExecError::TimedOut(self.timeout));
                 }
             }
         }
         // The command is done but not yet reaped, so its pid (the group's id) cannot be taken
         // by another process: end what it left behind, which also closes the pipes those
-        // processes held, then reap it. Something that left the group (setsid) may still hold
-        // the pipes: then what was read so far is the output.
+        // processes held, then reap it, then whatever left the group (setsid) but carries the
+        // mark. One that also cleared its environment may still hold the pipes: then what was
+        // read so far is the output.
         kill_group(group);
         let status = child.wait().map_err(|e| ExecError::Spawn(e.to_string()))?;
+        kill_marked(&mark);
         let stdout = out.take(Duration::from_secs(1));
         if !status.success() {
             let stderr = err.take(Duration::from_millis(200));
@@ -222,18 +231,50 @@ fn exited(pid: u32) -> std::io::Result<bool> {
     Ok(info[0] != 0)
 }
 
+/// The environment variable that marks a command and everything it starts.
+const MARK_VAR: &str = "FARM_EXEC_ID";
+
+/// A mark no other command of this or another farm process carries: pid, a counter, the time.
+fn exec_mark() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("{}-{n}-{nanos}", std::process::id())
+}
+
+/// Kill every process whose environment holds `FARM_EXEC_ID=mark`: what a command started and
+/// moved out of its process group. Best effort: `/proc` may be missing, and a process of another
+/// user cannot be read (nor could it have been started by the command).
+fn kill_marked(mark: &str) {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return };
+    let wanted = format!("{MARK_VAR}={mark}");
+    for entry in dir.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else { continue };
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else { continue };
+        if environ.split(|&b| b == 0).any(|var| var == wanted.as_bytes()) {
+            signal_kill(pid);
+        }
+    }
+}
+
 /// Kill the process group `pgid` with SIGKILL (best effort: it may be gone already).
 fn kill_group(pgid: u32) {
+    if let Ok(pgid) = i32::try_from(pgid) {
+        // A negative pid names a process group; ours is never the command's (it has its own).
+        signal_kill(-pgid);
+    }
+}
+
+/// SIGKILL to a process (`pid` > 0) or a process group (`pid` < 0).
+fn signal_kill(pid: i32) {
     unsafe extern "C" {
         fn kill(pid: i32, sig: i32) -> i32;
     }
     const SIGKILL: i32 = 9;
-    if let Ok(pgid) = i32::try_from(pgid) {
-        // SAFETY: kill(2) takes two integers and touches no memory of ours; a negative pid
-        // names a process group, ours is never the command's (it has its own).
-        unsafe {
-            kill(-pgid, SIGKILL);
-        }
+    // SAFETY: kill(2) takes two integers and touches no memory of ours.
+    unsafe {
+        kill(pid, SIGKILL);
     }
 }
 
@@ -286,6 +327,40 @@ mod tests {
         assert!(ExecError::TimedOut(e.timeout)
             .message("x")
             .starts_with("writer command `x` timed out after 300ms"));
+    }
+
+    /// Whether `pid` is gone or a zombie waiting for its new parent to reap it, within 5 s.
+    fn ends(pid: &str) -> bool {
+        let stat = format!("/proc/{}/stat", pid.trim());
+        for _ in 0..500 {
+            match std::fs::read_to_string(&stat) {
+                Err(_) => return true,
+                Ok(s) if s.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')) => {
+                    return true
+                }
+                Ok(_) => thread::sleep(Duration::from_millis(10)),
+            }
+        }
+        false
+    }
+
+    #[test]
+    fn a_process_that_left_the_group_with_setsid_is_killed_too() {
+        let dir = std::env::temp_dir().join(format!("farm-exec-setsid-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let done = dir.join("done");
+        let timed_out = dir.join("timed-out");
+        let e =
+            Exec::parse(&format!("exec:setsid sleep 300 & echo $! > {}; echo hi", done.display())).unwrap();
+        assert_eq!(e.run("", &[]).unwrap().as_deref(), Some("hi"));
+        let cmd =
+            format!("exec:setsid sleep 300 & echo $! > {}; sleep 30;timeout=300ms", timed_out.display());
+        assert!(matches!(Exec::parse(&cmd).unwrap().run("", &[]), Err(ExecError::TimedOut(_))));
+        for file in [&done, &timed_out] {
+            let pid = std::fs::read_to_string(file).unwrap();
+            assert!(ends(&pid), "{}: the setsid child {} outlived the command", file.display(), pid.trim());
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
