@@ -1,6 +1,7 @@
 //! Command-line definitions (clap derive): one enum of commands, help text with examples.
 
-use clap::{Args, Parser, Subcommand};
+use clap::builder::{PossibleValue, PossibleValuesParser};
+use clap::{Args, Parser, Subcommand, ValueHint};
 use std::path::PathBuf;
 
 /// farm: run a whole farm of social-media bots from cron.
@@ -9,15 +10,13 @@ use std::path::PathBuf;
     name = "farm",
     version,
     about = "Run a whole farm of social-media bots (X, Mastodon) from cron: one binary, one data directory.",
-    after_help = "Examples:\n  farm create reader news --platform mastodon --api https://botsin.space\n  farm create writer hp --source news --template 'Гарри Поттер и {}'\n  farm run            # from cron: */10 * * * * farm run\n  farm stats"
+    after_help = "Examples:\n  farm create reader news --platform mastodon --api https://mastodon.social\n  farm create writer hp --source news --template 'Гарри Поттер и {}'\n  farm run            # from cron: */10 * * * * farm run\n  farm stats"
 )]
 pub struct Cli {
-    /// Data directory (default: $FARM_DB, else $XDG_DATA_HOME/farm, else ~/.local/share/farm).
-    #[arg(long, global = true, value_name = "DIR")]
+    /// Data directory, given before the command: `farm --db DIR stats` (default: $FARM_DB, else
+    /// $XDG_DATA_HOME/farm, else ~/.local/share/farm).
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub db: Option<PathBuf>,
-    /// Print one line per action.
-    #[arg(short, long, global = true)]
-    pub verbose: bool,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -33,13 +32,17 @@ pub enum Command {
     #[command(after_help = "Example:\n  farm list --json")]
     List {
         /// Machine-readable output.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "names")]
         json: bool,
+        /// Only the names, one per line (for scripts and shell completion).
+        #[arg(long)]
+        names: bool,
     },
     /// Show one bot's configuration and state (secrets masked).
     #[command(after_help = "Example:\n  farm show @hp")]
     Show {
         /// Bot name (`@name` or `name`).
+        #[arg(value_name = "BOT")]
         name: String,
         /// Machine-readable output.
         #[arg(long)]
@@ -53,17 +56,20 @@ pub enum Command {
     /// Pause a bot: `farm run` skips it until resumed.
     Pause {
         /// Bot name.
+        #[arg(value_name = "BOT")]
         name: String,
     },
     /// Resume a paused bot.
     Resume {
         /// Bot name.
+        #[arg(value_name = "BOT")]
         name: String,
     },
     /// Delete a bot and all it cached.
     #[command(after_help = "Example:\n  farm destroy oldbot --yes")]
     Destroy {
         /// Bot name.
+        #[arg(value_name = "BOT")]
         name: String,
         /// Do not ask for confirmation.
         #[arg(long, short)]
@@ -84,6 +90,7 @@ pub enum Command {
     #[command(alias = "tweet", after_help = "Example:\n  farm post hp Гарри Поттер и Тайная Комната")]
     Post {
         /// Bot name.
+        #[arg(value_name = "BOT")]
         name: String,
         /// The words to post.
         #[arg(required = true, num_args = 1..)]
@@ -93,6 +100,7 @@ pub enum Command {
     #[command(after_help = "Example:\n  farm preview hp -n 5")]
     Preview {
         /// Writer name.
+        #[arg(value_name = "WRITER")]
         name: String,
         /// How many.
         #[arg(short, default_value_t = 5)]
@@ -102,6 +110,7 @@ pub enum Command {
     #[command(after_help = "Example:\n  farm log hp -n 50")]
     Log {
         /// Bot name (all bots when omitted).
+        #[arg(value_name = "BOT")]
         name: Option<String>,
         /// How many events.
         #[arg(short, default_value_t = 20)]
@@ -111,6 +120,7 @@ pub enum Command {
     #[command(after_help = "Examples:\n  farm stats\n  farm stats --json")]
     Stats {
         /// One bot's per-day history instead of the table.
+        #[arg(value_name = "BOT")]
         name: Option<String>,
         /// Machine-readable output.
         #[arg(long)]
@@ -120,12 +130,14 @@ pub enum Command {
     #[command(after_help = "Example:\n  farm auth hp")]
     Auth {
         /// Bot name.
+        #[arg(value_name = "BOT")]
         name: String,
     },
     /// Verify bots' credentials with one call each.
     #[command(after_help = "Example:\n  farm check hp news")]
     Check {
         /// Bots to check (all when omitted).
+        #[arg(value_name = "BOT")]
         names: Vec<String>,
     },
     /// Show the whole product working: a simulated day of a small farm on a fake network.
@@ -134,7 +146,7 @@ pub enum Command {
     )]
     Demo {
         /// Leave the demo farm in DIR to explore (it must not exist yet).
-        #[arg(long, value_name = "DIR")]
+        #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
         keep: Option<PathBuf>,
         /// Simulated hours (default 24).
         #[arg(long, default_value_t = 24)]
@@ -178,6 +190,7 @@ pub enum Command {
     #[command(after_help = "Example:\n  farm best hp -n 20")]
     Best {
         /// Writer name.
+        #[arg(value_name = "WRITER")]
         name: String,
         /// How many phrases.
         #[arg(short, default_value_t = 20)]
@@ -187,6 +200,7 @@ pub enum Command {
     #[command(after_help = "Example:\n  farm prune hp --older-than 30d --dry-run")]
     Prune {
         /// Writer name.
+        #[arg(value_name = "WRITER")]
         name: String,
         /// Only posts older than this.
         #[arg(long, value_name = "DURATION")]
@@ -223,15 +237,21 @@ pub struct ImportArgs {
 /// `farm metrics …`
 #[derive(Args, Debug)]
 pub struct MetricsArgs {
-    /// influx (line protocol) or prometheus (text exposition format).
-    #[arg(long, default_value = "influx", value_name = "influx|prometheus")]
+    /// The format.
+    #[arg(long, default_value = "influx", value_parser = PossibleValuesParser::new([
+        PossibleValue::new("influx").help("InfluxDB line protocol"),
+        PossibleValue::new("prometheus").help("Prometheus text exposition format"),
+    ]))]
     pub format: String,
     /// Write to this file atomically (temp file + rename) instead of stdout.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub output: Option<std::path::PathBuf>,
     /// POST the influx lines to this URL (InfluxDB 1.x /write?db= or 2.x /api/v2/write; token from FARM_INFLUX_TOKEN).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_hint = ValueHint::Url)]
     pub push: Option<String>,
+    /// Say where the lines were pushed.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 /// `farm create …`
@@ -241,12 +261,13 @@ pub enum CreateCmd {
     #[command(
         after_help = "Examples:\n  FARM_ACCESS_TOKEN=… FARM_ACCESS_SECRET=… farm create reader @news --platform x\n  FARM_ACCESS_TOKEN=… farm create reader feed --platform mastodon --api https://mastodon.social"
     )]
-    Reader(CreateArgs),
+    Reader(ReaderArgs),
     /// A writer: turns a reader's posts into new posts.
     #[command(
-        after_help = "Examples:\n  farm create writer hp --source news --template 'Гарри Поттер и {}' --process 'phrase:ADJF,nomn NOUN,nomn'\n  farm create writer echo --source news --platform mastodon --api https://example.social --filter no-links"
+        after_help = "Examples:\n  farm create writer hp --source news --template 'Гарри Поттер и {}' --process 'phrase:ADJF,nomn NOUN,nomn'\n  farm create writer echo --source news --platform mastodon --api https://mastodon.social --filter no-links\n\n`farm create writer --help` lists the processors and filters.",
+        after_long_help = WRITER_SYNTAX
     )]
-    Writer(CreateArgs),
+    Writer(WriterArgs),
     /// An analyzer: scores a writer's posts by engagement and feeds hot and boring words back.
     #[command(after_help = "Example:\n  farm create analyzer hp-rates --writer hp --every 1d")]
     Analyzer(AnalyzerArgs),
@@ -255,7 +276,8 @@ pub enum CreateCmd {
 /// `farm create analyzer NAME --writer WRITER …`
 #[derive(Args, Debug)]
 pub struct AnalyzerArgs {
-    /// Analyzer name.
+    /// Name of the new analyzer.
+    #[arg(value_name = "NAME")]
     pub name: String,
     /// The writer whose posts it scores (it uses the writer's credentials).
     #[arg(long, value_name = "WRITER")]
@@ -277,75 +299,156 @@ pub struct AnalyzerArgs {
     pub hot_above: Option<i64>,
 }
 
-/// Options shared by `create` and `edit`.
+/// The processor and filter syntax, for `farm create writer --help` (the README's "Writers:
+/// processing" has the same with examples).
+const WRITER_SYNTAX: &str = "\
+Filters (--filter SPEC, repeatable) run first on the source post, then the processors (--process
+SPEC, repeatable) in order, then --template ({} is the result). `@PATH` in a value is replaced by
+the file's content when the writer is created.
+
+Processors:
+  phrase:PATTERN[;min-len=2][;blacklist=W,W…|@FILE][;default-blacklist=no][;pairs=W W|…|@FILE][;cap=title|keep|lower]
+      the first run of Russian words matching OpenCorpora grammemes, one group per word,
+      e.g. phrase:'ADJF,nomn NOUN,nomn'
+  nouns[:N][;inflect=WORD][;place=before|after][;min-len=2][;cap=first|title|lower]
+      N nouns in their dictionary form; inflect=VERB puts a verb in the past tense before them
+  replace:FROM=TO|…|@FILE[;unmatched=skip|keep]
+      whole-word search and replace, case kept
+  markov[:order=1..3][;tries=50][;max-len=280][;min-words=3][;max-overlap=15][;max-overlap-pct=70][;seed=N]
+      a new sentence from a word chain over the reader's cached posts
+  exec:COMMAND[;timeout=10s]
+      the text on the stdin of `sh -c COMMAND`, its stdout is the result (empty: skip)
+
+Filters:
+  no-retweets  no-replies  no-links  no-mentions      skip such posts (each also =no)
+  strip-urls  strip-mentions  strip-hashtags          remove them from the text
+  blacklist=W,W…|@FILE                                skip posts with these words
+  lang=ru                                             only posts in this language
+
+Examples:
+  farm create writer hp --source news --template 'Гарри Поттер и {}' --process 'phrase:ADJF,nomn NOUN,nomn'
+  farm create writer echo --source news --platform mastodon --api https://mastodon.social --filter no-links";
+
+/// `--platform` values (`twitter` and `twitter-v1` are accepted too).
+fn platforms() -> PossibleValuesParser {
+    PossibleValuesParser::new([
+        PossibleValue::new("x").help("X API v2").alias("twitter"),
+        PossibleValue::new("x-v1").help("legacy X API v1.1").alias("twitter-v1"),
+        PossibleValue::new("mastodon").help("Mastodon (--api is the instance)"),
+    ])
+}
+
+/// Options every reader and writer has.
 #[derive(Args, Debug, Default, Clone)]
-pub struct BotOpts {
-    /// Network: x (API v2), x-v1 (legacy v1.1) or mastodon.
-    #[arg(long, value_name = "x|x-v1|mastodon")]
+pub struct NetOpts {
+    /// Network (default for a writer: its reader's).
+    #[arg(long, value_parser = platforms())]
     pub platform: Option<String>,
     /// API base URL (default https://api.x.com for X; required for Mastodon).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_hint = ValueHint::Url)]
     pub api: Option<String>,
     /// Interval between runs: 10m, 1h, 1d… (default 1h).
     #[arg(long, value_name = "DURATION")]
     pub every: Option<String>,
-    /// Writers: the reader to take posts from.
-    #[arg(long, value_name = "READER")]
-    pub source: Option<String>,
-    /// Writers: template with `{}` filled by the processed text.
-    #[arg(long, value_name = "TEXT")]
-    pub template: Option<String>,
-    /// Writers: a processing step (repeatable).
-    #[arg(long = "process", value_name = "SPEC")]
-    pub process: Vec<String>,
-    /// Writers: a filter applied before processing (repeatable): no-retweets, no-replies, no-links…
-    #[arg(long = "filter", value_name = "SPEC")]
-    pub filter: Vec<String>,
-    /// Mastodon writers: visibility of posts (default unlisted).
-    #[arg(long, value_name = "public|unlisted|private")]
-    pub visibility: Option<String>,
-    /// Readers: most posts fetched per run (default 200).
+}
+
+/// Options only readers have.
+#[derive(Args, Debug, Default, Clone)]
+#[command(next_help_heading = "Reader options")]
+pub struct ReaderOpts {
+    /// Most posts fetched per run (default 200).
     #[arg(long, value_name = "N")]
     pub cap: Option<u32>,
-    /// Readers: drop cached posts older than this (default 30d).
+    /// Drop cached posts older than this (default 30d).
     #[arg(long, value_name = "DURATION")]
     pub keep_age: Option<String>,
-    /// Readers: keep at most this many cached posts (default 5000).
+    /// Keep at most this many cached posts (default 5000).
     #[arg(long, value_name = "N")]
     pub keep_max: Option<u32>,
 }
 
-/// `farm create reader|writer NAME …`
+/// Options only writers have.
+#[derive(Args, Debug, Default, Clone)]
+#[command(next_help_heading = "Writer options")]
+pub struct WriterOpts {
+    /// The reader to take posts from.
+    #[arg(long, value_name = "READER")]
+    pub source: Option<String>,
+    /// Template with `{}` filled by the processed text.
+    #[arg(long, value_name = "TEXT")]
+    pub template: Option<String>,
+    /// A processing step (repeatable); see `farm create writer --help`.
+    #[arg(long = "process", value_name = "SPEC")]
+    pub process: Vec<String>,
+    /// A filter applied before processing (repeatable): no-retweets, no-replies, no-links…
+    #[arg(long = "filter", value_name = "SPEC")]
+    pub filter: Vec<String>,
+    /// Mastodon: visibility of posts (default unlisted).
+    #[arg(long, value_parser = ["public", "unlisted", "private", "direct"])]
+    pub visibility: Option<String>,
+}
+
+/// `farm create reader NAME …`
 #[derive(Args, Debug)]
-pub struct CreateArgs {
-    /// Bot name (`@name` or `name`).
+pub struct ReaderArgs {
+    /// Name of the new bot (`@name` or `name`).
+    #[arg(value_name = "NAME")]
     pub name: String,
-    /// Settings.
-    #[command(flatten)]
-    pub opts: BotOpts,
-    /// Create without credentials; add them later with `farm auth NAME`.
+    /// Create without user tokens (none are read from the environment or asked for); add them
+    /// later with `farm auth NAME`. X app keys are still taken from the environment.
     #[arg(long)]
     pub auth_later: bool,
+    /// Network settings.
+    #[command(flatten)]
+    pub net: NetOpts,
+    /// Reader settings (listed last: their heading applies to what follows).
+    #[command(flatten)]
+    pub reader: ReaderOpts,
+}
+
+/// `farm create writer NAME …`
+#[derive(Args, Debug)]
+pub struct WriterArgs {
+    /// Name of the new bot (`@name` or `name`).
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// Create without user tokens (none are read from the environment or asked for); add them
+    /// later with `farm auth NAME`. X app keys are still taken from the environment.
+    #[arg(long)]
+    pub auth_later: bool,
+    /// Network settings.
+    #[command(flatten)]
+    pub net: NetOpts,
+    /// Writer settings (listed last: their heading applies to what follows).
+    #[command(flatten)]
+    pub writer: WriterOpts,
 }
 
 /// `farm edit NAME …`
 #[derive(Args, Debug)]
 pub struct EditArgs {
     /// Bot name.
+    #[arg(value_name = "BOT")]
     pub name: String,
-    /// Settings to change.
-    #[command(flatten)]
-    pub opts: BotOpts,
     /// Replace the credentials from the environment (or a prompt).
     #[arg(long)]
     pub credentials: bool,
-    /// Writers: remove the template.
-    #[arg(long)]
+    /// Network settings.
+    #[command(flatten)]
+    pub net: NetOpts,
+    /// Reader settings.
+    #[command(flatten)]
+    pub reader: ReaderOpts,
+    /// Writer settings (the options below come under its heading).
+    #[command(flatten)]
+    pub writer: WriterOpts,
+    /// Remove the template.
+    #[arg(long, conflicts_with = "template")]
     pub no_template: bool,
-    /// Writers: replace the processing steps with those given by --process (none clears them).
+    /// Replace the processing steps with those given by --process (none clears them).
     #[arg(long)]
     pub reset_process: bool,
-    /// Writers: replace the filters with those given by --filter (none clears them).
+    /// Replace the filters with those given by --filter (none clears them).
     #[arg(long)]
     pub reset_filters: bool,
 }
@@ -367,6 +470,7 @@ pub enum AppCmd {
 #[derive(Args, Debug)]
 pub struct RunArgs {
     /// Only these bots (all when omitted).
+    #[arg(value_name = "BOT")]
     pub names: Vec<String>,
     /// Do everything except network writes and state changes; print what would be posted.
     #[arg(long)]
@@ -377,4 +481,7 @@ pub struct RunArgs {
     /// Ignore the schedule for the named bots.
     #[arg(long)]
     pub force: bool,
+    /// Print one line per bot, also for those with nothing to do.
+    #[arg(short, long)]
+    pub verbose: bool,
 }

@@ -157,6 +157,18 @@ pub fn crash_point(name: &str) {
     let _ = name;
 }
 
+/// The variables a user may set, with their meaning (the man page's ENVIRONMENT; testing aids
+/// are left out).
+pub const VARIABLES: &[(&str, &str)] = &[
+    (DB_ENV, "the data directory (else $XDG_DATA_HOME/farm, else ~/.local/share/farm); --db DIR wins"),
+    ("FARM_CONSUMER_KEY, FARM_CONSUMER_SECRET", "X app keys for create, edit --credentials, app set x, auth"),
+    ("FARM_ACCESS_TOKEN, FARM_ACCESS_SECRET", "X user tokens; for Mastodon the token alone"),
+    (HTTP_TIMEOUT_ENV, "seconds before an API request gives up (default 30)"),
+    (INFLUX_TOKEN_ENV, "the token `farm metrics --push` sends to InfluxDB 2.x"),
+    ("COLUMNS", "the width tables fit (else the terminal's, else 80)"),
+    ("NO_COLOR", "set and non-empty: no colour"),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,6 +27,32 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind, in exit-code order (for the man page's EXIT STATUS).
+    pub const ALL: [Kind; 8] = [
+        Kind::Usage,
+        Kind::Data,
+        Kind::Unavailable,
+        Kind::Software,
+        Kind::Io,
+        Kind::TempFail,
+        Kind::Auth,
+        Kind::Config,
+    ];
+
+    /// What an exit with this kind's code means, in a few words for a user.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Kind::Usage => "wrong flags or arguments",
+            Kind::Data => "bad data: a malformed API answer, a damaged database (restore with `farm import --replace BACKUP`) or archive, a text that can't be posted",
+            Kind::Unavailable => "the service refused or is unavailable",
+            Kind::Software => "internal error (a bug: please report it)",
+            Kind::Io => "local I/O error, e.g. the disk is full",
+            Kind::TempFail => "try again later: rate limited, a server error or timeout, the data directory busy",
+            Kind::Auth => "credentials refused, or the clock too far off for OAuth",
+            Kind::Config => "configuration: missing credentials, a reader that is gone, an API plan without access",
+        }
+    }
+
     /// The process exit code for this kind.
     pub fn exit_code(self) -> u8 {
         match self {

@@ -87,7 +87,7 @@ fn secrets_never_printed() {
         vec!["stats", "--json"],
         vec!["log"],
         vec!["app", "show"],
-        vec!["show", "news", "-v"],
+        vec!["run", "--dry-run", "-v"],
     ] {
         outputs.push(f.run(&args).ok().all());
     }
@@ -111,7 +111,7 @@ fn bad_input_is_refused_and_changes_nothing() {
     let cases: Vec<(Vec<&str>, i32, &str)> = vec![
         (vec!["create", "reader", "bad name", "--platform", "x"], 64, "not a valid bot name"),
         (vec!["create", "reader", &long, "--platform", "x"], 64, "not a valid bot name"),
-        (vec!["create", "reader", "r2", "--platform", "myspace"], 64, "unknown platform"),
+        (vec!["create", "reader", "r2", "--platform", "myspace"], 64, "possible values: x, x-v1, mastodon"),
         (vec!["create", "reader", "r2"], 64, "--platform is required"),
         (vec!["create", "writer", "w2"], 64, "needs --source"),
         (vec!["create", "writer", "w2", "--source", "nobody"], 64, "no bot"),

@@ -3,17 +3,20 @@
 use super::{finish, now, open, read_credentials, settings, Globals};
 use crate::bot::registry::{new_bot, parse_platform};
 use crate::bot::Role;
-use crate::cli::{CreateArgs, CreateCmd};
+use crate::cli::CreateCmd;
 use crate::error::Result;
 
 /// Create a bot.
 pub fn run(g: &Globals, c: CreateCmd) -> Result<()> {
-    let (role, a): (Role, CreateArgs) = match c {
-        CreateCmd::Reader(a) => (Role::Reader, a),
-        CreateCmd::Writer(a) => (Role::Writer, a),
-        CreateCmd::Analyzer(a) => return super::best::create_analyzer(g, a),
-    };
-    create(g, role, &a.name, settings(&a.opts), a.auth_later)
+    match c {
+        CreateCmd::Reader(a) => {
+            create(g, Role::Reader, &a.name, settings(&a.net, &a.reader, &Default::default()), a.auth_later)
+        }
+        CreateCmd::Writer(a) => {
+            create(g, Role::Writer, &a.name, settings(&a.net, &Default::default(), &a.writer), a.auth_later)
+        }
+        CreateCmd::Analyzer(a) => super::best::create_analyzer(g, a),
+    }
 }
 
 /// Create a bot of `role` (shared with `farm create analyzer`).
@@ -37,6 +40,8 @@ pub fn create(
         // An analyzer reads the writer's own posts with the writer's credentials.
         Default::default()
     } else {
+        // `--auth-later`: no user tokens now, from neither the environment nor a prompt
+        // (`farm auth NAME` adds them); X app keys are still taken, `farm auth` needs them.
         read_credentials(&store, probe.platform, !auth_later)?
     };
     let mut bot = probe;

@@ -9,7 +9,7 @@ use crate::error::Result;
 pub fn run(g: &Globals, a: EditArgs) -> Result<()> {
     let store = open_required(&g.dir)?;
     let mut bot = get(&store, &a.name)?;
-    let s = settings(&a.opts);
+    let s = settings(&a.net, &a.reader, &a.writer);
     if let Some(src) = &s.source {
         let reader = crate::bot::registry::get(&store, src)?;
         if bot.role != crate::bot::Role::Writer || reader.role != crate::bot::Role::Reader {

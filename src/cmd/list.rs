@@ -110,8 +110,11 @@ pub fn next_due_text(b: &Bot, st: &BotState) -> String {
 }
 
 /// List bots.
-pub fn run(g: &Globals, json: bool) -> Result<()> {
+pub fn run(g: &Globals, json: bool, names: bool) -> Result<()> {
     let Some(store) = open_existing(&g.dir)? else {
+        if names {
+            return Ok(());
+        }
         if json {
             return print_json(&Vec::<BotView>::new());
         }
@@ -119,6 +122,12 @@ pub fn run(g: &Globals, json: bool) -> Result<()> {
         return Ok(());
     };
     let bots = store.bots()?;
+    if names {
+        for b in &bots {
+            crate::outln!("{}", b.name)?;
+        }
+        return Ok(());
+    }
     if json {
         let v: Vec<BotView> = bots.iter().map(BotView::new).collect();
         return print_json(&v);

@@ -27,7 +27,7 @@ pub mod show;
 pub mod stats;
 
 use crate::bot::registry::Settings;
-use crate::cli::{BotOpts, Cli, Command};
+use crate::cli::{Cli, Command, NetOpts, ReaderOpts, WriterOpts};
 use crate::error::{FarmError, Result};
 use crate::net::{Credentials, PlatformKind};
 use crate::store::Store;
@@ -38,7 +38,7 @@ use std::path::{Path, PathBuf};
 pub struct Globals {
     /// The data directory.
     pub dir: PathBuf,
-    /// `-v`.
+    /// `-v` of the commands that have it (`run`, `metrics`).
     pub verbose: bool,
 }
 
@@ -50,10 +50,15 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Man => return man::run(),
         _ => {}
     }
-    let g = Globals { dir: crate::config::data_dir(cli.db)?, verbose: cli.verbose };
+    let verbose = match &cli.command {
+        Command::Run(a) => a.verbose,
+        Command::Metrics(a) => a.verbose,
+        _ => false,
+    };
+    let g = Globals { dir: crate::config::data_dir(cli.db)?, verbose };
     match cli.command {
         Command::Create(c) => create::run(&g, c),
-        Command::List { json } => list::run(&g, json),
+        Command::List { json, names } => list::run(&g, json, names),
         Command::Show { name, json } => show::run(&g, &name, json),
         Command::Edit(a) => edit::run(&g, a),
         Command::Pause { name } => pause::run(&g, &name, true),
@@ -106,20 +111,21 @@ pub fn open_required(dir: &Path) -> Result<Store> {
 /// The current time: [`crate::clock::now`], the one clock (re-exported for the commands).
 pub use crate::clock::now;
 
-/// Turn the shared clap options into registry settings.
-pub fn settings(o: &BotOpts) -> Settings {
+/// Turn the clap option groups into registry settings (a reader has no writer options and the
+/// other way round: pass the defaults for the group a command does not have).
+pub fn settings(n: &NetOpts, r: &ReaderOpts, w: &WriterOpts) -> Settings {
     Settings {
-        platform: o.platform.clone(),
-        api: o.api.clone(),
-        every: o.every.clone(),
-        source: o.source.clone(),
-        template: o.template.clone(),
-        process: o.process.clone(),
-        filters: o.filter.clone(),
-        visibility: o.visibility.clone(),
-        cap: o.cap,
-        keep_age: o.keep_age.clone(),
-        keep_max: o.keep_max,
+        platform: n.platform.clone(),
+        api: n.api.clone(),
+        every: n.every.clone(),
+        source: w.source.clone(),
+        template: w.template.clone(),
+        process: w.process.clone(),
+        filters: w.filter.clone(),
+        visibility: w.visibility.clone(),
+        cap: r.cap,
+        keep_age: r.keep_age.clone(),
+        keep_max: r.keep_max,
     }
 }
 
@@ -170,8 +176,9 @@ fn env_or_prompt(value: Option<String>, var: &str, label: &str) -> Result<Option
 }
 
 /// Credentials for a bot from the environment or a prompt. X app keys may be left empty when
-/// shared ones are stored (`farm app set x`). `required` = fail when the user tokens are missing.
-pub fn read_credentials(store: &Store, platform: PlatformKind, required: bool) -> Result<Credentials> {
+/// shared ones are stored (`farm app set x`). `user_tokens` = read the user tokens (and fail
+/// when they are missing); without it (`--auth-later`) they are neither read nor asked for.
+pub fn read_credentials(store: &Store, platform: PlatformKind, user_tokens: bool) -> Result<Credentials> {
     let env = crate::config::env_creds();
     let mut c = Credentials::default();
     let missing = |what: &str| {
@@ -193,6 +200,9 @@ pub fn read_credentials(store: &Store, platform: PlatformKind, required: bool) -
                 ))
             }
         }
+        if !user_tokens {
+            return Ok(c);
+        }
         let t = env_or_prompt(env.access_token, "FARM_ACCESS_TOKEN", "access token")?;
         let s = env_or_prompt(env.access_secret, "FARM_ACCESS_SECRET", "access token secret")?;
         match (t, s) {
@@ -200,13 +210,11 @@ pub fn read_credentials(store: &Store, platform: PlatformKind, required: bool) -
                 c.access_token = t;
                 c.access_secret = s;
             }
-            _ if !required => {}
             _ => return Err(missing("FARM_ACCESS_TOKEN and FARM_ACCESS_SECRET")),
         }
-    } else {
+    } else if user_tokens {
         match env_or_prompt(env.access_token, "FARM_ACCESS_TOKEN", "access token")? {
             Some(t) => c.access_token = t,
-            None if !required => {}
             None => return Err(missing("FARM_ACCESS_TOKEN")),
         }
     }
