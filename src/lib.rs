@@ -3,7 +3,7 @@
 //! The data flows one way: cron → [`cli`] → [`cmd`] → [`bot`] (the domain) → [`store`] and
 //! [`net`]. [`text`] holds the writer processors, [`sim`] the fake network used by tests and
 //! `farm demo`. [`clock`] is the one clock, [`error`] the one error type, [`config`] the
-//! environment.
+//! environment, [`secret`] what keeps the credentials out of messages.
 
 pub mod archive;
 pub mod bot;
@@ -14,6 +14,7 @@ pub mod config;
 pub mod error;
 pub mod net;
 pub mod out;
+pub mod secret;
 pub mod sim;
 pub mod store;
 pub mod text;

@@ -9,6 +9,8 @@ use botfarm::net::{Call, Credentials, Endpoint, NetErrorKind, Platform, Platform
 use botfarm::sim::{FakeNet, Fault, SourcePost};
 use std::time::{Duration, Instant};
 
+mod support;
+
 const CK: &str = "consumer-key";
 const CS: &str = "consumer-secret";
 const TOKEN: &str = "access-token";
@@ -649,4 +651,43 @@ fn mastodon_app_flow() {
         auth::mastodon_exchange_code(&net.url(), &client_id, "wrong-secret", "bad-code", now()).unwrap_err();
     assert!(matches!(e.kind, NetErrorKind::Auth | NetErrorKind::Refused), "{e:?}");
     assert!(!e.message.contains("wrong-secret"), "{}", e.message);
+}
+
+/// A server that quotes the request's credentials in its answers (an auth error, a server
+/// error, a 200 that is not the documented shape): the clients `connect` makes and the auth
+/// flows never carry a secret, nor 8 characters of one, in an error message.
+#[test]
+fn errors_never_carry_the_credentials_a_server_echoes() {
+    let net = fake();
+    let secrets = [CK, CS, TOKEN, SECRET, BEARER];
+    let check = |what: &str, message: &str| {
+        if let Some(s) = support::leak(message, &secrets) {
+            panic!("{what}: {s} in {message:?}");
+        }
+    };
+    for kind in [PlatformKind::X, PlatformKind::XV1, PlatformKind::Mastodon] {
+        for code in [401, 500, 503, 200] {
+            let mut c = botfarm::net::connect(endpoint(&net, kind), now());
+            net.fail_next(1, Fault::EchoCredentials(code), None);
+            let e = c.home_timeline(None, 5).unwrap_err();
+            check(&format!("{} timeline answered {code}", kind.name()), &e.message);
+            assert!(e.message.contains("[secret]"), "{}", e.message);
+            net.fail_next(1, Fault::EchoCredentials(code), None);
+            let e = c.post("hello", "key-1").unwrap_err();
+            check(&format!("{} post answered {code}", kind.name()), &e.message);
+        }
+    }
+    net.fail_next(1, Fault::EchoCredentials(401), Some("/oauth/request_token"));
+    let e = auth::x_request_token(&net.url(), CK, CS, now()).unwrap_err();
+    check("request token", &e.message);
+    let (token, secret) = auth::x_request_token(&net.url(), CK, CS, now()).unwrap();
+    net.fail_next(1, Fault::EchoCredentials(401), Some("/oauth/access_token"));
+    let e = auth::x_access_token(&net.url(), CK, CS, &token, &secret, "1234567", now()).unwrap_err();
+    assert!(e.message.contains("[secret]"), "{}", e.message);
+    assert!(!e.message.contains(&token[..8]), "{}", e.message);
+    let (client_id, client_secret) = auth::mastodon_register_app(&net.url(), now()).unwrap();
+    net.fail_next(1, Fault::EchoCredentials(401), Some("/oauth/token"));
+    let e = auth::mastodon_exchange_code(&net.url(), &client_id, &client_secret, "code", now()).unwrap_err();
+    assert!(e.message.contains("[secret]"), "{}", e.message);
+    assert!(!e.message.contains(&client_secret[..8]), "{}", e.message);
 }

@@ -11,6 +11,9 @@
 //! - a command ([`call`], [`call_failed`]) records the windows, counters and event only: a call
 //!   made by hand does not change the schedule or the failure count of the bot's runs (the
 //!   windows it stored still stop a run from calling before their reset, see [`blocked_until`]).
+//!
+//! A failure's message is recorded and returned with every secret of the farm masked
+//! ([`Store::secrets`]): the last guard behind the client's own ([`crate::net::connect`]).
 
 use super::model::{Bot, BotState, Counters};
 use super::schedule;
@@ -95,6 +98,7 @@ pub fn failure_as(
     e: &NetError,
     calls: u32,
 ) -> Result<FarmError> {
+    let e = &e.clone().scrubbed(&*store.secrets()?);
     st.last_attempt = now;
     st.fails += 1;
     st.failing_since.get_or_insert(now);
@@ -151,6 +155,7 @@ pub fn call_failed(
     counters: Counters,
     message: Option<&str>,
 ) -> Result<FarmError> {
+    let e = &e.clone().scrubbed(&*store.secrets()?);
     store_rates(store, bot, e.rate.iter(), now)?;
     tally(store, bot, now, counters, Some(("error", message.unwrap_or(&e.message))))?;
     Ok(e.for_bot(bot))

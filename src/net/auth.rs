@@ -6,13 +6,15 @@
 //! [`mastodon_authorize_url`] and copies a code → [`mastodon_exchange_code`].
 //!
 //! The calls that go over the network take the command's `now` (from [`crate::clock::now`]):
-//! the time a rate-limit answer is judged at.
+//! the time a rate-limit answer is judged at. Their errors never carry the keys, tokens, PIN or
+//! code they sent ([`hiding`]).
 
 use super::http::{malformed, Body, Http, Method, Request, Response};
 use super::mastodon::classify_mastodon;
 use super::oauth::{form, query, Signer};
 use super::x::{classify_x, XFailure};
 use super::{Call, NetError, NetErrorKind};
+use crate::secret::Secrets;
 use serde::Deserialize;
 
 /// The redirect URI for flows where the user copies a code by hand.
@@ -50,6 +52,15 @@ fn send_mastodon(http: &Http, req: &Request) -> Result<Response, NetError> {
     }
 }
 
+/// `r` with the secrets a step sent (`sent`) masked in its error: a server may quote them.
+fn hiding<T>(sent: &[&str], r: Result<T, NetError>) -> Result<T, NetError> {
+    let mut secrets = Secrets::new();
+    for s in sent {
+        secrets.add(s);
+    }
+    r.map_err(|e| e.scrubbed(&secrets))
+}
+
 /// One value of a form-encoded OAuth answer; missing is Malformed.
 fn form_value(resp: &Response, pairs: &[(String, String)], key: &str) -> Result<String, NetError> {
     pairs
@@ -63,6 +74,15 @@ fn form_value(resp: &Response, pairs: &[(String, String)], key: &str) -> Result<
 /// X step 1: get a temporary request token (and its secret) for the PIN flow
 /// (`POST /oauth/request_token` with `oauth_callback=oob`, signed with the app keys only).
 pub fn x_request_token(
+    api: &str,
+    consumer_key: &str,
+    consumer_secret: &str,
+    now: i64,
+) -> Result<(String, String), NetError> {
+    hiding(&[consumer_key, consumer_secret], request_token(api, consumer_key, consumer_secret, now))
+}
+
+fn request_token(
     api: &str,
     consumer_key: &str,
     consumer_secret: &str,
@@ -88,6 +108,19 @@ pub fn x_access_token(
     api: &str,
     consumer_key: &str,
     consumer_secret: &str,
+    request_token: &str,
+    request_secret: &str,
+    pin: &str,
+    now: i64,
+) -> Result<(String, String, String), NetError> {
+    let sent = [consumer_key, consumer_secret, request_token, request_secret, pin.trim()];
+    let keys = (consumer_key, consumer_secret);
+    hiding(&sent, access_token(api, keys, request_token, request_secret, pin, now))
+}
+
+fn access_token(
+    api: &str,
+    (consumer_key, consumer_secret): (&str, &str),
     request_token: &str,
     request_secret: &str,
     pin: &str,
@@ -154,6 +187,17 @@ pub fn mastodon_authorize_url(api: &str, client_id: &str) -> String {
 
 /// Mastodon step 3: trade the code for the user's access (bearer) token (`POST /oauth/token`).
 pub fn mastodon_exchange_code(
+    api: &str,
+    client_id: &str,
+    client_secret: &str,
+    code: &str,
+    now: i64,
+) -> Result<String, NetError> {
+    let sent = [client_secret, code.trim()];
+    hiding(&sent, exchange_code(api, client_id, client_secret, code, now))
+}
+
+fn exchange_code(
     api: &str,
     client_id: &str,
     client_secret: &str,

@@ -18,6 +18,7 @@ pub mod x;
 pub mod xv1;
 
 use crate::error::{FarmError, Kind};
+use crate::secret::Secrets;
 use serde::{Deserialize, Serialize};
 
 // The records the clients fill in and the store keeps are the farm's own, defined with the
@@ -165,6 +166,13 @@ impl NetError {
         }
     }
 
+    /// The same error with every secret of `secrets` masked in its message (see
+    /// [`crate::secret`]).
+    pub fn scrubbed(mut self, secrets: &Secrets) -> Self {
+        self.message = secrets.scrub(&self.message);
+        self
+    }
+
     /// Turn into the program's error type, naming the bot.
     pub fn for_bot(&self, bot: &str) -> FarmError {
         FarmError::new(self.exit_kind(), format!("{bot}: {}", self.message))
@@ -202,11 +210,57 @@ pub trait Platform: Send {
 
 /// Build the client for an endpoint, for a run at `now` (Unix seconds, from
 /// [`crate::clock::now`]): the client judges rate limits (capped resets, a 429's window) at
-/// that time, never by reading a clock of its own.
+/// that time, never by reading a clock of its own. Every error it returns has the endpoint's
+/// credentials masked ([`Scrubbed`]): a server may quote them in the text farm passes on.
 pub fn connect(ep: Endpoint, now: i64) -> Box<dyn Platform> {
-    match ep.kind {
+    let secrets = Secrets::of_creds(&ep.creds);
+    let inner: Box<dyn Platform> = match ep.kind {
         PlatformKind::X => Box::new(x::XV2::new(ep, now)),
         PlatformKind::XV1 => Box::new(xv1::XV1::new(ep, now)),
         PlatformKind::Mastodon => Box::new(mastodon::Mastodon::new(ep, now)),
+    };
+    Box::new(Scrubbed { inner, secrets })
+}
+
+/// A client whose errors never carry its credentials: each error message of `inner` is
+/// scrubbed of `secrets` before anyone sees it.
+pub struct Scrubbed {
+    inner: Box<dyn Platform>,
+    secrets: Secrets,
+}
+
+impl Scrubbed {
+    fn guard<T>(&self, r: NetResult<T>) -> NetResult<T> {
+        r.map_err(|e| e.scrubbed(&self.secrets))
+    }
+}
+
+impl Platform for Scrubbed {
+    fn verify(&mut self) -> NetResult<Account> {
+        let r = self.inner.verify();
+        self.guard(r)
+    }
+    fn home_timeline(&mut self, since: Option<&str>, cap: usize) -> NetResult<Timeline> {
+        let r = self.inner.home_timeline(since, cap);
+        self.guard(r)
+    }
+    fn post(&mut self, text: &str, key: &str) -> NetResult<Posted> {
+        let r = self.inner.post(text, key);
+        self.guard(r)
+    }
+    fn own_posts(&mut self, cap: usize) -> NetResult<Vec<OwnPost>> {
+        let r = self.inner.own_posts(cap);
+        self.guard(r)
+    }
+    fn delete(&mut self, id: u64) -> NetResult<()> {
+        let r = self.inner.delete(id);
+        self.guard(r)
+    }
+    fn length_rule(&mut self) -> NetResult<LengthRule> {
+        let r = self.inner.length_rule();
+        self.guard(r)
+    }
+    fn account_id(&self) -> Option<String> {
+        self.inner.account_id()
     }
 }

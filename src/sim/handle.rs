@@ -258,6 +258,7 @@ fn fault_outcome(ctx: &Ctx<'_>, route: &Route, f: Fault, user: Option<&str>) -> 
             )
             .with("Server", "nginx"),
         ),
+        Fault::EchoCredentials(code) => Outcome::Reply(echo_credentials(ctx, fam, code)),
         Fault::RateLimited { reset } => {
             let ep = route.endpoint().unwrap_or(Endpoint::Timeline);
             let rate_fam = if fam == Family::Mastodon { Family::Mastodon } else { Family::XV2 };
@@ -268,6 +269,34 @@ fn fault_outcome(ctx: &Ctx<'_>, route: &Route, f: Fault, user: Option<&str>) -> 
             let hit = RateHit { limit, remaining: 0, reset, exceeded: true };
             Outcome::Reply(rate_headers(too_many(fam), fam, hit))
         }
+    }
+}
+
+/// An answer that quotes what the request authenticated with ([`Fault::EchoCredentials`]).
+fn echo_credentials(ctx: &Ctx<'_>, fam: Family, code: u16) -> Response {
+    let header = ctx.req.header("authorization").unwrap_or("").trim().to_string();
+    let oauth = super::oauth::parse_header(&header).unwrap_or_default();
+    let param = |name: &str| oauth.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let form = ctx.req.form_params();
+    let token = header
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim().to_string())
+        .or_else(|| param("oauth_token"))
+        .or_else(|| form.iter().find(|(k, _)| k == "client_secret").map(|(_, v)| v.clone()))
+        .unwrap_or_default();
+    let consumer = param("oauth_consumer_key").unwrap_or_default();
+    let quoted = format!("upstream refused Authorization: {header}");
+    match (code, fam) {
+        (200, _) => Response::json(200, &json!(header)),
+        (401, Family::XV2) => x2_problem(401, "Unauthorized", &format!("Invalid or expired token: {token}")),
+        (401, Family::XV1 | Family::XOAuth) => {
+            x1_error(401, 89, &format!("Invalid or expired token {token} (consumer key {consumer})"))
+        }
+        (401, _) => mastodon::error(401, &format!("The access token {token} is invalid")),
+        (_, Family::XV2) => x2_problem(code, reason(code), &quoted),
+        (_, Family::XV1 | Family::XOAuth) => x1_error(code, 131, &quoted),
+        (_, _) => mastodon::error(code, &quoted),
     }
 }
 

@@ -103,6 +103,12 @@ pub enum Fault {
     /// `200` with this body as JSON: an answer of the wrong shape (`{}`, `[]`, an `errors`
     /// array alone, a deeply nested object), as a hostile server or X's partial errors send.
     Json(String),
+    /// Answer with this status and a body that quotes the request's credentials, like a careless
+    /// server or proxy. A 401 says "invalid token" with the token (the bearer token, X's
+    /// `oauth_token` and consumer key, or a form's `client_secret`); any other error status quotes
+    /// the whole `Authorization` header in the flavour's error body; a `200` is the header as a
+    /// JSON string where the API has a list or an object, so a client's parse error quotes it.
+    EchoCredentials(u16),
 }
 
 /// A rate-limited API call, for [`FakeNet::set_rate_limit`].

@@ -18,6 +18,7 @@ impl Store {
 
     /// Create or replace a bot's configuration.
     pub fn put_bot(&self, bot: &Bot) -> Result<()> {
+        self.secrets_changed();
         self.put(&self.bots, bot.name.as_bytes(), bot)
     }
 
@@ -28,6 +29,7 @@ impl Store {
 
     /// Remove a bot and everything the farm keeps for it.
     pub fn destroy_bot(&self, name: &str) -> Result<()> {
+        self.secrets_changed();
         self.bots.remove(name.as_bytes()).map_err(sled_err)?;
         self.state.remove(name.as_bytes()).map_err(sled_err)?;
         let p = prefix(name);
@@ -48,14 +50,21 @@ impl Store {
 
     // ---- state ----
 
-    /// A bot's run state (default when it never ran).
+    /// A bot's run state (default when it never ran), its last error with the farm's secrets
+    /// masked (an older farm may have stored one that quotes a secret).
     pub fn state(&self, name: &str) -> Result<BotState> {
-        Ok(self.get(&self.state, name.as_bytes())?.unwrap_or_default())
+        let mut st: BotState = self.get(&self.state, name.as_bytes())?.unwrap_or_default();
+        st.last_error = self.scrub_opt(&st.last_error)?;
+        Ok(st)
     }
 
-    /// Save a bot's run state.
+    /// Save a bot's run state, its last error with the farm's secrets masked.
     pub fn put_state(&self, name: &str, st: &BotState) -> Result<()> {
-        self.put(&self.state, name.as_bytes(), st)
+        let last_error = self.scrub_opt(&st.last_error)?;
+        if last_error == st.last_error {
+            return self.put(&self.state, name.as_bytes(), st);
+        }
+        self.put(&self.state, name.as_bytes(), &BotState { last_error, ..st.clone() })
     }
 
     // ---- dedup hashes ----
@@ -95,10 +104,11 @@ impl Store {
 
     // ---- events ----
 
-    /// Append an event to a bot's log (keeps the newest [`EVENTS_KEPT`]).
+    /// Append an event to a bot's log (keeps the newest [`EVENTS_KEPT`]), its message with the
+    /// farm's secrets masked.
     pub fn log(&self, bot: &str, at: i64, kind: &str, message: &str) -> Result<()> {
         let seq = self.db.generate_id().map_err(sled_err)?;
-        let ev = Event { at, kind: kind.to_string(), message: message.to_string() };
+        let ev = Event { at, kind: kind.to_string(), message: self.scrub(message)? };
         self.put(&self.events, &key2(bot, &seq.to_be_bytes()), &ev)?;
         // Trim about every 32nd append. sled's id generator jumps on every reopen, so a plain
         // `seq % N` would hit the same few bots run after run and let the others grow.
@@ -112,11 +122,13 @@ impl Store {
         Ok(())
     }
 
-    /// The newest `n` events of a bot, oldest first.
+    /// The newest `n` events of a bot, oldest first, their messages with the farm's secrets
+    /// masked (an older farm may have stored one that quotes a secret).
     pub fn events(&self, bot: &str, n: usize) -> Result<Vec<Event>> {
         let mut out: Vec<Event> = Vec::new();
         for v in self.events.scan_prefix(prefix(bot)).values().rev().take(n) {
-            out.push(decode(&v.map_err(sled_err)?)?);
+            let ev: Event = decode(&v.map_err(sled_err)?)?;
+            out.push(Event { message: self.scrub(&ev.message)?, ..ev });
         }
         out.reverse();
         Ok(out)

@@ -10,6 +10,7 @@ use super::{retry_locked, shard_dir_name, sled_err, Store, POST_SHARDS, RELEASE_
 use crate::bot::model::{normalize_name, AppKeys, Bot, BotState, CachedPost, Counters, Event};
 use crate::bot::model::{Credentials, RateInfo};
 use crate::error::{FarmError, Result};
+use crate::secret::Secrets;
 use std::ops::Bound;
 use std::path::Path;
 
@@ -103,16 +104,21 @@ impl Record {
 }
 
 /// A value as it is exported: `None` drops the record. The layout record is always dropped (see
-/// [`super::layout`]). Without `secrets`, app keys are dropped,
-/// and bots' credentials are blanked by decoding and re-encoding them with the store codec.
-fn export_value(tree: &str, key: &[u8], value: sled::IVec, secrets: bool) -> Result<Option<sled::IVec>> {
+/// [`super::layout`]). With `hide` (the farm's secrets, for an export without them), app keys
+/// are dropped, bots' credentials are blanked, and the secrets are masked in event messages and
+/// last errors (an older farm may have stored some that quote one), by decoding and re-encoding
+/// the records with the store codec.
+fn export_value(
+    tree: &str,
+    key: &[u8],
+    value: sled::IVec,
+    hide: Option<&Secrets>,
+) -> Result<Option<sled::IVec>> {
     // Where the posts are is a fact of this data directory, decided again on import.
     if tree == "meta" && key == POSTS_IN_KEY {
         return Ok(None);
     }
-    if secrets {
-        return Ok(Some(value));
-    }
+    let Some(hide) = hide else { return Ok(Some(value)) };
     match tree {
         BOTS_TREE => {
             let mut bot: Bot = decode(&value)?;
@@ -120,6 +126,14 @@ fn export_value(tree: &str, key: &[u8], value: sled::IVec, secrets: bool) -> Res
             Ok(Some(encode(&bot)?.into()))
         }
         "meta" if key.starts_with(b"app:") => Ok(None),
+        "events" => {
+            let ev: Event = decode(&value)?;
+            Ok(Some(encode(&Event { message: hide.scrub(&ev.message), ..ev })?.into()))
+        }
+        "state" => {
+            let st: BotState = decode(&value)?;
+            Ok(Some(encode(&BotState { last_error: hide.scrub_opt(&st.last_error), ..st })?.into()))
+        }
         _ => Ok(Some(value)),
     }
 }
@@ -159,7 +173,8 @@ impl Records<'_> {
                 self.iter = None;
             }
             self.last = Some(k.clone());
-            if let Some(value) = export_value(&self.name, &k, v, self.secrets)? {
+            let hide = if self.secrets { None } else { Some(self.store.secrets()?) };
+            if let Some(value) = export_value(&self.name, &k, v, hide.as_deref())? {
                 return Ok(Some(Record { key: k, value }));
             }
         }
@@ -225,6 +240,7 @@ impl Store {
     /// this tree's shard is kept open: loading the trees in [`Store::tree_names`] order moves
     /// from shard to shard once.
     pub fn load_tree(&mut self, name: &str) -> Result<TreeLoader<'_>> {
+        self.secrets_changed();
         let tree = self.tree(name)?;
         Ok(TreeLoader { store: self, name: name.to_string(), tree: Some(tree) })
     }

@@ -12,6 +12,7 @@ impl Store {
 
     /// Store shared app keys.
     pub fn set_app_keys(&self, platform: &str, keys: &AppKeys) -> Result<()> {
+        self.secrets_changed();
         self.put(&self.meta, format!("app:{platform}").as_bytes(), keys)
     }
 

@@ -45,6 +45,7 @@ mod logical;
 mod meta;
 mod migrate;
 mod posts;
+mod secrets;
 
 pub use dir::{create_dir, disk_usage, exists, lock_dir, private_umask, read_next_due};
 pub use layout::{PostsIn, INLINE_BACK, INLINE_MAX};
@@ -96,6 +97,8 @@ pub struct Store {
     /// Records the archive code has walked or loaded since the posts shards were last released
     /// (see [`RELEASE_EVERY`]).
     bulk: u64,
+    /// The farm's secrets once gathered ([`Store::secrets`]), to mask them in stored messages.
+    secrets: std::sync::Mutex<Option<std::sync::Arc<crate::secret::Secrets>>>,
     _lock: File,
 }
 
@@ -222,6 +225,7 @@ impl Store {
             cache_bytes,
             dir: dir.to_path_buf(),
             bulk: 0,
+            secrets: Default::default(),
             _lock: lock,
         };
         store.posts_in = store.read_posts_in()?;

@@ -204,3 +204,18 @@ impl Farm {
         Run::from(c.output().expect("run farm"))
     }
 }
+
+/// The first of `secrets` that `text` shows whole, or 8 characters of (farm masks any piece that
+/// long), if any.
+pub fn leak<S: AsRef<str>>(text: &str, secrets: &[S]) -> Option<String> {
+    for s in secrets.iter().map(AsRef::as_ref) {
+        let chars: Vec<char> = s.chars().collect();
+        for w in chars.windows(8.min(chars.len())) {
+            let piece: String = w.iter().collect();
+            if text.contains(&piece) {
+                return Some(format!("{piece:?} (of {s:?})"));
+            }
+        }
+    }
+    None
+}
