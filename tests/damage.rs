@@ -2,10 +2,12 @@
 //! empty farm with exit 0; a bad next-due record never stops runs; token files are private.
 
 mod support;
+use botfarm::store::{shard_dir_name, shard_of, INLINE_MAX};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 use support::net::{rfc, Net, T0};
-use support::Farm;
+use support::{Farm, TempDir};
 
 /// A farm with a reader and a writer that have run once.
 fn farm() -> Net {
@@ -33,6 +35,130 @@ fn a_deleted_database_file_is_reported_not_an_empty_farm() {
             r.one_line_error(65, "damaged");
             assert!(r.stderr.contains("farm import --replace"), "{victim}: {}", r.stderr);
         }
+    }
+}
+
+/// How a test damages one file of a farm.
+#[derive(Clone, Copy, Debug)]
+enum Harm {
+    /// Removed.
+    Deleted,
+    /// Truncated to no bytes.
+    Emptied,
+    /// Truncated to half its length.
+    Halved,
+    /// Many bits flipped, the length kept.
+    Garbled,
+}
+
+fn harm(path: &Path, how: Harm) {
+    let set_len = |len: u64| fs::File::options().write(true).open(path).unwrap().set_len(len).unwrap();
+    match how {
+        Harm::Deleted => fs::remove_file(path).unwrap(),
+        Harm::Emptied => set_len(0),
+        Harm::Halved => set_len(fs::metadata(path).unwrap().len() / 2),
+        Harm::Garbled => {
+            let bytes: Vec<u8> = fs::read(path).unwrap().iter().map(|b| b ^ 0xa5).collect();
+            fs::write(path, bytes).unwrap();
+        }
+    }
+}
+
+/// The shard directory (in `db/`) that holds the posts of reader "big".
+fn big_shard() -> String {
+    format!("db/{}", shard_dir_name(shard_of("big")))
+}
+
+/// A farm that has run a few times, with a reader "big" caching 100 posts (kept in the control
+/// database) or, in `shards`, past `INLINE_MAX` (moved to the posts shards by the first run,
+/// which the second opens and writes again).
+fn grown(shards: bool) -> Net {
+    let mut n = farm();
+    n.masto_bot("reader", "big", &["--keep-max", "20000"]);
+    n.fill("big", if shards { INLINE_MAX + 1 } else { 100 });
+    n.seed("big", 3, "b");
+    n.at(T0 + 3600, &["run"]).ok();
+    n.seed("big", 3, "c");
+    n.seed("r", 3, "c");
+    n.at(T0 + 7200, &["run"]).ok();
+    assert_eq!(n.farm.db().join(big_shard()).exists(), shards);
+    n
+}
+
+/// Put the copy of a farm's data directory in `good` back in place of the farm's.
+fn restore(n: &Net, good: &Path) {
+    fs::remove_dir_all(n.farm.db()).unwrap();
+    support::copy_dir(good, &n.farm.db());
+}
+
+/// A damaged database is reported with the way out: exit 65 and the restore hint on one line,
+/// `doctor` a FIX line and never "ok database opens". Only commands that never read the cached
+/// posts (`list`, `stats`, `show`) go on working while the damage is in a posts shard. What went
+/// wrong instead, if anything.
+fn unreported(r: &support::Run, args: &[&str], in_shard: bool) -> Option<String> {
+    let hint = r.all().contains("farm import --replace");
+    let ok = match args[0] {
+        "doctor" => [65, 78].contains(&r.code) && !r.stdout.contains("ok    database opens") && hint,
+        "list" | "stats" | "show" if in_shard => r.code == 0,
+        // A run goes on with the bots the damage does not touch; each failing one says why.
+        "run" if in_shard => r.code == 65 && r.stderr.contains("damaged") && hint,
+        _ => r.code == 65 && r.stderr.lines().count() == 1 && r.stderr.contains("damaged") && hint,
+    };
+    let said =
+        r.all().lines().find(|l| l.contains("database")).or(r.all().lines().next()).map(str::to_string);
+    (!ok).then(|| format!("farm {}: exit {}, {}", args.join(" "), r.code, said.unwrap_or_default()))
+}
+
+const COMMANDS: [&[&str]; 6] =
+    [&["list"], &["stats"], &["show", "w"], &["export", "/dev/null"], &["run"], &["doctor", "--offline"]];
+
+#[test]
+fn every_damaged_database_file_is_reported_on_both_layouts() {
+    let mut wrong = Vec::new();
+    for shards in [false, true] {
+        let mut n = grown(shards);
+        let good = TempDir::new("good");
+        let good = good.path().join("data");
+        support::copy_dir(&n.farm.db(), &good);
+        let mut victims = vec!["db/db".to_string(), "db/conf".to_string()];
+        if shards {
+            victims.extend([format!("{}/db", big_shard()), format!("{}/conf", big_shard())]);
+        }
+        for victim in &victims {
+            for how in [Harm::Deleted, Harm::Emptied, Harm::Halved, Harm::Garbled] {
+                for args in COMMANDS {
+                    restore(&n, &good);
+                    harm(&n.farm.db().join(victim), how);
+                    let r = n.at(T0 + 10_800, args);
+                    if let Some(e) = unreported(&r, args, victim.contains("posts-")) {
+                        wrong.push(format!("{victim} {how:?} (posts in the shards: {shards}): {e}"));
+                    }
+                }
+            }
+        }
+        // The copy of the farm before the damage is whole (doctor always finds FARM_NOW to fix).
+        restore(&n, &good);
+        for args in &COMMANDS[..5] {
+            n.at(T0 + 10_800, args).ok();
+        }
+    }
+    assert!(wrong.is_empty(), "{} cases:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+#[test]
+fn a_shard_written_once_is_checked_too() {
+    // The run that moves the posts to the shards is the only one that opened them so far.
+    let mut n = farm();
+    n.fill("big", INLINE_MAX + 1);
+    n.at(T0 + 3600, &["run"]).ok();
+    let good = TempDir::new("good");
+    let good = good.path().join("data");
+    support::copy_dir(&n.farm.db(), &good);
+    for how in [Harm::Deleted, Harm::Emptied, Harm::Halved] {
+        restore(&n, &good);
+        harm(&n.farm.db().join(big_shard()).join("db"), how);
+        let r = n.at(T0 + 7200, &["export", "/dev/null"]);
+        assert_eq!(unreported(&r, &["export"], true), None, "{how:?}");
     }
 }
 

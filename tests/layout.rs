@@ -4,8 +4,7 @@
 //! each of its steps here; nothing is lost and nothing is read from a dead copy.
 
 mod support;
-use botfarm::net::Post;
-use botfarm::store::{Store, INLINE_MAX};
+use botfarm::store::INLINE_MAX;
 use support::net::{Net, T0};
 
 /// The line of `farm doctor` about the cached posts.
@@ -29,27 +28,6 @@ fn control_posts_trees(n: &Net) -> usize {
     db.tree_names().iter().filter(|t| t.starts_with(b"posts:")).count()
 }
 
-/// Cache `count` posts for `reader` straight through the store, as its runs would have.
-fn fill(n: &Net, reader: &str, count: u64) {
-    let store = Store::open(&n.farm.db()).unwrap();
-    let posts: Vec<Post> = (1..=count)
-        .map(|id| Post {
-            id,
-            author: "someone".into(),
-            text: format!("cached post {id}"),
-            created_at: T0 - 3600,
-            is_repost: false,
-            is_reply: false,
-            has_links: false,
-            lang: None,
-        })
-        .collect();
-    for chunk in posts.chunks(5000) {
-        store.add_posts(reader, chunk).unwrap();
-    }
-    support::close_store(store);
-}
-
 #[test]
 fn a_farm_moves_its_posts_to_the_shards_when_it_outgrows_one_database_and_back_when_compacted() {
     let mut n = Net::new();
@@ -63,7 +41,7 @@ fn a_farm_moves_its_posts_to_the_shards_when_it_outgrows_one_database_and_back_w
     assert_eq!(control_posts_trees(&n), 1);
 
     // The farm grows past the limit; the move happens at the end of the next run.
-    fill(&n, "big", INLINE_MAX + 1);
+    n.fill("big", INLINE_MAX + 1);
     let total = INLINE_MAX + 4;
     let preview = n.at(T0, &["preview", "w"]).ok().stdout;
 
@@ -120,7 +98,7 @@ fn the_run_that_moves_the_posts_says_so_once() {
     let mut n = Net::new();
     n.x_bot("reader", "r", "x", &[]);
     n.seed("r", 2, "a");
-    fill(&n, "big", INLINE_MAX - 2);
+    n.fill("big", INLINE_MAX - 2);
     n.at(T0, &["run"]).ok();
     assert!(posts_line(&n).contains("kept in the control database"), "{}", posts_line(&n));
     n.seed("r", 2, "b");

@@ -83,7 +83,9 @@ pub fn run(g: &Globals, offline: bool) -> Result<()> {
         Some(b) => r.ok(&format!("{} MB free", b >> 20))?,
         None => r.note("could not tell the free disk space (df failed)")?,
     }
-    let store = match crate::store::Store::open(dir) {
+    // Every database, the posts shards too: the commands that never read posts (list, stats)
+    // would not notice a damaged shard.
+    let store = match crate::store::Store::open(dir).and_then(|mut s| s.open_every_shard().map(|()| s)) {
         Ok(s) => s,
         Err(e) if e.kind == Kind::TempFail => {
             r.warn(

@@ -92,6 +92,20 @@ impl Store {
         self.write_posts_in(PostsIn::for_count(posts))
     }
 
+    /// Open, one at a time, every posts shard that holds posts: an error when one does not
+    /// open (damaged), which the commands that never read posts would not meet (`farm doctor`).
+    pub fn open_every_shard(&mut self) -> Result<()> {
+        if self.posts_in == PostsIn::Shards {
+            for shard in 0..POST_SHARDS {
+                if self.shard_exists(shard) {
+                    self.pdb(shard)?;
+                    self.release_posts()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The database that holds a reader's posts in the current layout.
     pub(super) fn posts_db(&self, reader: &str) -> Result<&sled::Db> {
         self.layout_db(self.posts_in, reader)

@@ -50,6 +50,18 @@ pub fn close_store(store: botfarm::store::Store) {
     wait_unlocked(&db);
 }
 
+/// Copy the directory `from` with everything in it to `to` (which must not exist yet).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
 /// A farm's control database (`DIR/db`) opened straight with sled, with the segment size it was
 /// created with, to set up or inspect states the `farm` commands cannot reach. Dropping it waits
 /// until the lock is free.

@@ -91,6 +91,28 @@ impl Net {
         self.farm.run(&["show", bot, "--json"]).ok().json()["state"].clone()
     }
 
+    /// Cache `count` posts for `reader` straight through the store, as its runs would have
+    /// (a farm past `INLINE_MAX` in seconds).
+    pub fn fill(&self, reader: &str, count: u64) {
+        let store = botfarm::store::Store::open(&self.farm.db()).unwrap();
+        let posts: Vec<botfarm::net::Post> = (1..=count)
+            .map(|id| botfarm::net::Post {
+                id,
+                author: "someone".into(),
+                text: format!("cached post {id}"),
+                created_at: T0 - 3600,
+                is_repost: false,
+                is_reply: false,
+                has_links: false,
+                lang: None,
+            })
+            .collect();
+        for chunk in posts.chunks(5000) {
+            store.add_posts(reader, chunk).unwrap();
+        }
+        super::close_store(store);
+    }
+
     /// POST requests to exactly `path`.
     pub fn post_requests(&self, path: &str) -> usize {
         self.fake.requests().iter().filter(|r| r.method == "POST" && r.path == path).count()

@@ -670,8 +670,13 @@ impl Config {
 
         let path = self.config_path();
 
-        let mut f =
-            fs::OpenOptions::new().write(true).create(true).open(path)?;
+        // botfarm patch: truncate, as it may replace a longer damaged file (see
+        // `read_config`).
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)?;
 
         io_fail!(self, "write_config bytes");
         f.write_all(&*bytes)?;
@@ -684,11 +689,31 @@ impl Config {
     fn read_config(&self) -> Result<Option<StorageParameters>> {
         let path = self.config_path();
 
+        // botfarm patch: a configuration file that is missing, short or fails its checksum
+        // belongs to a new database only while the data file holds nothing (`open_file`
+        // writes it before it creates the data file, so that is all a killed process can
+        // leave). Next to data it is damage: reported as corruption. Upstream wrote a new
+        // one over it with the caller's settings (a 64 KiB-segment database then opened
+        // with 512 KiB segments), or only warned of the checksum and then failed on the
+        // garbled text with `Unsupported` ("created using a sled version earlier than
+        // 0.29").
+        let holds_data =
+            fs::metadata(self.db_path()).map_or(false, |m| m.len() > 0);
+        let unusable = |what: &str| {
+            if holds_data {
+                error!("{} configuration file {:?} next to data", what, path);
+                Err(Error::corruption(None))
+            } else {
+                warn!("{} configuration file {:?}, a new one is written", what, path);
+                Ok(None)
+            }
+        };
+
         let f_res = fs::OpenOptions::new().read(true).open(&path);
 
         let mut f = match f_res {
             Err(ref e) if e.kind() == ErrorKind::NotFound => {
-                return Ok(None);
+                return unusable("no");
             }
             Err(other) => {
                 return Err(other.into());
@@ -697,8 +722,7 @@ impl Config {
         };
 
         if f.metadata()?.len() <= 8 {
-            warn!("empty/corrupt configuration file found");
-            return Ok(None);
+            return unusable("an empty");
         }
 
         let mut buf = vec![];
@@ -714,11 +738,7 @@ impl Config {
         let crc_actual = crc32(&*buf);
 
         if crc_expected != crc_actual {
-            warn!(
-                "crc for settings file {:?} failed! \
-                 can't verify that config is safe",
-                path
-            );
+            return unusable("a corrupt");
         }
 
         StorageParameters::deserialize(&buf).map(Some)

@@ -20,6 +20,8 @@ pub struct Log {
     /// iobufs is the underlying lock-free IO write buffer.
     pub(crate) iobufs: Arc<IoBufs>,
     pub(crate) config: RunningConfig,
+    /// botfarm patch: the stable lsn the log started with (see `Drop`).
+    started_at: Lsn,
 }
 
 impl Log {
@@ -27,8 +29,9 @@ impl Log {
     /// and optionally start the periodic buffer flush thread.
     pub fn start(config: RunningConfig, snapshot: &Snapshot) -> Result<Self> {
         let iobufs = Arc::new(IoBufs::start(config.clone(), snapshot)?);
+        let started_at = iobufs.stable();
 
-        Ok(Self { iobufs, config })
+        Ok(Self { iobufs, config, started_at })
     }
 
     /// Flushes any pending IO buffers to disk to ensure durability.
@@ -467,6 +470,23 @@ impl Drop for Log {
             self.config.file.sync_all().unwrap();
         }
 
+        // botfarm patch: a database closed after writes takes its snapshot now, from the
+        // file just made durable: what the next start would do first (the same function of
+        // the same bytes), done while they are known to be whole. The snapshot then covers
+        // every message of the file, so a file that later loses any of them (deleted,
+        // truncated) is found corrupt on start. Upstream took it at the next start only:
+        // what was written since the last start was replayed from the log, where a cut
+        // reads as the torn tail of a crash and was dropped without a word (a database
+        // written once and then deleted opened as a new, empty one). A start after a
+        // clean close has nothing left to replay and writes no snapshot, so a run still
+        // writes one snapshot, at its end instead of its start. A process killed before
+        // this leaves the log to replay, as before.
+        if !self.config.temporary && self.iobufs.stable() > self.started_at {
+            if let Err(e) = super::read_snapshot_or_default(&self.config) {
+                error!("failed to take a snapshot on close: {:?}", e);
+            }
+        }
+
         debug!("IoBufs dropped");
     }
 }
@@ -757,7 +777,15 @@ pub(crate) fn read_message<R: ReadAt>(
 
     if header_len > len_after {
         // we have to read more data from disk
-        file.pread_exact(&mut buf, lid + message_offset as LogOffset)?;
+        match file.pread_exact(&mut buf, lid + message_offset as LogOffset) {
+            // botfarm patch: a message cut off by the end of the file is as corrupt as one
+            // with a bad checksum (upstream: an I/O error, "failed to fill buffer").
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                trace!("read a message cut off by the end of the file: {:?}", header);
+                return Ok(LogRead::Corrupted);
+            }
+            r => r?,
+        }
     } else {
         // we already read this data in the initial read
         buf.copy_from_slice(header_cursor[..header_len].as_ref());

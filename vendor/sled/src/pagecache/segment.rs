@@ -543,6 +543,18 @@ impl SegmentAccountant {
         let add =
             |pid, lsn: Lsn, sz, lid: LogOffset, segments: &mut Vec<Segment>| {
                 let idx = assert_usize(lid / segment_size as LogOffset);
+                // botfarm patch: a page the snapshot places past the end of the file means
+                // the file lost its tail (truncated, or deleted and created again empty):
+                // report the corruption. Upstream indexed past the end of `segments` and
+                // panicked ("index out of bounds: the len is 1 but the index is 1").
+                if idx >= segments.len() {
+                    error!(
+                        "page {} is at lid {}, past the end of the file, \
+                         suspected disk corruption",
+                        pid, lid
+                    );
+                    return Err(Error::corruption(None));
+                }
                 trace!(
                     "adding lsn: {} lid: {} sz: {} for \
                      pid {} to segment {} during SA recovery",
@@ -559,6 +571,7 @@ impl SegmentAccountant {
                     segment_lsn,
                     usize::try_from(sz).unwrap(),
                 );
+                Ok(())
             };
 
         for (pid, state) in snapshot.pt.iter().enumerate() {
@@ -570,9 +583,9 @@ impl SegmentAccountant {
                         base.2,
                         base.1.lid(),
                         &mut segments,
-                    );
+                    )?;
                     for (lsn, ptr, sz) in frags {
-                        add(pid as PageId, *lsn, *sz, ptr.lid(), &mut segments);
+                        add(pid as PageId, *lsn, *sz, ptr.lid(), &mut segments)?;
                     }
                 }
                 PageState::Free(lsn, ptr) => {
@@ -582,7 +595,7 @@ impl SegmentAccountant {
                         u64::try_from(MAX_MSG_HEADER_LEN).unwrap(),
                         ptr.lid(),
                         &mut segments,
-                    );
+                    )?;
                 }
                 _ => panic!("tried to recover pagestate from a {:?}", state),
             }
