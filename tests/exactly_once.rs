@@ -4,20 +4,7 @@
 
 mod support;
 use botfarm::sim::Fault;
-use support::net::{rfc, Net, T0};
-
-/// A Mastodon writer whose first post was performed but not answered.
-fn masto_with_unconfirmed_post() -> Net {
-    let mut n = Net::new();
-    n.masto_bot("reader", "r", &[]);
-    n.masto_bot("writer", "w", &["--source", "r"]);
-    n.seed("r", 5, "a");
-    n.fake.fail_next(1, Fault::PerformThenTimeout, Some("/api/v1/statuses"));
-    assert_eq!(n.synced(T0, &["run"]).code, 75);
-    assert!(n.state("w")["pending"].is_string());
-    assert_eq!(n.posted("w").len(), 1);
-    n
-}
+use support::net::{masto_with_unconfirmed_post, rfc, Net, T0};
 
 fn assert_posted_once(n: &Net, w: &str) {
     let posts = n.posted(w);

@@ -99,8 +99,9 @@ impl Bot {
     }
 }
 
-/// A post a writer decided to make, recorded durably before the network call so that a crash
-/// can never lead to a second, different post for the same slot.
+/// A post a writer decided to make, or one asked for with `farm post` ([`Pending::by_hand`]),
+/// recorded durably before the network call so that a crash or a lost answer can never lead to
+/// a second post of it, nor to a second, different post for the same slot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pending {
     /// The exact text.
@@ -109,7 +110,8 @@ pub struct Pending {
     pub hash: u64,
     /// Deterministic idempotency key.
     pub key: String,
-    /// The reader post it was made from (the writer cursor moves here once posted).
+    /// The reader post it was made from (the writer cursor moves here once posted);
+    /// [`Pending::BY_HAND`] for a post by hand.
     pub source_id: u64,
     /// When the intent was recorded.
     pub created: i64,
@@ -134,7 +136,7 @@ pub struct BotState {
     pub cursor: Option<String>,
     /// Writer: the newest reader post id consumed.
     pub consumed: u64,
-    /// Writer: an intent recorded but not confirmed yet.
+    /// An intent recorded but not confirmed yet: a writer's post, or any bot's post by hand.
     pub pending: Option<Pending>,
     /// Writer: when it last posted.
     pub last_post_at: i64,
@@ -148,6 +150,16 @@ pub struct BotState {
     pub length_rule: Option<(LengthRule, i64)>,
     /// Until when the bot is blocked by a rate limit (latest known reset), for display.
     pub limited_until: Option<i64>,
+}
+
+impl Pending {
+    /// The `source_id` of a post by hand (`farm post`): no reader post has id 0.
+    pub const BY_HAND: u64 = 0;
+
+    /// Whether this is a post by hand (`farm post`) rather than a writer's.
+    pub fn by_hand(&self) -> bool {
+        self.source_id == Self::BY_HAND
+    }
 }
 
 impl Stored for BotState {

@@ -74,7 +74,7 @@ pub fn run(store: &Store, opts: &RunOpts, now: i64, connect: &Connector) -> Resu
     for bots in phases {
         outcomes.extend(parallel(bots, opts.jobs.max(1), |bot| {
             let r = match bot.role {
-                Role::Reader => run_reader(store, bot, now, opts.dry_run, connect),
+                Role::Reader => settle_then(store, bot, now, opts.dry_run, connect, run_reader),
                 Role::Writer => {
                     let r = run_writer(store, bot, now, opts.dry_run, connect);
                     match r {
@@ -86,7 +86,9 @@ pub fn run(store: &Store, opts: &RunOpts, now: i64, connect: &Connector) -> Resu
                         other => other,
                     }
                 }
-                Role::Analyzer => super::analyzer::run_analyzer(store, bot, now, opts.dry_run, connect),
+                Role::Analyzer => {
+                    settle_then(store, bot, now, opts.dry_run, connect, super::analyzer::run_analyzer)
+                }
             };
             match r {
                 Ok(line) => Outcome { bot: bot.name.clone(), line, error: None },
@@ -98,6 +100,24 @@ pub fn run(store: &Store, opts: &RunOpts, now: i64, connect: &Connector) -> Resu
         super::refresh_next_due(store, now)?;
     }
     Ok(outcomes)
+}
+
+/// A reader's or analyzer's run: settle an unconfirmed post made by hand on its account (`farm
+/// post`) first, then do its own `work`. A failure to settle it fails the run.
+fn settle_then(
+    store: &Store,
+    bot: &Bot,
+    now: i64,
+    dry: bool,
+    connect: &Connector,
+    work: fn(&Store, &Bot, i64, bool, &Connector) -> Result<String>,
+) -> Result<String> {
+    let settled = settle(store, bot, now, dry, connect)?;
+    let line = work(store, bot, now, dry, connect)?;
+    Ok(match settled {
+        Some(s) => format!("{s}; {line}"),
+        None => line,
+    })
 }
 
 /// Record how far a writer got, for backlogs that need no posts database.
@@ -236,27 +256,40 @@ pub fn offline_rule(bot: &Bot, st: &BotState) -> LengthRule {
     }
 }
 
-/// One writer run: resend an unconfirmed post, or pick the next usable text and post it once.
+/// Settle a bot's unconfirmed post, if it has one (a writer's, or one asked for with `farm
+/// post`): inside the platform's resend window it is sent again with its key; past it, the
+/// account's own newest posts are read first and it is sent again only if it is not there.
+/// `None` when there is no unconfirmed post. When a known rate limit holds it back, the line
+/// says so and the post stays unconfirmed.
+pub fn settle(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector) -> Result<Option<String>> {
+    let mut st = store.state(&bot.name)?;
+    let Some(p) = st.pending.clone() else {
+        return Ok(None);
+    };
+    if dry {
+        return Ok(Some(format!("would resend the unconfirmed post: {}", p.text)));
+    }
+    if let Some(until) = blocked_until(store, &bot.name, Call::Post, now)? {
+        return Ok(Some(format!("rate-limited until {}; the unconfirmed post waits", clock::format(until))));
+    }
+    let mut client = connect(endpoint(store, bot, &st)?);
+    if now - p.created >= bot.platform.resend_window() {
+        // The server may have forgotten the key (or the text): resending could post twice.
+        // One read of the account's own posts tells whether the post went out.
+        if let Some(line) = look_for_pending(store, bot, &mut st, client.as_mut(), &p, now)? {
+            return Ok(Some(line));
+        }
+    }
+    send(store, bot, &mut st, client.as_mut(), p, now, false).map(Some)
+}
+
+/// One writer run: settle an unconfirmed post, or pick the next usable text and post it once.
 pub fn run_writer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector) -> Result<String> {
+    if let Some(line) = settle(store, bot, now, dry, connect)? {
+        return Ok(line);
+    }
     let mut st = store.state(&bot.name)?;
     let source = bot.source.clone().unwrap_or_default();
-    if let Some(p) = st.pending.clone() {
-        if dry {
-            return Ok(format!("would resend the unconfirmed post: {}", p.text));
-        }
-        if let Some(until) = blocked_until(store, &bot.name, Call::Post, now)? {
-            return Ok(format!("rate-limited until {}; the unconfirmed post waits", clock::format(until)));
-        }
-        let mut client = connect(endpoint(store, bot, &st)?);
-        if now - p.created >= bot.platform.resend_window() {
-            // The server may have forgotten the key (or the text): resending could post twice.
-            // One read of the account's own posts tells whether the post went out.
-            if let Some(line) = look_for_pending(store, bot, &mut st, client.as_mut(), &p, now)? {
-                return Ok(line);
-            }
-        }
-        return send(store, bot, &mut st, client.as_mut(), p, now);
-    }
     // Never more often than the interval, whatever happens (retries, clock steps, manual runs).
     let next_post = st.last_post_at + bot.every as i64 - schedule::slack(bot.every);
     if st.last_post_at > 0 && (now < st.last_post_at || now < next_post) {
@@ -316,7 +349,6 @@ pub fn run_writer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
         record::tally(store, &bot.name, now, Counters::default(), Some(("idle", &line)))?;
         return Ok(line);
     };
-    // Record the intent durably before the network call.
     let pending = Pending {
         key: idempotency_key(&bot.name, c.source_id, &c.text),
         text: c.text,
@@ -325,10 +357,7 @@ pub fn run_writer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
         created: now,
         attempts: 0,
     };
-    st.pending = Some(pending.clone());
-    store.put_state(&bot.name, &st)?;
-    store.flush()?;
-    let mut line = send(store, bot, &mut st, client.as_mut(), pending, now)?;
+    let mut line = send_new(store, bot, &mut st, client.as_mut(), pending, now)?;
     if skipped > 0 {
         line.push_str(&format!(" ({skipped} posts skipped)"));
     }
@@ -336,7 +365,23 @@ pub fn run_writer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
     Ok(line)
 }
 
-/// Send a recorded intent and write the result back.
+/// Record a new intent durably (a writer's next post, or a post by hand), then send it.
+pub fn send_new(
+    store: &Store,
+    bot: &Bot,
+    st: &mut BotState,
+    client: &mut dyn Platform,
+    p: Pending,
+    now: i64,
+) -> Result<String> {
+    st.pending = Some(p.clone());
+    store.put_state(&bot.name, st)?;
+    store.flush()?;
+    send(store, bot, st, client, p, now, true)
+}
+
+/// Send a recorded intent and write the result back. `first`: the intent was recorded by this
+/// process and never sent before, so a refusal of this sending is the whole story.
 fn send(
     store: &Store,
     bot: &Bot,
@@ -344,19 +389,29 @@ fn send(
     client: &mut dyn Platform,
     mut p: Pending,
     now: i64,
+    first: bool,
 ) -> Result<String> {
     p.attempts += 1;
     st.pending = Some(p.clone());
-    st.last_attempt = now;
     match client.post(&p.text, &p.key) {
         Ok(reply) => {
             record::rates(store, &bot.name, st, &reply.rates, now)?;
             let line = if reply.value.duplicate {
                 format!("already posted (the server said duplicate): {}", p.text)
+            } else if p.by_hand() {
+                format!("posted by hand: {}", p.text)
             } else {
                 format!("posted: {}", p.text)
             };
             confirm(store, bot, st, &p, now, 1, line)
+        }
+        Err(e) if first && p.by_hand() && e.not_performed() => {
+            // A post by hand the server refused at its only sending never went out: there is
+            // nothing to settle, and as any call by hand it leaves the bot's runs alone.
+            st.pending = None;
+            store.put_state(&bot.name, st)?;
+            let counters = Counters { calls: 1, errors: 1, ..Default::default() };
+            Err(record::call_failed(store, &bot.name, now, &e, counters, None)?)
         }
         Err(e) if matches!(e.kind, NetErrorKind::TooLong | NetErrorKind::Rejected) => {
             // Refused for good (the server counts differently than we did, or will not take
@@ -390,7 +445,12 @@ fn confirm(
     // The latest of the three: a clock that stepped back must not open the next interval early.
     st.last_post_at = now.max(p.created).max(st.last_post_at);
     st.total += 1;
+    let last_ok = st.last_ok;
     record::success(st, now);
+    if p.by_hand() {
+        // A post by hand is not one of the bot's runs: its schedule stays.
+        st.last_ok = last_ok;
+    }
     store.put_state(&bot.name, st)?;
     record::tally(
         store,

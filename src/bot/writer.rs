@@ -67,7 +67,8 @@ pub fn same_post(ours: &str, read_back: &str) -> bool {
     !key.is_empty() && key == dedup::normalize(read_back)
 }
 
-/// A deterministic idempotency key for a writer's post of `text` made from `source_id`.
+/// A deterministic idempotency key for a writer's post of `text` made from `source_id`
+/// ([`super::model::Pending::BY_HAND`] for a post by hand).
 pub fn idempotency_key(writer: &str, source_id: u64, text: &str) -> String {
     let h = dedup::hash(&format!("{writer}\u{0}{source_id}\u{0}{text}"));
     format!("farm-{writer}-{source_id}-{h:016x}")

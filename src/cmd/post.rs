@@ -1,11 +1,17 @@
-//! `farm post NAME TEXT…` (alias `tweet`): post by hand through the same checks.
+//! `farm post NAME TEXT…` (alias `tweet`): post by hand through the same checks, exactly once.
+//!
+//! The post is recorded as the bot's unconfirmed post (text, hash, a key made from the bot and
+//! the text) before it is sent, as a writer records its own, so a lost answer never makes a
+//! second copy: the same `farm post` again, or the bot's next run, settles it the writer's way
+//! ([`crate::bot::run::settle`]). While a post is unconfirmed, a different text is refused.
 
-use super::{now, open_required, Globals};
-use crate::bot::model::Counters;
-use crate::bot::record::{self, blocked_until};
+use super::{finish, now, open_required, Globals};
+use crate::bot::model::{BotState, Pending};
+use crate::bot::record::blocked_until;
 use crate::bot::registry::get;
-use crate::bot::run::offline_rule;
+use crate::bot::run::{offline_rule, send_new, settle};
 use crate::bot::writer::{idempotency_key, text_hash};
+use crate::bot::Bot;
 use crate::clock;
 use crate::error::{FarmError, Result};
 use crate::net::Call;
@@ -30,39 +36,78 @@ pub fn run(g: &Globals, name: &str, text: &str) -> Result<()> {
         )));
     }
     let hash = text_hash(text);
-    if store.has_hash(&bot.name, hash)? {
-        return Err(FarmError::data(format!("{} already posted this text; not posting it again", bot.name)));
-    }
-    if let Some(until) = blocked_until(&store, &bot.name, Call::Post, now)? {
-        return Err(FarmError::temp(format!(
-            "{}: rate-limited until {}; try again then",
-            bot.name,
-            clock::format(until)
-        )));
-    }
-    let mut client = crate::net::connect(crate::bot::endpoint(&store, &bot, &st)?, now);
-    let res = client.post(text, &idempotency_key(&bot.name, now as u64, text));
-    let outcome = match res {
-        Ok(reply) => {
-            store.add_hash(&bot.name, hash, now)?;
-            st.total += 1;
-            st.last_post_at = st.last_post_at.max(now);
-            store.put_state(&bot.name, &st)?;
-            let line = if reply.value.duplicate {
-                format!("already posted (duplicate): {text}")
-            } else {
-                format!("posted by hand: {text}")
+    let connect = move |ep| crate::net::connect(ep, now);
+    let res = match &st.pending {
+        // The same text again: settle the earlier attempt (sent again with its key, or found
+        // among the account's own posts), never a second copy.
+        Some(p) if p.hash == hash => settle(&store, &bot, now, false, &connect),
+        Some(p) => return Err(unconfirmed(&bot, p)),
+        None => {
+            if store.has_hash(&bot.name, hash)? {
+                return Err(FarmError::data(format!(
+                    "{} already posted this text; not posting it again",
+                    bot.name
+                )));
+            }
+            if let Some(until) = blocked_until(&store, &bot.name, Call::Post, now)? {
+                return Err(FarmError::temp(format!(
+                    "{}: rate-limited until {}; try again then",
+                    bot.name,
+                    clock::format(until)
+                )));
+            }
+            let p = Pending {
+                text: text.to_string(),
+                hash,
+                key: idempotency_key(&bot.name, Pending::BY_HAND, text),
+                source_id: Pending::BY_HAND,
+                created: now,
+                attempts: 0,
             };
-            let counters = Counters { posts: 1, calls: 1, ..Default::default() };
-            record::call(&store, &bot.name, &reply.rates, now, counters, Some(("post", &line)))?;
+            let mut client = connect(crate::bot::endpoint(&store, &bot, &st)?);
+            send_new(&store, &bot, &mut st, client.as_mut(), p, now).map(Some)
+        }
+    };
+    let st = store.state(&bot.name)?;
+    let outcome = match res {
+        Ok(Some(line)) if st.pending.is_none() => {
             eprintln!("{}: {line}", bot.name);
             Ok(())
         }
-        Err(e) => {
-            let counters = Counters { calls: 1, errors: 1, ..Default::default() };
-            Err(record::call_failed(&store, &bot.name, now, &e, counters, None)?)
-        }
+        // Held back by a known rate limit: still unconfirmed.
+        Ok(Some(line)) => Err(kept(&bot, &st, FarmError::temp(format!("{}: {line}", bot.name)))),
+        Ok(None) => Err(FarmError::software(format!("{}: the post by hand was not recorded", bot.name))),
+        Err(e) => Err(kept(&bot, &st, e)),
     };
-    store.flush()?;
+    finish(&store)?;
     outcome
+}
+
+/// The error for a post by hand while the bot has a different unconfirmed post `p`.
+fn unconfirmed(bot: &Bot, p: &Pending) -> FarmError {
+    let how = if p.by_hand() {
+        format!("`farm post {}` with that text", bot.name)
+    } else {
+        format!("`farm run {} --force`", bot.name)
+    };
+    FarmError::temp(format!(
+        "{}: its post \"{}\" is unconfirmed (it may have gone out); settle it first ({how}, or \
+         its next run), then post this text",
+        bot.name, p.text
+    ))
+}
+
+/// `e`, saying how the post by hand gets settled when it is still unconfirmed.
+fn kept(bot: &Bot, st: &BotState, e: FarmError) -> FarmError {
+    match &st.pending {
+        Some(p) if p.by_hand() => FarmError::new(
+            e.kind,
+            format!(
+                "{}; the post is kept as unconfirmed: `farm post {}` with the same text, or the \
+                 bot's next run, settles it without posting it twice",
+                e.message, bot.name
+            ),
+        ),
+        _ => e,
+    }
 }

@@ -173,6 +173,13 @@ impl NetError {
         self
     }
 
+    /// Whether the server's answer says the request was not carried out: a refusal it gave (a
+    /// 4xx, a rate limit, credentials refused), not a lost, cut or unreadable answer, a server
+    /// error or a timeout, after any of which the request may have been performed.
+    pub fn not_performed(&self) -> bool {
+        !self.maybe_performed && !matches!(self.kind, NetErrorKind::Server | NetErrorKind::Malformed)
+    }
+
     /// Turn into the program's error type, naming the bot.
     pub fn for_bot(&self, bot: &str) -> FarmError {
         FarmError::new(self.exit_kind(), format!("{bot}: {}", self.message))

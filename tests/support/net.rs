@@ -118,3 +118,22 @@ impl Net {
         self.fake.requests().iter().filter(|r| r.method == "POST" && r.path == path).count()
     }
 }
+
+/// A Mastodon reader `r` and its writer `w`.
+pub fn masto_pair() -> Net {
+    let n = Net::new();
+    n.masto_bot("reader", "r", &[]);
+    n.masto_bot("writer", "w", &["--source", "r"]);
+    n
+}
+
+/// A [`masto_pair`] whose writer's first post was performed but not answered.
+pub fn masto_with_unconfirmed_post() -> Net {
+    let mut n = masto_pair();
+    n.seed("r", 5, "a");
+    n.fake.fail_next(1, botfarm::sim::Fault::PerformThenTimeout, Some("/api/v1/statuses"));
+    assert_eq!(n.synced(T0, &["run"]).code, 75);
+    assert!(n.state("w")["pending"].is_string());
+    assert_eq!(n.posted("w").len(), 1);
+    n
+}

@@ -1,0 +1,166 @@
+//! `farm post` when the answer to a post is lost: the post by hand is recorded before it is sent
+//! (text, hash, deterministic key), like a writer's, and a retry of the same text or the bot's
+//! next run settles it exactly once, inside and past the server's memory of the key or the text.
+
+mod support;
+use botfarm::sim::Fault;
+use support::net::{masto_pair, masto_with_unconfirmed_post, Net, T0};
+
+const TEXT: &str = "Гарри Поттер и Тайная Комната, by hand";
+
+/// A bot `w` (writer of reader `r`) on `platform` whose post of [`TEXT`] by hand at `T0` was made
+/// by the server but never answered: `farm post` exits 75 and the server has the post once.
+fn lost_post_by_hand(platform: &str) -> Net {
+    let (mut n, path) = if platform == "mastodon" {
+        (masto_pair(), "/api/v1/statuses")
+    } else {
+        let n = Net::new();
+        // Real clients sign with the real time, whatever FARM_NOW says.
+        n.fake.set_oauth_wall_clock(true);
+        n.x_bot("reader", "r", "x", &[]);
+        n.x_bot("writer", "w", platform, &["--source", "r"]);
+        (n, if platform == "x" { "/2/tweets" } else { "/1.1/statuses/update" })
+    };
+    n.fake.fail_next(1, Fault::PerformThenTimeout, Some(path));
+    let r = n.synced(T0, &["post", "w", TEXT]);
+    assert_eq!(r.code, 75, "{platform}: {}", r.all());
+    assert_eq!(n.posted("w"), [TEXT], "{platform}");
+    n
+}
+
+/// The server has [`TEXT`] once from `w`, and farm knows it is posted.
+#[track_caller]
+fn assert_posted_once_by_hand(n: &Net, platform: &str) {
+    assert_eq!(n.posted("w"), [TEXT], "{platform}: posted twice");
+    let st = n.state("w");
+    assert!(st["pending"].is_null(), "{platform}: {st}");
+    assert_eq!(st["total"], 1, "{platform}: {st}");
+}
+
+#[test]
+fn mastodon_retry_after_a_lost_answer_posts_once() {
+    let mut n = lost_post_by_hand("mastodon");
+    let r = n.synced(T0 + 30, &["post", "w", TEXT]).ok();
+    assert_posted_once_by_hand(&n, "mastodon");
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains("posted by hand") && r.stderr.contains(TEXT), "{}", r.stderr);
+    // The same key both times: the server returned its first post.
+    let keys: Vec<_> =
+        n.fake.requests().into_iter().filter(|q| q.method == "POST").map(|q| q.idempotency_key).collect();
+    assert_eq!(keys.len(), 2);
+    assert!(keys[0].is_some() && keys[0] == keys[1], "{keys:?}");
+}
+
+#[test]
+fn mastodon_retry_after_the_idempotency_hour_posts_once() {
+    let mut n = lost_post_by_hand("mastodon");
+    // The server has forgotten the key: the post is looked for among the bot's own posts.
+    let r = n.synced(T0 + 70 * 60, &["post", "w", TEXT]).ok();
+    assert_posted_once_by_hand(&n, "mastodon");
+    assert!(r.stderr.contains("already posted (found among its own posts)"), "{}", r.stderr);
+    assert_eq!(n.post_requests("/api/v1/statuses"), 1);
+}
+
+#[test]
+fn x_retry_after_a_lost_answer_posts_once() {
+    for platform in ["x", "x-v1"] {
+        let mut n = lost_post_by_hand(platform);
+        // The intent is kept and shown until it is settled.
+        assert_eq!(n.state("w")["pending"], TEXT, "{platform}");
+        let r = n.synced(T0 + 30, &["post", "w", TEXT]).ok();
+        assert_posted_once_by_hand(&n, platform);
+        assert!(r.stderr.contains("already posted"), "{platform}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn x_retry_a_day_later_posts_once() {
+    for platform in ["x", "x-v1"] {
+        let mut n = lost_post_by_hand(platform);
+        // X no longer refuses the same text after a day: the post is looked for first.
+        let r = n.synced(T0 + 25 * 3600, &["post", "w", TEXT]).ok();
+        assert_posted_once_by_hand(&n, platform);
+        assert!(r.stderr.contains("found among its own posts"), "{platform}: {}", r.stderr);
+    }
+}
+
+#[test]
+fn the_next_run_settles_a_lost_post_by_hand() {
+    let mut n = masto_pair();
+    n.seed("r", 5, "a");
+    // Both bots ran: nothing is due for about an hour.
+    n.synced(T0, &["run"]).ok();
+    let first = n.posted("w");
+    assert_eq!(first.len(), 1);
+    n.fake.fail_next(1, Fault::PerformThenTimeout, Some("/api/v1/statuses"));
+    let r = n.synced(T0 + 60, &["post", "w", TEXT]);
+    r.one_line_error(75, "farm post w");
+    // Cron's next run settles it (the server knows the key): no second copy, nothing else sent.
+    n.synced(T0 + 660, &["run"]).ok();
+    assert_eq!(n.posted("w"), [first[0].clone(), TEXT.to_string()]);
+    let st = n.state("w");
+    assert!(st["pending"].is_null(), "{st}");
+    assert_eq!(st["total"], 2);
+    // A retry after that is the refused double post it now is.
+    n.synced(T0 + 700, &["post", "w", TEXT]).one_line_error(65, "already posted this text");
+    assert_eq!(n.posted("w").len(), 2);
+}
+
+#[test]
+fn a_readers_lost_post_by_hand_is_settled_by_its_next_run() {
+    let mut n = Net::new();
+    n.masto_bot("reader", "r", &[]);
+    n.fake.fail_next(1, Fault::PerformThenTimeout, Some("/api/v1/statuses"));
+    assert_eq!(n.synced(T0, &["post", "r", TEXT]).code, 75);
+    n.synced(T0 + 600, &["run"]).ok();
+    assert_eq!(n.posted("r"), [TEXT]);
+    assert!(n.state("r")["pending"].is_null());
+    // Settled: the reader is not due again before its interval.
+    let before = n.fake.requests().len();
+    n.synced(T0 + 1200, &["run"]).ok();
+    assert_eq!(n.fake.requests().len(), before);
+}
+
+#[test]
+fn another_text_waits_until_the_lost_post_is_settled() {
+    let mut n = lost_post_by_hand("mastodon");
+    let sent = n.fake.requests().len();
+    let r = n.synced(T0 + 30, &["post", "w", "something else entirely"]);
+    r.one_line_error(75, "unconfirmed");
+    assert!(r.stderr.contains(TEXT), "{}", r.stderr);
+    assert_eq!(n.fake.requests().len(), sent, "nothing is sent");
+    assert_eq!(n.state("w")["pending"], TEXT);
+    // Settled, the other text goes out.
+    n.synced(T0 + 60, &["post", "w", TEXT]).ok();
+    n.synced(T0 + 90, &["post", "w", "something else entirely"]).ok();
+    assert_eq!(n.posted("w"), [TEXT, "something else entirely"]);
+}
+
+#[test]
+fn a_post_by_hand_waits_for_the_writers_unconfirmed_post() {
+    let mut n = masto_with_unconfirmed_post();
+    let theirs = n.state("w")["pending"].as_str().unwrap().to_string();
+    let r = n.synced(T0 + 60, &["post", "w", TEXT]);
+    r.one_line_error(75, "unconfirmed");
+    // Neither is lost: the writer's post still waits, and is settled by its next run.
+    assert_eq!(n.state("w")["pending"], theirs.as_str());
+    assert_eq!(n.posted("w"), [theirs.as_str()]);
+    n.synced(T0 + 660, &["run"]).ok();
+    n.synced(T0 + 700, &["post", "w", TEXT]).ok();
+    assert_eq!(n.posted("w"), [theirs, TEXT.to_string()]);
+}
+
+#[test]
+fn a_post_by_hand_the_server_refused_is_not_kept() {
+    let mut n = masto_pair();
+    // A 429 says the post was not made: nothing to settle, nothing sent later on its own.
+    n.fake.fail_next(1, Fault::RateLimited { reset: T0 + 600 }, Some("/api/v1/statuses"));
+    n.synced(T0, &["post", "w", TEXT]).one_line_error(75, "w:");
+    let st = n.state("w");
+    assert!(st["pending"].is_null(), "{st}");
+    assert!(st["failing_since"].is_null(), "a post by hand is not a failed run: {st}");
+    n.synced(T0 + 700, &["run"]).ok();
+    assert!(n.posted("w").is_empty());
+    n.synced(T0 + 720, &["post", "w", TEXT]).ok();
+    assert_eq!(n.posted("w"), [TEXT]);
+}
