@@ -9,6 +9,7 @@ use botfarm::net::{Credentials, PlatformKind, Post};
 use botfarm::sim::{Endpoint, Fault};
 use botfarm::store::Store;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
 use support::net::{Net, CK, CS, T0};
 use support::{Farm, TempDir};
@@ -948,4 +949,34 @@ fn a_random_file_is_one_clean_line_and_exit_65() {
         assert!(r.stdout.is_empty(), "{name}: {}", r.stdout);
     }
     assert_eq!(view(&n.farm), before);
+}
+
+#[test]
+fn export_follows_a_link_and_writes_into_a_pipe_instead_of_replacing_them() {
+    use std::os::unix::fs::FileTypeExt;
+    let mut n = Net::new();
+    n.masto_bot("reader", "r", &[]);
+    n.at(T0, &["run"]).ok();
+    let dir = n.farm.dir.path().to_path_buf();
+    // A link to the backup file: the file is replaced, the link stays a link.
+    std::fs::write(dir.join("real.tar"), "old").unwrap();
+    std::os::unix::fs::symlink("real.tar", dir.join("link.tar")).unwrap();
+    n.farm.run(&["export", dir.join("link.tar").to_str().unwrap()]).ok();
+    assert!(std::fs::symlink_metadata(dir.join("link.tar")).unwrap().file_type().is_symlink());
+    assert!(std::fs::read(dir.join("real.tar")).unwrap().len() > 512, "the link's file was not written");
+    // A named pipe (like /dev/null or /dev/stdout, a node that is not a file): written into.
+    let fifo = dir.join("pipe");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    n.farm.run(&["export", fifo.to_str().unwrap()]).ok();
+    // (Checked before waiting for the reader: had the pipe been replaced, it would wait forever.)
+    assert!(
+        std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(),
+        "the pipe was replaced by a file"
+    );
+    let got = reader.join().unwrap();
+    assert!(contains(&got, "ustar"), "the pipe got no archive ({} bytes)", got.len());
 }

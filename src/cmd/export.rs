@@ -1,7 +1,10 @@
 //! `farm export FILE [--no-secrets] [--gzip]`: the whole farm as one tar archive (see
 //! [`crate::archive`] for the format). Holds the farm's lock for the whole export, so the
 //! snapshot is consistent. A file is written as a 0600 temporary next to FILE and renamed into
-//! place only when complete; `-` streams to stdout.
+//! place only when complete; `-` streams to stdout. A symbolic link is followed (the file it
+//! names is replaced, the link stays), and a FILE that is not a regular file (`/dev/null`, a
+//! named pipe) is written into, never replaced: run as root, a rename over a device node would
+//! turn `/dev/null` into a plain file.
 
 use super::Globals;
 use crate::archive::{self, DumpOptions, Progress};
@@ -28,9 +31,20 @@ pub fn run(g: &Globals, a: ExportArgs) -> Result<()> {
         out.flush().map_err(|e| io_error(&e, "cannot write the archive to stdout"))?;
         return store.flush();
     }
-    let path = Path::new(&a.file);
+    let path = &target(Path::new(&a.file));
     if path.is_dir() {
         return Err(FarmError::usage(format!("{} is a directory; give a file name", path.display())));
+    }
+    if fs::metadata(path).is_ok_and(|md| !md.is_file()) {
+        // A device or a pipe: write into it.
+        let what = format!("cannot write the archive to {}", path.display());
+        let file = fs::OpenOptions::new().write(true).open(path).map_err(|e| io_error(&e, &what))?;
+        let mut w = BufWriter::with_capacity(1 << 16, file);
+        let m = archive::dump(&mut store, &mut w, opts, &progress)?;
+        w.flush().map_err(|e| io_error(&e, &what))?;
+        store.flush()?;
+        crate::outln!("exported {} bots ({} records) to {}", m.bots(), m.records, path.display())?;
+        return Ok(());
     }
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("export");
     let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
@@ -62,6 +76,18 @@ pub fn run(g: &Globals, a: ExportArgs) -> Result<()> {
         archive::human_bytes(size)
     )?;
     Ok(())
+}
+
+/// The file a FILE argument names: a symbolic link's target (resolved against the link's folder
+/// when relative), else FILE itself.
+fn target(given: &Path) -> std::path::PathBuf {
+    match fs::read_link(given) {
+        Ok(to) => fs::canonicalize(given).unwrap_or_else(|_| match given.parent() {
+            Some(dir) if to.is_relative() => dir.join(to),
+            _ => to,
+        }),
+        Err(_) => given.to_path_buf(),
+    }
 }
 
 /// Open an existing farm with the archive code's small page cache (every record is read once).
