@@ -1,7 +1,7 @@
-//! `farm export FILE [--no-secrets] [--gzip]`: the whole farm as one tar archive (see
+//! `farm export FILE [--no-secrets] [--gzip] [-q]`: the whole farm as one tar archive (see
 //! [`crate::archive`] for the format). Holds the farm's lock for the whole export, so the
 //! snapshot is consistent. A file is written as a 0600 temporary next to FILE and renamed into
-//! place only when complete; `-` streams to stdout.
+//! place only when complete; `-` streams to stdout. `-q` prints nothing on success (cron).
 
 use super::Globals;
 use crate::archive::{self, DumpOptions, Progress};
@@ -15,7 +15,7 @@ use std::path::Path;
 pub fn run(g: &Globals, a: ExportArgs) -> Result<()> {
     let mut store = open_farm(&g.dir, "export")?;
     let opts = DumpOptions { secrets: !a.no_secrets, gzip: a.gzip };
-    let progress = Progress::new("export");
+    let progress = if a.quiet { Progress::quiet() } else { Progress::new("export") };
     if a.file == "-" {
         let stdout = io::stdout();
         if stdout.is_terminal() {
@@ -52,6 +52,9 @@ pub fn run(g: &Globals, a: ExportArgs) -> Result<()> {
         }
     };
     store.flush()?;
+    if a.quiet {
+        return Ok(());
+    }
     let size = fs::metadata(path).map(|md| md.len()).unwrap_or(0);
     crate::outln!(
         "exported {} bots ({} records{}) to {} ({})",
