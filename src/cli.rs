@@ -180,7 +180,11 @@ pub enum Command {
     Import(ImportArgs),
     /// Rebuild the database to give disk space back (sled never shrinks by itself).
     #[command(after_help = "Example:\n  farm compact")]
-    Compact,
+    Compact {
+        /// Print nothing on success (for cron): no summary line, no progress.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Metrics for InfluxDB or Prometheus.
     #[command(
         after_help = "Examples:\n  farm metrics --format prometheus --output /var/lib/node_exporter/farm.prom\n  farm metrics --push 'http://localhost:8086/write?db=farm'"
@@ -222,6 +226,9 @@ pub struct ExportArgs {
     /// Compress with gzip.
     #[arg(long, short = 'z')]
     pub gzip: bool,
+    /// Print nothing on success (for cron): no summary line, no progress.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `farm import …`

@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Build target/debian/farm_*.deb: the release binary, its man page and completions, the systemd
-# units, and a postinst that creates the `farm` user. Needs `cargo install cargo-deb`.
+# Build target/debian/farm_VERSION-1_ARCH.deb (package `farm`, [package.metadata.deb] in
+# Cargo.toml): the release binary, its man page and completions, the systemd units, and a
+# postinst that creates the `farm` user and its data directory. Needs cargo-deb.
 set -euo pipefail
+if ! cargo deb --version >/dev/null 2>&1; then
+    echo "build.sh: cargo-deb is missing; install it with: cargo install cargo-deb" >&2
+    exit 69
+fi
 cd "$(dirname "$0")/../.."
 cargo build --release
 mkdir -p target/assets

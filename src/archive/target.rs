@@ -325,7 +325,8 @@ impl Target {
 }
 
 /// An import may go into a farm (with `replace`), an empty directory, or one holding only
-/// what farm itself leaves in a data directory without a database.
+/// what farm itself leaves in a data directory without a database, or the packaged cron
+/// line's `cron.lock` (packaging/cron/farm).
 fn check_target(dir: &Path, replace: bool) -> Result<()> {
     if !dir.is_dir() {
         return Err(FarmError::usage(format!("{} is not a directory", dir.display())));
@@ -341,7 +342,7 @@ fn check_target(dir: &Path, replace: bool) -> Result<()> {
             dir.display()
         )));
     }
-    let known = ["lock", "next_due", "next_due.tmp"];
+    let known = ["lock", "next_due", "next_due.tmp", "cron.lock"];
     for e in fs::read_dir(dir).map_err(fs_err("cannot list", dir))?.flatten() {
         if !known.iter().any(|k| e.file_name() == *k) {
             return Err(FarmError::usage(format!(

@@ -1,10 +1,10 @@
-//! `farm export FILE [--no-secrets] [--gzip]`: the whole farm as one tar archive (see
+//! `farm export FILE [--no-secrets] [--gzip] [-q]`: the whole farm as one tar archive (see
 //! [`crate::archive`] for the format). Holds the farm's lock for the whole export, so the
 //! snapshot is consistent. A file is written as a 0600 temporary next to FILE and renamed into
 //! place only when complete; `-` streams to stdout. A symbolic link is followed (the file it
 //! names is replaced, the link stays), and a FILE that is not a regular file (`/dev/null`, a
 //! named pipe) is written into, never replaced: run as root, a rename over a device node would
-//! turn `/dev/null` into a plain file.
+//! turn `/dev/null` into a plain file. `-q` prints nothing on success (cron).
 
 use super::Globals;
 use crate::archive::{self, DumpOptions, Progress};
@@ -18,7 +18,7 @@ use std::path::Path;
 pub fn run(g: &Globals, a: ExportArgs) -> Result<()> {
     let mut store = open_farm(&g.dir, "export")?;
     let opts = DumpOptions { secrets: !a.no_secrets, gzip: a.gzip };
-    let progress = Progress::new("export");
+    let progress = if a.quiet { Progress::quiet() } else { Progress::new("export") };
     if a.file == "-" {
         let stdout = io::stdout();
         if stdout.is_terminal() {
@@ -43,7 +43,9 @@ pub fn run(g: &Globals, a: ExportArgs) -> Result<()> {
         let m = archive::dump(&mut store, &mut w, opts, &progress)?;
         w.flush().map_err(|e| io_error(&e, &what))?;
         store.flush()?;
-        crate::outln!("exported {} bots ({} records) to {}", m.bots(), m.records, path.display())?;
+        if !a.quiet {
+            crate::outln!("exported {} bots ({} records) to {}", m.bots(), m.records, path.display())?;
+        }
         return Ok(());
     }
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("export");
@@ -66,6 +68,9 @@ pub fn run(g: &Globals, a: ExportArgs) -> Result<()> {
         }
     };
     store.flush()?;
+    if a.quiet {
+        return Ok(());
+    }
     let size = fs::metadata(path).map(|md| md.len()).unwrap_or(0);
     crate::outln!(
         "exported {} bots ({} records{}) to {} ({})",

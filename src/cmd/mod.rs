@@ -77,7 +77,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Completions { .. } | Command::Man => Ok(()),
         Command::Export(a) => export::run(&g, a),
         Command::Import(a) => import::run(&g, a),
-        Command::Compact => compact::run(&g),
+        Command::Compact { quiet } => compact::run(&g, quiet),
         Command::Metrics(a) => metrics::run(&g, a),
         Command::Best { name, n } => best::run(&g, &name, n),
         Command::Prune { name, older_than, dry_run } => prune::run(&g, &name, &older_than, dry_run),
