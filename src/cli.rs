@@ -10,7 +10,7 @@ use std::path::PathBuf;
     name = "farm",
     version,
     about = "Run a whole farm of social-media bots (X, Mastodon) from cron: one binary, one data directory.",
-    after_help = "Examples:\n  farm create reader news --platform mastodon --api https://mastodon.social\n  farm create writer hp --source news --template 'Гарри Поттер и {}'\n  farm run            # from cron: */10 * * * * farm run\n  farm stats"
+    after_help = "Examples:\n  farm create reader news --platform mastodon --api https://mastodon.social\n  farm create writer hp --source news --template 'Гарри Поттер и {}'\n  farm run            # from cron: */10 * * * * /usr/local/bin/farm run\n  farm stats"
 )]
 pub struct Cli {
     /// Data directory, given before the command: `farm --db DIR stats` (default: $FARM_DB, else
