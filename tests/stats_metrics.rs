@@ -74,6 +74,7 @@ fn stats_json_has_every_field() {
         "last_attempt",
         "next_due",
         "next_due_at",
+        "clock_ahead",
         "last_error",
         "hourly",
         "rate_limits",
@@ -736,6 +737,7 @@ fn escaping_round_trips_through_the_strict_parsers() {
         last_attempt: None,
         next_due: "now".into(),
         next_due_at: None,
+        clock_ahead: None,
         last_error: None,
         hourly: vec![0; 24],
         rate_limits: vec![RateRow {
@@ -1063,7 +1065,7 @@ fn wide_farm() -> (support::Farm, i64) {
         store.put_state(&writer, &st).unwrap();
     }
     store.flush().unwrap();
-    drop(store);
+    support::close_store(store);
     (f, now)
 }
 

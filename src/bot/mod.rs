@@ -30,12 +30,14 @@ pub fn endpoint(store: &Store, bot: &Bot, st: &BotState) -> crate::error::Result
 }
 
 /// Recompute the next-due record from every bot (a few hundred bytes per bot; cheap), after
-/// flushing the database. `now` is the time of the run (or command) that changed the farm.
+/// flushing the database. `now` is the time of the run (or command) that changed the farm. A
+/// bot held back by a rate limit is due at its end ([`status::next_due`]), so the cron runs
+/// during a day-long limit need not open the database.
 pub fn refresh_next_due(store: &Store, now: i64) -> crate::error::Result<()> {
     let mut next: Option<i64> = None;
     for bot in store.bots()? {
         let st = store.state(&bot.name)?;
-        if let Some(at) = schedule::due_at(&bot, &st) {
+        if let Some(at) = status::standing_of(store, &bot, &st, now)?.next_due {
             next = Some(next.map_or(at, |n: i64| n.min(at)));
         }
     }

@@ -45,9 +45,11 @@ pub fn blocked_until(store: &Store, account: &str, call: Call, now: i64) -> Resu
     Ok(store.rate(account, call)?.and_then(|r| window_blocks(&r, now)))
 }
 
-/// If a stored window refuses its call at `now`, the (capped) Unix second it frees up.
+/// If a stored window refuses its call at `now`, the (capped) Unix second it frees up. A reset
+/// too far ahead to be believed ([`schedule::reset_is_ahead`]) refuses nothing.
 pub fn window_blocks(r: &RateInfo, now: i64) -> Option<i64> {
-    (r.remaining == 0 && now < r.reset).then(|| schedule::cap_reset(r.reset, now))
+    let blocks = r.remaining == 0 && now < r.reset && !schedule::reset_is_ahead(r.reset, now);
+    blocks.then(|| schedule::cap_reset(r.reset, now))
 }
 
 /// Count a bot's activity in the current hour and log one event (`(kind, message)`).

@@ -120,6 +120,46 @@ fn settle_then(
     })
 }
 
+/// Take the times an earlier run stored too far ahead of the clock as now
+/// ([`schedule::forget_future`]), for the bots of a run (`opts.names`, all when empty), and log
+/// it in each bot's events. Returns one line for stderr, naming the bots and the latest such
+/// time, when there were any. A dry run changes nothing.
+pub fn distrust_future(store: &Store, opts: &RunOpts, now: i64) -> Result<Option<String>> {
+    let mut found: Vec<String> = Vec::new();
+    let mut latest = i64::MIN;
+    for bot in store.bots()? {
+        if !opts.names.is_empty() && !opts.names.contains(&bot.name) {
+            continue;
+        }
+        let mut st = store.state(&bot.name)?;
+        let mut windows = store.rates(&bot.name)?;
+        let Some(t) = schedule::forget_future(&mut st, &mut windows, now) else {
+            continue;
+        };
+        if !opts.dry_run {
+            store.put_state(&bot.name, &st)?;
+            for w in &windows {
+                store.put_rate(&bot.name, w)?;
+            }
+            let line =
+                format!("a stored time, {}, is {}; taken as now", clock::format(t), schedule::AHEAD_NOTE);
+            record::tally(store, &bot.name, now, Counters::default(), Some(("clock", &line)))?;
+        }
+        found.push(bot.name);
+        latest = latest.max(t);
+    }
+    if found.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "times stored by an earlier run (up to {}, bots {}) are {}; {} as now",
+        clock::format(latest),
+        found.join(", "),
+        schedule::AHEAD_NOTE,
+        if opts.dry_run { "a run takes them" } else { "taken" }
+    )))
+}
+
 /// Record how far a writer got, for backlogs that need no posts database.
 fn note_position(store: &Store, writer: &Bot) -> Result<()> {
     if let Some(reader) = &writer.source {
@@ -178,10 +218,12 @@ pub fn run_reader(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
         Err(e) => return Err(record::failure(store, bot, &mut st, now, &e, 1)?),
     };
     record::rates(store, &bot.name, &mut st, &reply.rates, now)?;
+    // A post the server gave no time gets the time the cache's ages are judged at.
+    let stamp = cache_time(store, &bot.name, now)?;
     let mut posts = reply.value.posts;
     for p in &mut posts {
         if p.created_at == 0 {
-            p.created_at = now;
+            p.created_at = stamp;
         }
     }
     let new = store.add_posts(&bot.name, &posts)?;
@@ -199,8 +241,17 @@ pub fn run_reader(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
     Ok(line)
 }
 
+/// The time a reader's cached posts are aged at: the run's, but never later than the newest
+/// cached post's, as its server dated it. One run with the clock years ahead (a bad RTC at
+/// boot, before NTP) then cannot age the cache, and a clock behind only keeps more.
+fn cache_time(store: &Store, reader: &str, now: i64) -> Result<i64> {
+    let newest = store.recent_posts(reader, 1)?.first().map(|p| p.created_at).filter(|t| *t > 0);
+    Ok(newest.map_or(now, |t| t.min(now)))
+}
+
 /// Retention: drop posts every writer has consumed (after a corpus window), posts older than
-/// the max age, and the oldest beyond the max count.
+/// the max age, and the oldest beyond the max count. Ages are judged at [`cache_time`], so a
+/// clock far ahead drops nothing a writer has not used; the max count bounds the cache anyway.
 pub fn prune(store: &Store, reader: &Bot, st: &mut BotState, now: i64) -> Result<u64> {
     let mut consumed_by_all = u64::MAX;
     for w in super::registry::dependents(store, &reader.name)? {
@@ -209,8 +260,9 @@ pub fn prune(store: &Store, reader: &Bot, st: &mut BotState, now: i64) -> Result
         }
     }
     let o = reader.reader;
-    let corpus_cut = now - o.corpus_age as i64;
-    let age_cut = now - o.max_age as i64;
+    let at = cache_time(store, &reader.name, now)?;
+    let corpus_cut = at - o.corpus_age as i64;
+    let age_cut = at - o.max_age as i64;
     let (removed, left) = store.prune_posts(&reader.name, o.max_count as usize, |p| {
         p.created_at < age_cut
             || (consumed_by_all != u64::MAX && p.id <= consumed_by_all && p.created_at < corpus_cut)

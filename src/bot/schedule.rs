@@ -5,8 +5,13 @@
 //! not drift by ten minutes every hour. After a failure the bot is retried sooner, with a
 //! back-off that doubles from 10 minutes up to the interval. A clock that stepped back never
 //! makes a bot due early: a bot whose last run is in the future is not due.
+//!
+//! Unless it is more than [`MAX_AHEAD`] in the future: then the clock was wrong when it was
+//! stored (one run with the clock years ahead, from a bad RTC at boot before NTP), or is wrong
+//! now, and believing it would silence the bot until that date. [`forget_future`] takes such a
+//! time as now: the interval counts from now, an unconfirmed post is retried at once.
 
-use super::model::{Bot, BotState};
+use super::model::{Bot, BotState, RateInfo};
 
 /// The longest a known rate limit may hold a bot back, seconds. A server's reset further away
 /// than this (year 2200, garbage) is taken as this far: a bot is never silenced for good.
@@ -16,9 +21,73 @@ pub const MAX_RATE_WAIT: i64 = 86_400;
 /// [`crate::clock::parse_duration`]) plus the longest rate-limit wait.
 pub const MAX_WAIT: i64 = 366 * 86_400 + MAX_RATE_WAIT;
 
+/// How far ahead of the clock a time stored by an earlier run may be and still be believed:
+/// a clock that stepped back less than this never makes a bot due early.
+pub const MAX_AHEAD: i64 = 86_400;
+
+/// How every report of a time too far ahead ([`is_ahead`]) ends: "(time) is …".
+pub const AHEAD_NOTE: &str =
+    "more than a day ahead of the clock, which was wrong then or is wrong now (check the RTC and NTP)";
+
 /// A rate-limit reset as the farm uses it: at most [`MAX_RATE_WAIT`] after `now`.
 pub fn cap_reset(reset: i64, now: i64) -> i64 {
     reset.min(now.saturating_add(MAX_RATE_WAIT))
+}
+
+/// Whether `t`, the time of something an earlier run did, is more than [`MAX_AHEAD`] ahead of
+/// `now`: the clock was wrong then or is wrong now.
+pub fn is_ahead(t: i64, now: i64) -> bool {
+    t > now.saturating_add(MAX_AHEAD)
+}
+
+/// Whether a stored rate-limit reset is too far ahead to be believed: more than [`MAX_AHEAD`]
+/// past the longest wait ([`MAX_RATE_WAIT`]) it was capped to when stored.
+pub fn reset_is_ahead(reset: i64, now: i64) -> bool {
+    is_ahead(reset.saturating_sub(MAX_RATE_WAIT), now)
+}
+
+/// Take the times of `st` and of the bot's rate-limit `windows` that are too far ahead of `now`
+/// ([`is_ahead`], [`reset_is_ahead`]) as now: the last run, post and attempt, the start of its
+/// failures, and a reset become now (a window's no longer refuses), the length rule is asked
+/// again. An unconfirmed post is retried at once, like after any step back: its last attempt
+/// becomes unknown (0), and so does its creation, so the run looks among the account's own posts
+/// before resending it when the platform's dedup window may have passed. Returns the latest of
+/// the times it replaced, if any.
+pub fn forget_future(st: &mut BotState, windows: &mut [RateInfo], now: i64) -> Option<i64> {
+    let mut latest: Option<i64> = None;
+    let mut seen = |t: i64| latest = Some(latest.map_or(t, |l: i64| l.max(t)));
+    let pending = st.pending.is_some();
+    for t in [&mut st.last_ok, &mut st.last_post_at] {
+        if is_ahead(*t, now) {
+            seen(*t);
+            *t = now;
+        }
+    }
+    if is_ahead(st.last_attempt, now) {
+        seen(st.last_attempt);
+        st.last_attempt = if pending { 0 } else { now };
+    }
+    if let Some(t) = st.failing_since.filter(|t| is_ahead(*t, now)) {
+        seen(t);
+        st.failing_since = Some(now);
+    }
+    if let Some(p) = st.pending.as_mut().filter(|p| is_ahead(p.created, now)) {
+        seen(p.created);
+        p.created = 0;
+    }
+    if let Some((_, t)) = st.length_rule.filter(|(_, t)| is_ahead(*t, now)) {
+        seen(t);
+        st.length_rule = None;
+    }
+    if let Some(t) = st.limited_until.filter(|t| reset_is_ahead(*t, now)) {
+        seen(t);
+        st.limited_until = None;
+    }
+    for w in windows.iter_mut().filter(|w| reset_is_ahead(w.reset, now)) {
+        seen(w.reset);
+        w.reset = now;
+    }
+    latest
 }
 
 /// Whether a run may stop at once on the next-due record (`at`, and `written`: the time of the
@@ -158,6 +227,59 @@ mod tests {
         assert_eq!(due_at(&b, &st), Some(103_000));
         assert!(!is_due(&b, &st, 102_999));
         assert!(is_due(&b, &st, 103_000));
+    }
+
+    #[test]
+    fn times_far_ahead_are_taken_as_now_small_steps_back_are_kept() {
+        use crate::net::Call;
+        let b = bot(3600);
+        let now = 1_000_000;
+        let window = RateInfo { call: Call::Timeline, limit: None, remaining: 0, reset: now + 900 };
+        // Twenty hours back: believed, and the bot is not due early.
+        let mut st =
+            BotState { last_ok: now + 20 * 3600, last_attempt: now + 20 * 3600, ..Default::default() };
+        let mut windows = [window];
+        assert_eq!(forget_future(&mut st, &mut windows, now), None);
+        assert!(!is_due(&b, &st, now));
+        assert_eq!(windows[0].reset, now + 900);
+        // Years ahead: the interval counts from now, the window and the limit no longer hold.
+        let years = now + 5 * 365 * 86_400;
+        let mut st = BotState {
+            last_ok: years,
+            last_attempt: years,
+            last_post_at: years,
+            limited_until: Some(years + 900),
+            ..Default::default()
+        };
+        let mut windows = [RateInfo { reset: years + 900, ..window }];
+        assert_eq!(forget_future(&mut st, &mut windows, now), Some(years + 900));
+        assert_eq!((st.last_ok, st.last_attempt, st.last_post_at, st.limited_until), (now, now, now, None));
+        assert_eq!(windows[0].reset, now);
+        assert!(!is_due(&b, &st, now + 3000));
+        assert!(is_due(&b, &st, now + 3600));
+    }
+
+    #[test]
+    fn an_unconfirmed_post_stored_far_ahead_is_retried_at_once_after_a_look() {
+        use crate::bot::model::Pending;
+        let b = bot(3600);
+        let now = 1_000_000;
+        let years = now + 5 * 365 * 86_400;
+        let pending =
+            Pending { text: "t".into(), hash: 1, key: "k".into(), source_id: 1, created: years, attempts: 1 };
+        let mut st = BotState {
+            last_ok: now - 3600,
+            last_attempt: years,
+            fails: 3,
+            failing_since: Some(years),
+            pending: Some(pending),
+            ..Default::default()
+        };
+        assert_eq!(forget_future(&mut st, &mut [], now), Some(years));
+        assert!(is_due(&b, &st, now));
+        assert_eq!(st.failing_since, Some(now));
+        // When it was made is unknown: the run looks among the account's own posts first.
+        assert_eq!(st.pending.unwrap().created, 0);
     }
 
     #[test]

@@ -7,7 +7,6 @@
 
 use super::model::RateInfo;
 use super::model::{Bot, BotState, Counters, Role};
-use super::schedule;
 use super::status::{self, Status};
 use crate::error::Result;
 use crate::store::Store;
@@ -25,8 +24,10 @@ pub struct Summary {
     /// Until when a known rate limit holds it back ([`status::limited_until`]), whatever its
     /// status (a paused bot can be limited too).
     pub limited_until: Option<i64>,
-    /// When it is next due ([`schedule::due_at`]); `None` when paused.
+    /// When it is next due ([`status::next_due`]); `None` when paused.
     pub next_due: Option<i64>,
+    /// The latest time an earlier run stored too far ahead of the clock ([`status::Standing`]).
+    pub ahead: Option<i64>,
     /// Readers: posts in the cache; writers: unprocessed posts in the reader's cache;
     /// analyzers: 0.
     pub backlog: u64,
@@ -105,17 +106,20 @@ pub fn summary(
     }
     let reader_cached = b.source.as_ref().and_then(|s| states.get(s)).map(|r| r.cached);
     let window = status::gating_window(store, b)?;
+    let rates = store.rates(&b.name)?;
+    let standing = status::standing(b, st, &rates, window.as_ref(), now);
     Ok(Summary {
         bot: b.clone(),
         state: st.clone(),
-        status: status::status(b, st, window.as_ref(), now),
-        limited_until: status::limited_until(st, window.as_ref(), now),
-        next_due: schedule::due_at(b, st),
+        status: standing.status,
+        limited_until: standing.limited_until,
+        next_due: standing.next_due,
+        ahead: standing.ahead,
         backlog: backlog(store, b, st, reader_cached)?,
         hourly,
         calls_24h: calls,
         errors_24h: errors,
-        rates: store.rates(&b.name)?,
+        rates,
     })
 }
 

@@ -7,9 +7,14 @@
 //! first of its consecutive failed runs; **unconfirmed** when a writer's post waits to be
 //! resent; else **ok**. A rate limit wins over the failure it caused (a 429 is a failed run
 //! too), and a failure over the unconfirmed post it left behind.
+//!
+//! Every view judges a bot as the next run will ([`standing`]): with the times an earlier run
+//! stored too far ahead of the clock taken as now ([`schedule::forget_future`]), and its next
+//! due time no earlier than the end of a rate limit that would refuse its next call.
 
 use super::model::{Bot, BotState, Role};
 use super::record::window_blocks;
+use super::schedule;
 use crate::error::Result;
 use crate::net::{Call, RateInfo};
 use crate::store::Store;
@@ -68,7 +73,7 @@ pub fn gating_call(bot: &Bot) -> (&str, Call) {
 /// Until when a known rate limit holds the bot back, if it does at `now`: the later of the
 /// state's `limited_until` and the reset of the used-up `window` of its [`gating_call`].
 pub fn limited_until(st: &BotState, window: Option<&RateInfo>, now: i64) -> Option<i64> {
-    let state = st.limited_until.filter(|u| *u > now);
+    let state = st.limited_until.filter(|u| *u > now && !schedule::reset_is_ahead(*u, now));
     let stored = window.and_then(|w| window_blocks(w, now));
     state.max(stored)
 }
@@ -88,15 +93,57 @@ pub fn status(bot: &Bot, st: &BotState, window: Option<&RateInfo>, now: i64) -> 
     }
 }
 
+/// When the bot is next due: by its schedule ([`schedule::due_at`]), but not before a known
+/// rate limit on its next call ends ([`limited_until`]); `None` when it is paused.
+pub fn next_due(bot: &Bot, st: &BotState, window: Option<&RateInfo>, now: i64) -> Option<i64> {
+    let at = schedule::due_at(bot, st)?;
+    Some(limited_until(st, window, now).map_or(at, |until| at.max(until)))
+}
+
+/// How a bot stands at a time, as every view shows it and the next run will see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    /// Its status.
+    pub status: Status,
+    /// Until when a known rate limit holds it back ([`limited_until`]), whatever its status (a
+    /// paused bot can be limited too).
+    pub limited_until: Option<i64>,
+    /// When it is next due ([`next_due`]); `None` when paused.
+    pub next_due: Option<i64>,
+    /// The latest time an earlier run stored too far ahead of the clock, which the next run
+    /// takes as now ([`schedule::forget_future`]); the clock was wrong then or is wrong now.
+    pub ahead: Option<i64>,
+}
+
+/// The [`Standing`] of `bot` at `now`, from its state, its own rate-limit `windows` and the
+/// `window` of its [`gating_call`], with the times too far ahead of the clock taken as now.
+pub fn standing(
+    bot: &Bot,
+    st: &BotState,
+    windows: &[RateInfo],
+    window: Option<&RateInfo>,
+    now: i64,
+) -> Standing {
+    let mut st = st.clone();
+    let ahead = schedule::forget_future(&mut st, &mut windows.to_vec(), now);
+    Standing {
+        status: status(bot, &st, window, now),
+        limited_until: limited_until(&st, window, now),
+        next_due: next_due(bot, &st, window, now),
+        ahead,
+    }
+}
+
 /// The stored window of the bot's [`gating_call`], if any.
 pub fn gating_window(store: &Store, bot: &Bot) -> Result<Option<RateInfo>> {
     let (account, call) = gating_call(bot);
     store.rate(account, call)
 }
 
-/// [`status`], reading the window from the store.
-pub fn of(store: &Store, bot: &Bot, st: &BotState, now: i64) -> Result<Status> {
-    Ok(status(bot, st, gating_window(store, bot)?.as_ref(), now))
+/// [`standing`], reading the windows from the store.
+pub fn standing_of(store: &Store, bot: &Bot, st: &BotState, now: i64) -> Result<Standing> {
+    let windows = store.rates(&bot.name)?;
+    Ok(standing(bot, st, &windows, gating_window(store, bot)?.as_ref(), now))
 }
 
 #[cfg(test)]
@@ -164,5 +211,19 @@ mod tests {
         assert_eq!(limited_until(&st, Some(&w), now), Some(1500));
         assert_eq!(gating_call(&bot(Role::Analyzer)), ("src", Call::OwnPosts));
         assert_eq!(gating_call(&bot(Role::Reader)), ("b", Call::Timeline));
+    }
+
+    #[test]
+    fn next_due_waits_for_a_used_up_window_of_the_next_call() {
+        let now = 10_000;
+        let b = bot(Role::Writer);
+        let st = BotState { last_ok: 5_000, last_attempt: 5_000, ..Default::default() };
+        let w = RateInfo { call: Call::Post, limit: Some(1), remaining: 0, reset: now + 80_000 };
+        assert_eq!(next_due(&b, &st, None, now), Some(5_000 + 3600 - 300));
+        assert_eq!(next_due(&b, &st, Some(&w), now), Some(now + 80_000));
+        // A reset too far ahead to be believed holds nothing back.
+        let far = RateInfo { reset: now + 10 * 86_400, ..w };
+        assert_eq!(standing(&b, &st, &[far], Some(&far), now).next_due, Some(5_000 + 3600 - 300));
+        assert_eq!(standing(&b, &st, &[far], Some(&far), now).ahead, Some(now + 10 * 86_400));
     }
 }

@@ -134,6 +134,17 @@ pub fn run(g: &Globals, offline: bool) -> Result<()> {
     }
     for b in &bots {
         let st = store.state(&b.name)?;
+        if let Some(t) = crate::bot::status::standing_of(&store, b, &st, now)?.ahead {
+            r.warn(
+                &format!(
+                    "{}: {}, stored by an earlier run, is {}",
+                    b.name,
+                    crate::clock::format(t),
+                    crate::bot::schedule::AHEAD_NOTE
+                ),
+                "set the clock right; the next `farm run` takes such times as now",
+            )?;
+        }
         let needs_secret = b.platform.uses_oauth1() && b.creds.access_secret.is_empty();
         if b.role != crate::bot::Role::Analyzer && (b.creds.access_token.is_empty() || needs_secret) {
             r.warn(&format!("{} has no user tokens", b.name), &format!("farm auth {}", b.name))?;

@@ -1,7 +1,7 @@
 //! `farm list [--json]`
 
 use super::{now, open_existing, print_json, Globals};
-use crate::bot::{schedule, status, Bot, BotState};
+use crate::bot::{status, Bot};
 use crate::clock;
 use crate::error::Result;
 use comfy_table::Table;
@@ -100,11 +100,12 @@ impl BotView {
     }
 }
 
-/// The next due time as text.
-pub fn next_due_text(b: &Bot, st: &BotState) -> String {
-    match schedule::due_at(b, st) {
+/// A next due time ([`status::Standing::next_due`]) as text at `now`: `paused`, `now` (due, or
+/// overdue: never a time in the past) or the time.
+pub fn next_due_text(at: Option<i64>, now: i64) -> String {
+    match at {
         None => "paused".into(),
-        Some(0) => "now".into(),
+        Some(t) if t <= now => "now".into(),
         Some(t) => clock::short(t),
     }
 }
@@ -142,15 +143,15 @@ pub fn run(g: &Globals, json: bool, names: bool) -> Result<()> {
     let now = now()?;
     for b in &bots {
         let st = store.state(&b.name)?;
-        let status = status::of(&store, b, &st, now)?.name();
+        let standing = status::standing_of(&store, b, &st, now)?;
         t.add_row(vec![
             b.name.clone(),
             b.role.name().into(),
             b.platform.name().into(),
             b.source.clone().unwrap_or_default(),
             clock::format_duration(b.every),
-            status.into(),
-            next_due_text(b, &st),
+            standing.status.name().into(),
+            next_due_text(standing.next_due, now),
         ]);
     }
     crate::outln!("{t}")?;

@@ -2,7 +2,7 @@
 
 use super::{now, open_existing, Globals};
 use crate::bot::model::normalize_name;
-use crate::bot::run::{run as run_farm, worst, RunOpts};
+use crate::bot::run::{distrust_future, run as run_farm, worst, RunOpts};
 use crate::bot::schedule;
 use crate::cli::RunArgs;
 use crate::error::{FarmError, Result};
@@ -30,6 +30,9 @@ pub fn run(g: &Globals, a: RunArgs) -> Result<()> {
         return Ok(());
     };
     let opts = RunOpts { names, dry_run: a.dry_run, jobs: a.jobs.clamp(1, 256), force: a.force };
+    if let Some(line) = distrust_future(&store, &opts, now)? {
+        eprintln!("farm: {line}");
+    }
     let connect = move |ep| crate::net::connect(ep, now);
     let outcomes = run_farm(&store, &opts, now, &connect);
     if !a.dry_run {

@@ -14,6 +14,9 @@ struct StateView {
     last_error: Option<String>,
     failing_since: Option<String>,
     next_due: String,
+    /// The latest time an earlier run stored more than a day ahead of the clock, which the next
+    /// run takes as now (the clock was wrong then or is wrong now); `null` when there is none.
+    clock_ahead: Option<String>,
     total: u64,
     cached: u64,
     /// A reader's cursor: the newest post id it has read (`since_id` / `min_id`).
@@ -47,7 +50,9 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
     let store = open_required(&g.dir)?;
     let bot = get(&store, name)?;
     let st = store.state(&bot.name)?;
-    let status = status::of(&store, &bot, &st, now()?)?;
+    let now = now()?;
+    let standing = status::standing_of(&store, &bot, &st, now)?;
+    let status = standing.status;
     let ts = |t: i64| (t > 0).then(|| clock::format(t));
     let (boring, hot) = crate::bot::writer::feedback(&store, &bot)?;
     let view = ShowView {
@@ -57,7 +62,8 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
             last_ok: ts(st.last_ok),
             last_error: st.last_error.clone(),
             failing_since: st.failing_since.and_then(ts),
-            next_due: next_due_text(&bot, &st),
+            next_due: next_due_text(standing.next_due, now),
+            clock_ahead: standing.ahead.map(clock::format),
             total: st.total,
             cached: st.cached,
             cursor: st.cursor.clone(),
@@ -112,6 +118,12 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
     crate::outln!("  status:      {}", status_text(status))?;
     crate::outln!("  last ok:     {}", s.last_ok.as_deref().unwrap_or("never"))?;
     crate::outln!("  next due:    {}", s.next_due)?;
+    if let Some(t) = &s.clock_ahead {
+        crate::outln!(
+            "  clock:       {t}, stored by an earlier run, is {}; the next run takes it as now",
+            crate::bot::schedule::AHEAD_NOTE
+        )?;
+    }
     crate::outln!("  total:       {}", s.total)?;
     if bot.role == crate::bot::Role::Reader {
         crate::outln!("  cached:      {}", s.cached)?;

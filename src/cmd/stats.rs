@@ -62,10 +62,15 @@ pub struct Row {
     pub last_run: Option<String>,
     /// Last attempt, successful or not (RFC 3339).
     pub last_attempt: Option<String>,
-    /// When the bot is next due, human: `now`, `paused` or `2026-01-01 10:00`.
+    /// When the bot is next due, human: `now` (due or overdue), `paused` or `2026-01-01 10:00`.
     pub next_due: String,
-    /// When the bot is next due (RFC 3339); `null` when paused.
+    /// When the bot is next due (RFC 3339), not before a known rate limit on its next call
+    /// ends; `null` when paused.
     pub next_due_at: Option<String>,
+    /// The latest time an earlier run stored more than a day ahead of the clock (RFC 3339),
+    /// which the next run takes as now: the clock was wrong then or is wrong now. `null` when
+    /// there is none.
+    pub clock_ahead: Option<String>,
     /// The last error, one line.
     pub last_error: Option<String>,
     /// Activity (posts made, fetched or scored) in each of the last 24 hours, oldest first; the
@@ -113,8 +118,8 @@ pub struct History {
 }
 
 impl Row {
-    /// The row of a bot's summary.
-    pub fn new(s: &Summary) -> Row {
+    /// The row of a bot's summary at `now`.
+    pub fn new(s: &Summary, now: i64) -> Row {
         let (b, st) = (&s.bot, &s.state);
         let ts = |t: i64| (t > 0).then(|| clock::format(t));
         Row {
@@ -136,8 +141,9 @@ impl Row {
             errors_24h: s.errors_24h,
             last_run: ts(st.last_ok),
             last_attempt: ts(st.last_attempt),
-            next_due: next_due_text(b, st),
+            next_due: next_due_text(s.next_due, now),
             next_due_at: s.next_due.map(clock::format),
+            clock_ahead: s.ahead.map(clock::format),
             last_error: st.last_error.clone(),
             hourly: s.hourly.clone(),
             rate_limits: s
@@ -169,7 +175,7 @@ impl Day {
 
 /// Rows of every bot, ordered by name, with their raw state.
 pub fn rows(store: &Store, now: i64) -> Result<Vec<(Row, BotState)>> {
-    Ok(stats::summaries(store, now)?.into_iter().map(|s| (Row::new(&s), s.state)).collect())
+    Ok(stats::summaries(store, now)?.into_iter().map(|s| (Row::new(&s, now), s.state)).collect())
 }
 
 /// A sparkline of values: `▁` for nothing, `▂`…`█` for some activity up to the most.
@@ -427,12 +433,30 @@ pub fn render_table(rows: &[(Row, BotState)], now: i64, width: usize, colour: bo
     }
     let keep = fit(&cols, width);
     let text = table(&cols, &keep, n + 1, width).trim_fmt();
-    if !colour || !keep.iter().any(|&i| cols[i].header == "status") {
-        return format!("{text}\n");
+    let mut out = if !colour || !keep.iter().any(|&i| cols[i].header == "status") {
+        format!("{text}\n")
+    } else {
+        let marks: Vec<(String, String, &'static str)> = rows
+            .iter()
+            .map(|(r, _)| (r.name.clone(), status_cell(r, now), status_colour(&r.status)))
+            .collect();
+        colour_statuses(&text, &marks)
+    };
+    let ahead: Vec<&Row> = rows.iter().map(|(r, _)| r).filter(|r| r.clock_ahead.is_some()).collect();
+    if let Some(latest) = ahead.iter().filter_map(|r| r.clock_ahead.as_deref()).max() {
+        let names: Vec<&str> = ahead.iter().map(|r| r.name.as_str()).collect();
+        out.push_str(&wrap(&clock_note(latest, &names.join(", ")), width, "  "));
     }
-    let marks: Vec<(String, String, &'static str)> =
-        rows.iter().map(|(r, _)| (r.name.clone(), status_cell(r, now), status_colour(&r.status))).collect();
-    colour_statuses(&text, &marks)
+    out
+}
+
+/// The note on times stored too far ahead of the clock: the latest, and whose.
+fn clock_note(latest: &str, bots: &str) -> String {
+    format!(
+        "clock: times stored by an earlier run (up to {latest}, bots {bots}) are {}; the next run \
+         takes them as now",
+        crate::bot::schedule::AHEAD_NOTE
+    )
 }
 
 /// One bot's summary and its per-day table.
@@ -470,6 +494,9 @@ pub fn render_history(r: &Row, days: &[Day], now: i64, width: usize) -> String {
     ));
     if let Some(e) = &r.last_error {
         head.push_str(&format!("  last error: {e}\n"));
+    }
+    if let Some(t) = &r.clock_ahead {
+        head.push_str(&format!("  {}\n", clock_note(t, &r.name)));
     }
     let mut out = String::new();
     for line in head.lines() {
@@ -534,7 +561,7 @@ pub fn run(g: &Globals, name: Option<&str>, json: bool) -> Result<()> {
     };
     if let Some(n) = name {
         let bot = get(&store, n)?;
-        let r = Row::new(&stats::summary_of(&store, &bot, now)?);
+        let r = Row::new(&stats::summary_of(&store, &bot, now)?, now);
         let days: Vec<Day> =
             stats::history(&store, &bot.name, now, HISTORY_DAYS)?.iter().map(Day::new).collect();
         if json {
