@@ -285,3 +285,65 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// How a test takes a whole posts shard away.
+#[derive(Clone, Copy, Debug)]
+enum Loss {
+    /// `rm -rf db/posts-NN`.
+    Directory,
+    /// Everything inside it removed, the directory kept.
+    Contents,
+}
+
+#[test]
+fn a_lost_posts_shard_is_reported_not_an_empty_cache() {
+    assert_ne!(shard_of("r"), shard_of("big"), "the test needs the two readers in two shards");
+    let mut n = grown(true);
+    // A writer of the lost posts, to see that it stops too.
+    n.masto_bot("writer", "wbig", &["--source", "big"]);
+    let good = TempDir::new("good");
+    let good = good.path().join("data");
+    support::copy_dir(&n.farm.db(), &good);
+    let mut wrong = Vec::new();
+    for loss in [Loss::Directory, Loss::Contents] {
+        for args in COMMANDS {
+            restore(&n, &good);
+            let shard = n.farm.db().join(big_shard());
+            match loss {
+                Loss::Directory => fs::remove_dir_all(&shard).unwrap(),
+                Loss::Contents => {
+                    fs::remove_dir_all(&shard).unwrap();
+                    fs::create_dir(&shard).unwrap();
+                }
+            }
+            n.seed("r", 2, &format!("{loss:?}-{}", args[0]));
+            let read = n.count("/timelines/home");
+            let r = n.at(T0 + 10_800, args);
+            if let Some(e) = unreported(&r, args, true) {
+                wrong.push(format!("{loss:?}: {e}"));
+            }
+            if args[0] == "run" {
+                // The bots of the other shards keep running; both bots of the lost one say why.
+                if n.count("/timelines/home") == read {
+                    wrong.push(format!("{loss:?}: no reader read"));
+                }
+                for bot in ["r", "w"] {
+                    if !n.state(bot)["last_error"].is_null() {
+                        wrong.push(format!("{loss:?}: {bot} failed: {}", n.state(bot)["last_error"]));
+                    }
+                }
+                for bot in ["big", "wbig"] {
+                    let said = n.state(bot)["last_error"].as_str().unwrap_or_default().to_string();
+                    if !said.contains("damaged") {
+                        wrong.push(format!("{loss:?}: {bot}'s last error is {said:?}"));
+                    }
+                }
+            }
+            // Nothing made an empty shard in place of the lost one.
+            if fs::metadata(shard.join("conf")).is_ok() {
+                wrong.push(format!("{loss:?}: farm {} made a new, empty shard", args.join(" ")));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} cases:\n{}", wrong.len(), wrong.join("\n"));
+}

@@ -83,6 +83,10 @@ pub struct Store {
     posts_opening: std::sync::Mutex<()>,
     /// Which databases hold the cached posts (see [`PostsIn`]).
     posts_in: PostsIn,
+    /// Set while the shards are filled from elsewhere (an import, the migration from schema 4):
+    /// the control database may then count posts in a shard not made yet, which otherwise means
+    /// the shard was lost (see [`Store::shard_in_use`]).
+    filling_shards: bool,
     cache_bytes: u64,
     dir: PathBuf,
     bots: sled::Tree,
@@ -222,6 +226,7 @@ impl Store {
             posts: (0..POST_SHARDS).map(|_| OnceLock::new()).collect(),
             posts_opening: std::sync::Mutex::new(()),
             posts_in: PostsIn::Shards,
+            filling_shards: false,
             cache_bytes,
             dir: dir.to_path_buf(),
             bulk: 0,
