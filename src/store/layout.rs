@@ -204,25 +204,15 @@ impl Store {
         }
         // The copies on disk, for sure, before the record points at them.
         self.release_posts()?;
-        self.sync_control()?;
+        self.flush()?;
         crate::config::crash_point("posts-copied");
         self.write_posts_in(to)?;
-        self.sync_control()?;
+        self.flush()?;
         crate::config::crash_point("posts-moved");
         match from {
             PostsIn::Control => self.drop_dead_inline_trees(),
             PostsIn::Shards => self.remove_dead_shards(),
         }
-    }
-
-    /// Flush the control database and fsync its file (sled's flush does not make a grown
-    /// file's size durable; an fsync does).
-    fn sync_control(&self) -> Result<()> {
-        self.db.flush().map_err(sled_err)?;
-        let file = self.dir.join("db").join("db");
-        fs::File::open(&file)
-            .and_then(|f| f.sync_all())
-            .map_err(|e| io_error(&e, &format!("cannot sync {}", file.display())))
     }
 
     /// In the sharded layout, posts trees in the control database are dead copies (a move to

@@ -5,7 +5,7 @@
 
 use super::codec::{decode, encode};
 use super::dir::damaged;
-use super::{give_back_memory, key2, retry_locked, sled_err, Store};
+use super::{give_back_memory, key2, retry_locked, sled_err, sync_db, Store};
 use crate::bot::model::CachedPost;
 use crate::bot::model::Post;
 use crate::error::{printable, Result};
@@ -150,7 +150,7 @@ impl Store {
                 continue;
             }
             if let Some(p) = slot.take() {
-                p.flush().map_err(sled_err)?;
+                sync_db(&p, &self.dir, Some(shard))?;
                 drop(p);
                 closed = true;
             }
