@@ -85,10 +85,18 @@ fn grown(shards: bool) -> Net {
     n
 }
 
-/// Put the copy of a farm's data directory in `good` back in place of the farm's.
-fn restore(n: &Net, good: &Path) {
+/// A copy of a farm's data directory as it is now, in `data` of the directory returned, to
+/// [`restore`] it from.
+fn save(n: &Net) -> TempDir {
+    let good = TempDir::new("good");
+    support::copy_dir(&n.farm.db(), &good.path().join("data"));
+    good
+}
+
+/// Put the copy of a farm's data directory made by [`save`] back in place of the farm's.
+fn restore(n: &Net, good: &TempDir) {
     fs::remove_dir_all(n.farm.db()).unwrap();
-    support::copy_dir(good, &n.farm.db());
+    support::copy_dir(&good.path().join("data"), &n.farm.db());
 }
 
 /// A damaged database is reported with the way out: exit 65 and the restore hint on one line,
@@ -117,9 +125,7 @@ fn every_damaged_database_file_is_reported_on_both_layouts() {
     let mut wrong = Vec::new();
     for shards in [false, true] {
         let mut n = grown(shards);
-        let good = TempDir::new("good");
-        let good = good.path().join("data");
-        support::copy_dir(&n.farm.db(), &good);
+        let good = save(&n);
         let mut victims = vec!["db/db".to_string(), "db/conf".to_string()];
         if shards {
             victims.extend([format!("{}/db", big_shard()), format!("{}/conf", big_shard())]);
@@ -151,9 +157,7 @@ fn a_shard_written_once_is_checked_too() {
     let mut n = farm();
     n.fill("big", INLINE_MAX + 1);
     n.at(T0 + 3600, &["run"]).ok();
-    let good = TempDir::new("good");
-    let good = good.path().join("data");
-    support::copy_dir(&n.farm.db(), &good);
+    let good = save(&n);
     for how in [Harm::Deleted, Harm::Emptied, Harm::Halved] {
         restore(&n, &good);
         harm(&n.farm.db().join(big_shard()).join("db"), how);
@@ -284,4 +288,139 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+/// How a test takes a whole posts shard away.
+#[derive(Clone, Copy, Debug)]
+enum Loss {
+    /// `rm -rf db/posts-NN`.
+    Directory,
+    /// Everything inside it removed, the directory kept.
+    Contents,
+}
+
+#[test]
+fn a_lost_posts_shard_is_reported_not_an_empty_cache() {
+    assert_ne!(shard_of("r"), shard_of("big"), "the test needs the two readers in two shards");
+    let mut n = grown(true);
+    // A writer of the lost posts, to see that it stops too.
+    n.masto_bot("writer", "wbig", &["--source", "big"]);
+    let good = save(&n);
+    let mut wrong = Vec::new();
+    for loss in [Loss::Directory, Loss::Contents] {
+        for args in COMMANDS {
+            restore(&n, &good);
+            let shard = n.farm.db().join(big_shard());
+            match loss {
+                Loss::Directory => fs::remove_dir_all(&shard).unwrap(),
+                Loss::Contents => {
+                    fs::remove_dir_all(&shard).unwrap();
+                    fs::create_dir(&shard).unwrap();
+                }
+            }
+            n.seed("r", 2, &format!("{loss:?}-{}", args[0]));
+            let read = n.count("/timelines/home");
+            let r = n.at(T0 + 10_800, args);
+            if let Some(e) = unreported(&r, args, true) {
+                wrong.push(format!("{loss:?}: {e}"));
+            }
+            if args[0] == "run" {
+                // The bots of the other shards keep running; both bots of the lost one say why.
+                if n.count("/timelines/home") == read {
+                    wrong.push(format!("{loss:?}: no reader read"));
+                }
+                for bot in ["r", "w"] {
+                    if !n.state(bot)["last_error"].is_null() {
+                        wrong.push(format!("{loss:?}: {bot} failed: {}", n.state(bot)["last_error"]));
+                    }
+                }
+                for bot in ["big", "wbig"] {
+                    let said = n.state(bot)["last_error"].as_str().unwrap_or_default().to_string();
+                    if !said.contains("damaged") {
+                        wrong.push(format!("{loss:?}: {bot}'s last error is {said:?}"));
+                    }
+                }
+            }
+            // Nothing made an empty shard in place of the lost one.
+            if fs::metadata(shard.join("conf")).is_ok() {
+                wrong.push(format!("{loss:?}: farm {} made a new, empty shard", args.join(" ")));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} cases:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+/// The preload library of `fixtures/failing_sync.rs`, built once with `rustc`; `None` (the
+/// reason printed) where it cannot be built or preloaded.
+fn failing_sync() -> Option<std::path::PathBuf> {
+    static LIB: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    LIB.get_or_init(|| {
+        if !cfg!(all(target_os = "linux", target_env = "gnu")) {
+            eprintln!("skipped: failing fsync needs LD_PRELOAD on glibc");
+            return None;
+        }
+        let out = std::env::temp_dir().join(format!("farm-failing-sync-{}.so", std::process::id()));
+        let src = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/failing_sync.rs");
+        let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+        let built = std::process::Command::new(rustc)
+            .args(["--edition", "2021", "--crate-type", "cdylib", "-O", "-o"])
+            .arg(&out)
+            .arg(src)
+            .status();
+        match built {
+            Ok(s) if s.success() => Some(out),
+            other => {
+                eprintln!("skipped: cannot build the failing-fsync library ({other:?})");
+                None
+            }
+        }
+    })
+    .clone()
+}
+
+/// Run `farm ARGS` at `ts` with every fsync from the `ok`-th on failing (see
+/// `fixtures/failing_sync.rs`).
+fn with_failing_sync(n: &mut Net, lib: &Path, ok: usize, ts: i64, args: &[&str]) -> support::Run {
+    n.farm.set_now(&rfc(ts));
+    n.farm.run_env(args, &[("LD_PRELOAD", lib.to_str().unwrap()), ("FARM_TEST_SYNC_OK", &ok.to_string())])
+}
+
+#[test]
+fn a_failing_fsync_is_an_io_error_never_a_panic() {
+    let Some(lib) = failing_sync() else { return };
+    let mut wrong = Vec::new();
+    for shards in [false, true] {
+        let mut n = grown(shards);
+        let good = save(&n);
+        for args in [&["edit", "w", "--every", "2h"][..], &["run"]] {
+            let mut failed = 0;
+            for ok in 0.. {
+                restore(&n, &good);
+                n.seed("r", 1, &format!("sync-{shards}-{}-{ok}", args[0]));
+                n.seed("big", 1, &format!("sync-{shards}-{}-{ok}", args[0]));
+                let r = with_failing_sync(&mut n, &lib, ok, T0 + 10_800, args);
+                let case = format!(
+                    "farm {} (posts in the shards: {shards}), fsync #{ok} on failing",
+                    args.join(" ")
+                );
+                if r.code == 0 {
+                    break;
+                }
+                failed += 1;
+                let lines_ok = r.stderr.lines().all(|l| l.starts_with("farm: ") && l.contains("os error 5"));
+                if r.code != 74 || !lines_ok {
+                    wrong.push(format!("{case}: exit {}, {}", r.code, r.stderr.lines().next().unwrap_or("")));
+                }
+                // What was written is all there once the disk works again.
+                let list = n.at(T0 + 10_800, &["list", "--names"]);
+                if list.code != 0 {
+                    wrong.push(format!("{case}, then farm list: exit {}, {}", list.code, list.stderr));
+                }
+                assert!(ok < 200, "{case}: still failing");
+            }
+            assert!(failed > 0, "farm {}: no fsync at all", args.join(" "));
+        }
+    }
+    let _ = fs::remove_file(&lib);
+    assert!(wrong.is_empty(), "{} cases:\n{}", wrong.len(), wrong.join("\n"));
 }

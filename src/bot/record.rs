@@ -122,6 +122,23 @@ pub fn failure_as(
     Ok(e.for_bot(&bot.name))
 }
 
+/// A run that failed on farm's side, not the API's (a processor, a damaged posts shard):
+/// recorded like a refused call ([`failure`]), so the bot backs off instead of failing again
+/// every tick and `stats` and `show` say why. Returns the error to report (its kind kept),
+/// naming the bot.
+pub fn local_failure(
+    store: &Store,
+    bot: &Bot,
+    st: &mut BotState,
+    now: i64,
+    e: FarmError,
+    calls: u32,
+) -> Result<FarmError> {
+    let ne = NetError::new(NetErrorKind::Refused, e.message.clone());
+    failure(store, bot, st, now, &ne, calls)?;
+    Ok(e.context(&bot.name))
+}
+
 /// Record a successful run in the state (the caller stores it).
 pub fn success(st: &mut BotState, now: i64) {
     st.last_ok = now;

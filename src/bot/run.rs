@@ -7,7 +7,7 @@ use super::writer::{idempotency_key, scan, Skip};
 use super::{endpoint, schedule};
 use crate::clock;
 use crate::error::{FarmError, Kind, Result};
-use crate::net::{Call, LengthRule, NetError, NetErrorKind, Platform, PlatformKind};
+use crate::net::{Call, LengthRule, NetErrorKind, Platform, PlatformKind};
 use crate::store::Store;
 use std::sync::Mutex;
 
@@ -226,7 +226,11 @@ pub fn run_reader(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
             p.created_at = stamp;
         }
     }
-    let new = store.add_posts(&bot.name, &posts)?;
+    let new = match store.add_posts(&bot.name, &posts) {
+        Ok(new) => new,
+        // A damaged or lost posts shard: the cursor stays, so these posts are read again.
+        Err(e) => return Err(record::local_failure(store, bot, &mut st, now, e, 1)?),
+    };
     if let Some(c) = reply.value.cursor {
         st.cursor = Some(c);
     }
@@ -380,13 +384,8 @@ pub fn run_writer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
     let rule = length_rule(store, bot, &mut st, client.as_mut(), now)?;
     let s = match scan(store, bot, &st, rule, 1) {
         Ok(s) => s,
-        Err(e) => {
-            // A processor failed (e.g. an exec command): record it like a network failure, so
-            // the writer backs off instead of failing again every tick.
-            let ne = NetError::new(NetErrorKind::Refused, e.message.clone());
-            record::failure(store, bot, &mut st, now, &ne, 0)?;
-            return Err(e.context(&bot.name));
-        }
+        // A processor failed (e.g. an exec command), or the posts shard is damaged.
+        Err(e) => return Err(record::local_failure(store, bot, &mut st, now, e, 0)?),
     };
     let skipped = s.skipped.len();
     let too_long = s.skipped.iter().filter(|(_, w)| matches!(w, Skip::TooLong(_))).count();

@@ -97,7 +97,7 @@ impl Store {
     pub fn open_every_shard(&mut self) -> Result<()> {
         if self.posts_in == PostsIn::Shards {
             for shard in 0..POST_SHARDS {
-                if self.shard_exists(shard) {
+                if self.shard_in_use(shard)? {
                     self.pdb(shard)?;
                     self.release_posts()?;
                 }
@@ -114,14 +114,23 @@ impl Store {
     /// How many posts the farm caches, all readers together, from the ordinals in `meta` (two
     /// lookups per reader, no walk).
     pub fn total_cached(&self) -> Result<u64> {
-        let mut total = 0;
+        Ok(self.cached_by_reader()?.iter().map(|(_, n)| n).sum())
+    }
+
+    /// How many posts each reader caches, from the ordinals in `meta` (two lookups per reader,
+    /// no walk), in name order; readers that never cached any are left out.
+    pub(super) fn cached_by_reader(&self) -> Result<Vec<(String, u64)>> {
+        let mut counts = Vec::new();
         for kv in self.meta.scan_prefix(b"ord\0") {
             let (k, v) = kv.map_err(sled_err)?;
             let newest = <[u8; 8]>::try_from(v.as_ref()).map(u64::from_be_bytes).unwrap_or(0);
             let oldest = self.meta_u64(&key2("ordmin", &k[4..]))?.unwrap_or(1);
-            total += (newest + 1).saturating_sub(oldest.max(1));
+            counts.push((
+                String::from_utf8_lossy(&k[4..]).into_owned(),
+                (newest + 1).saturating_sub(oldest.max(1)),
+            ));
         }
-        Ok(total)
+        Ok(counts)
     }
 
     /// After a run: move the posts to the shards when the farm has outgrown its control
@@ -150,7 +159,7 @@ impl Store {
             PostsIn::Shards => {
                 let mut names = Vec::new();
                 for shard in 0..POST_SHARDS {
-                    if !self.shard_exists(shard) {
+                    if !self.shard_in_use(shard)? {
                         continue;
                     }
                     names.extend(self.pdb(shard)?.tree_names());
@@ -195,25 +204,15 @@ impl Store {
         }
         // The copies on disk, for sure, before the record points at them.
         self.release_posts()?;
-        self.sync_control()?;
+        self.flush()?;
         crate::config::crash_point("posts-copied");
         self.write_posts_in(to)?;
-        self.sync_control()?;
+        self.flush()?;
         crate::config::crash_point("posts-moved");
         match from {
             PostsIn::Control => self.drop_dead_inline_trees(),
             PostsIn::Shards => self.remove_dead_shards(),
         }
-    }
-
-    /// Flush the control database and fsync its file (sled's flush does not make a grown
-    /// file's size durable; an fsync does).
-    fn sync_control(&self) -> Result<()> {
-        self.db.flush().map_err(sled_err)?;
-        let file = self.dir.join("db").join("db");
-        fs::File::open(&file)
-            .and_then(|f| f.sync_all())
-            .map_err(|e| io_error(&e, &format!("cannot sync {}", file.display())))
     }
 
     /// In the sharded layout, posts trees in the control database are dead copies (a move to

@@ -40,7 +40,7 @@ impl Store {
         }
         names.sort();
         for shard in (0..POST_SHARDS).filter(|_| in_shards) {
-            if !self.shard_exists(shard) {
+            if !self.shard_in_use(shard)? {
                 continue;
             }
             let mut listed = Vec::new();
@@ -241,6 +241,8 @@ impl Store {
     /// from shard to shard once.
     pub fn load_tree(&mut self, name: &str) -> Result<TreeLoader<'_>> {
         self.secrets_changed();
+        // The `meta` tree loaded first counts the posts of shards loaded later.
+        self.filling_shards = true;
         let tree = self.tree(name)?;
         Ok(TreeLoader { store: self, name: name.to_string(), tree: Some(tree) })
     }

@@ -160,6 +160,8 @@ impl Store {
         if self.dir.join("db").join(LEGACY_POSTS_DB).exists() {
             let mut legacy = retry_locked(|| self.legacy_posts())?;
             let readers = readers_of_trees(legacy.tree_names());
+            // `meta` already counts the posts of the shards this makes.
+            self.filling_shards = true;
             let mut copied = 0;
             for reader in readers {
                 let from = legacy.open_tree(posts_tree_name(&reader)).map_err(sled_err)?;
@@ -178,6 +180,7 @@ impl Store {
                 }
             }
             drop(legacy);
+            self.filling_shards = false;
             // Flushed (and closed) before the schema record says 5.
             self.release_posts()?;
         }

@@ -83,6 +83,10 @@ pub struct Store {
     posts_opening: std::sync::Mutex<()>,
     /// Which databases hold the cached posts (see [`PostsIn`]).
     posts_in: PostsIn,
+    /// Set while the shards are filled from elsewhere (an import, the migration from schema 4):
+    /// the control database may then count posts in a shard not made yet, which otherwise means
+    /// the shard was lost (see [`Store::shard_in_use`]).
+    filling_shards: bool,
     cache_bytes: u64,
     dir: PathBuf,
     bots: sled::Tree,
@@ -123,6 +127,24 @@ fn key2(a: &str, b: &[u8]) -> Vec<u8> {
 
 fn prefix(a: &str) -> Vec<u8> {
     key2(a, &[])
+}
+
+/// Flush a sled database of the farm in `dir` (the control database, or a posts shard) and
+/// fsync its file. sled's flush writes with `sync_file_range`, which does not make a grown
+/// file's size durable, and the fsync sled makes when a database closes cannot report a failure
+/// (our patch of its `Log::drop` logs it): done here first, a failing disk is exit 74 with one
+/// line, and sled's own fsync finds nothing left to write.
+fn sync_db(db: &sled::Db, dir: &Path, shard: Option<usize>) -> Result<()> {
+    let what = format!("cannot write the database in {}", dir.display());
+    db.flush().map_err(|e| match e {
+        sled::Error::Io(io) => io_error(&io, &what),
+        e => sled_err(e),
+    })?;
+    let mut file = dir.join("db");
+    if let Some(shard) = shard {
+        file.push(shard_dir_name(shard));
+    }
+    File::open(file.join("db")).and_then(|f| f.sync_all()).map_err(|e| io_error(&e, &what))
 }
 
 /// Records the archive code reads or writes between two [`Store::release_posts`] calls. Each
@@ -222,6 +244,7 @@ impl Store {
             posts: (0..POST_SHARDS).map(|_| OnceLock::new()).collect(),
             posts_opening: std::sync::Mutex::new(()),
             posts_in: PostsIn::Shards,
+            filling_shards: false,
             cache_bytes,
             dir: dir.to_path_buf(),
             bulk: 0,
@@ -238,13 +261,15 @@ impl Store {
         &self.dir
     }
 
-    /// Write everything to disk. Called before every exit and before every network write.
+    /// Write everything to disk, durably. Called before every exit and before every network
+    /// write.
     pub fn flush(&self) -> Result<()> {
-        for p in self.posts.iter().filter_map(OnceLock::get) {
-            p.flush().map_err(sled_err)?;
+        for (shard, p) in self.posts.iter().enumerate() {
+            if let Some(p) = p.get() {
+                sync_db(p, &self.dir, Some(shard))?;
+            }
         }
-        self.db.flush().map_err(sled_err)?;
-        Ok(())
+        sync_db(&self.db, &self.dir, None)
     }
 
     /// Bytes the databases take on disk (the files of `db/`, without opening any shard).
@@ -286,6 +311,14 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_copied_sled_io_error_still_says_the_disk_is_full() {
+        // Every sled error after the first is a copy of its global error.
+        let e = sled::Error::Io(std::io::Error::from_raw_os_error(28));
+        let copy = e.clone();
+        assert_eq!(sled_err(copy).message, sled_err(e).message);
+    }
 
     #[test]
     fn a_control_database_keeps_the_segment_size_it_was_created_with() {

@@ -4,10 +4,11 @@
 //! writer's backlog and a reader's cache size lookups instead of walks.
 
 use super::codec::{decode, encode};
-use super::{give_back_memory, key2, retry_locked, sled_err, Store};
+use super::dir::damaged;
+use super::{give_back_memory, key2, retry_locked, sled_err, sync_db, Store};
 use crate::bot::model::CachedPost;
 use crate::bot::model::Post;
-use crate::error::Result;
+use crate::error::{printable, Result};
 
 /// Number of posts databases (shards). Part of the on-disk format: changing it needs a migration.
 pub const POST_SHARDS: usize = 16;
@@ -56,7 +57,47 @@ impl Store {
         self.posts[shard].get().is_some() || self.dir.join("db").join(shard_dir_name(shard)).exists()
     }
 
-    /// A posts shard, opened (and created) on first use.
+    /// Whether a posts shard is there to open (for walks over every shard): whether it exists
+    /// on disk, and an error when it is lost (see [`Store::check_shard_not_lost`]).
+    pub(super) fn shard_in_use(&self, shard: usize) -> Result<bool> {
+        self.check_shard_not_lost(shard)?;
+        Ok(self.shard_exists(shard))
+    }
+
+    /// An error (damaged, with the restore hint) when the posts are in the shards, `meta`
+    /// counts cached posts of readers of `shard`, and the shard has no database (its directory,
+    /// or every file in it, deleted): opening it would make an empty one and lose those posts
+    /// without a word.
+    fn check_shard_not_lost(&self, shard: usize) -> Result<()> {
+        if self.posts_in != super::PostsIn::Shards
+            || self.filling_shards
+            || self.posts[shard].get().is_some()
+            || self.dir.join("db").join(shard_dir_name(shard)).join("conf").exists()
+        {
+            return Ok(());
+        }
+        let lost: Vec<(String, u64)> =
+            self.cached_by_reader()?.into_iter().filter(|(r, n)| *n > 0 && shard_of(r) == shard).collect();
+        match lost.first() {
+            None => Ok(()),
+            Some((reader, n)) => Err(damaged(
+                &self.dir,
+                &format!(
+                    "its posts shard db/{} is gone, with {n} cached posts of reader {}{}",
+                    shard_dir_name(shard),
+                    printable(reader),
+                    if lost.len() > 1 {
+                        format!(" and {} more readers", lost.len() - 1)
+                    } else {
+                        String::new()
+                    }
+                ),
+            )),
+        }
+    }
+
+    /// A posts shard, opened (and created) on first use; an error when it is lost (see
+    /// [`Store::check_shard_not_lost`]).
     pub(super) fn pdb(&self, shard: usize) -> Result<&sled::Db> {
         if let Some(p) = self.posts[shard].get() {
             return Ok(p);
@@ -65,6 +106,7 @@ impl Store {
         if let Some(p) = self.posts[shard].get() {
             return Ok(p);
         }
+        self.check_shard_not_lost(shard)?;
         // Reopening after [`Store::release_posts`] can meet the lock of the closed instance.
         let p = retry_locked(|| {
             sled::Config::new()
@@ -108,7 +150,7 @@ impl Store {
                 continue;
             }
             if let Some(p) = slot.take() {
-                p.flush().map_err(sled_err)?;
+                sync_db(&p, &self.dir, Some(shard))?;
                 drop(p);
                 closed = true;
             }

@@ -77,7 +77,12 @@ impl Clone for Error {
         use self::Error::*;
 
         match self {
-            Io(ioe) => Io(io::Error::new(ioe.kind(), format!("{:?}", ioe))),
+            // botfarm patch: an OS error keeps its code (a full disk stays ENOSPC for the
+            // caller) and its message (upstream: the `Debug` text of the error as a message).
+            Io(ioe) => Io(match ioe.raw_os_error() {
+                Some(code) => io::Error::from_raw_os_error(code),
+                None => io::Error::new(ioe.kind(), ioe.to_string()),
+            }),
             CollectionNotFound(name) => CollectionNotFound(name.clone()),
             Unsupported(why) => Unsupported(why.clone()),
             ReportableBug(what) => ReportableBug(what.clone()),

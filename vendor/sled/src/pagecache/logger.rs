@@ -466,8 +466,17 @@ impl Drop for Log {
             error!("failed to flush from IoBufs::drop: {}", e);
         }
 
+        // botfarm patch: a failed fsync (a disk gone bad, a full disk on some file systems) is
+        // an error, not a panic (upstream: `unwrap`, an abort with `panic = "abort"`): it is
+        // logged and becomes the global error, and no snapshot is taken from a file not known
+        // to be durable, so the next start replays the log as after a crash. A caller that
+        // must know makes the file durable itself before the last handle goes (farm does).
         if !self.config.temporary {
-            self.config.file.sync_all().unwrap();
+            if let Err(e) = self.config.file.sync_all() {
+                error!("failed to fsync the database file on close: {}", e);
+                self.config.set_global_error(e.into());
+                return;
+            }
         }
 
         // botfarm patch: a database closed after writes takes its snapshot now, from the
