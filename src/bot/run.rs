@@ -218,15 +218,17 @@ pub fn run_reader(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
         Err(e) => return Err(record::failure(store, bot, &mut st, now, &e, 1)?),
     };
     record::rates(store, &bot.name, &mut st, &reply.rates, now)?;
-    // A post the server gave no time gets the time the cache's ages are judged at.
-    let stamp = cache_time(store, &bot.name, now)?;
     let mut posts = reply.value.posts;
-    for p in &mut posts {
-        if p.created_at == 0 {
-            p.created_at = stamp;
+    let cached = cache_time(store, &bot.name, now).and_then(|stamp| {
+        // A post the server gave no time gets the time the cache's ages are judged at.
+        for p in &mut posts {
+            if p.created_at == 0 {
+                p.created_at = stamp;
+            }
         }
-    }
-    let new = match store.add_posts(&bot.name, &posts) {
+        store.add_posts(&bot.name, &posts)
+    });
+    let new = match cached {
         Ok(new) => new,
         // A damaged or lost posts shard: the cursor stays, so these posts are read again.
         Err(e) => return Err(record::local_failure(store, bot, &mut st, now, e, 1)?),
