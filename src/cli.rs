@@ -37,6 +37,9 @@ pub enum Command {
         /// Only the names, one per line (for scripts and shell completion).
         #[arg(long)]
         names: bool,
+        /// Waiting for a running `farm run`.
+        #[command(flatten)]
+        wait: WaitArg,
     },
     /// Show one bot's configuration and state (secrets masked).
     #[command(after_help = "Example:\n  farm show @hp")]
@@ -47,6 +50,9 @@ pub enum Command {
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
+        /// Waiting for a running `farm run`.
+        #[command(flatten)]
+        wait: WaitArg,
     },
     /// Change a bot's settings (only the options given change).
     #[command(
@@ -115,6 +121,9 @@ pub enum Command {
         /// How many events.
         #[arg(short, default_value_t = 20)]
         n: usize,
+        /// Waiting for a running `farm run`.
+        #[command(flatten)]
+        wait: WaitArg,
     },
     /// A table of all bots: role, schedule, activity, errors.
     #[command(after_help = "Examples:\n  farm stats\n  farm stats --json")]
@@ -125,6 +134,9 @@ pub enum Command {
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
+        /// Waiting for a running `farm run`.
+        #[command(flatten)]
+        wait: WaitArg,
     },
     /// Get user tokens for a bot interactively (X PIN flow or Mastodon app authorisation).
     #[command(after_help = "Example:\n  farm auth hp")]
@@ -133,12 +145,15 @@ pub enum Command {
         #[arg(value_name = "BOT")]
         name: String,
     },
-    /// Verify bots' credentials with one call each.
-    #[command(after_help = "Example:\n  farm check hp news")]
+    /// Verify bots' credentials with one call each (in parallel, without holding up `farm run`).
+    #[command(after_help = "Examples:\n  farm check hp news\n  farm check --json")]
     Check {
         /// Bots to check (all when omitted).
         #[arg(value_name = "BOT")]
         names: Vec<String>,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
     },
     /// Show the whole product working: a simulated day of a small farm on a fake network.
     #[command(
@@ -153,11 +168,16 @@ pub enum Command {
         hours: u32,
     },
     /// Check the data directory, credentials, clock and scheduler, and say what to fix.
-    #[command(after_help = "Examples:\n  farm doctor\n  farm doctor --offline   # no API calls")]
+    #[command(
+        after_help = "Examples:\n  farm doctor\n  farm doctor --offline   # no API calls\n  farm doctor --json"
+    )]
     Doctor {
         /// Make no API calls.
         #[arg(long)]
         offline: bool,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
     },
     /// Print shell completions.
     #[command(
@@ -184,6 +204,9 @@ pub enum Command {
         /// Print nothing on success (for cron): no summary line, no progress.
         #[arg(long, short)]
         quiet: bool,
+        /// Waiting for a running `farm run`.
+        #[command(flatten)]
+        wait: WaitArg,
     },
     /// Metrics for InfluxDB or Prometheus.
     #[command(
@@ -199,6 +222,9 @@ pub enum Command {
         /// How many phrases.
         #[arg(short, default_value_t = 20)]
         n: usize,
+        /// Waiting for a running `farm run`.
+        #[command(flatten)]
+        wait: WaitArg,
     },
     /// Delete a writer's own posts older than a given age that got no engagement.
     #[command(after_help = "Example:\n  farm prune hp --older-than 30d --dry-run")]
@@ -229,6 +255,19 @@ pub struct ExportArgs {
     /// Print nothing on success (for cron): no summary line, no progress.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Waiting for a running `farm run`.
+    #[command(flatten)]
+    pub wait: WaitArg,
+}
+
+/// `--wait`, for the commands that only read the farm or maintain it: they wait for a running
+/// `farm run` to finish instead of failing at once.
+#[derive(Args, Debug, Clone)]
+pub struct WaitArg {
+    /// How long to wait for a running `farm run` (or another farm command) to let go of the data
+    /// directory before giving up with exit 75: 30s, 2m…; 0 gives up at once.
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub wait: String,
 }
 
 /// `farm import …`
@@ -259,6 +298,9 @@ pub struct MetricsArgs {
     /// Say where the lines were pushed.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Waiting for a running `farm run`.
+    #[command(flatten)]
+    pub wait: WaitArg,
 }
 
 /// `farm create …`

@@ -48,7 +48,7 @@ impl Kind {
             Kind::Software => "internal error (a bug: please report it)",
             Kind::Io => "local I/O error, e.g. the disk is full",
             Kind::TempFail => "try again later: rate limited, a server error or timeout, the data directory busy",
-            Kind::Auth => "credentials refused, or the clock too far off for OAuth",
+            Kind::Auth => "credentials refused, the clock too far off for OAuth, or the data directory belongs to another user",
             Kind::Config => "configuration: missing credentials, a reader that is gone, an API plan without access",
         }
     }

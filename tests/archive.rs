@@ -613,7 +613,7 @@ fn export_and_import_wait_for_the_lock() {
         .ok();
     let tar = export(&f, &["a.tar"]);
     let lock = botfarm::store::lock_dir(&f.db()).unwrap();
-    let r = f.run(&["export", f.dir.path().join("b.tar").to_str().unwrap()]).code(75);
+    let r = f.run(&["export", "--wait", "0", f.dir.path().join("b.tar").to_str().unwrap()]).code(75);
     assert!(r.stderr.contains("another farm process is using"), "{}", r.stderr);
     assert!(!f.dir.path().join("b.tar").exists());
     let r = f.run(&["import", "--replace", tar.to_str().unwrap()]).code(75);
@@ -781,7 +781,7 @@ fn compact_gives_space_back_and_the_farm_still_works() {
     f.run(&["compact"]).ok();
     assert_eq!(f.run(&["show", "w0001", "--json"]).ok().json()["paused"], true);
     let lock = botfarm::store::lock_dir(&f.db()).unwrap();
-    f.run(&["compact"]).code(75);
+    f.run(&["compact", "--wait", "0"]).code(75);
     drop(lock);
 }
 

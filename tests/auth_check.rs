@@ -152,3 +152,127 @@ fn a_timeout_is_a_tempfail() {
     assert!(r.stderr.contains("timed out"), "{}", r.stderr);
     assert!(started.elapsed().as_secs() < 15);
 }
+
+#[test]
+fn auth_lets_go_of_the_farm_while_it_waits_for_the_code() {
+    let n = Net::new();
+    let url = n.fake.url();
+    n.masto_bot("reader", "other", &[]);
+    n.farm.run(&["create", "reader", "toot", "--platform", "mastodon", "--api", &url, "--auth-later"]).ok();
+    n.fake.set_pending_mastodon_auth_user("toot");
+    let (code, err) = auth(&n, "toot", &[], |u| {
+        // While the person looks for the code, the farm goes on.
+        n.farm.run(&["pause", "other"]).ok();
+        n.fake.mastodon_code_for(&query_param(u, "client_id")).unwrap()
+    });
+    assert_eq!(code, 0, "{err}");
+    n.farm.run(&["check", "toot"]).ok();
+    assert_eq!(n.farm.run(&["show", "other", "--json"]).ok().json()["paused"], true);
+}
+
+/// A server that takes connections and answers nothing until dropped.
+struct Silent(std::net::TcpListener);
+
+impl Silent {
+    fn start() -> Silent {
+        Silent(std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+    }
+    fn url(&self) -> String {
+        format!("http://{}", self.0.local_addr().unwrap())
+    }
+    /// The next connection; panics when none comes within a minute.
+    fn accept(&self) -> std::net::TcpStream {
+        self.0.set_nonblocking(true).unwrap();
+        let start = std::time::Instant::now();
+        loop {
+            match self.0.accept() {
+                Ok((s, _)) => return s,
+                Err(_) => {
+                    assert!(start.elapsed().as_secs() < 60, "no connection came");
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn check_and_doctor_make_their_calls_with_the_farm_closed() {
+    let n = Net::new();
+    n.masto_bot("reader", "other", &[]);
+    let silent = Silent::start();
+    n.masto_reader_at("slow", &silent.url(), "bearer-slow-0123456789");
+    for (args, code) in [(&["check", "slow"][..], 75), (&["doctor"], 78)] {
+        let mut c = n.farm.cmd(args);
+        c.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let child = c.spawn().unwrap();
+        // The call is on its way and gets no answer: meanwhile the farm goes on.
+        let conn = silent.accept();
+        n.farm.run(&["pause", "other"]).ok();
+        n.farm.run(&["resume", "other"]).ok();
+        drop(conn);
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(String::from_utf8_lossy(&o.stdout).contains("slow"));
+    }
+}
+
+/// A farm with a Mastodon reader `good` and one, `refused`, whose token the server refuses.
+fn good_and_refused() -> Net {
+    let n = Net::new();
+    n.masto_bot("reader", "good", &[]);
+    n.masto_reader_at("refused", &n.fake.url(), "wrong-token-0123456789");
+    n
+}
+
+#[test]
+fn doctor_tells_an_unreachable_server_from_refused_credentials() {
+    let n = good_and_refused();
+    // Nobody listens on this port any more: the connection is refused.
+    let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    n.masto_reader_at("gone", &format!("http://{gone}"), "bearer-gone-0123456789");
+    let r = n.farm.run(&["doctor"]).code(78);
+    let fix_of = |bot: &str| {
+        let lines: Vec<&str> = r.stdout.lines().collect();
+        let i = lines
+            .iter()
+            .position(|l| l.starts_with(&format!("FIX   {bot}:")))
+            .unwrap_or_else(|| panic!("{}", r.stdout));
+        format!("{}\n{}", lines[i], lines[i + 1])
+    };
+    let gone_fix = fix_of("gone");
+    assert!(gone_fix.contains("could not connect"), "{gone_fix}");
+    assert!(gone_fix.contains("DNS or network") && gone_fix.contains("getent hosts 127.0.0.1"), "{gone_fix}");
+    assert!(!gone_fix.contains("farm auth"), "{gone_fix}");
+    let refused_fix = fix_of("refused");
+    assert!(refused_fix.contains("farm auth refused"), "{refused_fix}");
+    assert!(!refused_fix.contains("DNS"), "{refused_fix}");
+    assert!(r.stdout.contains("ok    good: credentials work"), "{}", r.stdout);
+}
+
+#[test]
+fn check_and_doctor_speak_json_with_nulls_for_what_is_missing() {
+    let n = good_and_refused();
+    let r = n.farm.run(&["check", "--json"]).code(77);
+    let rows = r.json();
+    let row = |name: &str| rows.as_array().unwrap().iter().find(|b| b["bot"] == name).unwrap().clone();
+    let good = row("good");
+    assert_eq!((good["ok"].clone(), good["account"].clone()), (true.into(), "@good".into()));
+    assert!(good["error"].is_null() && good["error_kind"].is_null(), "{good}");
+    let bad = row("refused");
+    assert_eq!((bad["ok"].clone(), bad["error_kind"].clone()), (false.into(), "auth".into()));
+    assert!(bad["account"].is_null() && bad["error"].is_string(), "{bad}");
+    assert!(bad["rate_limit_left"].is_null(), "{bad}");
+    let r = n.farm.run(&["doctor", "--json"]).code(78);
+    let d = r.json();
+    assert_eq!(d["ok"], false);
+    assert_eq!(d["data_dir"], n.farm.db().display().to_string());
+    let checks = d["checks"].as_array().unwrap();
+    let fixes = checks.iter().filter(|c| c["status"] == "fix").count();
+    assert_eq!(d["problems"], fixes);
+    for c in checks {
+        assert!(["ok", "fix", "note"].contains(&c["status"].as_str().unwrap()), "{c}");
+        assert_eq!(c["fix"].is_null(), c["status"] != "fix", "{c}");
+    }
+    assert!(checks.iter().any(|c| c["what"].as_str().unwrap().starts_with("refused:")), "{d}");
+}

@@ -11,12 +11,7 @@ use support::{Farm, TempDir};
 
 /// A farm with a reader and a writer that have run once.
 fn farm() -> Net {
-    let mut n = Net::new();
-    n.masto_bot("reader", "r", &[]);
-    n.masto_bot("writer", "w", &["--source", "r"]);
-    n.seed("r", 5, "a");
-    n.at(T0, &["run"]).ok();
-    n
+    Net::reader_and_writer()
 }
 
 #[track_caller]
@@ -196,34 +191,21 @@ fn a_data_dir_that_is_a_file_is_a_config_error() {
     assert_eq!(fs::read_to_string(&file).unwrap(), "x");
 }
 
-/// Run the farm binary as user `nobody` (the tests run as root here; elsewhere as a plain user,
-/// which cannot read a directory of mode 0700 owned by root either).
-fn as_nobody(f: &Farm, args: &[&str]) -> support::Run {
-    let mut c = std::process::Command::new("setpriv");
-    c.args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_farm")]).args(args);
-    c.env_clear().env("FARM_DB", f.db()).env("PATH", "/usr/bin:/bin");
-    let o = c.output().expect("setpriv (util-linux) runs the binary as another user");
-    support::Run {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into(),
-        stderr: String::from_utf8_lossy(&o.stderr).into(),
-    }
-}
-
 #[test]
-fn a_data_dir_of_another_user_is_an_io_error() {
+fn a_data_dir_of_another_user_is_refused_with_the_command_to_run_instead() {
     // Only meaningful when this test may switch users (as root, as in CI here).
-    let probe = std::process::Command::new("setpriv").args(["--reuid=65534", "true"]).status();
-    if !probe.is_ok_and(|s| s.success()) {
+    if !support::can_switch_users() {
         eprintln!("skipped: cannot switch users here");
         return;
     }
     let n = farm();
     // The binary must be reachable by nobody: the test tree usually is (0755 directories).
     fs::set_permissions(n.farm.dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    let owner = support::user_name(0);
     for args in [&["list"][..], &["run"], &["stats"]] {
-        let r = as_nobody(&n.farm, args);
-        r.one_line_error(74, "permission denied");
+        let r = support::as_nobody(&n.farm, args);
+        r.one_line_error(77, &format!("belongs to user {owner}"));
+        assert!(r.stderr.contains(&format!("sudo -u {owner} farm --db ")), "{}", r.stderr);
     }
 }
 

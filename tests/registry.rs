@@ -169,7 +169,8 @@ fn read_only_commands_do_not_create_the_data_dir() {
     let f = Farm::new();
     f.run(&["list"]).ok();
     f.run(&["stats", "--json"]).ok();
-    f.run(&["run"]).ok();
+    // `farm run` says there is no farm there (it is a cron job pointed at the wrong place).
+    f.run(&["run"]).code(78);
     assert!(!f.db().exists());
 }
 
@@ -182,25 +183,17 @@ fn data_dir_is_private() {
 }
 
 #[test]
-fn a_second_process_is_refused_with_75() {
+fn a_busy_farm_is_refused_at_once_with_wait_0() {
     let f = farm_with_pair();
     // Hold the data directory's lock the way a running farm does.
     let lock = botfarm::store::lock_dir(&f.db()).unwrap();
-    let started = std::time::Instant::now();
-    for args in
-        [vec!["list"], vec!["edit", "hp", "--every", "3h"], vec!["run", "hp", "--force"], vec!["stats"]]
+    for args in [vec!["list", "--wait", "0"], vec!["stats", "--wait", "0"], vec!["show", "hp", "--wait", "0"]]
     {
-        let r = f.run(&args).code(75);
-        assert!(
-            r.stderr.contains("another farm process is using") && r.stderr.contains("try again later"),
-            "{}",
-            r.stderr
-        );
+        let r = f.run(&args);
+        r.one_line_error(75, "another farm process is using");
+        assert!(r.stderr.contains("try again later"), "{}", r.stderr);
     }
-    assert!(started.elapsed().as_secs() < 20, "the second process must not wait");
     drop(lock);
-    // Nothing changed by the refused edit.
-    assert_eq!(f.run(&["show", "hp", "--json"]).ok().json()["every_secs"], 7200);
 }
 
 #[test]

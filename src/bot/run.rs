@@ -170,7 +170,7 @@ fn note_position(store: &Store, writer: &Bot) -> Result<()> {
 }
 
 /// Run `f` over `items` on up to `jobs` threads, keeping the input order in the output.
-fn parallel<T: Sync, R: Send>(items: Vec<T>, jobs: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub fn parallel<T: Sync, R: Send>(items: Vec<T>, jobs: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     if items.len() <= 1 || jobs == 1 {
         return items.iter().map(&f).collect();
     }

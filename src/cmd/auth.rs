@@ -1,4 +1,6 @@
 //! `farm auth NAME`: get user tokens without outside tools (X PIN flow, Mastodon app flow).
+//! The farm is open only to read the bot and to store its tokens: not while the flow waits for
+//! the person to paste the PIN or code, so `farm run` goes on meanwhile.
 
 use super::{now, open_required, prompt_line, Globals};
 use crate::bot::registry::get;
@@ -7,8 +9,12 @@ use crate::net::auth;
 
 /// Run the flow for a bot and store its tokens.
 pub fn run(g: &Globals, name: &str) -> Result<()> {
-    let store = open_required(&g.dir)?;
-    let mut bot = get(&store, name)?;
+    let (mut bot, app) = {
+        let store = open_required(&g.dir)?;
+        let bot = get(&store, name)?;
+        let app = store.app_keys("x")?;
+        (bot, app)
+    };
     let fail = |e: crate::net::NetError| e.for_bot(&bot.name);
     // A refused PIN or code is the user's to retry, not a key problem.
     let refused = |e: crate::net::NetError, what: &str| match e.kind {
@@ -26,7 +32,7 @@ pub fn run(g: &Globals, name: &str) -> Result<()> {
                 _ if !bot.creds.consumer_key.is_empty() => {
                     (bot.creds.consumer_key.clone(), bot.creds.consumer_secret.clone())
                 }
-                _ => match store.app_keys("x")? {
+                _ => match app {
                     Some(a) => (a.consumer_key, a.consumer_secret),
                     None => return Err(FarmError::config(
                         "no X app keys: set FARM_CONSUMER_KEY/FARM_CONSUMER_SECRET or run `farm app set x`",
@@ -55,7 +61,18 @@ pub fn run(g: &Globals, name: &str) -> Result<()> {
             .map_err(|e| refused(e, "the instance refused the code"))?;
         eprintln!("authorised");
     }
-    store.put_bot(&bot)?;
+    let store = open_required(&g.dir)?;
+    // Only the tokens change: the bot may have been edited meanwhile.
+    let mut current = get(&store, &bot.name)?;
+    if current.platform != bot.platform || current.api != bot.api {
+        return Err(FarmError::usage(format!(
+            "{} moved to another server while it was being authorised; run `farm auth {}` again",
+            bot.name, bot.name
+        )));
+    }
+    current.creds.access_token = bot.creds.access_token;
+    current.creds.access_secret = bot.creds.access_secret;
+    store.put_bot(&current)?;
     store.log(&bot.name, now()?, "auth", "new user tokens stored")?;
     store.flush()?;
     Ok(())

@@ -3,8 +3,8 @@
 //!
 //! clap's generators complete commands, options and the listed values of `--platform`,
 //! `--visibility` and `--format`; bot names are not known until the shell asks, so each script
-//! gets a small function that runs `farm list --names` (with the same `FARM_DB`) at that moment.
-//! A farm busy with a run, or none at all, completes no names and prints nothing.
+//! gets a small function that runs `farm list --names --wait 0` (with the same `FARM_DB`) at that
+//! moment. A farm busy with a run, or none at all, completes no names and prints nothing at once.
 
 use crate::cli::Cli;
 use crate::error::{FarmError, Result};
@@ -40,7 +40,7 @@ fn bash(mut script: String) -> String {
     script.push_str(&format!(
         r#"
 # Bot names (farm's own addition to the generated completion above).
-_farm_bots() {{ farm list --names 2>/dev/null; }}
+_farm_bots() {{ farm list --names --wait 0 2>/dev/null; }}
 _farm_with_bots() {{
     _farm "$@"
     local cur="${{COMP_WORDS[COMP_CWORD]}}" prev="${{COMP_WORDS[COMP_CWORD-1]}}" cmd="" pos=0 i
@@ -85,7 +85,7 @@ fn zsh(script: &str) -> String {
         } else {
             if line.starts_with("if [ \"$funcstack[1]\" = \"_farm\" ]") {
                 out.push_str(
-                    "(( $+functions[_farm_bots] )) ||\n_farm_bots() {\n    local -a bots\n    bots=(${(f)\"$(farm list --names 2>/dev/null)\"})\n    _describe -t bots 'bot' bots\n}\n\n",
+                    "(( $+functions[_farm_bots] )) ||\n_farm_bots() {\n    local -a bots\n    bots=(${(f)\"$(farm list --names --wait 0 2>/dev/null)\"})\n    _describe -t bots 'bot' bots\n}\n\n",
                 );
             }
             out.push_str(line);
@@ -97,7 +97,7 @@ fn zsh(script: &str) -> String {
 
 /// fish: one more candidate source for the bot arguments.
 fn fish(mut script: String) -> String {
-    let bots = "-f -a '(farm list --names 2>/dev/null)' -d bot";
+    let bots = "-f -a '(farm list --names --wait 0 2>/dev/null)' -d bot";
     script.push_str("\n# Bot names (farm's own addition).\n");
     script.push_str(&format!(
         "complete -c farm -n '__fish_farm_using_subcommand {} {}' {bots}\n",

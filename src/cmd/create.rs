@@ -32,19 +32,25 @@ pub fn create(
     if let Some(p) = &s.platform {
         parse_platform(p)?;
     }
-    let store = open(&g.dir)?;
     let now = now()?;
-    // Build once with empty credentials to validate everything, then read the secrets.
-    let probe = new_bot(&store, role, name, &s, Default::default(), now)?;
+    // Validate everything with empty credentials, then let go of the farm while the secrets are
+    // read: a prompt waits for a person, and `farm run` must go on meanwhile.
+    let (platform, shared_keys) = {
+        let store = open(&g.dir)?;
+        let probe = new_bot(&store, role, name, &s, Default::default(), now)?;
+        (probe.platform, store.app_keys("x")?.is_some())
+    };
     let creds = if role == Role::Analyzer {
         // An analyzer reads the writer's own posts with the writer's credentials.
         Default::default()
     } else {
         // `--auth-later`: no user tokens now, from neither the environment nor a prompt
         // (`farm auth NAME` adds them); X app keys are still taken, `farm auth` needs them.
-        read_credentials(&store, probe.platform, !auth_later)?
+        read_credentials(shared_keys, platform, !auth_later)?
     };
-    let mut bot = probe;
+    let store = open(&g.dir)?;
+    // Validated again: the farm may have changed while the secrets were read.
+    let mut bot = new_bot(&store, role, name, &s, Default::default(), now)?;
     bot.creds = creds;
     store.put_bot(&bot)?;
     store.log(&bot.name, now, "create", &format!("created {} on {}", role.name(), bot.platform.name()))?;

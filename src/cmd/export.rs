@@ -95,10 +95,11 @@ fn target(given: &Path) -> std::path::PathBuf {
     }
 }
 
-/// Open an existing farm with the archive code's small page cache (every record is read once).
+/// Open an existing farm with the archive code's small page cache (every record is read once),
+/// waiting for a running `farm run` as `--wait` allows.
 pub fn open_farm(dir: &std::path::Path, what: &str) -> Result<crate::store::Store> {
     if !crate::store::exists(dir)? {
         return Err(FarmError::usage(format!("there is no farm in {}; nothing to {what}", dir.display())));
     }
-    crate::store::Store::open_with_cache(dir, archive::CACHE)
+    super::open_with_cache(dir, archive::CACHE)
 }

@@ -27,12 +27,15 @@ pub mod show;
 pub mod stats;
 
 use crate::bot::registry::Settings;
-use crate::cli::{Cli, Command, NetOpts, ReaderOpts, WriterOpts};
-use crate::error::{FarmError, Result};
-use crate::net::{Credentials, PlatformKind};
+use crate::cli::{Cli, Command, NetOpts, ReaderOpts, WaitArg, WriterOpts};
+use crate::error::{FarmError, Kind, Result};
+use crate::net::{Account, Credentials, Endpoint, NetResult, PlatformKind};
 use crate::store::Store;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::Duration;
 
 /// Global options every command gets.
 pub struct Globals {
@@ -40,6 +43,46 @@ pub struct Globals {
     pub dir: PathBuf,
     /// `-v` of the commands that have it (`run`, `metrics`).
     pub verbose: bool,
+}
+
+/// How long a command waits for the data directory's lock when its `--wait` does not say: a run
+/// in progress lets go within seconds.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(30);
+
+/// How long this process waits for the data directory's lock: set once by [`dispatch`], from the
+/// command's `--wait` (the read-only and maintenance commands have it), else [`DEFAULT_WAIT`].
+/// One value for the whole process, so the open helpers below need only the directory.
+static LOCK_WAIT: OnceLock<Duration> = OnceLock::new();
+
+fn lock_wait() -> Duration {
+    LOCK_WAIT.get().copied().unwrap_or(DEFAULT_WAIT)
+}
+
+/// Parse a `--wait` value: a duration like `30s` or `2m`, plain seconds, or `0` (do not wait).
+pub fn parse_wait(s: &str) -> Result<Duration> {
+    let s = s.trim();
+    if let Ok(secs) = s.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    if s.trim_start_matches('0') == "s" {
+        return Ok(Duration::ZERO);
+    }
+    crate::clock::parse_duration(s).map(Duration::from_secs).map_err(|e| e.context("--wait"))
+}
+
+/// The `--wait` of the commands that have one.
+fn wait_arg(c: &Command) -> Option<&WaitArg> {
+    match c {
+        Command::List { wait, .. }
+        | Command::Show { wait, .. }
+        | Command::Log { wait, .. }
+        | Command::Stats { wait, .. }
+        | Command::Best { wait, .. }
+        | Command::Compact { wait, .. } => Some(wait),
+        Command::Export(a) => Some(&a.wait),
+        Command::Metrics(a) => Some(&a.wait),
+        _ => None,
+    }
 }
 
 /// Run the parsed command line.
@@ -55,11 +98,20 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Metrics(a) => a.verbose,
         _ => false,
     };
+    let wait = match wait_arg(&cli.command) {
+        Some(w) => parse_wait(&w.wait)?,
+        None => DEFAULT_WAIT,
+    };
+    let _ = LOCK_WAIT.set(wait);
     let g = Globals { dir: crate::config::data_dir(cli.db)?, verbose };
+    // `farm doctor` reports a farm of another user itself; `farm demo` uses a farm of its own.
+    if !matches!(cli.command, Command::Doctor { .. } | Command::Demo { .. }) {
+        refuse_other_user(&g.dir)?;
+    }
     match cli.command {
         Command::Create(c) => create::run(&g, c),
-        Command::List { json, names } => list::run(&g, json, names),
-        Command::Show { name, json } => show::run(&g, &name, json),
+        Command::List { json, names, .. } => list::run(&g, json, names),
+        Command::Show { name, json, .. } => show::run(&g, &name, json),
         Command::Edit(a) => edit::run(&g, a),
         Command::Pause { name } => pause::run(&g, &name, true),
         Command::Resume { name } => pause::run(&g, &name, false),
@@ -68,25 +120,103 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Run(a) => run::run(&g, a),
         Command::Post { name, text } => post::run(&g, &name, &text.join(" ")),
         Command::Preview { name, n } => preview::run(&g, &name, n),
-        Command::Log { name, n } => log::run(&g, name.as_deref(), n),
-        Command::Stats { name, json } => stats::run(&g, name.as_deref(), json),
+        Command::Log { name, n, .. } => log::run(&g, name.as_deref(), n),
+        Command::Stats { name, json, .. } => stats::run(&g, name.as_deref(), json),
         Command::Auth { name } => auth::run(&g, &name),
-        Command::Check { names } => check::run(&g, &names),
+        Command::Check { names, json } => check::run(&g, &names, json),
         Command::Demo { keep, hours } => demo::run(&g, keep, hours),
-        Command::Doctor { offline } => doctor::run(&g, offline),
+        Command::Doctor { offline, json } => doctor::run(&g, offline, json),
         Command::Completions { .. } | Command::Man => Ok(()),
         Command::Export(a) => export::run(&g, a),
         Command::Import(a) => import::run(&g, a),
-        Command::Compact { quiet } => compact::run(&g, quiet),
+        Command::Compact { quiet, .. } => compact::run(&g, quiet),
         Command::Metrics(a) => metrics::run(&g, a),
-        Command::Best { name, n } => best::run(&g, &name, n),
+        Command::Best { name, n, .. } => best::run(&g, &name, n),
         Command::Prune { name, older_than, dry_run } => prune::run(&g, &name, &older_than, dry_run),
+    }
+}
+
+/// Refuse a data directory that belongs to another user (root's `sudo farm …` included) before
+/// anything in it is opened: whatever farm wrote there would belong to this user, and the owner's
+/// cron runs would fail on it. The hint is the same command run as the owner.
+fn refuse_other_user(dir: &Path) -> Result<()> {
+    match crate::store::foreign_owner(dir) {
+        Some((path, uid)) => Err(FarmError::new(Kind::Auth, other_user(&path, uid, dir))),
+        None => Ok(()),
+    }
+}
+
+/// The one line for a data directory (or the folder `path` it would be created in) that user
+/// `uid` owns: whose it is, and this very command as that user.
+fn other_user(path: &Path, uid: u32, dir: &Path) -> String {
+    let owner = user_name(uid);
+    format!(
+        "{} belongs to user {owner}, and farm run by anyone else would leave files {owner} cannot use; \
+         run it as {owner}: {}",
+        path.display(),
+        as_owner(dir, uid)
+    )
+}
+
+/// The login name of user `uid` (`#UID` when it has none).
+pub fn user_name(uid: u32) -> String {
+    crate::store::user_by_uid(uid).map_or(format!("#{uid}"), |u| u.name)
+}
+
+/// This command line, run as user `uid` (the owner of the data directory `dir`) through sudo.
+pub fn as_owner(dir: &Path, uid: u32) -> String {
+    format!("sudo -u {} {}", shell_word(&user_name(uid)), as_typed(dir))
+}
+
+/// This command line as typed, with the data directory given by `--db` (sudo does not pass
+/// FARM_DB on), for hints that say "run this instead".
+fn as_typed(dir: &Path) -> String {
+    let mut words = vec!["farm".to_string(), "--db".to_string(), shell_word(&dir.to_string_lossy())];
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--db" {
+            args.next();
+        } else if !a.starts_with("--db=") {
+            words.push(shell_word(&a));
+        }
+    }
+    words.join(" ")
+}
+
+/// `word` quoted for a POSIX shell when it needs it.
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
 
 /// Open the store for a command that changes the farm (creates the data dir if needed).
 pub fn open(dir: &Path) -> Result<Store> {
-    Store::open(dir)
+    open_with_cache(dir, crate::store::CACHE_BYTES)
+}
+
+/// [`open`] with another page-cache size. Waits for a running `farm run` as long as the
+/// command's `--wait` allows (30 seconds without one), saying so on a terminal; works again
+/// right after the same process closed the store (commands that let go of the farm while they
+/// wait for a person or the network).
+pub fn open_with_cache(dir: &Path, cache: u64) -> Result<Store> {
+    let open = |wait| crate::store::retry_locked(|| Store::open_waiting(dir, cache, wait));
+    match open(Duration::ZERO) {
+        Err(e) if e.kind == Kind::TempFail && !lock_wait().is_zero() => {
+            if std::io::stderr().is_terminal() {
+                eprintln!(
+                    "farm: another farm process is using {}; waiting up to {} for it…",
+                    dir.display(),
+                    crate::clock::format_duration(lock_wait().as_secs())
+                );
+            }
+            open(lock_wait())
+        }
+        r => r,
+    }
 }
 
 /// Open the store for a read-only command: `None` when there is no farm yet (nothing is
@@ -95,7 +225,7 @@ pub fn open_existing(dir: &Path) -> Result<Option<Store>> {
     if !crate::store::exists(dir)? {
         return Ok(None);
     }
-    Store::open(dir).map(Some)
+    open(dir).map(Some)
 }
 
 /// Open an existing farm or fail with a hint.
@@ -175,10 +305,11 @@ fn env_or_prompt(value: Option<String>, var: &str, label: &str) -> Result<Option
     }
 }
 
-/// Credentials for a bot from the environment or a prompt. X app keys may be left empty when
-/// shared ones are stored (`farm app set x`). `user_tokens` = read the user tokens (and fail
-/// when they are missing); without it (`--auth-later`) they are neither read nor asked for.
-pub fn read_credentials(store: &Store, platform: PlatformKind, user_tokens: bool) -> Result<Credentials> {
+/// Credentials for a bot from the environment or a prompt: call it with the farm closed (a
+/// prompt waits for a person). X app keys may be left empty when shared ones are stored
+/// (`shared_keys`, see `farm app set x`). `user_tokens` = read the user tokens (and fail when
+/// they are missing); without it (`--auth-later`) they are neither read nor asked for.
+pub fn read_credentials(shared_keys: bool, platform: PlatformKind, user_tokens: bool) -> Result<Credentials> {
     let env = crate::config::env_creds();
     let mut c = Credentials::default();
     let missing = |what: &str| {
@@ -187,13 +318,12 @@ pub fn read_credentials(store: &Store, platform: PlatformKind, user_tokens: bool
         ))
     };
     if platform.uses_oauth1() {
-        let app = store.app_keys("x")?;
         match (env.consumer_key, env.consumer_secret) {
             (Some(k), Some(s)) => {
                 c.consumer_key = k;
                 c.consumer_secret = s;
             }
-            _ if app.is_some() => {}
+            _ if shared_keys => {}
             _ => {
                 return Err(FarmError::config(
                     "missing X app keys: set FARM_CONSUMER_KEY and FARM_CONSUMER_SECRET, or store them once with `farm app set x`",
@@ -219,6 +349,27 @@ pub fn read_credentials(store: &Store, platform: PlatformKind, user_tokens: bool
         }
     }
     Ok(c)
+}
+
+/// Verify each account's credentials with one call (`(bot, endpoint)` pairs), up to 8 at once,
+/// in the order given. Called with the store closed: a slow or dead server never holds up
+/// `farm run`. On a terminal, stderr says how many are done.
+pub fn verify_all(items: Vec<(String, Endpoint)>, now: i64) -> Vec<NetResult<Account>> {
+    let total = items.len();
+    let done = AtomicUsize::new(0);
+    let tty = total > 1 && std::io::stderr().is_terminal();
+    let results = crate::bot::run::parallel(items, 8, |(name, ep)| {
+        let r = crate::net::connect(ep.clone(), now).verify();
+        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+        if tty {
+            eprint!("\rchecked {n}/{total} ({name})\x1b[K");
+        }
+        r
+    });
+    if tty {
+        eprint!("\r\x1b[K");
+    }
+    results
 }
 
 /// Print a value as pretty JSON.

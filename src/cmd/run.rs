@@ -1,11 +1,14 @@
-//! `farm run [NAME…] [--dry-run] [--jobs N] [--force]`: the cron job.
+//! `farm run [NAME…] [--dry-run] [--jobs N] [--force]`: the cron job. Quiet on success; one
+//! line per failed bot. While another farm process holds the farm, a plain `farm run` does
+//! nothing and exits 0 (the next tick does the work); one with bot names or `--dry-run`, typed by
+//! a person, waits for it like the other commands.
 
-use super::{now, open_existing, Globals};
+use super::{now, open, Globals};
 use crate::bot::model::normalize_name;
 use crate::bot::run::{distrust_future, run as run_farm, worst, RunOpts};
 use crate::bot::schedule;
 use crate::cli::RunArgs;
-use crate::error::{FarmError, Result};
+use crate::error::{FarmError, Kind, Result};
 
 /// Do whatever is due and exit.
 pub fn run(g: &Globals, a: RunArgs) -> Result<()> {
@@ -14,21 +17,52 @@ pub fn run(g: &Globals, a: RunArgs) -> Result<()> {
     if a.force && names.is_empty() {
         return Err(FarmError::usage("--force needs the bots to run: farm run NAME… --force"));
     }
-    // The fast path: nothing due means no database open at all.
-    if names.is_empty() && !a.dry_run {
+    // The cron job's own call: every bot, for real. It never waits for another farm process:
+    // the next tick does the work.
+    let cron = names.is_empty() && !a.dry_run;
+    // The fast path: nothing due means no database open at all. A record of "nothing ever due"
+    // is not taken: the farm may have no bots, which is worth saying.
+    if cron {
         if let Some(at) = schedule::nothing_due(crate::store::read_next_due(&g.dir), now) {
-            if g.verbose {
-                eprintln!("nothing due (next at {})", crate::clock::format(at));
+            if at != i64::MAX {
+                if g.verbose {
+                    eprintln!("nothing due (next at {})", crate::clock::format(at));
+                }
+                return Ok(());
             }
-            return Ok(());
         }
     }
-    let Some(mut store) = open_existing(&g.dir)? else {
-        if g.verbose {
-            eprintln!("no farm in {}; nothing to do", g.dir.display());
+    if !crate::store::exists(&g.dir)? {
+        return Err(FarmError::config(format!(
+            "there is no farm in {}, so nothing to run; create the bots there (`farm --db {} create …`), \
+             or point --db (or FARM_DB) at the farm",
+            g.dir.display(),
+            g.dir.display()
+        )));
+    }
+    let mut store = if cron {
+        match crate::store::Store::open(&g.dir) {
+            Err(e) if e.kind == Kind::TempFail => {
+                if g.verbose {
+                    eprintln!(
+                        "another farm process is using {}; nothing done, the next run will",
+                        g.dir.display()
+                    );
+                }
+                return Ok(());
+            }
+            r => r?,
         }
-        return Ok(());
+    } else {
+        open(&g.dir)?
     };
+    if names.is_empty() && store.bots()?.is_empty() {
+        eprintln!(
+            "farm: the farm in {} has no bots; nothing to run (`farm create reader …`)",
+            g.dir.display()
+        );
+        return Ok(());
+    }
     let opts = RunOpts { names, dry_run: a.dry_run, jobs: a.jobs.clamp(1, 256), force: a.force };
     if let Some(line) = distrust_future(&store, &opts, now)? {
         eprintln!("farm: {line}");

@@ -350,8 +350,10 @@ impl Http {
         })
     }
 
-    /// Classify a transport failure: always [`NetErrorKind::Server`] (retry next run), except
-    /// an oversize answer ([`NetErrorKind::Malformed`]) and a bad URL ([`NetErrorKind::Refused`]).
+    /// Classify a transport failure: [`NetErrorKind::Unreachable`] when no connection was made
+    /// (the name does not resolve, the connection is refused or times out), else
+    /// [`NetErrorKind::Server`] (retry next run), except an oversize answer
+    /// ([`NetErrorKind::Malformed`]) and a bad URL ([`NetErrorKind::Refused`]).
     fn transport_error(&self, e: ureq::Error, req: &Request) -> NetError {
         use std::io::ErrorKind as Io;
         let host = host_of(&req.url);
@@ -359,21 +361,23 @@ impl Http {
         // `sent`: the request may have reached the server before the failure.
         let (kind, msg, sent) = match &e {
             ureq::Error::Timeout(ureq::Timeout::Resolve | ureq::Timeout::Connect) => {
-                (NetErrorKind::Server, format!("could not connect to {host} (timed out)"), false)
+                (NetErrorKind::Unreachable, format!("could not connect to {host} (timed out)"), false)
             }
             ureq::Error::Timeout(_) => {
                 (NetErrorKind::Server, format!("timed out after {secs} s waiting for {host}"), true)
             }
             ureq::Error::HostNotFound => {
-                (NetErrorKind::Server, format!("could not connect to {host} (host not found)"), false)
+                (NetErrorKind::Unreachable, format!("could not connect to {host} (host not found)"), false)
             }
             ureq::Error::ConnectionFailed => {
-                (NetErrorKind::Server, format!("could not connect to {host}"), false)
+                (NetErrorKind::Unreachable, format!("could not connect to {host}"), false)
             }
             ureq::Error::Io(io) => match io.kind() {
-                Io::ConnectionRefused | Io::AddrNotAvailable | Io::NotConnected => {
-                    (NetErrorKind::Server, format!("could not connect to {host} (connection refused)"), false)
-                }
+                Io::ConnectionRefused | Io::AddrNotAvailable | Io::NotConnected => (
+                    NetErrorKind::Unreachable,
+                    format!("could not connect to {host} (connection refused)"),
+                    false,
+                ),
                 Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe | Io::UnexpectedEof => {
                     (NetErrorKind::Server, format!("connection reset by {host}"), true)
                 }
@@ -580,6 +584,30 @@ mod tests {
             r,
             RateInfo { call: Call::Timeline, limit: Some(180), remaining: 179, reset: 1_767_261_600 }
         );
+    }
+
+    #[test]
+    fn an_unreachable_server_is_told_from_a_failing_one() {
+        let http = Http::with_timeout(0, Duration::from_secs(1));
+        let req = Request::new(Method::Get, "https://nosuch.example/api/v1/x", Call::Verify);
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        for e in [
+            ureq::Error::HostNotFound,
+            ureq::Error::ConnectionFailed,
+            ureq::Error::Timeout(ureq::Timeout::Resolve),
+            ureq::Error::Timeout(ureq::Timeout::Connect),
+            ureq::Error::Io(refused),
+        ] {
+            let what = format!("{e:?}");
+            let e = http.transport_error(e, &req);
+            assert_eq!(e.kind, NetErrorKind::Unreachable, "{what}");
+            assert!(e.message.contains("could not connect to nosuch.example"), "{}", e.message);
+            assert!(!e.maybe_performed);
+        }
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert_eq!(http.transport_error(ureq::Error::Io(reset), &req).kind, NetErrorKind::Server);
+        let timeout = ureq::Error::Timeout(ureq::Timeout::Global);
+        assert_eq!(http.transport_error(timeout, &req).kind, NetErrorKind::Server);
     }
 
     #[test]

@@ -125,6 +125,10 @@ pub enum NetErrorKind {
     DailyLimit,
     /// 5xx, timeouts, connection resets: retry next run.
     Server,
+    /// The server could not be reached at all: its name does not resolve (DNS), or the
+    /// connection was refused or timed out. Nothing was sent, the credentials were not tried:
+    /// a network, DNS or `--api` problem. Retried next run, like [`NetErrorKind::Server`].
+    Unreachable,
     /// A body that is not what the API documents (garbage, HTML, missing fields).
     Malformed,
     /// Any other 4xx refusal.
@@ -159,7 +163,10 @@ impl NetError {
     pub fn exit_kind(&self) -> Kind {
         match self.kind {
             NetErrorKind::Auth | NetErrorKind::ClockSkew => Kind::Auth,
-            NetErrorKind::RateLimited | NetErrorKind::Server | NetErrorKind::DailyLimit => Kind::TempFail,
+            NetErrorKind::RateLimited
+            | NetErrorKind::Server
+            | NetErrorKind::Unreachable
+            | NetErrorKind::DailyLimit => Kind::TempFail,
             NetErrorKind::TooLong | NetErrorKind::Malformed | NetErrorKind::Rejected => Kind::Data,
             NetErrorKind::NoAccess => Kind::Config,
             NetErrorKind::Refused => Kind::Unavailable,
@@ -177,7 +184,11 @@ impl NetError {
     /// 4xx, a rate limit, credentials refused), not a lost, cut or unreadable answer, a server
     /// error or a timeout, after any of which the request may have been performed.
     pub fn not_performed(&self) -> bool {
-        !self.maybe_performed && !matches!(self.kind, NetErrorKind::Server | NetErrorKind::Malformed)
+        !self.maybe_performed
+            && !matches!(
+                self.kind,
+                NetErrorKind::Server | NetErrorKind::Unreachable | NetErrorKind::Malformed
+            )
     }
 
     /// Turn into the program's error type, naming the bot.

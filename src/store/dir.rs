@@ -1,13 +1,21 @@
 //! The data directory itself, outside the databases: creating and probing it, its lock, the
-//! check for a damaged farm, disk usage and the next-due record.
+//! check for a damaged farm, its owner, disk usage and the next-due record.
 
 use super::Store;
 use crate::error::{io_error, FarmError, Result};
 use std::fs::{self, File};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
-/// Take the data directory's lock without waiting.
+/// Take the data directory's lock without waiting; a [`crate::error::Kind::TempFail`] error when another farm
+/// process holds it.
 pub fn lock_dir(dir: &Path) -> Result<File> {
+    lock_dir_waiting(dir, Duration::ZERO)
+}
+
+/// Take the data directory's lock, waiting up to `wait` for another farm process to let go of
+/// it (a run in progress ends within seconds). After that, a [`crate::error::Kind::TempFail`] error.
+pub fn lock_dir_waiting(dir: &Path, wait: Duration) -> Result<File> {
     let path = dir.join("lock");
     let file = fs::OpenOptions::new()
         .create(true)
@@ -15,13 +23,119 @@ pub fn lock_dir(dir: &Path) -> Result<File> {
         .write(true)
         .open(&path)
         .map_err(|e| io_error(&e, &format!("cannot open {}", path.display())))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(fs::TryLockError::WouldBlock) => {
-            Err(FarmError::temp(format!("another farm process is using {}; try again later", dir.display())))
+    let start = Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(fs::TryLockError::WouldBlock) if start.elapsed() < wait => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(fs::TryLockError::WouldBlock) => return Err(busy(dir, wait)),
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(io_error(&e, &format!("cannot lock {}", path.display())))
+            }
         }
-        Err(fs::TryLockError::Error(e)) => Err(io_error(&e, &format!("cannot lock {}", path.display()))),
     }
+}
+
+/// The error for a data directory another farm process holds (after waiting `waited`).
+pub(super) fn busy(dir: &Path, waited: Duration) -> FarmError {
+    if waited.is_zero() {
+        return FarmError::temp(format!("another farm process is using {}; try again later", dir.display()));
+    }
+    FarmError::temp(format!(
+        "another farm process is using {} (waited {}); try again later, or wait longer with --wait",
+        dir.display(),
+        crate::clock::format_duration(waited.as_secs())
+    ))
+}
+
+/// The effective user id of this process.
+pub fn effective_uid() -> u32 {
+    extern "C" {
+        fn geteuid() -> u32;
+    }
+    // SAFETY: geteuid only returns the process's effective user id; it cannot fail.
+    unsafe { geteuid() }
+}
+
+/// When the data directory belongs to a user other than the one running farm: the path that
+/// tells (`dir`, or, when `dir` does not exist yet, the nearest folder above it unless root owns
+/// that one, like `/var/lib`) and its owner. `None` when this user owns it (or nothing tells). A
+/// farm must only ever be used by its owner: anyone else, root included, would leave files the
+/// owner cannot use.
+pub fn foreign_owner(dir: &Path) -> Option<(std::path::PathBuf, u32)> {
+    use std::os::unix::fs::MetadataExt;
+    let me = effective_uid();
+    let mut path = Some(dir);
+    while let Some(p) = path {
+        if let Ok(md) = fs::metadata(p) {
+            let uid = md.uid();
+            let foreign = uid != me && (p == dir || uid != 0);
+            return foreign.then(|| (p.to_path_buf(), uid));
+        }
+        path = p.parent().filter(|p| !p.as_os_str().is_empty());
+    }
+    None
+}
+
+/// A user of the system, from `/etc/passwd`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// The login name.
+    pub name: String,
+    /// The user id.
+    pub uid: u32,
+    /// The home directory.
+    pub home: String,
+}
+
+/// The user with id `uid`, if `/etc/passwd` lists it.
+pub fn user_by_uid(uid: u32) -> Option<User> {
+    users().into_iter().find(|u| u.uid == uid)
+}
+
+/// The user called `name`, if `/etc/passwd` lists it.
+pub fn user_by_name(name: &str) -> Option<User> {
+    users().into_iter().find(|u| u.name == name)
+}
+
+fn users() -> Vec<User> {
+    let text = fs::read_to_string("/etc/passwd").unwrap_or_default();
+    text.lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            Some(User {
+                name: f.first()?.to_string(),
+                uid: f.get(2)?.parse().ok()?,
+                home: f.get(5)?.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// The files under `dir` that its owner does not own (left by a farm run as another user, e.g.
+/// root): at most `max` of them.
+pub fn foreign_files(dir: &Path, max: usize) -> Vec<std::path::PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(owner) = fs::metadata(dir).map(|md| md.uid()) else { return Vec::new() };
+    let mut found = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in fs::read_dir(&d).into_iter().flatten().flatten() {
+            let Ok(md) = e.metadata() else { continue };
+            if md.uid() != owner {
+                found.push(e.path());
+                if found.len() >= max {
+                    return found;
+                }
+            }
+            if md.is_dir() {
+                todo.push(e.path());
+            }
+        }
+    }
+    found
 }
 
 /// Create the data directory (mode 0700) if it does not exist.

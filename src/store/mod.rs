@@ -30,8 +30,8 @@
 //! count of cached posts, so that a writer's backlog takes lookups instead of a walk). Every value
 //! is versioned (see [`codec`]); ordinals and scores are plain big-endian numbers.
 //!
-//! The code is split by concept: `dir.rs` (the data directory: create, probe, lock, damage,
-//! next-due record), `layout.rs` (which databases hold the posts, and the move between them),
+//! The code is split by concept: `dir.rs` (the data directory: create, probe, lock, owner,
+//! damage, next-due record), `layout.rs` (which databases hold the posts, and the move between them),
 //! `posts.rs` (shards, cached posts, ordinals), `bots.rs` (bots, their state and
 //! per-bot records), `counters.rs`, `meta.rs`, `migrate.rs` (older schemas) and `logical.rs` (the
 //! logical dump and load the archive code uses, and the check of a record by tree).
@@ -47,7 +47,10 @@ mod migrate;
 mod posts;
 mod secrets;
 
-pub use dir::{create_dir, disk_usage, exists, lock_dir, private_umask, read_next_due};
+pub use dir::{
+    create_dir, disk_usage, effective_uid, exists, foreign_files, foreign_owner, lock_dir, private_umask,
+    read_next_due, user_by_name, user_by_uid, User,
+};
 pub use layout::{PostsIn, INLINE_BACK, INLINE_MAX};
 pub use logical::{reserve_ids, validate_record, Record, Records, TreeLoader, BOTS_TREE};
 pub use posts::{shard_dir_name, shard_of, POST_SHARDS, SHARD_SEGMENT};
@@ -65,6 +68,8 @@ use std::sync::OnceLock;
 /// [`POST_SHARDS`] shards `db/posts-NN/`; 6: a small farm's posts in the control database (the
 /// meta record `posts_in`, see [`layout`]). Older farms are migrated when opened.
 pub const SCHEMA: u32 = 6;
+/// The page cache of a store opened by the commands (the archive code uses a smaller one).
+pub const CACHE_BYTES: u64 = 8 << 20;
 /// Events kept per bot.
 pub const EVENTS_KEPT: usize = 500;
 /// Hourly counter buckets kept per bot (for the 24-hour sparkline and `posts_24h`).
@@ -208,14 +213,23 @@ fn give_back_memory() {
 impl Store {
     /// Open (creating if needed) the database in `dir`, taking the directory's lock.
     pub fn open(dir: &Path) -> Result<Store> {
-        Store::open_with_cache(dir, 8 << 20)
+        Store::open_with_cache(dir, CACHE_BYTES)
     }
 
     /// [`Store::open`] with another page-cache size in bytes: the archive code walks or loads
     /// every record and keeps its memory down with a smaller cache.
     pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Store> {
+        Store::open_waiting(dir, cache_bytes, std::time::Duration::ZERO)
+    }
+
+    /// [`Store::open_with_cache`], waiting up to `wait` for another farm process (a run in
+    /// progress) to let go of the data directory. The only [`Kind::TempFail`] error it returns
+    /// says that another farm process holds the data directory.
+    ///
+    /// [`Kind::TempFail`]: crate::error::Kind::TempFail
+    pub fn open_waiting(dir: &Path, cache_bytes: u64, wait: std::time::Duration) -> Result<Store> {
         create_dir(dir)?;
-        let lock = lock_dir(dir)?;
+        let lock = dir::lock_dir_waiting(dir, wait)?;
         dir::owner_only(dir)?;
         let db = sled::Config::new()
             .path(dir.join("db"))
@@ -224,9 +238,9 @@ impl Store {
             .flush_every_ms(None)
             .open()
             .map_err(|e| match e {
-                sled::Error::Io(ref io) if io.kind() == std::io::ErrorKind::WouldBlock => FarmError::temp(
-                    format!("another farm process is using {}; try again later", dir.display()),
-                ),
+                sled::Error::Io(ref io) if io.kind() == std::io::ErrorKind::WouldBlock => {
+                    dir::busy(dir, wait)
+                }
                 e => sled_err(e).context(format!("cannot open the database in {}", dir.display())),
             })?;
         let t = |name: &str| db.open_tree(name).map_err(sled_err);

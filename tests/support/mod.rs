@@ -232,3 +232,159 @@ pub fn leak<S: AsRef<str>>(text: &str, secrets: &[S]) -> Option<String> {
     }
     None
 }
+
+/// Whether this test may run programs as another user (as root, as in CI here).
+pub fn can_switch_users() -> bool {
+    let probe = Command::new("setpriv").args(["--reuid=65534", "true"]).status();
+    probe.is_ok_and(|s| s.success())
+}
+
+/// The login name of user `uid` in `/etc/passwd` (`#UID` when it has none).
+pub fn user_name(uid: u32) -> String {
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    passwd
+        .lines()
+        .map(|l| l.split(':').collect::<Vec<_>>())
+        .find(|f| f.get(2).is_some_and(|id| *id == uid.to_string()))
+        .map_or(format!("#{uid}"), |f| f[0].to_string())
+}
+
+/// Run the farm binary on `f`'s farm as user `nobody` (the tests run as root here; elsewhere as a
+/// plain user, which cannot read a directory of mode 0700 owned by root either).
+pub fn as_nobody(f: &Farm, args: &[&str]) -> Run {
+    let mut c = Command::new("setpriv");
+    c.args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_farm")]).args(args);
+    c.env_clear().env("FARM_DB", f.db()).env("PATH", "/usr/bin:/bin");
+    Run::from(c.output().expect("setpriv (util-linux) runs the binary as another user"))
+}
+
+/// Give `path` and everything under it to user and group `id`.
+pub fn chown_tree(path: &Path, id: u32) {
+    std::os::unix::fs::lchown(path, Some(id), Some(id)).unwrap();
+    if path.is_dir() && !path.is_symlink() {
+        for e in std::fs::read_dir(path).unwrap().flatten() {
+            chown_tree(&e.path(), id);
+        }
+    }
+}
+
+/// The files under `dir` (itself included) that user `uid` does not own.
+pub fn not_owned_by(dir: &Path, uid: u32) -> Vec<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let mut found = Vec::new();
+    if std::fs::symlink_metadata(dir).is_ok_and(|m| m.uid() != uid) {
+        found.push(dir.to_path_buf());
+    }
+    if dir.is_dir() {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            found.extend(not_owned_by(&e.path(), uid));
+        }
+    }
+    found
+}
+
+/// Whether process `pid` has the file `path` open (from `/proc/PID/fd`).
+pub fn has_open(pid: u32, path: &Path) -> bool {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return false };
+    fds.flatten().any(|fd| std::fs::read_link(fd.path()).is_ok_and(|p| p == path))
+}
+
+/// Wait until `child` has the farm's lock file open (it is then trying to take the lock, or holds
+/// it), or has ended. Panics after a minute.
+pub fn wait_for_lock_attempt(child: &mut std::process::Child, db: &Path) {
+    let lock = db.join("lock");
+    let start = std::time::Instant::now();
+    while !has_open(child.id(), &lock) && child.try_wait().unwrap().is_none() {
+        assert!(start.elapsed().as_secs() < 60, "process {} never opened {}", child.id(), lock.display());
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// Whether some process holds the flock of the farm's lock file (from `/proc/locks`), without
+/// taking it.
+pub fn lock_is_held(db: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(ino) = std::fs::metadata(db.join("lock")).map(|m| m.ino()) else { return false };
+    let locks = std::fs::read_to_string("/proc/locks").unwrap_or_default();
+    locks.lines().any(|l| {
+        l.contains("FLOCK")
+            && l.split_whitespace().nth(5).and_then(|id| id.rsplit(':').next()) == Some(&ino.to_string())
+    })
+}
+
+/// A `farm` process on a pseudo-terminal (through util-linux `script`), for the prompts that
+/// need one: read what it prints, answer it.
+pub struct Pty {
+    child: std::process::Child,
+    out: std::sync::mpsc::Receiver<u8>,
+    bytes: Vec<u8>,
+}
+
+impl Pty {
+    /// Start `farm ARGS` on `f`'s farm with extra environment `env`.
+    pub fn spawn(f: &Farm, args: &[&str], env: &[(&str, &str)]) -> Pty {
+        let mut line = vec![shell_quote(env!("CARGO_BIN_EXE_farm"))];
+        line.extend(args.iter().map(|a| shell_quote(a)));
+        let c = f.cmd(&[]);
+        let mut script = Command::new("script");
+        script.args(["-qefc", &line.join(" "), "/dev/null"]);
+        script.env_clear().envs(c.get_envs().filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned()))));
+        script.env("PATH", std::env::var("PATH").unwrap_or_default()).env("TERM", "dumb");
+        for (k, v) in env {
+            script.env(k, v);
+        }
+        script.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = script.spawn().expect("script (util-linux) gives farm a terminal");
+        let mut stdout = child.stdout.take().unwrap();
+        let (tx, out) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::Read;
+            let mut b = [0u8; 1];
+            while stdout.read(&mut b).is_ok_and(|n| n == 1) {
+                if tx.send(b[0]).is_err() {
+                    break;
+                }
+            }
+        });
+        Pty { child, out, bytes: Vec::new() }
+    }
+
+    /// Read until the output shows `text`; panics after a minute.
+    pub fn expect(&mut self, text: &str) {
+        let start = std::time::Instant::now();
+        while !self.seen().contains(text) {
+            let left = std::time::Duration::from_secs(60).saturating_sub(start.elapsed());
+            match self.out.recv_timeout(left) {
+                Ok(b) => self.bytes.push(b),
+                Err(_) => panic!("never saw {text:?}; saw {:?}", self.seen()),
+            }
+        }
+    }
+
+    /// Everything printed so far.
+    pub fn seen(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+
+    /// Type a line.
+    pub fn send_line(&mut self, line: &str) {
+        use std::io::Write;
+        let stdin = self.child.stdin.as_mut().unwrap();
+        stdin.write_all(format!("{line}\n").as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Wait for the end; its exit code and everything it printed.
+    pub fn finish(mut self) -> (i32, String) {
+        drop(self.child.stdin.take());
+        let status = self.child.wait().unwrap();
+        while let Ok(b) = self.out.recv_timeout(std::time::Duration::from_secs(5)) {
+            self.bytes.push(b);
+        }
+        (status.code().unwrap_or(-1), self.seen())
+    }
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}

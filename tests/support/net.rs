@@ -75,6 +75,26 @@ impl Net {
         self.fake.requests().iter().filter(|r| r.path.contains(part)).count()
     }
 
+    /// A farm with a Mastodon reader `r` and a writer `w` from it that have run once.
+    pub fn reader_and_writer() -> Net {
+        let mut n = Net::new();
+        n.masto_bot("reader", "r", &[]);
+        n.masto_bot("writer", "w", &["--source", "r"]);
+        n.seed("r", 5, "a");
+        n.at(T0, &["run"]).ok();
+        n
+    }
+
+    /// A Mastodon reader on `api` with `token`, with no account on the fake behind it.
+    pub fn masto_reader_at(&self, name: &str, api: &str, token: &str) {
+        self.farm
+            .run_env(
+                &["create", "reader", name, "--platform", "mastodon", "--api", api],
+                &[("FARM_ACCESS_TOKEN", token)],
+            )
+            .ok();
+    }
+
     pub fn posted(&self, user: &str) -> Vec<String> {
         self.fake.posts_by(user).into_iter().map(|p| p.text).collect()
     }
