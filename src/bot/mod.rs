@@ -32,12 +32,21 @@ pub fn endpoint(store: &Store, bot: &Bot, st: &BotState) -> crate::error::Result
 /// Recompute the next-due record from every bot (a few hundred bytes per bot; cheap), after
 /// flushing the database. `now` is the time of the run (or command) that changed the farm.
 pub fn refresh_next_due(store: &Store, now: i64) -> crate::error::Result<()> {
+    store.write_next_due(next_due(store, &[])?, now)
+}
+
+/// When the first of the bots named in `names` (all when empty) is next due; `None` when none
+/// is (all paused, or no bots).
+pub fn next_due(store: &Store, names: &[String]) -> crate::error::Result<Option<i64>> {
     let mut next: Option<i64> = None;
     for bot in store.bots()? {
+        if !names.is_empty() && !names.contains(&bot.name) {
+            continue;
+        }
         let st = store.state(&bot.name)?;
         if let Some(at) = schedule::due_at(&bot, &st) {
             next = Some(next.map_or(at, |n: i64| n.min(at)));
         }
     }
-    store.write_next_due(next, now)
+    Ok(next)
 }

@@ -108,7 +108,7 @@ pub fn summary(
     Ok(Summary {
         bot: b.clone(),
         state: st.clone(),
-        status: status::status(b, st, window.as_ref(), now),
+        status: status::status(b, st, window.as_ref(), status::needs_auth(store, b)?, now),
         limited_until: status::limited_until(st, window.as_ref(), now),
         next_due: schedule::due_at(b, st),
         backlog: backlog(store, b, st, reader_cached)?,

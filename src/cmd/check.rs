@@ -36,7 +36,7 @@ pub fn run(g: &Globals, names: &[String]) -> Result<()> {
                 let k = e.exit_kind();
                 worst = Some(worst.map_or(k, |w| if k.severity() > w.severity() { k } else { w }));
                 record::call_failed(&store, &b.name, now, &e, calls, None)?;
-                ("-".to_string(), e.message.clone(), "-".to_string())
+                ("-".to_string(), e.named(&b.name).message, "-".to_string())
             }
         };
         t.add_row(vec![b.name.clone(), b.platform.name().to_string(), account, result, left]);

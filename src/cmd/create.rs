@@ -41,8 +41,8 @@ pub fn create(
         Default::default()
     } else {
         // `--auth-later`: no user tokens now, from neither the environment nor a prompt
-        // (`farm auth NAME` adds them); X app keys are still taken, `farm auth` needs them.
-        read_credentials(&store, probe.platform, !auth_later)?
+        // (`farm auth` adds them); X app keys are still taken, `farm auth` needs them.
+        read_credentials(&store, &probe.name, probe.platform, !auth_later)?
     };
     let mut bot = probe;
     bot.creds = creds;
