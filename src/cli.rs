@@ -56,7 +56,7 @@ pub enum Command {
     },
     /// Change a bot's settings (only the options given change).
     #[command(
-        after_help = "Examples:\n  farm edit hp --every 2h\n  FARM_ACCESS_TOKEN=… farm edit news --credentials"
+        after_help = "Examples:\n  farm edit hp --every 2h\n  FARM_ACCESS_TOKEN=… farm edit news --credentials\n  FARM_ACCESS_TOKEN=… farm edit news --platform mastodon --api https://mastodon.social --credentials\n  farm edit hp-rates --min-age 2d --hot-above 5"
     )]
     Edit(EditArgs),
     /// Pause a bot: `farm run` skips it until resumed.
@@ -89,7 +89,7 @@ pub enum Command {
     App(AppCmd),
     /// Do whatever is due and exit (the cron job).
     #[command(
-        after_help = "Examples:\n  farm run                 # from cron, every 10 minutes\n  farm run hp --force -v   # run one bot now\n  farm run --dry-run -v    # what would be posted"
+        after_help = "Examples:\n  farm run                 # from cron, every 10 minutes\n  farm run hp --force -v   # run one bot now (a writer: once per --every)\n  farm run --dry-run -v    # what would be posted"
     )]
     Run(RunArgs),
     /// Post a text by hand as a bot, through the same checks (length, dedup, rate limit).
@@ -226,8 +226,10 @@ pub enum Command {
         #[command(flatten)]
         wait: WaitArg,
     },
-    /// Delete a writer's own posts older than a given age that got no engagement.
-    #[command(after_help = "Example:\n  farm prune hp --older-than 30d --dry-run")]
+    /// Delete a writer's own posts older than a given age that got no engagement (asks first).
+    #[command(
+        after_help = "Examples:\n  farm prune hp --older-than 30d --dry-run\n  farm prune hp --older-than 30d --yes"
+    )]
     Prune {
         /// Writer name.
         #[arg(value_name = "WRITER")]
@@ -238,6 +240,9 @@ pub enum Command {
         /// List what would be deleted, delete nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Do not ask for confirmation (needed when stdin is not a terminal, e.g. from cron).
+        #[arg(long, short, conflicts_with = "dry_run")]
+        yes: bool,
     },
 }
 
@@ -289,7 +294,7 @@ pub struct MetricsArgs {
         PossibleValue::new("prometheus").help("Prometheus text exposition format"),
     ]))]
     pub format: String,
-    /// Write to this file atomically (temp file + rename) instead of stdout.
+    /// Write to this file atomically (temp file + rename) instead of stdout (`-`: stdout).
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub output: Option<std::path::PathBuf>,
     /// POST the influx lines to this URL (InfluxDB 1.x /write?db= or 2.x /api/v2/write; token from FARM_INFLUX_TOKEN).
@@ -334,6 +339,15 @@ pub struct AnalyzerArgs {
     /// Interval between runs (default 1d).
     #[arg(long, value_name = "DURATION")]
     pub every: Option<String>,
+    /// Analyzer settings.
+    #[command(flatten)]
+    pub analyzer: AnalyzerOpts,
+}
+
+/// Options only analyzers have (`create analyzer`, `edit`).
+#[derive(Args, Debug, Default, Clone)]
+#[command(next_help_heading = "Analyzer options")]
+pub struct AnalyzerOpts {
     /// Posts younger than this are not scored yet (default 1d).
     #[arg(long, value_name = "DURATION")]
     pub min_age: Option<String>,
@@ -393,7 +407,8 @@ pub struct NetOpts {
     /// Network (default for a writer: its reader's).
     #[arg(long, value_parser = platforms())]
     pub platform: Option<String>,
-    /// API base URL (default https://api.x.com for X; required for Mastodon).
+    /// API base URL: the instance or API host, without /api/v1 or /2 (default https://api.x.com
+    /// for X, also when --platform changes to X; required for Mastodon).
     #[arg(long, value_name = "URL", value_hint = ValueHint::Url)]
     pub api: Option<String>,
     /// Interval between runs: 10m, 1h, 1d… (default 1h).
@@ -479,9 +494,14 @@ pub struct EditArgs {
     /// Bot name.
     #[arg(value_name = "BOT")]
     pub name: String,
-    /// Replace the credentials from the environment (or a prompt).
+    /// Replace the credentials from the environment (or a prompt); needed when --platform or
+    /// --api moves the bot to another network or Mastodon instance.
     #[arg(long)]
     pub credentials: bool,
+    /// Drop the user tokens (none are read or asked for): the bot needs auth until `farm auth
+    /// BOT`. X app keys are still taken from the environment.
+    #[arg(long, conflicts_with = "credentials")]
+    pub auth_later: bool,
     /// Network settings.
     #[command(flatten)]
     pub net: NetOpts,
@@ -500,6 +520,9 @@ pub struct EditArgs {
     /// Replace the filters with those given by --filter (none clears them).
     #[arg(long)]
     pub reset_filters: bool,
+    /// Analyzer settings (last: their heading applies to what follows).
+    #[command(flatten)]
+    pub analyzer: AnalyzerOpts,
 }
 
 /// `farm app …`
@@ -527,7 +550,8 @@ pub struct RunArgs {
     /// Bots run in parallel.
     #[arg(long, short, default_value_t = 4)]
     pub jobs: usize,
-    /// Ignore the schedule for the named bots.
+    /// Run the named bots now, whatever their schedule or back-off; a writer still posts at most
+    /// once per --every (`farm post` posts a text by hand).
     #[arg(long)]
     pub force: bool,
     /// Print one line per bot, also for those with nothing to do.

@@ -1,7 +1,7 @@
 //! Configuration from the environment, read in one place.
 //!
 //! This module is the only code that reads farm's environment variables (`FARM_*`, and the
-//! `XDG_DATA_HOME`, `HOME` and `COLUMNS` it falls back on); everything else asks a function
+//! `XDG_DATA_HOME`, `HOME`, `COLUMNS`, `NO_COLOR` and `TERM` it falls back on); everything else asks a function
 //! here. The clock override `FARM_NOW` is read here and turned into time by [`crate::clock`],
 //! the only clock. (The fake API in [`crate::sim`] reads no variables either.)
 //!
@@ -15,6 +15,7 @@
 //! | `FARM_INFLUX_TOKEN` | token for `farm metrics --push` to InfluxDB 2.x |
 //! | `COLUMNS` | the width `farm stats` fits its table to (else the terminal's width, else 80) |
 //! | `NO_COLOR` | set and non-empty: no colour in `farm stats`, even on a terminal |
+//! | `TERM` | `dumb`: no colour either |
 //! | `FARM_CRASH_AT` | tests only, debug builds only: abort (like `kill -9`) at this named point |
 
 use crate::error::{FarmError, Result};
@@ -67,9 +68,15 @@ pub fn columns() -> Option<usize> {
     var("COLUMNS").and_then(|v| v.trim().parse::<usize>().ok()).filter(|w| *w >= 20)
 }
 
-/// Whether `NO_COLOR` asks for no colour (set and non-empty, per no-color.org).
+/// Whether colour is off: `NO_COLOR` set and non-empty (per no-color.org), or `TERM=dumb` (a
+/// terminal that shows escape codes as text).
 pub fn no_color() -> bool {
-    var("NO_COLOR").is_some()
+    !colour_allowed(var("NO_COLOR").as_deref(), var("TERM").as_deref())
+}
+
+/// [`no_color`]'s rule, apart from the environment (empty values count as unset).
+fn colour_allowed(no_color: Option<&str>, term: Option<&str>) -> bool {
+    no_color.is_none_or(str::is_empty) && term != Some("dumb")
 }
 
 /// Whether `FARM_NOW` is set (to anything non-blank, valid or not).
@@ -104,17 +111,34 @@ pub(crate) fn replace_now_override(value: Option<&str>) -> Option<String> {
 }
 
 /// The whole-request HTTP budget: `FARM_HTTP_TIMEOUT` (positive seconds, at most an hour),
-/// else [`DEFAULT_HTTP_TIMEOUT`].
+/// else [`DEFAULT_HTTP_TIMEOUT`]. An invalid value is refused by [`check`] when the command
+/// starts; library callers that skipped it get the default.
 pub fn http_timeout() -> Duration {
-    parse_timeout(var(HTTP_TIMEOUT_ENV).as_deref())
+    parse_timeout(var(HTTP_TIMEOUT_ENV).as_deref()).unwrap_or(DEFAULT_HTTP_TIMEOUT)
 }
 
-/// [`http_timeout`]'s parsing, apart from the environment.
-fn parse_timeout(v: Option<&str>) -> Duration {
-    v.and_then(|v| v.trim().parse::<f64>().ok())
+/// [`http_timeout`]'s parsing, apart from the environment: a configuration error names the
+/// variable and what it takes.
+fn parse_timeout(v: Option<&str>) -> Result<Duration> {
+    let Some(v) = v else { return Ok(DEFAULT_HTTP_TIMEOUT) };
+    v.trim()
+        .parse::<f64>()
+        .ok()
         .filter(|s| s.is_finite() && *s > 0.0 && *s <= 3600.0)
         .map(Duration::from_secs_f64)
-        .unwrap_or(DEFAULT_HTTP_TIMEOUT)
+        .ok_or_else(|| {
+            FarmError::config(format!(
+                "{HTTP_TIMEOUT_ENV}={v:?} is not a number of seconds between 0 and 3600 (e.g. 30 or 0.5); fix or unset it"
+            ))
+        })
+}
+
+/// Check the variables whose values farm parses (`FARM_HTTP_TIMEOUT`, `FARM_NOW`), so that a
+/// mistyped one is a configuration error when any command starts, never silently ignored.
+pub fn check() -> Result<()> {
+    parse_timeout(var(HTTP_TIMEOUT_ENV).as_deref())?;
+    now_override()?;
+    Ok(())
 }
 
 /// `FARM_INFLUX_TOKEN`, the token `farm metrics --push` sends to InfluxDB, if set.
@@ -167,6 +191,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
     (INFLUX_TOKEN_ENV, "the token `farm metrics --push` sends to InfluxDB 2.x"),
     ("COLUMNS", "the width tables fit (else the terminal's, else 80)"),
     ("NO_COLOR", "set and non-empty: no colour"),
+    ("TERM", "dumb: no colour"),
 ];
 
 #[cfg(test)]
@@ -174,13 +199,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn timeouts_parse_or_default() {
+    fn timeouts_parse_or_are_refused() {
         // The variable itself is not touched (tests run in parallel).
-        assert_eq!(parse_timeout(None), DEFAULT_HTTP_TIMEOUT);
-        assert_eq!(parse_timeout(Some("0.5")), Duration::from_millis(500));
-        assert_eq!(parse_timeout(Some(" 2 ")), Duration::from_secs(2));
-        for bad in ["0", "-1", "inf", "NaN", "soon", "3601"] {
-            assert_eq!(parse_timeout(Some(bad)), DEFAULT_HTTP_TIMEOUT, "{bad}");
+        assert_eq!(parse_timeout(None).unwrap(), DEFAULT_HTTP_TIMEOUT);
+        assert_eq!(parse_timeout(Some("0.5")).unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_timeout(Some(" 2 ")).unwrap(), Duration::from_secs(2));
+        for bad in ["0", "-1", "inf", "NaN", "soon", "3601", "abc"] {
+            let e = parse_timeout(Some(bad)).unwrap_err();
+            assert_eq!(e.kind, crate::error::Kind::Config, "{bad}");
+            assert!(e.message.contains(HTTP_TIMEOUT_ENV) && !e.message.contains('\n'), "{}", e.message);
         }
+    }
+
+    #[test]
+    fn a_dumb_terminal_gets_no_colour() {
+        assert!(colour_allowed(None, Some("xterm-256color")));
+        assert!(colour_allowed(None, None));
+        assert!(colour_allowed(Some(""), Some("xterm")));
+        assert!(!colour_allowed(Some("1"), Some("xterm")));
+        assert!(!colour_allowed(None, Some("dumb")));
     }
 }

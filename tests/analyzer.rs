@@ -103,17 +103,17 @@ fn scores_feed_back_into_the_writer_and_prune_cleans_up() {
     assert!(dry.stderr.contains("would delete 3 of 8 posts"), "{}", dry.stderr);
     assert_eq!(n.fake.posts_by("w").len(), 8);
     assert!(!n.fake.requests().iter().any(|q| q.method == "DELETE"));
-    let real = n.synced(t, &["prune", "w", "--older-than", "30d"]).ok();
+    let real = n.synced(t, &["prune", "w", "--older-than", "30d", "--yes"]).ok();
     assert_eq!(real.stdout.lines().filter(|l| l.starts_with("deleted ")).count(), 3, "{}", real.stdout);
     let left = n.posted("w");
     assert_eq!(left.len(), 5, "{left:?}");
     assert!(left.contains(&"Q: gold coins shine".to_string()));
     assert!(!left.iter().any(|t| t.contains("dull")));
     assert!(n.farm.run(&["log", "w"]).ok().stdout.contains("deleted 3 of 8 posts"));
-    let again = n.synced(t, &["prune", "w", "--older-than", "30d"]).ok();
+    let again = n.synced(t, &["prune", "w", "--older-than", "30d", "--yes"]).ok();
     assert!(again.stdout.is_empty());
     assert_eq!(n.synced(t, &["prune", "w", "--older-than", "soon"]).code, 64);
-    assert_eq!(n.synced(t, &["prune", "r", "--older-than", "30d"]).code, 64);
+    assert_eq!(n.synced(t, &["prune", "r", "--older-than", "30d", "--yes"]).code, 64);
 
     // Destroying the analyzer takes its scores off the writer.
     n.farm.run(&["destroy", "a", "--yes"]).ok();

@@ -34,12 +34,21 @@ pub fn endpoint(store: &Store, bot: &Bot, st: &BotState) -> crate::error::Result
 /// bot held back by a rate limit is due at its end ([`status::next_due`]), so the cron runs
 /// during a day-long limit need not open the database.
 pub fn refresh_next_due(store: &Store, now: i64) -> crate::error::Result<()> {
+    store.write_next_due(next_due(store, &[], now)?, now)
+}
+
+/// When the first of the bots named in `names` (all when empty) is next due, judged at `now`
+/// ([`status::standing_of`]); `None` when none is (all paused, or no bots).
+pub fn next_due(store: &Store, names: &[String], now: i64) -> crate::error::Result<Option<i64>> {
     let mut next: Option<i64> = None;
     for bot in store.bots()? {
+        if !names.is_empty() && !names.contains(&bot.name) {
+            continue;
+        }
         let st = store.state(&bot.name)?;
         if let Some(at) = status::standing_of(store, &bot, &st, now)?.next_due {
             next = Some(next.map_or(at, |n: i64| n.min(at)));
         }
     }
-    store.write_next_due(next, now)
+    Ok(next)
 }

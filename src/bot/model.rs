@@ -352,17 +352,20 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-/// Mask a secret: all but the last 4 characters become `*` (at most 8 stars shown).
+/// Mask a secret so that it tells neither its length nor much of itself: eight stars and, for a
+/// secret of 12 characters or more, its last 4 (to tell two tokens apart); a shorter one is the
+/// eight stars alone. An empty one is `(none)`.
 pub fn mask(secret: &str) -> String {
+    const STARS: &str = "********";
     let n = secret.chars().count();
     if n == 0 {
         return "(none)".into();
     }
-    if n <= 4 {
-        return "****".into();
+    if n < 12 {
+        return STARS.into();
     }
     let tail: String = secret.chars().skip(n - 4).collect();
-    format!("{}{}", "*".repeat((n - 4).min(8)), tail)
+    format!("{STARS}{tail}")
 }
 
 /// Which API call a rate-limit state belongs to.
@@ -440,6 +443,23 @@ pub struct LengthRule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_masked_secret_does_not_tell_its_length() {
+        // Long secrets: the same eight stars and the last four characters, whatever the length.
+        for n in [12, 13, 20, 64] {
+            let secret: String = "abcdefghijklmnopqrstuvwxyz0123456789".repeat(2).chars().take(n).collect();
+            let m = mask(&secret);
+            assert_eq!(m.chars().count(), 12, "{n}: {m}");
+            assert!(m.starts_with("********"), "{m}");
+            assert!(secret.ends_with(&m[8..]), "{m}");
+        }
+        // Short ones show nothing of themselves.
+        for n in 1..12 {
+            assert_eq!(mask(&"x".repeat(n)), "********", "{n}");
+        }
+        assert_eq!(mask(""), "(none)");
+    }
 
     #[test]
     fn names() {

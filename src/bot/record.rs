@@ -100,7 +100,7 @@ pub fn failure_as(
     e: &NetError,
     calls: u32,
 ) -> Result<FarmError> {
-    let e = &e.clone().scrubbed(&*store.secrets()?);
+    let e = &e.clone().scrubbed(&*store.secrets()?).named(&bot.name);
     st.last_attempt = now;
     st.fails += 1;
     st.failing_since.get_or_insert(now);
@@ -174,7 +174,7 @@ pub fn call_failed(
     counters: Counters,
     message: Option<&str>,
 ) -> Result<FarmError> {
-    let e = &e.clone().scrubbed(&*store.secrets()?);
+    let e = &e.clone().scrubbed(&*store.secrets()?).named(bot);
     store_rates(store, bot, e.rate.iter(), now)?;
     tally(store, bot, now, counters, Some(("error", message.unwrap_or(&e.message))))?;
     Ok(e.for_bot(bot))

@@ -1,6 +1,7 @@
 //! Creating, changing and destroying bots: the rules the registry commands share.
 
-use super::model::{normalize_name, Bot, ReaderOpts, Role};
+use super::analyzer::{self, BORING_KEY, HOT_KEY, MIN_AGE_KEY, REPOST_WEIGHT_KEY};
+use super::model::{normalize_name, Bot, BotState, ReaderOpts, Role};
 use crate::clock;
 use crate::error::{FarmError, Result};
 use crate::net::{Credentials, PlatformKind};
@@ -8,7 +9,7 @@ use crate::store::Store;
 use crate::text::pipeline::WriterSpec;
 
 /// Settings given on the command line for `create` or `edit`; `None` = unchanged / default.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Settings {
     /// `--platform`.
     pub platform: Option<String>,
@@ -40,14 +41,108 @@ pub fn parse_platform(s: &str) -> Result<PlatformKind> {
         .ok_or_else(|| FarmError::usage(format!("unknown platform {s:?}; use one of: x, x-v1, mastodon")))
 }
 
-/// Check an `--api` URL and drop a trailing slash.
+/// Check an `--api` URL and drop a trailing slash: the base URL of an instance or API host,
+/// `https://` (plain `http://` only to this machine, for a local test server), a host, an
+/// optional port, and a path only for a proxy. Refused with a hint: a profile page, the API's
+/// own path (`/api/v1`, `/2`), credentials in the URL (never repeated in the message), a query,
+/// a bad port.
 pub fn parse_api(s: &str) -> Result<String> {
-    let t = s.trim().trim_end_matches('/');
-    let rest = t.strip_prefix("https://").or_else(|| t.strip_prefix("http://"));
-    match rest {
-        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => Ok(t.to_string()),
-        _ => Err(FarmError::usage(format!("{s:?} is not an API URL; use e.g. https://mastodon.social"))),
+    let t = s.trim();
+    let eg = "use e.g. https://mastodon.social or https://api.x.com";
+    let (scheme, rest) = match t.split_once("://") {
+        Some((sc @ ("https" | "http"), rest)) => (sc, rest),
+        _ => {
+            let rest = t.split_once("://").map_or(t, |(_, r)| r);
+            if authority(rest).contains('@') {
+                return Err(userinfo());
+            }
+            return Err(FarmError::usage(format!(
+                "--api {s:?} is not an API URL: it starts with https://; {eg}"
+            )));
+        }
+    };
+    let auth = authority(rest);
+    if auth.contains('@') {
+        return Err(userinfo());
     }
+    let tail = &rest[auth.len()..];
+    let bad = |why: String| Err(FarmError::usage(format!("--api {t}: {why}")));
+    if tail.contains(['?', '#']) {
+        // Not repeated: a query may hold a token.
+        return Err(FarmError::usage(format!(
+            "--api takes a base URL, without a query or fragment (?…, #…); {eg}"
+        )));
+    }
+    let (host, port) = match auth.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((ip, after)) => (format!("[{ip}]"), after.strip_prefix(':')),
+            None => return bad("an IPv6 address needs its closing ]".into()),
+        },
+        None => match auth.split_once(':') {
+            Some((h, p)) => (h.to_string(), Some(p)),
+            None => (auth.to_string(), None),
+        },
+    };
+    if host.is_empty() || host == "[]" {
+        return bad(format!("no host; {eg}"));
+    }
+    let host_ok = match host.strip_prefix('[') {
+        Some(v6) => v6.trim_end_matches(']').parse::<std::net::Ipv6Addr>().is_ok(),
+        None => host.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.'),
+    };
+    if !host_ok {
+        return bad(format!("{host:?} is not a host name; {eg}"));
+    }
+    if let Some(p) = port {
+        if !p.parse::<u16>().is_ok_and(|p| p > 0) {
+            return bad(format!("bad port {p:?}: a port is a number from 1 to 65535 (or leave it out)"));
+        }
+    }
+    let path = tail.trim_end_matches('/');
+    let base = format!("{scheme}://{auth}");
+    let segments: Vec<&str> = path.split('/').filter(|x| !x.is_empty()).collect();
+    if segments.iter().any(|x| x.starts_with('@')) || segments.first() == Some(&"users") {
+        return bad(format!("that is a profile page; give the instance alone: --api {base}"));
+    }
+    if let Some(i) = segments.iter().position(|x| matches!(*x, "api" | "2" | "1.1")) {
+        let suffix = format!("/{}", segments[i..].join("/"));
+        return bad(format!("leave out {suffix}: farm adds the API's paths itself; --api {base}"));
+    }
+    if scheme == "http" && !loopback(&host) {
+        return bad(format!(
+            "plain http:// would send the credentials unencrypted; use https://{auth} (http:// is only for a test server on this machine)"
+        ));
+    }
+    Ok(format!("{base}{path}"))
+}
+
+/// The authority of a URL without its scheme: up to the first `/`, `?` or `#`.
+fn authority(rest: &str) -> &str {
+    rest.split(['/', '?', '#']).next().unwrap_or_default()
+}
+
+/// The error for `user:password@` in `--api`; the URL is not repeated, it holds a secret.
+fn userinfo() -> FarmError {
+    FarmError::usage(
+        "--api must not carry credentials (user:password@): they would show in `ps`, logs and `farm show`; give the URL without them, and the token in FARM_ACCESS_TOKEN",
+    )
+}
+
+/// Whether `host` is this machine: `localhost`, `127.x.x.x` or `[::1]`.
+fn loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+        || host == "[::1]"
+}
+
+/// Whom a bot's credentials belong to: X (v2 and v1.1 are the same accounts, whatever the API
+/// host), or one Mastodon instance (its host and port). Credentials never go to another.
+pub fn account_home(platform: PlatformKind, api: &str) -> String {
+    if platform.uses_oauth1() {
+        return "x".into();
+    }
+    let rest = api.split_once("://").map_or(api, |(_, r)| r);
+    format!("mastodon {}", authority(rest).to_ascii_lowercase())
 }
 
 fn parse_visibility(v: &str) -> Result<String> {
@@ -173,9 +268,26 @@ pub struct EditMode {
 }
 
 /// Apply settings to a bot (used by create and edit); validates everything first.
+/// A new `--platform` without `--api` moves the bot to that platform's default API.
 pub fn apply(bot: &mut Bot, s: &Settings, mode: EditMode) -> Result<()> {
+    if bot.role == Role::Analyzer && (s.platform.is_some() || s.api.is_some()) {
+        return Err(FarmError::usage(format!(
+            "{} is an analyzer: it calls with its writer {}'s account; change the writer's --platform and --api",
+            bot.name,
+            bot.source.as_deref().unwrap_or_default()
+        )));
+    }
     if let Some(p) = &s.platform {
-        bot.platform = parse_platform(p)?;
+        let p = parse_platform(p)?;
+        if p != bot.platform && s.api.is_none() {
+            bot.api = p.default_api().map(str::to_string).ok_or_else(|| {
+                FarmError::usage(format!(
+                    "--platform {} has no default API URL; pass --api https://your.instance too",
+                    p.name()
+                ))
+            })?;
+        }
+        bot.platform = p;
     }
     if let Some(a) = &s.api {
         bot.api = parse_api(a)?;
@@ -239,6 +351,129 @@ pub fn apply(bot: &mut Bot, s: &Settings, mode: EditMode) -> Result<()> {
     Ok(())
 }
 
+/// An analyzer's settings given on the command line (`create analyzer`, `edit`); `None` =
+/// unchanged / default.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct AnalyzerSettings {
+    /// `--min-age`.
+    pub min_age: Option<String>,
+    /// `--repost-weight`.
+    pub repost_weight: Option<i64>,
+    /// `--boring-below`.
+    pub boring_below: Option<i64>,
+    /// `--hot-above`.
+    pub hot_above: Option<i64>,
+}
+
+/// The default `--boring-below` and `--hot-above`.
+pub const DEFAULT_THRESHOLDS: (i64, i64) = (-10, 10);
+
+/// A writer's thresholds (boring below, hot above), set through its analyzer.
+pub fn thresholds(writer: &Bot) -> (i64, i64) {
+    let get = |key: &str, default: i64| writer.setting(key).and_then(|v| v.parse().ok()).unwrap_or(default);
+    (get(BORING_KEY, DEFAULT_THRESHOLDS.0), get(HOT_KEY, DEFAULT_THRESHOLDS.1))
+}
+
+/// Apply analyzer settings, all checked first: the minimum age and the repost weight (0 to
+/// 1000) are the analyzer's, the thresholds its writer's (the writer's feedback reads them),
+/// and boring stays below hot.
+pub fn apply_analyzer(analyzer: &mut Bot, writer: &mut Bot, a: &AnalyzerSettings) -> Result<()> {
+    let min_age = check_analyzer(a)?;
+    let (boring, hot) = thresholds(writer);
+    let (boring, hot) = (a.boring_below.unwrap_or(boring), a.hot_above.unwrap_or(hot));
+    if boring >= hot {
+        return Err(FarmError::usage(format!(
+            "--boring-below ({boring}) must be lower than --hot-above ({hot})"
+        )));
+    }
+    if let Some(m) = min_age {
+        analyzer.set_setting(MIN_AGE_KEY, Some(m.to_string()));
+    }
+    if let Some(w) = a.repost_weight {
+        analyzer.set_setting(REPOST_WEIGHT_KEY, Some(w.to_string()));
+    }
+    if let Some(b) = a.boring_below {
+        writer.set_setting(BORING_KEY, Some(b.to_string()));
+    }
+    if let Some(h) = a.hot_above {
+        writer.set_setting(HOT_KEY, Some(h.to_string()));
+    }
+    Ok(())
+}
+
+/// Check the analyzer settings that need no bot (before anything is opened); returns the
+/// minimum age in seconds, if given.
+pub fn check_analyzer(a: &AnalyzerSettings) -> Result<Option<u64>> {
+    let min_age = a.min_age.as_deref().map(clock::parse_duration).transpose()?;
+    if a.repost_weight.is_some_and(|w| !(0..=1000).contains(&w)) {
+        return Err(FarmError::usage("--repost-weight must be between 0 and 1000"));
+    }
+    Ok(min_age)
+}
+
+/// What an analyzer does, in words: "posts older than 1d, score = likes + 3 × reposts, boring
+/// below -10, hot above 10".
+pub fn describe_analyzer(analyzer: &Bot, writer: &Bot) -> String {
+    let o = analyzer::Opts::of(analyzer);
+    let (boring, hot) = thresholds(writer);
+    format!(
+        "posts older than {}, score = likes + {} × reposts, boring below {boring}, hot above {hot}",
+        clock::format_duration(o.min_age),
+        o.repost_weight
+    )
+}
+
+/// A bot moved to another account (another network or instance, see [`account_home`]): what
+/// the farm learned from the old one goes, so the new one starts afresh. Its account id,
+/// cursor, length rule, rate-limit hold and failures are forgotten; an unconfirmed post (made
+/// on the old account) is dropped; a reader's cached posts go and its writers start from the
+/// new ones (post ids of two networks do not compare); an analyzer of a writer forgets the
+/// account id too. Returns the line for the event log.
+pub fn start_afresh(store: &Store, bot: &Bot) -> Result<String> {
+    let mut st = store.state(&bot.name)?;
+    let mut line = format!("new account ({} at {}): starts afresh", bot.platform.name(), bot.api);
+    if let Some(p) = st.pending.take() {
+        line.push_str(&format!("; dropped the unconfirmed post made on the old account: {}", p.text));
+    }
+    if bot.role == Role::Reader {
+        let (dropped, _) = store.prune_posts(&bot.name, 0, |_| true)?;
+        if dropped > 0 {
+            line.push_str(&format!("; dropped {dropped} cached posts of the old account"));
+        }
+        for w in dependents(store, &bot.name)? {
+            let mut ws = store.state(&w.name)?;
+            ws.consumed = 0;
+            store.put_state(&w.name, &ws)?;
+            store.note_consumed(&w.name, &bot.name, 0)?;
+        }
+    }
+    for a in dependents(store, &bot.name)?.iter().filter(|b| b.role == Role::Analyzer) {
+        forget_account_id(store, &a.name)?;
+    }
+    let st = BotState {
+        account_id: None,
+        cursor: None,
+        length_rule: None,
+        limited_until: None,
+        fails: 0,
+        failing_since: None,
+        last_error: None,
+        cached: 0,
+        ..st
+    };
+    store.put_state(&bot.name, &st)?;
+    Ok(line)
+}
+
+/// Forget the platform account id a bot learned (its credentials changed: maybe another user).
+pub fn forget_account_id(store: &Store, name: &str) -> Result<()> {
+    let mut st = store.state(name)?;
+    if st.account_id.take().is_some() {
+        store.put_state(name, &st)?;
+    }
+    Ok(())
+}
+
 /// The writer spec of a bot, as the text pipeline wants it.
 pub fn writer_spec(bot: &Bot) -> WriterSpec {
     WriterSpec { template: bot.template.clone(), process: bot.process.clone(), filters: bot.filters.clone() }
@@ -269,4 +504,66 @@ pub fn get(store: &Store, raw: &str) -> Result<Bot> {
     store
         .bot(&name)?
         .ok_or_else(|| FarmError::usage(format!("there is no bot named {name}; see `farm list`")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_urls_are_checked() {
+        for (given, want) in [
+            ("https://mastodon.social", "https://mastodon.social"),
+            ("https://mastodon.social/", "https://mastodon.social"),
+            (" https://Mastodon.Social ", "https://Mastodon.Social"),
+            ("https://api.x.com", "https://api.x.com"),
+            ("https://example.com:8443", "https://example.com:8443"),
+            ("https://proxy.example/x", "https://proxy.example/x"),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+            ("http://127.1.2.3", "http://127.1.2.3"),
+            ("http://localhost:3000", "http://localhost:3000"),
+            ("http://[::1]:9", "http://[::1]:9"),
+        ] {
+            assert_eq!(parse_api(given).unwrap(), want, "{given}");
+        }
+        for (bad, words) in [
+            ("https://mastodon.social/@someone", "profile"),
+            ("https://mastodon.social/users/someone", "profile"),
+            ("https://mastodon.social/api/v1", "leave out /api/v1"),
+            ("https://mastodon.social/api/v2/", "leave out /api/v2"),
+            ("https://api.x.com/2", "leave out /2"),
+            ("https://api.x.com/1.1", "leave out /1.1"),
+            ("http://mastodon.social", "https://"),
+            ("http://10.0.0.1", "https://"),
+            ("https://bob:hunter2@mastodon.social", "credentials"),
+            ("https://bob@mastodon.social", "credentials"),
+            ("https://mastodon.social:99999", "port"),
+            ("https://mastodon.social:0", "port"),
+            ("https://mastodon.social:", "port"),
+            ("https://mastodon.social:http", "port"),
+            ("https://", "no host"),
+            ("https:///api", "no host"),
+            ("https://exa mple.com", "host"),
+            ("https://mastodon.social?access_token=hunter2", "query"),
+            ("https://mastodon.social#top", "query"),
+            ("mastodon.social", "https://"),
+            ("ftp://mastodon.social", "https://"),
+        ] {
+            let e = parse_api(bad).unwrap_err();
+            assert_eq!(e.kind, crate::error::Kind::Usage, "{bad}");
+            assert!(e.message.contains(words), "{bad}: {}", e.message);
+            assert!(!e.message.contains("hunter2"), "{}", e.message);
+        }
+    }
+
+    #[test]
+    fn credentials_belong_to_a_network_and_an_instance() {
+        use PlatformKind::*;
+        let home = |p, api: &str| account_home(p, api);
+        assert_eq!(home(X, "https://api.x.com"), home(XV1, "https://proxy.example"));
+        assert_ne!(home(X, "https://api.x.com"), home(Mastodon, "https://api.x.com"));
+        assert_eq!(home(Mastodon, "https://m.social"), home(Mastodon, "https://M.social/"));
+        assert_ne!(home(Mastodon, "https://m.social"), home(Mastodon, "https://fosstodon.org"));
+        assert_ne!(home(Mastodon, "http://127.0.0.1:1"), home(Mastodon, "http://127.0.0.1:2"));
+    }
 }

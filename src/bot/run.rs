@@ -23,7 +23,8 @@ pub struct RunOpts {
     pub dry_run: bool,
     /// Parallel bots.
     pub jobs: usize,
-    /// Ignore the schedule for the named bots.
+    /// Run the named bots whatever their schedule (a writer still posts at most once per
+    /// interval).
     pub force: bool,
 }
 
@@ -62,6 +63,11 @@ pub fn run(store: &Store, opts: &RunOpts, now: i64, connect: &Connector) -> Resu
         let st = store.state(&bot.name)?;
         let forced = opts.force && !opts.names.is_empty();
         if !forced && !schedule::is_due(&bot, &st, now) {
+            continue;
+        }
+        // No credentials: nothing is sent for it; one line says what to run.
+        if let Some(e) = super::status::auth_error(store, &bot)? {
+            outcomes.push(Outcome { bot: bot.name.clone(), line: format!("skipped: {e}"), error: Some(e) });
             continue;
         }
         let phase = match bot.role {

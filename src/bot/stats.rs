@@ -107,7 +107,7 @@ pub fn summary(
     let reader_cached = b.source.as_ref().and_then(|s| states.get(s)).map(|r| r.cached);
     let window = status::gating_window(store, b)?;
     let rates = store.rates(&b.name)?;
-    let standing = status::standing(b, st, &rates, window.as_ref(), now);
+    let standing = status::standing(b, st, &rates, window.as_ref(), status::needs_auth(store, b)?, now);
     Ok(Summary {
         bot: b.clone(),
         state: st.clone(),

@@ -1,8 +1,10 @@
 //! The one definition of a bot's status, as `farm list`, `farm show`, `farm stats` and `farm
 //! metrics` print it.
 //!
-//! In order of precedence: **paused** (`farm pause`); **rate-limited** until a reset, when the
-//! state holds a 429's reset (`limited_until`) or the stored window of the call its next run
+//! In order of precedence: **paused** (`farm pause`); **needs auth** when the account it calls
+//! with (its own; an analyzer's writer's) lacks credentials (created with `--auth-later`, or moved
+//! to another network), so `farm run` skips it and nothing is sent for it until `farm auth NAME`;
+//! **rate-limited** until a reset, when the state holds a 429's reset (`limited_until`) or the stored window of the call its next run
 //! makes is used up (what [`super::record::blocked_until`] would refuse); **failing** since the
 //! first of its consecutive failed runs; **unconfirmed** when a writer's post waits to be
 //! resent; else **ok**. A rate limit wins over the failure it caused (a 429 is a failed run
@@ -15,8 +17,8 @@
 use super::model::{Bot, BotState, Role};
 use super::record::window_blocks;
 use super::schedule;
-use crate::error::Result;
-use crate::net::{Call, RateInfo};
+use crate::error::{FarmError, Result};
+use crate::net::{Call, Credentials, PlatformKind, RateInfo};
 use crate::store::Store;
 
 /// A bot's status.
@@ -26,6 +28,8 @@ pub enum Status {
     Ok,
     /// Paused by `farm pause`.
     Paused,
+    /// No credentials to call with: `farm auth NAME` (for an analyzer, its writer's).
+    NeedsAuth,
     /// A known rate limit refuses the next run's call until this Unix second.
     RateLimited {
         /// When the limit resets.
@@ -41,12 +45,13 @@ pub enum Status {
 }
 
 impl Status {
-    /// The stable name: `ok`, `paused`, `rate-limited`, `failing` or `unconfirmed` (the `status`
-    /// of `farm stats --json` and `farm show --json`).
+    /// The stable name: `ok`, `paused`, `needs auth`, `rate-limited`, `failing` or
+    /// `unconfirmed` (the `status` of `farm stats --json` and `farm show --json`).
     pub fn name(self) -> &'static str {
         match self {
             Status::Ok => "ok",
             Status::Paused => "paused",
+            Status::NeedsAuth => "needs auth",
             Status::RateLimited { .. } => "rate-limited",
             Status::Failing { .. } => "failing",
             Status::Unconfirmed => "unconfirmed",
@@ -78,10 +83,13 @@ pub fn limited_until(st: &BotState, window: Option<&RateInfo>, now: i64) -> Opti
     state.max(stored)
 }
 
-/// The status of `bot` at `now`, from its state and the stored window of its [`gating_call`].
-pub fn status(bot: &Bot, st: &BotState, window: Option<&RateInfo>, now: i64) -> Status {
+/// The status of `bot` at `now`, from its state, the stored window of its [`gating_call`] and
+/// whether it [`needs_auth`].
+pub fn status(bot: &Bot, st: &BotState, window: Option<&RateInfo>, needs_auth: bool, now: i64) -> Status {
     if bot.paused {
         Status::Paused
+    } else if needs_auth {
+        Status::NeedsAuth
     } else if let Some(until) = limited_until(st, window, now) {
         Status::RateLimited { until }
     } else if failing(st) {
@@ -115,19 +123,21 @@ pub struct Standing {
     pub ahead: Option<i64>,
 }
 
-/// The [`Standing`] of `bot` at `now`, from its state, its own rate-limit `windows` and the
-/// `window` of its [`gating_call`], with the times too far ahead of the clock taken as now.
+/// The [`Standing`] of `bot` at `now`, from its state, its own rate-limit `windows`, the
+/// `window` of its [`gating_call`] and whether it [`needs_auth`], with the times too far ahead
+/// of the clock taken as now.
 pub fn standing(
     bot: &Bot,
     st: &BotState,
     windows: &[RateInfo],
     window: Option<&RateInfo>,
+    needs_auth: bool,
     now: i64,
 ) -> Standing {
     let mut st = st.clone();
     let ahead = schedule::forget_future(&mut st, &mut windows.to_vec(), now);
     Standing {
-        status: status(bot, &st, window, now),
+        status: status(bot, &st, window, needs_auth, now),
         limited_until: limited_until(&st, window, now),
         next_due: next_due(bot, &st, window, now),
         ahead,
@@ -143,7 +153,62 @@ pub fn gating_window(store: &Store, bot: &Bot) -> Result<Option<RateInfo>> {
 /// [`standing`], reading the windows from the store.
 pub fn standing_of(store: &Store, bot: &Bot, st: &BotState, now: i64) -> Result<Standing> {
     let windows = store.rates(&bot.name)?;
-    Ok(standing(bot, st, &windows, gating_window(store, bot)?.as_ref(), now))
+    Ok(standing(bot, st, &windows, gating_window(store, bot)?.as_ref(), needs_auth(store, bot)?, now))
+}
+
+/// Whether `creds` are too few to call `platform` with: X signs with the app keys and the user's
+/// token and secret, Mastodon sends the bearer token.
+pub fn lacks_credentials(platform: PlatformKind, creds: &Credentials) -> bool {
+    if platform.uses_oauth1() {
+        [&creds.consumer_key, &creds.consumer_secret, &creds.access_token, &creds.access_secret]
+            .iter()
+            .any(|s| s.is_empty())
+    } else {
+        creds.access_token.is_empty()
+    }
+}
+
+/// The bot whose account `bot` calls with: itself, or an analyzer's writer (`None` when that
+/// writer is gone).
+fn caller(store: &Store, bot: &Bot) -> Result<Option<Bot>> {
+    match (bot.role, bot.source.as_deref()) {
+        (Role::Analyzer, Some(writer)) => store.bot(writer),
+        (Role::Analyzer, None) => Ok(None),
+        _ => Ok(Some(bot.clone())),
+    }
+}
+
+/// Whether the account `bot` calls with lacks credentials ([`lacks_credentials`]), counting the
+/// shared X app keys (`farm app set x`). An analyzer whose writer is gone does not: its run
+/// says what is wrong.
+pub fn needs_auth(store: &Store, bot: &Bot) -> Result<bool> {
+    Ok(lacking(store, bot)?.is_some())
+}
+
+/// The bot whose missing credentials hold `bot` back ([`needs_auth`]), if any.
+fn lacking(store: &Store, bot: &Bot) -> Result<Option<Bot>> {
+    let Some(caller) = caller(store, bot)? else { return Ok(None) };
+    let ep = super::endpoint(store, &caller, &BotState::default())?;
+    Ok(lacks_credentials(caller.platform, &ep.creds).then_some(caller))
+}
+
+/// Refuse to call for a bot that [`needs_auth`]: a configuration error (exit 78) naming the
+/// command that gives it credentials. Checked before anything is recorded or sent.
+pub fn require_auth(store: &Store, bot: &Bot) -> Result<()> {
+    match auth_error(store, bot)? {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// The error [`require_auth`] fails with, if the bot [`needs_auth`].
+pub fn auth_error(store: &Store, bot: &Bot) -> Result<Option<FarmError>> {
+    let Some(caller) = lacking(store, bot)?.map(|c| c.name) else { return Ok(None) };
+    let whose = if caller == bot.name { String::new() } else { format!(" (its writer {caller}'s)") };
+    Ok(Some(FarmError::config(format!(
+        "{}: needs auth: no credentials to call with{whose}; run `farm auth {caller}`",
+        bot.name
+    ))))
 }
 
 #[cfg(test)]
@@ -176,23 +241,62 @@ mod tests {
     }
 
     #[test]
+    fn needs_auth_comes_right_after_paused() {
+        let now = 1000;
+        let mut b = bot(Role::Writer);
+        let st = BotState {
+            fails: 1,
+            failing_since: Some(900),
+            limited_until: Some(2000),
+            pending: Some(pending()),
+            ..Default::default()
+        };
+        assert_eq!(status(&b, &st, None, true, now), Status::NeedsAuth);
+        assert_eq!(Status::NeedsAuth.name(), "needs auth");
+        b.paused = true;
+        assert_eq!(status(&b, &st, None, true, now), Status::Paused);
+    }
+
+    #[test]
+    fn credentials_are_complete_or_not() {
+        use crate::net::Credentials;
+        let full = Credentials {
+            consumer_key: "ck".into(),
+            consumer_secret: "cs".into(),
+            access_token: "at".into(),
+            access_secret: "as".into(),
+        };
+        assert!(!lacks_credentials(PlatformKind::X, &full));
+        assert!(!lacks_credentials(PlatformKind::XV1, &full));
+        for cut in 0..4 {
+            let mut c = full.clone();
+            [&mut c.consumer_key, &mut c.consumer_secret, &mut c.access_token, &mut c.access_secret][cut]
+                .clear();
+            assert!(lacks_credentials(PlatformKind::X, &c), "{cut}");
+        }
+        let bearer = Credentials { access_token: "at".into(), ..Default::default() };
+        assert!(!lacks_credentials(PlatformKind::Mastodon, &bearer));
+        assert!(lacks_credentials(PlatformKind::Mastodon, &Credentials::default()));
+    }
+
+    #[test]
     fn precedence() {
         let now = 1000;
         let mut b = bot(Role::Writer);
         let mut st = BotState::default();
-        assert_eq!(status(&b, &st, None, now), Status::Ok);
+        assert_eq!(status(&b, &st, None, false, now), Status::Ok);
         st.pending = Some(pending());
-        assert_eq!(status(&b, &st, None, now), Status::Unconfirmed);
+        assert_eq!(status(&b, &st, None, false, now), Status::Unconfirmed);
         st.fails = 1;
         st.failing_since = Some(900);
-        assert_eq!(status(&b, &st, None, now), Status::Failing { since: Some(900) });
+        assert_eq!(status(&b, &st, None, false, now), Status::Failing { since: Some(900) });
         st.limited_until = Some(2000);
-        assert_eq!(status(&b, &st, None, now), Status::RateLimited { until: 2000 });
+        assert_eq!(status(&b, &st, None, false, now), Status::RateLimited { until: 2000 });
         // A reset in the past no longer limits.
         st.limited_until = Some(999);
-        assert_eq!(status(&b, &st, None, now).name(), "failing");
+        assert_eq!(status(&b, &st, None, false, now).name(), "failing");
         b.paused = true;
-        assert_eq!(status(&b, &st, None, now), Status::Paused);
+        assert_eq!(status(&b, &st, None, false, now), Status::Paused);
     }
 
     #[test]
@@ -201,11 +305,11 @@ mod tests {
         let b = bot(Role::Writer);
         let st = BotState::default();
         let w = RateInfo { call: Call::Post, limit: Some(10), remaining: 0, reset: 1500 };
-        assert_eq!(status(&b, &st, Some(&w), now), Status::RateLimited { until: 1500 });
+        assert_eq!(status(&b, &st, Some(&w), false, now), Status::RateLimited { until: 1500 });
         let left = RateInfo { remaining: 1, ..w };
-        assert_eq!(status(&b, &st, Some(&left), now), Status::Ok);
+        assert_eq!(status(&b, &st, Some(&left), false, now), Status::Ok);
         let past = RateInfo { reset: 900, ..w };
-        assert_eq!(status(&b, &st, Some(&past), now), Status::Ok);
+        assert_eq!(status(&b, &st, Some(&past), false, now), Status::Ok);
         // The later of the two resets.
         let st = BotState { limited_until: Some(1200), ..Default::default() };
         assert_eq!(limited_until(&st, Some(&w), now), Some(1500));
@@ -223,7 +327,7 @@ mod tests {
         assert_eq!(next_due(&b, &st, Some(&w), now), Some(now + 80_000));
         // A reset too far ahead to be believed holds nothing back.
         let far = RateInfo { reset: now + 10 * 86_400, ..w };
-        assert_eq!(standing(&b, &st, &[far], Some(&far), now).next_due, Some(5_000 + 3600 - 300));
-        assert_eq!(standing(&b, &st, &[far], Some(&far), now).ahead, Some(now + 10 * 86_400));
+        assert_eq!(standing(&b, &st, &[far], Some(&far), false, now).next_due, Some(5_000 + 3600 - 300));
+        assert_eq!(standing(&b, &st, &[far], Some(&far), false, now).ahead, Some(now + 10 * 86_400));
     }
 }

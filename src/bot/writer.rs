@@ -76,8 +76,7 @@ pub fn idempotency_key(writer: &str, source_id: u64, text: &str) -> String {
 
 /// Boring and hot words for a writer, from its analyzer scores.
 pub fn feedback(store: &Store, bot: &Bot) -> Result<(Vec<String>, Vec<String>)> {
-    let boring_below: i64 = bot.setting("boring_below").and_then(|v| v.parse().ok()).unwrap_or(-10);
-    let hot_above: i64 = bot.setting("hot_above").and_then(|v| v.parse().ok()).unwrap_or(10);
+    let (boring_below, hot_above) = super::registry::thresholds(bot);
     let mut boring = Vec::new();
     let mut hot = Vec::new();
     for (word, score) in store.scores(&bot.name)? {

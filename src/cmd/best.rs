@@ -1,9 +1,11 @@
 //! `farm best WRITER [-n N]` (the original's `print_best`) and `farm create analyzer`.
 
 use super::{finish, now, open, open_required, Globals};
-use crate::bot::analyzer::{self, BORING_KEY, HOT_KEY, MIN_AGE_KEY, REPOST_WEIGHT_KEY};
+use crate::bot::analyzer;
 use crate::bot::model::normalize_name;
-use crate::bot::registry::{dependents, get, new_bot, Settings};
+use crate::bot::registry::{
+    apply_analyzer, check_analyzer, dependents, describe_analyzer, get, new_bot, thresholds, Settings,
+};
 use crate::bot::{writer, Bot, Role};
 use crate::cli::AnalyzerArgs;
 use crate::clock;
@@ -50,9 +52,9 @@ pub fn report(store: &Store, w: &Bot, n: usize) -> Result<String> {
             s.join(", ")
         }
     };
-    let threshold = |key: &str, default: i64| w.setting(key).and_then(|v| v.parse().ok()).unwrap_or(default);
-    out.push_str(&format!("\nhot words (above {}): {}\n", threshold(HOT_KEY, 10), list(&hot, true)));
-    out.push_str(&format!("boring words (below {}): {}\n", threshold(BORING_KEY, -10), list(&boring, false)));
+    let (boring_below, hot_above) = thresholds(w);
+    out.push_str(&format!("\nhot words (above {hot_above}): {}\n", list(&hot, true)));
+    out.push_str(&format!("boring words (below {boring_below}): {}\n", list(&boring, false)));
     Ok(out)
 }
 
@@ -66,19 +68,12 @@ pub fn run(g: &Globals, name: &str, n: usize) -> Result<()> {
 
 /// `farm create analyzer NAME --writer WRITER [--every 1d] [--min-age 1d] [--repost-weight 3]
 /// [--boring-below -10] [--hot-above 10]`. The minimum age and weight are settings of the
-/// analyzer; the thresholds are settings of the writer (its feedback reads them). A writer has
-/// at most one analyzer.
+/// analyzer; the thresholds are settings of the writer (its feedback reads them), see
+/// [`apply_analyzer`]. A writer has at most one analyzer.
 pub fn create_analyzer(g: &Globals, a: AnalyzerArgs) -> Result<()> {
     normalize_name(&a.name)?;
-    let min_age = match &a.min_age {
-        Some(d) => clock::parse_duration(d)?,
-        None => analyzer::DEFAULT_MIN_AGE,
-    };
-    if let Some(w) = a.repost_weight {
-        if !(0..=1000).contains(&w) {
-            return Err(FarmError::usage("--repost-weight must be between 0 and 1000"));
-        }
-    }
+    let opts = super::analyzer_settings(&a.analyzer);
+    check_analyzer(&opts)?;
     let store = open(&g.dir)?;
     let now = now()?;
     let s = Settings { source: Some(a.writer.clone()), every: a.every.clone(), ..Default::default() };
@@ -91,29 +86,13 @@ pub fn create_analyzer(g: &Globals, a: AnalyzerArgs) -> Result<()> {
         )));
     }
     let mut w = get(&store, &writer_name)?;
-    let current = |key: &str, default: i64| w.setting(key).and_then(|v| v.parse().ok()).unwrap_or(default);
-    let boring = a.boring_below.unwrap_or(current(BORING_KEY, -10));
-    let hot = a.hot_above.unwrap_or(current(HOT_KEY, 10));
-    if boring >= hot {
-        return Err(FarmError::usage(format!(
-            "--boring-below ({boring}) must be lower than --hot-above ({hot})"
-        )));
-    }
-    let weight = a.repost_weight.unwrap_or(analyzer::DEFAULT_REPOST_WEIGHT);
-    bot.set_setting(MIN_AGE_KEY, Some(min_age.to_string()));
-    bot.set_setting(REPOST_WEIGHT_KEY, Some(weight.to_string()));
-    if a.boring_below.is_some() {
-        w.set_setting(BORING_KEY, Some(boring.to_string()));
-    }
-    if a.hot_above.is_some() {
-        w.set_setting(HOT_KEY, Some(hot.to_string()));
-    }
+    apply_analyzer(&mut bot, &mut w, &opts)?;
     store.put_bot(&w)?;
     store.put_bot(&bot)?;
     let line = format!(
-        "created analyzer of {writer_name}: every {}, posts older than {}, score = likes + {weight} × reposts, boring below {boring}, hot above {hot}",
+        "created analyzer of {writer_name}: every {}, {}",
         clock::format_duration(bot.every),
-        clock::format_duration(min_age)
+        describe_analyzer(&bot, &w)
     );
     store.log(&bot.name, now, "create", &line)?;
     store.log(&writer_name, now, "edit", &format!("analyzed by {}", bot.name))?;

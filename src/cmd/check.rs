@@ -77,7 +77,7 @@ pub fn run(g: &Globals, names: &[String], json: bool) -> Result<()> {
                 if kept {
                     record::call_failed(&store, &b.name, now, &e, calls, None)?;
                 }
-                row.error = Some(e.message.clone());
+                row.error = Some(e.named(&b.name).message);
                 row.error_kind = Some(k.name());
             }
         }

@@ -35,10 +35,10 @@ pub fn create(
     let now = now()?;
     // Validate everything with empty credentials, then let go of the farm while the secrets are
     // read: a prompt waits for a person, and `farm run` must go on meanwhile.
-    let (platform, shared_keys) = {
+    let (bot_name, platform, shared_keys) = {
         let store = open(&g.dir)?;
         let probe = new_bot(&store, role, name, &s, Default::default(), now)?;
-        (probe.platform, store.app_keys("x")?.is_some())
+        (probe.name, probe.platform, store.app_keys("x")?.is_some())
     };
     let creds = if role == Role::Analyzer {
         // An analyzer reads the writer's own posts with the writer's credentials.
@@ -46,7 +46,7 @@ pub fn create(
     } else {
         // `--auth-later`: no user tokens now, from neither the environment nor a prompt
         // (`farm auth NAME` adds them); X app keys are still taken, `farm auth` needs them.
-        read_credentials(shared_keys, platform, !auth_later)?
+        read_credentials(shared_keys, &bot_name, platform, !auth_later)?
     };
     let store = open(&g.dir)?;
     // Validated again: the farm may have changed while the secrets were read.

@@ -21,6 +21,11 @@ pub fn run(g: &Globals, a: ExportArgs) -> Result<()> {
     let progress = if a.quiet { Progress::quiet() } else { Progress::new("export") };
     if a.file == "-" {
         let stdout = io::stdout();
+        if stdout_discards() {
+            return Err(FarmError::usage(
+                "stdout is closed or /dev/null: the archive would be lost; redirect it to a file (farm export - > farm.tar) or give a file name",
+            ));
+        }
         if stdout.is_terminal() {
             return Err(FarmError::usage(
                 "refusing to write an archive to a terminal; redirect it (farm export - > farm.tar) or give a file name",
@@ -92,6 +97,19 @@ fn target(given: &Path) -> std::path::PathBuf {
             _ => to,
         }),
         Err(_) => given.to_path_buf(),
+    }
+}
+
+/// Whether what is written to stdout is thrown away: stdout is `/dev/null`, which is also what a
+/// closed stdout (`farm export - >&-`) is by the time farm runs (Rust's runtime opens
+/// `/dev/null` on a closed standard descriptor, so every write "succeeds").
+fn stdout_discards() -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let Ok(fd) = io::stdout().as_fd().try_clone_to_owned() else { return true };
+    match (fs::File::from(fd).metadata(), fs::metadata("/dev/null")) {
+        (Ok(out), Ok(null)) => out.file_type().is_char_device() && out.rdev() == null.rdev(),
+        _ => false,
     }
 }
 

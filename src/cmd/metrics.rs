@@ -324,8 +324,12 @@ pub fn run(g: &Globals, a: MetricsArgs) -> Result<()> {
         None => Vec::new(),
     };
     let text = if format == "influx" { influx(&rows, now) } else { prometheus(&rows) };
-    if let Some(path) = &a.output {
-        write_atomic(path, &text)?;
+    // `--output -` is stdout, as `farm export -`; without --output and --push, stdout too.
+    match a.output.as_deref() {
+        Some(path) if path != Path::new("-") => write_atomic(path, &text)?,
+        Some(_) => crate::out!("{text}")?,
+        None if a.push.is_none() => crate::out!("{text}")?,
+        None => {}
     }
     if let Some(url) = &a.push {
         let token = crate::config::influx_token();
@@ -333,9 +337,6 @@ pub fn run(g: &Globals, a: MetricsArgs) -> Result<()> {
         if g.verbose {
             eprintln!("pushed {} lines to {}", rows.len(), safe_url(url));
         }
-    }
-    if a.output.is_none() && a.push.is_none() {
-        crate::out!("{text}")?;
     }
     Ok(())
 }

@@ -26,8 +26,8 @@ pub mod run;
 pub mod show;
 pub mod stats;
 
-use crate::bot::registry::Settings;
-use crate::cli::{Cli, Command, NetOpts, ReaderOpts, WaitArg, WriterOpts};
+use crate::bot::registry::{AnalyzerSettings, Settings};
+use crate::cli::{AnalyzerOpts, Cli, Command, NetOpts, ReaderOpts, WaitArg, WriterOpts};
 use crate::error::{FarmError, Kind, Result};
 use crate::net::{Account, Credentials, Endpoint, NetResult, PlatformKind};
 use crate::store::Store;
@@ -93,6 +93,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Man => return man::run(),
         _ => {}
     }
+    crate::config::check()?;
     let verbose = match &cli.command {
         Command::Run(a) => a.verbose,
         Command::Metrics(a) => a.verbose,
@@ -132,7 +133,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Compact { quiet, .. } => compact::run(&g, quiet),
         Command::Metrics(a) => metrics::run(&g, a),
         Command::Best { name, n, .. } => best::run(&g, &name, n),
-        Command::Prune { name, older_than, dry_run } => prune::run(&g, &name, &older_than, dry_run),
+        Command::Prune { name, older_than, dry_run, yes } => prune::run(&g, &name, &older_than, dry_run, yes),
     }
 }
 
@@ -259,6 +260,16 @@ pub fn settings(n: &NetOpts, r: &ReaderOpts, w: &WriterOpts) -> Settings {
     }
 }
 
+/// Turn the clap analyzer options into registry settings.
+pub fn analyzer_settings(a: &AnalyzerOpts) -> AnalyzerSettings {
+    AnalyzerSettings {
+        min_age: a.min_age.clone(),
+        repost_weight: a.repost_weight,
+        boring_below: a.boring_below,
+        hot_above: a.hot_above,
+    }
+}
+
 /// Read a secret from the terminal with echo off. Fails when stdin is not a terminal.
 pub fn prompt_secret(label: &str) -> Result<Option<String>> {
     let stdin = std::io::stdin();
@@ -305,16 +316,21 @@ fn env_or_prompt(value: Option<String>, var: &str, label: &str) -> Result<Option
     }
 }
 
-/// Credentials for a bot from the environment or a prompt: call it with the farm closed (a
-/// prompt waits for a person). X app keys may be left empty when shared ones are stored
-/// (`shared_keys`, see `farm app set x`). `user_tokens` = read the user tokens (and fail when
-/// they are missing); without it (`--auth-later`) they are neither read nor asked for.
-pub fn read_credentials(shared_keys: bool, platform: PlatformKind, user_tokens: bool) -> Result<Credentials> {
+/// Credentials for the bot `name` from the environment or a prompt: call it with the farm
+/// closed (a prompt waits for a person). X app keys may be left empty when shared ones are
+/// stored (`shared_keys`, see `farm app set x`). `user_tokens` = read the user tokens (and fail
+/// when they are missing); without it (`--auth-later`) they are neither read nor asked for.
+pub fn read_credentials(
+    shared_keys: bool,
+    name: &str,
+    platform: PlatformKind,
+    user_tokens: bool,
+) -> Result<Credentials> {
     let env = crate::config::env_creds();
     let mut c = Credentials::default();
     let missing = |what: &str| {
         FarmError::config(format!(
-            "missing credentials: set {what} in the environment (never on the command line), or pass --auth-later and run `farm auth NAME`"
+            "missing credentials: set {what} in the environment (never on the command line), or pass --auth-later and run `farm auth {name}`"
         ))
     };
     if platform.uses_oauth1() {

@@ -20,6 +20,7 @@ use crate::net::Call;
 pub fn run(g: &Globals, name: &str, text: &str) -> Result<()> {
     let store = open_required(&g.dir)?;
     let bot = get(&store, name)?;
+    crate::bot::status::require_auth(&store, &bot)?;
     let now = now()?;
     let mut st = store.state(&bot.name)?;
     let text = text.trim();

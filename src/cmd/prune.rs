@@ -1,6 +1,8 @@
 //! `farm prune WRITER --older-than 30d [--dry-run]`: delete the writer's own posts older than the
 //! given age that got no engagement at all (no likes, no reposts), as the original's `cleanup()`
 //! did, but only when asked and only past an age. `--dry-run` lists them and deletes nothing.
+//! Deleting asks for confirmation at a terminal first (before the farm is opened, so no lock is
+//! held while a person answers) and needs `--yes` anywhere else.
 //!
 //! It reads up to [`PRUNE_CAP`] of the account's newest posts (the X timeline horizon; several
 //! requests), then makes one delete request per post. Rate limits are respected and recorded
@@ -9,13 +11,16 @@
 
 use super::best::writer_of;
 use super::{now, open_required, Globals};
+use crate::bot::model::normalize_name;
 use crate::bot::model::Counters;
 use crate::bot::record::{self, blocked_until};
+use crate::bot::status::require_auth;
 use crate::bot::{endpoint, Bot};
 use crate::clock;
 use crate::error::{FarmError, Result};
 use crate::net::{Call, NetError, OwnPost};
 use crate::store::Store;
+use std::io::IsTerminal;
 
 /// Most own posts read to look for old ones.
 pub const PRUNE_CAP: usize = 3200;
@@ -46,11 +51,31 @@ fn failed(store: &Store, w: &Bot, now: i64, e: &NetError, calls: u32, deleted: u
     Ok(err)
 }
 
-/// `farm prune WRITER --older-than AGE [--dry-run]`.
-pub fn run(g: &Globals, name: &str, older: &str, dry: bool) -> Result<()> {
+/// Ask the person at the terminal whether to delete; without a terminal, refuse (`--yes`).
+fn confirm(name: &str, age: u64) -> Result<()> {
+    let what =
+        format!("{name}'s own posts older than {} with no likes or reposts", clock::format_duration(age));
+    if !std::io::stdin().is_terminal() {
+        return Err(FarmError::usage(format!(
+            "deleting {what} needs confirmation: pass --yes (or --dry-run to list them)"
+        )));
+    }
+    let answer = super::prompt_line(&format!("delete {what} from the network? [y/N]"))?;
+    if !matches!(answer.to_ascii_lowercase().as_str(), "y" | "yes") {
+        return Err(FarmError::usage("not confirmed; nothing deleted"));
+    }
+    Ok(())
+}
+
+/// `farm prune WRITER --older-than AGE [--dry-run] [--yes]`.
+pub fn run(g: &Globals, name: &str, older: &str, dry: bool, yes: bool) -> Result<()> {
     let age = clock::parse_duration(older)?;
+    if !dry && !yes {
+        confirm(&normalize_name(name)?, age)?;
+    }
     let store = open_required(&g.dir)?;
     let w = writer_of(&store, name)?;
+    require_auth(&store, &w)?;
     let now = now()?;
     for call in [Call::OwnPosts, Call::Delete] {
         if let Some(until) = blocked_until(&store, &w.name, call, now)? {

@@ -26,7 +26,7 @@ pub fn run(g: &Globals, a: RunArgs) -> Result<()> {
         if let Some(at) = schedule::nothing_due(crate::store::read_next_due(&g.dir), now) {
             if at != i64::MAX {
                 if g.verbose {
-                    eprintln!("nothing due (next at {})", crate::clock::format(at));
+                    eprintln!("{}", nothing_due(Some(at)));
                 }
                 return Ok(());
             }
@@ -83,6 +83,9 @@ pub fn run(g: &Globals, a: RunArgs) -> Result<()> {
     }
     store.flush()?;
     let outcomes = outcomes?;
+    if g.verbose && outcomes.is_empty() {
+        eprintln!("{}", nothing_due(crate::bot::next_due(&store, &opts.names, now)?));
+    }
     for o in &outcomes {
         match &o.error {
             Some(e) => eprintln!("farm: {}", e.message),
@@ -94,5 +97,13 @@ pub fn run(g: &Globals, a: RunArgs) -> Result<()> {
         // Each failure was printed above; the exit code carries the most serious class.
         Some(kind) => Err(FarmError::new(kind, "")),
         None => Ok(()),
+    }
+}
+
+/// The `-v` line of a run that found nothing due: when the first bot is due next.
+fn nothing_due(next: Option<i64>) -> String {
+    match next {
+        Some(at) => format!("nothing due (next at {})", crate::clock::format(at)),
+        None => "nothing due (no bots)".to_string(),
     }
 }

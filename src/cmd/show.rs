@@ -109,12 +109,26 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
             r.max_count
         )?;
     }
-    crate::outln!(
-        "  credentials: consumer key {}, access token {}{}",
-        b.credentials.consumer_key,
-        b.credentials.access_token,
-        if b.credentials.access_secret_set { ", access secret set" } else { "" }
-    )?;
+    match (bot.role, bot.source.as_deref()) {
+        // An analyzer calls with its writer's account.
+        (crate::bot::Role::Analyzer, Some(w)) => {
+            let writer = store.bot(w)?;
+            let token = writer.as_ref().map(|w| crate::net::mask(&w.creds.access_token));
+            crate::outln!(
+                "  credentials: its writer {w}'s (access token {})",
+                token.as_deref().unwrap_or("unknown: the writer is gone")
+            )?;
+            if let Some(writer) = &writer {
+                crate::outln!("  scoring:     {}", crate::bot::registry::describe_analyzer(&bot, writer))?;
+            }
+        }
+        _ => crate::outln!(
+            "  credentials: consumer key {}, access token {}{}",
+            b.credentials.consumer_key,
+            b.credentials.access_token,
+            if b.credentials.access_secret_set { ", access secret set" } else { "" }
+        )?,
+    }
     crate::outln!("  status:      {}", status_text(status))?;
     crate::outln!("  last ok:     {}", s.last_ok.as_deref().unwrap_or("never"))?;
     crate::outln!("  next due:    {}", s.next_due)?;

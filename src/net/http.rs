@@ -497,8 +497,12 @@ pub fn exhausted(call: Call, rate: Option<RateInfo>, retry_after: Option<i64>, n
     }
 }
 
-/// The message for refused credentials.
+/// The message for refused credentials; [`super::NetError::named`] puts the bot's name in
+/// place of [`BOT_PLACEHOLDER`] once the bot is known.
 pub const AUTH_HINT: &str = "credentials refused; run `farm auth NAME` or check the keys";
+
+/// What a hint made below the bot layer says in place of the bot's name.
+pub const BOT_PLACEHOLDER: &str = "`farm auth NAME`";
 
 /// What farm does with a post the server refuses for good.
 pub const REJECTED_HINT: &str = "the writer drops it and posts its next text";

@@ -191,9 +191,16 @@ impl NetError {
             )
     }
 
-    /// Turn into the program's error type, naming the bot.
+    /// The same error with its hint naming `bot` (`farm auth hp`, not `farm auth NAME`): the
+    /// clients do not know which bot they call for.
+    pub fn named(mut self, bot: &str) -> Self {
+        self.message = self.message.replacen(http::BOT_PLACEHOLDER, &format!("`farm auth {bot}`"), 1);
+        self
+    }
+
+    /// Turn into the program's error type, naming the bot (also in its hint, see [`Self::named`]).
     pub fn for_bot(&self, bot: &str) -> FarmError {
-        FarmError::new(self.exit_kind(), format!("{bot}: {}", self.message))
+        FarmError::new(self.exit_kind(), format!("{bot}: {}", self.clone().named(bot).message))
     }
 }
 

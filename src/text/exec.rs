@@ -182,7 +182,7 @@ impl ExecError {
                 "writer command `{command}` could not be started: {e}; check that sh runs and the system can start processes"
             ),
             ExecError::Failed(status, stderr) if stderr.is_empty() => {
-                format!("writer command `{command}` failed with {status}; fix it (farm edit NAME --process …)")
+                format!("writer command `{command}` failed with {status} and printed nothing on stderr; fix the command")
             }
             ExecError::Failed(status, stderr) => {
                 format!("writer command `{command}` failed with {status}: {stderr}")
