@@ -107,7 +107,7 @@ pub enum Command {
         n: usize,
     },
     /// Recent events of one bot or of all bots.
-    #[command(after_help = "Example:\n  farm log hp -n 50")]
+    #[command(after_help = "Examples:\n  farm log hp -n 50\n  farm log --json")]
     Log {
         /// Bot name (all bots when omitted).
         #[arg(value_name = "BOT")]
@@ -115,6 +115,10 @@ pub enum Command {
         /// How many events.
         #[arg(short, default_value_t = 20)]
         n: usize,
+        /// Machine-readable output: the events, oldest first, with RFC 3339 times and whole
+        /// messages.
+        #[arg(long)]
+        json: bool,
     },
     /// A table of all bots: role, schedule, activity, errors.
     #[command(after_help = "Examples:\n  farm stats\n  farm stats --json")]
@@ -191,7 +195,7 @@ pub enum Command {
     )]
     Metrics(MetricsArgs),
     /// The best-scoring phrases and the hot and boring words of a writer (from its analyzer).
-    #[command(after_help = "Example:\n  farm best hp -n 20")]
+    #[command(after_help = "Examples:\n  farm best hp -n 20\n  farm best hp --json")]
     Best {
         /// Writer name.
         #[arg(value_name = "WRITER")]
@@ -199,6 +203,9 @@ pub enum Command {
         /// How many phrases.
         #[arg(short, default_value_t = 20)]
         n: usize,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
     },
     /// Delete a writer's own posts older than a given age that got no engagement.
     #[command(after_help = "Example:\n  farm prune hp --older-than 30d --dry-run")]
