@@ -113,7 +113,7 @@ pub enum Command {
         n: usize,
     },
     /// Recent events of one bot or of all bots.
-    #[command(after_help = "Example:\n  farm log hp -n 50")]
+    #[command(after_help = "Examples:\n  farm log hp -n 50\n  farm log --json")]
     Log {
         /// Bot name (all bots when omitted).
         #[arg(value_name = "BOT")]
@@ -121,6 +121,10 @@ pub enum Command {
         /// How many events.
         #[arg(short, default_value_t = 20)]
         n: usize,
+        /// Machine-readable output: the events, oldest first, with RFC 3339 times and whole
+        /// messages.
+        #[arg(long)]
+        json: bool,
         /// Waiting for a running `farm run`.
         #[command(flatten)]
         wait: WaitArg,
@@ -214,7 +218,7 @@ pub enum Command {
     )]
     Metrics(MetricsArgs),
     /// The best-scoring phrases and the hot and boring words of a writer (from its analyzer).
-    #[command(after_help = "Example:\n  farm best hp -n 20")]
+    #[command(after_help = "Examples:\n  farm best hp -n 20\n  farm best hp --json")]
     Best {
         /// Writer name.
         #[arg(value_name = "WRITER")]
@@ -222,6 +226,9 @@ pub enum Command {
         /// How many phrases.
         #[arg(short, default_value_t = 20)]
         n: usize,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
         /// Waiting for a running `farm run`.
         #[command(flatten)]
         wait: WaitArg,

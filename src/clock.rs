@@ -39,10 +39,12 @@ pub fn format(ts: i64) -> String {
         .unwrap_or_else(|| ts.to_string())
 }
 
-/// Format Unix seconds briefly for tables (`2026-01-01 10:00`).
+/// Format Unix seconds for people: `2026-01-01 10:00 UTC`, the one format of every time in
+/// farm's text output (tables, `show`, `log`), always in UTC and saying so; JSON has
+/// [`format`]'s RFC 3339.
 pub fn short(ts: i64) -> String {
     DateTime::<Utc>::from_timestamp(ts, 0)
-        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_else(|| ts.to_string())
 }
 
@@ -122,5 +124,6 @@ mod tests {
     fn rfc3339() {
         assert_eq!(parse_rfc3339("1970-01-01T00:01:00Z"), Some(60));
         assert_eq!(format(60), "1970-01-01T00:01:00Z");
+        assert_eq!(short(1_767_261_600), "2026-01-01 10:00 UTC");
     }
 }

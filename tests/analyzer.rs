@@ -39,7 +39,7 @@ fn scores_feed_back_into_the_writer_and_prune_cleans_up() {
     }
     let posted = n.fake.posts_by("w");
     assert_eq!(posted.len(), 5, "{posted:?}");
-    let log = n.farm.run(&["log", "a"]).ok().stdout;
+    let log = n.farm.run(&["log", "a", "--json"]).ok().stdout;
     assert!(log.contains("no posts of w old enough to score yet (1 fetched)"), "{log}");
     assert!(n.farm.run(&["best", "w"]).ok().stdout.contains("has not scored anything yet"));
     for p in &posted {
@@ -54,8 +54,11 @@ fn scores_feed_back_into_the_writer_and_prune_cleans_up() {
     assert!(r.all().contains("scored 5 posts of w (0 too young)"), "{}", r.all());
     let a = stats_row(&n, "a");
     assert_eq!(a["status"], "ok");
-    assert_eq!(a["total"], 5);
-    assert_eq!(a["posts_24h"], 5);
+    assert_eq!(a["scored_total"], 5);
+    assert_eq!(a["scored_24h"], 5);
+    assert_eq!(a["posts_24h"], 0, "scored posts are not posts made");
+    assert_eq!(a["fetched_24h"], 0);
+    assert_eq!(stats_row(&n, "w")["scored_24h"], 0, "the writer made them, it did not score them");
     assert!(a["calls_24h"].as_u64().unwrap() >= 1);
 
     // The original's print_best: texts as posted, best first; then the word lists.
@@ -71,6 +74,18 @@ fn scores_feed_back_into_the_writer_and_prune_cleans_up() {
     assert!(best.contains("boring words (below -10): dull (-40), flat (-20), grey (-20), plain (-20), rocks (-20), stones (-20), water (-20)\n"), "{best}");
     let two = n.farm.run(&["best", "@a", "-n", "2"]).ok().stdout;
     assert_eq!(two.lines().take_while(|l| !l.is_empty()).count(), 2, "{two}");
+    // The same as JSON: phrases best first, words with their scores.
+    let json = n.farm.run(&["best", "w", "-n", "2", "--json"]).ok().json();
+    assert_eq!(json["writer"], "w");
+    assert_eq!(json["analyzer"], "a");
+    assert_eq!(
+        json["phrases"],
+        serde_json::json!([{"text": "Q: gold coins shine", "score": 50}, {"text": "Q: gold rings glow", "score": 50}])
+    );
+    assert_eq!(json["hot_above"], 10);
+    assert_eq!(json["hot_words"][0], serde_json::json!({"word": "gold", "score": 60}));
+    assert_eq!(json["boring_below"], -10);
+    assert_eq!(json["boring_words"][0], serde_json::json!({"word": "dull", "score": -40}));
     let show = n.farm.run(&["show", "w", "--json"]).ok().json();
     assert!(show["hot_words"].as_array().unwrap().iter().any(|w| w == "gold"), "{show}");
     assert!(show["boring_words"].as_array().unwrap().iter().any(|w| w == "dull"), "{show}");

@@ -165,8 +165,8 @@ fn round_trip_carries_every_bot_on_where_it_stopped() {
     assert_eq!(n.farm.run(&["list", "--json"]).ok().stdout, b.run(&["list", "--json"]).ok().stdout);
     // Event sequence numbers carry on: the newest event of each bot is from this run.
     for bot in ["r1", "w1", "w3"] {
-        let log = b.run(&["log", bot, "-n", "1"]).ok().stdout;
-        assert!(log.starts_with(&botfarm::clock::format(next)), "{bot}: {log}");
+        let log = b.run(&["log", bot, "-n", "1", "--json"]).ok().json();
+        assert_eq!(log[0]["at"], botfarm::clock::format(next), "{bot}: {log}");
         // (Rate-limit windows are the fake's, on the wall clock: both runs used the same one.)
         let state = |f: &Farm| {
             let mut s = f.run(&["show", bot, "--json"]).ok().json()["state"].take();

@@ -11,7 +11,7 @@ fn assert_posted_once(n: &Net, w: &str) {
     assert_eq!(posts.len(), 1, "{w} posted twice: {posts:?}");
     let st = n.state(w);
     assert!(st["pending"].is_null(), "{st}");
-    assert_eq!(st["total"], 1);
+    assert_eq!(st["posts_total"], 1);
 }
 
 #[test]
@@ -106,7 +106,7 @@ fn a_kill_right_after_the_next_due_record_is_written_loses_no_run() {
     // next run 10 minutes later has nothing to send.
     let st = n.state("w");
     assert!(st["pending"].is_null(), "the next-due record promised a state the disk lost: {st}");
-    assert_eq!(st["total"], 1);
+    assert_eq!(st["posts_total"], 1);
     n.at(T0 + 600, &["run"]).ok();
     assert_eq!(n.posted("w").len(), 1);
 }

@@ -126,7 +126,8 @@ fn a_reset_in_the_year_2200_is_shown_and_kept_as_at_most_a_day() {
     for out in [&show, &stats] {
         assert!(!out.contains("2200"), "{out}");
     }
-    assert!(stats.contains("limited until"), "{stats}");
+    assert!(stats.contains("rate-limited"), "{stats}");
+    assert!(show.contains("rate-limited until"), "{show}");
     // Still limited an hour later; runs again once the day is over.
     n.at(T0 + 3600, &["run"]).ok();
     assert!(n.posted("w").is_empty());

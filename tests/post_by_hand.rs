@@ -34,7 +34,7 @@ fn assert_posted_once_by_hand(n: &Net, platform: &str) {
     assert_eq!(n.posted("w"), [TEXT], "{platform}: posted twice");
     let st = n.state("w");
     assert!(st["pending"].is_null(), "{platform}: {st}");
-    assert_eq!(st["total"], 1, "{platform}: {st}");
+    assert_eq!(st["posts_total"], 1, "{platform}: {st}");
 }
 
 #[test]
@@ -100,7 +100,7 @@ fn the_next_run_settles_a_lost_post_by_hand() {
     assert_eq!(n.posted("w"), [first[0].clone(), TEXT.to_string()]);
     let st = n.state("w");
     assert!(st["pending"].is_null(), "{st}");
-    assert_eq!(st["total"], 2);
+    assert_eq!(st["posts_total"], 2);
     // A retry after that is the refused double post it now is.
     n.synced(T0 + 700, &["post", "w", TEXT]).one_line_error(65, "already posted this text");
     assert_eq!(n.posted("w").len(), 2);

@@ -48,7 +48,7 @@ fn a_day_of_ten_minute_cron_runs() {
     n.at(T0 + 143 * 600 + 30, &["run"]).ok();
     assert_eq!(n.fake.requests().len(), before);
     let s = stats(&n);
-    assert_eq!(row(&s, "w1")["total"], 24);
+    assert_eq!(row(&s, "w1")["posts_total"], 24);
 }
 
 #[test]
@@ -83,7 +83,7 @@ fn perform_then_timeout_does_not_double_post_on_x() {
     assert_eq!(n.posted("w").len(), 1);
     let show = n.farm.run(&["show", "w", "--json"]).ok().json();
     assert!(show["state"]["pending"].is_null());
-    assert_eq!(show["state"]["total"], 1);
+    assert_eq!(show["state"]["posts_total"], 1);
     // An hour later: the next, different post.
     n.at(T0 + 3600 + 600, &["run"]).ok();
     let posts = n.posted("w");
@@ -222,7 +222,7 @@ fn retention_keeps_the_store_bounded_over_a_month() {
     let cached = row(&s, "r")["backlog"].as_u64().unwrap();
     assert!(cached <= 100, "cached {cached}");
     assert!(cached > 0);
-    assert_eq!(row(&s, "w")["total"], 120);
+    assert_eq!(row(&s, "w")["posts_total"], 120);
 }
 
 #[test]

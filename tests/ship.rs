@@ -734,14 +734,18 @@ fn farm_with_a_long_log(n: usize) -> Farm {
 fn a_reader_that_goes_away_ends_the_output_quietly() {
     use std::io::{BufRead, BufReader, Read};
     let f = farm_with_a_long_log(400);
-    // `farm log -n 400 | head -1`: about 400 KB, far more than a pipe holds.
+    // `farm log -n 400 | head -2` on a wide screen: about 400 KB, far more than a pipe holds.
     let mut c = f.cmd(&["log", "news", "-n", "400"]);
+    c.env("COLUMNS", "1100");
     c.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
     let mut child = c.spawn().unwrap();
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
-    assert!(first.contains("event"), "{first}");
-    // The reader is dropped here, closing the pipe.
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let (mut header, mut first) = (String::new(), String::new());
+    out.read_line(&mut header).unwrap();
+    out.read_line(&mut first).unwrap();
+    assert!(header.starts_with("time") && first.contains("event"), "{header}{first}");
+    // The reader goes away, closing the pipe.
+    drop(out);
     let mut stderr = String::new();
     child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
     let status = child.wait().unwrap();

@@ -66,13 +66,16 @@ fn stats_json_has_every_field() {
         "limited_until",
         "fails",
         "backlog",
+        "fetched_24h",
         "posts_24h",
-        "total",
+        "scored_24h",
+        "fetched_total",
+        "posts_total",
+        "scored_total",
         "calls_24h",
         "errors_24h",
         "last_run",
         "last_attempt",
-        "next_due",
         "next_due_at",
         "clock_ahead",
         "last_error",
@@ -87,7 +90,19 @@ fn stats_json_has_every_field() {
         assert_eq!(obj.len(), keys.len(), "unexpected fields in {r}");
         let hourly: Vec<u64> = r["hourly"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
         assert_eq!(hourly.len(), 24);
-        assert_eq!(hourly.iter().sum::<u64>(), r["posts_24h"].as_u64().unwrap(), "{r}");
+        // The sparkline's hours are the bot's own kind of count: fetched, made or scored.
+        let kind = match r["role"].as_str().unwrap() {
+            "reader" => "fetched",
+            "writer" => "posts",
+            _ => "scored",
+        };
+        assert_eq!(hourly.iter().sum::<u64>(), r[format!("{kind}_24h")].as_u64().unwrap(), "{r}");
+        // Each count means one thing: a writer fetches and scores nothing, a reader scores
+        // nothing, an analyzer fetches nothing.
+        for other in ["fetched", "scored"].iter().filter(|k| **k != kind) {
+            assert_eq!(r[format!("{other}_24h")], 0, "{r}");
+            assert_eq!(r[format!("{other}_total")], 0, "{r}");
+        }
     }
 
     // A reader: everything it fetched is cached.
@@ -100,8 +115,10 @@ fn stats_json_has_every_field() {
     assert_eq!(r1["paused"], false);
     assert_eq!(r1["status"], "ok");
     assert_eq!(r1["backlog"], 10);
-    assert_eq!(r1["total"], 10);
-    assert_eq!(r1["posts_24h"], 10);
+    assert_eq!(r1["fetched_total"], 10);
+    assert_eq!(r1["fetched_24h"], 10);
+    assert_eq!(r1["posts_24h"], 0, "a reader's fetched posts are not posts made");
+    assert_eq!(r1["posts_total"], 0);
     assert_eq!(r1["hourly"][22], 10, "fetched in the previous hour");
     assert_eq!(r1["last_run"], rfc(T0 + 3600 + 60));
     assert_eq!(r1["last_attempt"], rfc(T0 + 3600 + 60));
@@ -116,9 +133,10 @@ fn stats_json_has_every_field() {
     let w1 = row(&s, "w1");
     assert_eq!(w1["role"], "writer");
     assert_eq!(w1["source"], "r1");
-    assert_eq!(w1["total"], 2);
+    assert_eq!(w1["posts_total"], 2);
     assert_eq!(n.posted("w1").len(), 2);
     assert_eq!(w1["posts_24h"], 2);
+    assert_eq!(w1["fetched_24h"], 0);
     assert_eq!(w1["backlog"], 8);
     let post = w1["rate_limits"].as_array().unwrap().iter().find(|r| r["call"] == "post").unwrap();
     assert!(post["remaining"].as_u64().is_some() && post["reset"].is_string(), "{post}");
@@ -152,8 +170,7 @@ fn stats_json_has_every_field() {
     let rp = row(&s, "rp");
     assert_eq!(rp["status"], "paused");
     assert_eq!(rp["paused"], true);
-    assert_eq!(rp["next_due"], "paused");
-    assert!(rp["next_due_at"].is_null());
+    assert!(rp["next_due_at"].is_null(), "paused: no next due time");
     assert!(rp["last_run"].is_null());
     assert!(rp["last_attempt"].is_null());
     assert_eq!(rp["calls_24h"], 0);
@@ -165,44 +182,99 @@ fn stats_json_has_every_field() {
     assert_eq!(aw["every"], "1d");
     assert_eq!(aw["status"], "ok");
     assert_eq!(aw["backlog"], 0);
-    assert_eq!(aw["total"], 0);
+    assert_eq!(aw["scored_total"], 0);
     assert!(aw["calls_24h"].as_u64().unwrap() >= 1);
-    assert_eq!(aw["next_due"], "2026-01-01 23:56");
+    assert!(aw["next_due_at"].as_str().unwrap().starts_with("2026-01-01T23:56:"), "{aw}");
+}
+
+/// The cells of a table line: farm's tables separate columns by two spaces or more and never
+/// leave a cell empty or put two spaces in one, so `awk -F '  +'` splits them the same way.
+fn cells(line: &str) -> Vec<String> {
+    line.split("  ").map(str::trim).filter(|c| !c.is_empty()).map(String::from).collect()
+}
+
+/// A table as header cells and rows of cells, checking that every line has as many cells as the
+/// header (a wrapped or empty cell would show as a line with fewer) and none starts with a space
+/// (a continuation line).
+#[track_caller]
+fn table(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut lines = text.lines();
+    let header = cells(lines.next().expect("a header"));
+    let rows: Vec<Vec<String>> = lines.map(cells).collect();
+    for (line, row) in text.lines().skip(1).zip(&rows) {
+        assert!(!line.starts_with(' '), "a continuation line: {line:?}\n{text}");
+        assert_eq!(row.len(), header.len(), "a wrapped or empty cell in {line:?}\n{text}");
+    }
+    (header, rows)
+}
+
+/// The cell of `row` under the header `col`.
+fn cell<'a>(header: &[String], row: &'a [String], col: &str) -> &'a str {
+    &row[header.iter().position(|h| h == col).unwrap_or_else(|| panic!("no column {col}: {header:?}"))]
 }
 
 #[test]
 fn stats_table_fits_the_terminal() {
     let (mut n, now) = farm();
     n.farm.set_now(&rfc(now));
+    let json = n.farm.run(&["stats", "--json"]).ok().json();
     let narrow = n.farm.run_env(&["stats"], &[("COLUMNS", "80")]).ok().stdout;
     assert!(!narrow.contains('\x1b'), "no colour when not a terminal");
     for line in narrow.lines() {
         assert!(line.chars().count() <= 80, "too wide: {line:?}\n{narrow}");
     }
-    let header = narrow.lines().next().unwrap();
-    for col in ["bot", "status", "backlog", "24h", "last 24h"] {
-        assert!(header.contains(col), "{col} missing at 80 columns:\n{narrow}");
+    let (header, rows) = table(&narrow);
+    for col in ["bot", "status", "backlog", "fetched", "posts", "scored", "last 24h"] {
+        assert!(header.iter().any(|h| h == col), "{col} missing at 80 columns:\n{narrow}");
     }
-    assert!(narrow.contains("total (8)"), "{narrow}");
-    assert!(narrow.contains("failing since 00:01"), "{narrow}");
-    assert!(narrow.lines().any(|l| l.starts_with("rp ") && l.contains("paused")), "{narrow}");
+    assert_eq!(rows.len(), 9, "8 bots and the totals:\n{narrow}");
+    let by = |name: &str| rows.iter().find(|r| r[0] == name).unwrap_or_else(|| panic!("{name}:\n{narrow}"));
+    let total = by("total");
+    // The totals add each kind of count up on its own: fetched, made and scored never together.
+    for (col, key) in [("fetched", "fetched_24h"), ("posts", "posts_24h"), ("scored", "scored_24h")] {
+        let sum: u64 = json.as_array().unwrap().iter().map(|r| r[key].as_u64().unwrap()).sum();
+        assert_eq!(cell(&header, total, col), sum.to_string(), "{col}:\n{narrow}");
+    }
+    assert_eq!(cell(&header, by("r1"), "fetched"), "10", "{narrow}");
+    assert_eq!(cell(&header, by("r1"), "posts"), "0", "{narrow}");
+    assert_eq!(cell(&header, by("w1"), "posts"), "2", "{narrow}");
+    assert_eq!(cell(&header, by("w1"), "fetched"), "-", "{narrow}");
+    assert_eq!(cell(&header, by("wf"), "status"), "failing", "{narrow}");
+    assert_eq!(cell(&header, by("rp"), "status"), "paused", "{narrow}");
+    assert_eq!(cell(&header, by("wl"), "status"), "rate-limited", "{narrow}");
     // Default: 80 columns too.
     let default = n.farm.run(&["stats"]).ok().stdout;
     assert_eq!(default, narrow);
+    // At 200 columns all but the source and the time failures began (both in `stats NAME`).
     let wide = n.farm.run_env(&["stats"], &[("COLUMNS", "200")]).ok().stdout;
-    let header = wide.lines().next().unwrap();
-    for col in ["platform", "source", "every", "calls", "errors", "last run", "next due", "last error"] {
-        assert!(header.contains(col), "{col} missing at 200 columns:\n{wide}");
+    let (header, _) = table(&wide);
+    for col in ["platform", "every", "calls", "errors", "last run", "next due", "last error"] {
+        assert!(header.iter().any(|h| h == col), "{col} missing at 200 columns:\n{wide}");
     }
-    assert!(wide.contains("limited until 02:00"), "{wide}");
-    // Long errors wrap inside their column.
-    assert!(
-        wide.lines().any(|l| l.starts_with("wf ") && l.contains("POST /1.1/statuses/update.json")),
-        "{wide}"
-    );
-    assert!(wide.contains("500: Internal error"), "{wide}");
+    let wide = n.farm.run_env(&["stats"], &[("COLUMNS", "250")]).ok().stdout;
+    let (header, rows) = table(&wide);
+    for col in [
+        "platform",
+        "source",
+        "every",
+        "calls",
+        "errors",
+        "last run",
+        "next due",
+        "failing since",
+        "last error",
+    ] {
+        assert!(header.iter().any(|h| h == col), "{col} missing at 250 columns:\n{wide}");
+    }
+    let row = |name: &str| rows.iter().find(|r| r[0] == name).unwrap_or_else(|| panic!("{name}:\n{wide}"));
+    assert_eq!(cell(&header, row("wl"), "next due"), "2026-01-01 02:00 UTC", "{wide}");
+    assert_eq!(cell(&header, row("wf"), "failing since"), "2026-01-01 00:01 UTC", "{wide}");
+    assert_eq!(cell(&header, row("r1"), "failing since"), "-", "{wide}");
+    // A long error is cut, on its own line.
+    let error = cell(&header, row("wf"), "last error");
+    assert!(error.starts_with("POST /1.1/statuses/update.json"), "{wide}");
     // A sparkline of the reader's hour.
-    assert!(wide.lines().any(|l| l.starts_with("r1 ") && l.contains('█')), "{wide}");
+    assert!(cell(&header, row("r1"), "last 24h").contains('█'), "{wide}");
 }
 
 #[test]
@@ -222,6 +294,7 @@ fn stats_of_one_bot_has_thirty_days() {
     assert_eq!(days[28]["posts"], 2);
     assert_eq!(days[29]["posts"], 1);
     assert_eq!(days[29]["fetched"], 0);
+    assert_eq!(days[29]["scored"], 0);
     assert_eq!(days[28]["errors"], 0);
     assert!(days[29]["calls"].as_u64().unwrap() >= 1);
     let text = n.farm.run(&["stats", "@w1"]).ok().stdout;
@@ -293,9 +366,10 @@ fn list_show_stats_and_metrics_agree_on_the_status() {
     }
     // The times shown are the same too.
     let w1 = row(&stats, "w1");
-    let until = w1["limited_until"].as_str().unwrap().to_string();
+    let until = botfarm::clock::parse_rfc3339(w1["limited_until"].as_str().unwrap()).unwrap();
     let text = at(&mut n, t, &["show", "w1"]).ok().stdout;
-    assert!(text.contains(&format!("rate-limited until {until}")), "{text}");
+    let shown = format!("rate-limited until {}", botfarm::clock::short(until));
+    assert!(text.contains(&shown) && shown.ends_with(" UTC"), "{text}");
     assert_eq!(row(&stats, "wl")["limited_until"], rfc(T0 + 7200));
     // Paused, but still failing for metrics.
     let wf = influx.iter().find(|l| l.tags.iter().any(|(k, v)| k == "bot" && v == "wf")).unwrap();
@@ -559,8 +633,12 @@ fn influx_lines_match_stats() {
         assert_eq!(r["platform"], l.tags[2].1.as_str());
         for (field, key) in [
             ("backlog", "backlog"),
-            ("posts_total", "total"),
+            ("posts_total", "posts_total"),
+            ("fetched_total", "fetched_total"),
+            ("scored_total", "scored_total"),
             ("posts_24h", "posts_24h"),
+            ("fetched_24h", "fetched_24h"),
+            ("scored_24h", "scored_24h"),
             ("calls_24h", "calls_24h"),
             ("errors_24h", "errors_24h"),
             ("fails", "fails"),
@@ -589,7 +667,11 @@ fn prometheus_text_matches_stats_and_writes_atomically() {
     let (types, samples) = parse_prometheus(&text);
     for f in [
         "farm_posts_total",
+        "farm_fetched_total",
+        "farm_scored_total",
         "farm_posts_24h",
+        "farm_fetched_24h",
+        "farm_scored_24h",
         "farm_backlog",
         "farm_api_calls_24h",
         "farm_errors_24h",
@@ -602,6 +684,8 @@ fn prometheus_text_matches_stats_and_writes_atomically() {
         assert!(types.contains_key(f), "{f} missing");
     }
     assert_eq!(types["farm_posts_total"], "counter");
+    assert_eq!(types["farm_fetched_total"], "counter");
+    assert_eq!(types["farm_scored_total"], "counter");
     assert_eq!(types["farm_backlog"], "gauge");
     for r in s.as_array().unwrap() {
         let bot = r["name"].as_str().unwrap();
@@ -609,7 +693,13 @@ fn prometheus_text_matches_stats_and_writes_atomically() {
         assert_eq!(labels["role"], r["role"].as_str().unwrap());
         assert_eq!(labels["platform"], r["platform"].as_str().unwrap());
         assert_eq!(labels.len(), 3);
-        assert_eq!(sample(&samples, "farm_posts_total", bot), r["total"].as_f64());
+        // Posts made, fetched and scored are separate series.
+        for kind in ["posts", "fetched", "scored"] {
+            for span in ["total", "24h"] {
+                let key = format!("{kind}_{span}");
+                assert_eq!(sample(&samples, &format!("farm_{key}"), bot), r[&key].as_f64(), "{key} of {bot}");
+            }
+        }
         assert_eq!(sample(&samples, "farm_backlog", bot), r["backlog"].as_f64());
         assert_eq!(sample(&samples, "farm_posts_24h", bot), r["posts_24h"].as_f64());
         assert_eq!(sample(&samples, "farm_api_calls_24h", bot), r["calls_24h"].as_f64());
@@ -704,7 +794,7 @@ fn metrics_of_no_farm_are_empty() {
     let f = support::Farm::new();
     assert_eq!(f.run(&["metrics"]).ok().stdout, "");
     let (types, samples) = parse_prometheus(&f.run(&["metrics", "--format", "prometheus"]).ok().stdout);
-    assert_eq!(types.len(), 10);
+    assert_eq!(types.len(), 14);
     assert!(samples.is_empty());
 }
 
@@ -729,13 +819,16 @@ fn escaping_round_trips_through_the_strict_parsers() {
         limited_until: None,
         fails: 0,
         backlog: 3,
+        fetched_24h: 0,
         posts_24h: 4,
-        total: 5,
+        scored_24h: 0,
+        fetched_total: 0,
+        posts_total: 5,
+        scored_total: 0,
         calls_24h: 6,
         errors_24h: 7,
         last_run: None,
         last_attempt: None,
-        next_due: "now".into(),
         next_due_at: None,
         clock_ahead: None,
         last_error: None,
@@ -1035,10 +1128,24 @@ fn plain_bot(
     }
 }
 
+/// A bot name of the longest kind, 64 characters, that differs from its neighbours only at the
+/// end.
+fn long_name(kind: &str, i: usize) -> String {
+    let head = format!("{kind}_with_a_long_descriptive_name_");
+    let tail = format!("_number_{i:02}");
+    format!("{head}{}{tail}", "x".repeat(64 - head.len() - tail.len()))
+}
+
+/// The events `wide_farm` logs, one per writer and one for the analyzer.
+const WIDE_EVENTS: usize = 13;
+
+/// A farm built through the library: 12 readers and 12 failing writers with 64-character names,
+/// long errors and long event messages, a used-up rate-limit window, activity of every kind, and
+/// a paused analyzer. Returns it with its clock.
 fn wide_farm() -> (support::Farm, i64) {
-    use botfarm::bot::model::Role;
+    use botfarm::bot::model::{Counters, RateInfo, Role};
     use botfarm::bot::BotState;
-    use botfarm::net::PlatformKind;
+    use botfarm::net::{Call, PlatformKind};
     let f = support::Farm::new();
     let now = T0 + 86_400;
     let store = botfarm::store::Store::open(&f.db()).unwrap();
@@ -1046,54 +1153,288 @@ fn wide_farm() -> (support::Farm, i64) {
     let bot = |name: String, role: Role, source: Option<String>| {
         plain_bot(name, role, source, PlatformKind::Mastodon, api, 3600)
     };
+    let long_error = |i: usize| {
+        format!(
+            "{i}: the server said something long and unhelpful: сервер недоступен, попробуйте позже; {}",
+            "and more words ".repeat(8)
+        )
+    };
     for i in 0..12 {
-        let reader = format!("reader_with_a_rather_long_descriptive_name_number_{i:02}");
-        let writer = format!("writer_with_an_even_longer_descriptive_name_for_the_table_{i:02}");
+        let (reader, writer) = (long_name("reader", i), long_name("writer", i));
         store.put_bot(&bot(reader.clone(), Role::Reader, None)).unwrap();
-        store.put_bot(&bot(writer.clone(), Role::Writer, Some(reader))).unwrap();
+        store.put_bot(&bot(writer.clone(), Role::Writer, Some(reader.clone()))).unwrap();
+        let st = BotState {
+            last_ok: now - 600,
+            last_attempt: now - 600,
+            total: 1000 + i as u64,
+            ..Default::default()
+        };
+        store.put_state(&reader, &st).unwrap();
+        for h in 0..24 {
+            store
+                .count(
+                    &reader,
+                    now - h * 3600,
+                    Counters { fetched: h as u32 % 7, calls: 1, ..Default::default() },
+                )
+                .unwrap();
+        }
         let st = BotState {
             last_ok: now - 7200,
             last_attempt: now - 600,
             fails: 3,
+            failing_since: Some(now - 3600),
             total: 123_456,
-            last_error: Some(format!(
-                "{i}: the server said something long and unhelpful: сервер недоступен, попробуйте позже; {}",
-                "and more words ".repeat(8)
-            )),
+            last_error: Some(long_error(i)),
             ..Default::default()
         };
         store.put_state(&writer, &st).unwrap();
+        store.count(&writer, now - 7200, Counters { posts: 1, calls: 2, ..Default::default() }).unwrap();
+        store.count(&writer, now - 600, Counters { errors: 1, calls: 1, ..Default::default() }).unwrap();
+        store.log(&writer, now - 600 + i as i64, "error", &long_error(i)).unwrap();
     }
+    // The first reader's timeline window is used up for a quarter of an hour.
+    let limit = RateInfo { call: Call::Timeline, remaining: 0, limit: Some(15), reset: now + 900 };
+    store.put_rate(&long_name("reader", 0), &limit).unwrap();
+    let analyzer = long_name("analyzer", 0);
+    let mut a = bot(analyzer.clone(), Role::Analyzer, Some(long_name("writer", 0)));
+    a.paused = true;
+    a.every = 86_400;
+    store.put_bot(&a).unwrap();
+    store.put_state(&analyzer, &BotState { last_ok: now - 3600, total: 7, ..Default::default() }).unwrap();
+    store.count(&analyzer, now - 3600, Counters { fetched: 7, calls: 1, ..Default::default() }).unwrap();
+    store
+        .log(
+            &analyzer,
+            now - 3600,
+            "score",
+            &format!("scored 7 posts of {} (0 too young)", long_name("writer", 0)),
+        )
+        .unwrap();
     store.flush().unwrap();
     support::close_store(store);
     (f, now)
 }
 
+/// Every line of `text` at most `width` characters wide.
+#[track_caller]
+fn fits(text: &str, width: usize, what: &str) {
+    for line in text.lines() {
+        let n = line.chars().count();
+        assert!(n <= width, "{what} at {width} columns: a line {n} wide:\n{line}\n{text}");
+    }
+}
+
+/// Every line after the first is `  key: value`, one line a key (a wrapped value would show as
+/// a line without its key).
+#[track_caller]
+fn key_lines(lines: &[&str], what: &str) {
+    for l in lines {
+        let key = l.strip_prefix("  ").and_then(|r| r.split_once(':')).map(|(k, _)| k);
+        assert!(
+            key.is_some_and(|k| !k.is_empty()
+                && !k.starts_with(' ')
+                && k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == ' ')),
+            "{what}: not a `  key: value` line: {l:?}"
+        );
+    }
+}
+
 #[test]
-fn stats_fits_the_columns() {
+fn every_table_fits_every_width_without_wrapping() {
     let (f, now) = wide_farm();
     let now = rfc(now);
-    for cols in ["120", "80", "200"] {
-        let r = f.run_env(&["stats"], &[("COLUMNS", cols), ("FARM_NOW", &now)]).ok();
-        let max: usize = cols.parse().unwrap();
-        assert!(r.stdout.lines().count() >= 26, "{}", r.stdout);
-        for line in r.stdout.lines() {
-            assert!(
-                line.chars().count() <= max,
-                "COLUMNS={cols}: {} wide:\n{line}\n{}",
-                line.chars().count(),
-                r.stdout
-            );
+    let bots = 25;
+    let writer = long_name("writer", 3);
+    for width in [60usize, 80, 120, 200] {
+        let cols = width.to_string();
+        let run = |args: &[&str]| f.run_env(args, &[("COLUMNS", &cols), ("FARM_NOW", &now)]).ok().stdout;
+        for (args, rows) in [(vec!["stats"], bots + 1), (vec!["list"], bots), (vec!["log"], WIDE_EVENTS)] {
+            let what = args.join(" ");
+            let text = run(&args);
+            fits(&text, width, &what);
+            let (header, body) = table(&text);
+            assert_eq!(body.len(), rows, "{what} at {width}:\n{text}");
+            if what == "log" {
+                continue;
+            }
+            assert!(header.iter().any(|h| h == "status"), "{what} at {width} lost its status:\n{text}");
+            // Names are cut in the middle: their distinct ends stay.
+            let names: std::collections::HashSet<&str> = body.iter().map(|r| r[0].as_str()).collect();
+            assert_eq!(names.len(), rows, "{what} at {width}: names no longer tell bots apart:\n{text}");
+            assert!(names.iter().any(|n| n.ends_with("_11")), "{what} at {width}:\n{text}");
+            if width < 120 {
+                assert!(names.iter().all(|n| n.contains('…') || n.starts_with("total")), "{text}");
+            }
+            // The sparkline stays whole on its line.
+            if let Some(i) = header.iter().position(|h| h == "last 24h") {
+                for r in &body[..bots] {
+                    assert_eq!(r[i].chars().count(), 24, "{what} at {width}:\n{text}");
+                }
+            }
         }
-    }
-    // One bot's history fits too.
-    let name = "writer_with_an_even_longer_descriptive_name_for_the_table_03";
-    for cols in ["80", "120"] {
-        let r = f.run_env(&["stats", name], &[("COLUMNS", cols), ("FARM_NOW", &now)]).ok();
-        for line in r.stdout.lines() {
-            assert!(line.chars().count() <= cols.parse().unwrap(), "COLUMNS={cols}:\n{line}\n{}", r.stdout);
+        // A long error is cut with "…", never wrapped.
+        let stats = run(&["stats"]);
+        let (header, body) = table(&stats);
+        if let Some(i) = header.iter().position(|h| h == "last error") {
+            assert!(body.iter().any(|r| r[i].ends_with('…')), "{stats}");
         }
+        let log = run(&["log"]);
+        assert!(table(&log).1.iter().any(|r| r.last().unwrap().ends_with('…')), "{log}");
+        // The views of one bot fit too, one line a key.
+        let show = run(&["show", &writer]);
+        fits(&show, width, "show");
+        key_lines(&show.lines().skip(1).collect::<Vec<_>>(), "show");
+        assert!(show.contains("  last error:"), "{show}");
+        let history = run(&["stats", &writer]);
+        fits(&history, width, "stats NAME");
+        let lines: Vec<&str> = history.lines().collect();
+        let days_at = lines.iter().position(|l| l.starts_with("day")).expect(&history);
+        key_lines(&lines[1..days_at], "stats NAME");
+        assert_eq!(table(&lines[days_at..].join("\n")).1.len(), 30, "{history}");
     }
+}
+
+/// The times in `text`: each `HH:MM` must be part of `YYYY-MM-DD HH:MM UTC`, the one format
+/// of times in farm's text output. Returns how many there are.
+#[track_caller]
+fn times_with_zone(text: &str, what: &str) -> usize {
+    let b = text.as_bytes();
+    let digits =
+        |from: usize, n: usize| from + n <= b.len() && b[from..from + n].iter().all(u8::is_ascii_digit);
+    let mut found = 0;
+    for i in 0..b.len().saturating_sub(4) {
+        if !(digits(i, 2) && b[i + 2] == b':' && digits(i + 3, 2)) || (i > 0 && b[i - 1].is_ascii_digit()) {
+            continue;
+        }
+        let line = text[..i].rsplit('\n').next().unwrap_or("");
+        let ok = i >= 11
+            && digits(i - 11, 4)
+            && b[i - 7] == b'-'
+            && digits(i - 6, 2)
+            && b[i - 4] == b'-'
+            && digits(i - 3, 2)
+            && b[i - 1] == b' '
+            && text[i + 5..].starts_with(" UTC")
+            && !text[i + 5..].starts_with(" UTC:");
+        assert!(ok, "{what}: a time without its zone or in another format near {line:?}\n{text}");
+        found += 1;
+    }
+    found
+}
+
+#[test]
+fn every_time_printed_says_its_zone() {
+    let (f, now) = wide_farm();
+    let now = rfc(now);
+    let (reader, writer, analyzer) =
+        (long_name("reader", 0), long_name("writer", 0), long_name("analyzer", 0));
+    let run = |args: &[&str]| f.run_env(args, &[("COLUMNS", "400"), ("FARM_NOW", &now)]).ok().stdout;
+    let stats = run(&["stats"]);
+    // Last run of 25 bots, next due of the 24 that are not paused, failing since of 12.
+    assert!(times_with_zone(&stats, "stats") >= 25 + 24 + 12, "{stats}");
+    assert!(times_with_zone(&run(&["list"]), "list") >= 24);
+    assert!(times_with_zone(&run(&["log"]), "log") >= WIDE_EVENTS);
+    for b in [&reader, &writer, &analyzer] {
+        let show = run(&["show", b]);
+        assert!(times_with_zone(&show, "show") >= 1, "{show}");
+        times_with_zone(&run(&["stats", b]), "stats NAME");
+    }
+    // The same instant in every view: the writer has failed since an hour before now.
+    let since = botfarm::clock::short(T0 + 86_400 - 3600);
+    assert_eq!(since, "2026-01-01 23:00 UTC");
+    assert!(run(&["show", &writer]).contains(&format!("failing since {since}")));
+    assert!(run(&["stats", &writer]).contains(&since));
+    assert!(stats.contains(&since));
+    // The reader's used-up window.
+    let reset = botfarm::clock::short(T0 + 86_400 + 900);
+    let show = run(&["show", &reader]);
+    assert!(show.contains(&format!("resets {reset}")) && show.contains(&format!("until {reset}")), "{show}");
+}
+
+/// Keys whose values are times: RFC 3339 or null.
+const TIME_KEYS: [&str; 11] = [
+    "at",
+    "created_at",
+    "clock_ahead",
+    "failing_since",
+    "last_attempt",
+    "last_ok",
+    "last_run",
+    "limited_until",
+    "next_due_at",
+    "reset",
+    "next_due",
+];
+
+/// Walk a JSON value: no sentinel strings for missing values, times RFC 3339 or null.
+#[track_caller]
+fn no_sentinels(v: &Value, path: &str) {
+    match v {
+        Value::Object(m) => {
+            for (k, v) in m {
+                let here = format!("{path}.{k}");
+                if TIME_KEYS.contains(&k.as_str()) {
+                    assert!(
+                        v.is_null() || v.as_str().and_then(botfarm::clock::parse_rfc3339).is_some(),
+                        "{here} is not an RFC 3339 time or null: {v}"
+                    );
+                }
+                if k != "status" {
+                    no_sentinels(v, &here);
+                }
+            }
+        }
+        Value::Array(a) => a.iter().enumerate().for_each(|(i, v)| no_sentinels(v, &format!("{path}[{i}]"))),
+        Value::String(s) => assert!(
+            !["", "-", "(none)", "(app)", "none", "never", "now", "paused", "n/a"].contains(&s.as_str()),
+            "{path} is the sentinel {s:?} instead of null"
+        ),
+        _ => {}
+    }
+}
+
+#[test]
+fn json_says_null_for_nothing_and_rfc3339_for_times() {
+    let (f, now) = wide_farm();
+    let now = rfc(now);
+    let run = |args: &[&str]| f.run_env(args, &[("FARM_NOW", &now)]).ok().json();
+    let (reader, writer, analyzer) =
+        (long_name("reader", 0), long_name("writer", 0), long_name("analyzer", 0));
+    no_sentinels(&run(&["stats", "--json"]), "stats");
+    no_sentinels(&run(&["list", "--json"]), "list");
+    for b in [&reader, &writer, &analyzer] {
+        no_sentinels(&run(&["show", b, "--json"]), "show");
+        no_sentinels(&run(&["stats", b, "--json"]), "stats NAME");
+    }
+    let show = run(&["show", &analyzer, "--json"]);
+    assert!(show["credentials"]["access_token"].is_null(), "{show}");
+    assert!(show["state"]["next_due_at"].is_null(), "paused: {show}");
+    assert_eq!(show["state"]["scored_total"], 7, "{show}");
+    // `log --json`: the events, oldest first, with RFC 3339 times.
+    let log = run(&["log", "--json"]);
+    no_sentinels(&log, "log");
+    let events = log.as_array().unwrap();
+    assert_eq!(events.len(), WIDE_EVENTS, "{log}");
+    let last = &events[WIDE_EVENTS - 1];
+    assert_eq!(last["bot"], long_name("writer", 11));
+    assert_eq!(last["kind"], "error");
+    assert!(last["message"].as_str().unwrap().ends_with("and more words "), "the whole message: {last}");
+    assert_eq!(last["at"], rfc(T0 + 86_400 - 600 + 11));
+    let one = run(&["log", &analyzer, "-n", "1", "--json"]);
+    assert_eq!(one.as_array().unwrap().len(), 1);
+    assert_eq!(one[0]["kind"], "score");
+    // `best --json` of a writer its analyzer has not scored yet.
+    let best = run(&["best", &writer, "--json"]);
+    no_sentinels(&best, "best");
+    assert_eq!(best["writer"], writer.as_str());
+    assert_eq!(best["analyzer"], analyzer.as_str());
+    assert_eq!(best["phrases"], serde_json::json!([]));
+    assert_eq!(best["hot_words"], serde_json::json!([]));
+    assert_eq!(best["hot_above"], 10);
+    assert_eq!(best["boring_below"], -10);
+    let none = run(&["best", &long_name("writer", 1), "--json"]);
+    assert!(none["analyzer"].is_null(), "{none}");
 }
 
 #[test]

@@ -31,9 +31,13 @@ pub struct Summary {
     /// Readers: posts in the cache; writers: unprocessed posts in the reader's cache;
     /// analyzers: 0.
     pub backlog: u64,
-    /// Activity (posts made, fetched or scored) in each of the last 24 hours, oldest first; the
-    /// last entry is the current hour.
+    /// The bot's own kind of count (a reader's posts fetched, a writer's posts made, an
+    /// analyzer's posts scored) in each of the last 24 hours, oldest first; the last entry is
+    /// the current hour.
     pub hourly: Vec<u64>,
+    /// Posts fetched (readers), made (any bot: writers, and posts by hand) and scored
+    /// (analyzers) in the last 24 hours, each counted apart.
+    pub last_24h: Kinds,
     /// API requests in the last 24 hours.
     pub calls_24h: u64,
     /// Failed runs in the last 24 hours.
@@ -42,10 +46,51 @@ pub struct Summary {
     pub rates: Vec<RateInfo>,
 }
 
-impl Summary {
-    /// Posts made, fetched or scored in the last 24 hours.
-    pub fn posts_24h(&self) -> u64 {
-        self.hourly.iter().sum()
+/// Posts fetched, made and scored: three counts that are never added together.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Kinds {
+    /// Posts fetched by a reader.
+    pub fetched: u64,
+    /// Posts made (by a writer, or by hand through any bot).
+    pub posts: u64,
+    /// Posts scored by an analyzer.
+    pub scored: u64,
+}
+
+impl Kinds {
+    /// The kinds in counters of a bot of `role`: the stored `fetched` counter is a reader's
+    /// posts fetched and an analyzer's posts scored.
+    pub fn of(role: Role, c: Counters) -> Kinds {
+        let other = u64::from(c.fetched);
+        Kinds {
+            fetched: if role == Role::Reader { other } else { 0 },
+            posts: u64::from(c.posts),
+            scored: if role == Role::Analyzer { other } else { 0 },
+        }
+    }
+
+    /// The bot's stored total (`BotState::total`) as the kind its role counts.
+    pub fn total(role: Role, total: u64) -> Kinds {
+        match role {
+            Role::Reader => Kinds { fetched: total, ..Kinds::default() },
+            Role::Writer => Kinds { posts: total, ..Kinds::default() },
+            Role::Analyzer => Kinds { scored: total, ..Kinds::default() },
+        }
+    }
+
+    /// The count of a bot's own kind: a reader's fetched, a writer's made, an analyzer's scored.
+    pub fn own(&self, role: Role) -> u64 {
+        match role {
+            Role::Reader => self.fetched,
+            Role::Writer => self.posts,
+            Role::Analyzer => self.scored,
+        }
+    }
+
+    fn add(&mut self, o: Kinds) {
+        self.fetched += o.fetched;
+        self.posts += o.posts;
+        self.scored += o.scored;
     }
 }
 
@@ -54,10 +99,8 @@ impl Summary {
 pub struct DayCounts {
     /// Unix second of the day's start.
     pub start: i64,
-    /// Posts made.
-    pub posts: u64,
-    /// Posts fetched (readers) or scored (analyzers).
-    pub fetched: u64,
+    /// Posts fetched, made and scored.
+    pub kinds: Kinds,
     /// API requests.
     pub calls: u64,
     /// Failed runs.
@@ -65,9 +108,8 @@ pub struct DayCounts {
 }
 
 impl DayCounts {
-    fn add(&mut self, c: Counters) {
-        self.posts += u64::from(c.posts);
-        self.fetched += u64::from(c.fetched);
+    fn add(&mut self, role: Role, c: Counters) {
+        self.kinds.add(Kinds::of(role, c));
         self.calls += u64::from(c.calls);
         self.errors += u64::from(c.errors);
     }
@@ -94,11 +136,14 @@ pub fn summary(
 ) -> Result<Summary> {
     let hour = now.div_euclid(3600);
     let mut hourly = vec![0u64; 24];
+    let mut last_24h = Kinds::default();
     let (mut calls, mut errors) = (0u64, 0u64);
     for (h, c) in store.counters(&b.name, hour - 23)? {
         if let Ok(i) = usize::try_from(h - (hour - 23)) {
             if i < 24 {
-                hourly[i] += u64::from(c.posts) + u64::from(c.fetched);
+                let k = Kinds::of(b.role, c);
+                hourly[i] += k.own(b.role);
+                last_24h.add(k);
                 calls += u64::from(c.calls);
                 errors += u64::from(c.errors);
             }
@@ -117,6 +162,7 @@ pub fn summary(
         ahead: standing.ahead,
         backlog: backlog(store, b, st, reader_cached)?,
         hourly,
+        last_24h,
         calls_24h: calls,
         errors_24h: errors,
         rates,
@@ -144,15 +190,15 @@ pub fn summaries(store: &Store, now: i64) -> Result<Vec<Summary>> {
 }
 
 /// A bot's counters per day for the last `days` days (UTC), oldest first; the last is today.
-pub fn history(store: &Store, bot: &str, now: i64, days: i64) -> Result<Vec<DayCounts>> {
+pub fn history(store: &Store, bot: &Bot, now: i64, days: i64) -> Result<Vec<DayCounts>> {
     let today = now.div_euclid(86_400);
     let first = today - days + 1;
     let mut out: Vec<DayCounts> = (first..=today)
-        .map(|d| DayCounts { start: d * 86_400, posts: 0, fetched: 0, calls: 0, errors: 0 })
+        .map(|d| DayCounts { start: d * 86_400, kinds: Kinds::default(), calls: 0, errors: 0 })
         .collect();
-    for (day, c) in store.daily(bot, first)? {
+    for (day, c) in store.daily(&bot.name, first)? {
         if let Some(d) = usize::try_from(day - first).ok().and_then(|i| out.get_mut(i)) {
-            d.add(c);
+            d.add(bot.role, c);
         }
     }
     Ok(out)

@@ -1,6 +1,6 @@
-//! `farm best WRITER [-n N]` (the original's `print_best`) and `farm create analyzer`.
+//! `farm best WRITER [-n N] [--json]` (the original's `print_best`) and `farm create analyzer`.
 
-use super::{finish, now, open, open_required, Globals};
+use super::{finish, now, open, open_required, print_json, Globals};
 use crate::bot::analyzer;
 use crate::bot::model::normalize_name;
 use crate::bot::registry::{
@@ -11,6 +11,7 @@ use crate::cli::AnalyzerArgs;
 use crate::clock;
 use crate::error::{FarmError, Result};
 use crate::store::Store;
+use serde::Serialize;
 
 /// The writer a `farm best`/`farm prune` argument names: a writer, or an analyzer's writer.
 pub fn writer_of(store: &Store, name: &str) -> Result<Bot> {
@@ -22,48 +23,109 @@ pub fn writer_of(store: &Store, name: &str) -> Result<Bot> {
     }
 }
 
-/// The text of `farm best`: the best `n` posts as posted with their scores, then the hot and
-/// the boring words with theirs.
-pub fn report(store: &Store, w: &Bot, n: usize) -> Result<String> {
+/// A scored phrase in `farm best --json`.
+#[derive(Serialize)]
+pub struct Phrase {
+    /// The phrase as posted (the template's literal text stripped).
+    pub text: String,
+    /// Its score: likes + repost weight × reposts.
+    pub score: i64,
+}
+
+/// A word and its score in `farm best --json`.
+#[derive(Serialize)]
+pub struct Word {
+    /// The word (its normal form for Russian).
+    pub word: String,
+    /// The sum over the scored posts containing it of (post score − the average).
+    pub score: i64,
+}
+
+/// What `farm best` shows; `farm best --json` prints it as it is.
+#[derive(Serialize)]
+pub struct Best {
+    /// The writer.
+    pub writer: String,
+    /// Its analyzer; `null` when it has none.
+    pub analyzer: Option<String>,
+    /// The best `n` phrases, best first (ties by text).
+    pub phrases: Vec<Phrase>,
+    /// Words scoring above this are hot.
+    pub hot_above: i64,
+    /// Hot words, best first.
+    pub hot_words: Vec<Word>,
+    /// Words scoring below this are boring.
+    pub boring_below: i64,
+    /// Boring words, worst first.
+    pub boring_words: Vec<Word>,
+}
+
+/// The best `n` phrases of writer `w` with their scores, and its hot and boring words with
+/// theirs.
+pub fn best(store: &Store, w: &Bot, n: usize) -> Result<Best> {
     let phrases = analyzer::best_phrases(store, &w.name)?;
-    if phrases.is_empty() {
-        let hint = match dependents(store, &w.name)?.into_iter().find(|b| b.role == Role::Analyzer) {
-            Some(a) => format!("its analyzer {} has not scored anything yet", a.name),
-            None => format!("create an analyzer: farm create analyzer {0}-rates --writer {0}", w.name),
-        };
-        return Ok(format!("no scores for {} yet; {hint}\n", w.name));
-    }
-    let mut out = String::new();
-    let shown = &phrases[..n.min(phrases.len())];
-    let width = shown.iter().map(|(_, s)| s.to_string().len()).max().unwrap_or(1);
-    for (text, score) in shown {
-        out.push_str(&format!("{score:>width$}  {text}\n"));
-    }
+    let analyzer = dependents(store, &w.name)?.into_iter().find(|b| b.role == Role::Analyzer).map(|a| a.name);
     let scores = analyzer::word_scores(store, &w.name)?;
     let (boring, hot) = writer::feedback(store, w)?;
-    let list = |words: &[String], desc: bool| {
-        let mut v: Vec<(&String, i64)> =
-            words.iter().map(|x| (x, scores.get(x).copied().unwrap_or(0))).collect();
-        v.sort_by(|a, b| if desc { b.1.cmp(&a.1) } else { a.1.cmp(&b.1) }.then_with(|| a.0.cmp(b.0)));
-        let s: Vec<String> = v.iter().map(|(x, s)| format!("{x} ({s})")).collect();
+    let words = |words: &[String], desc: bool| {
+        let mut v: Vec<Word> = words
+            .iter()
+            .map(|x| Word { word: x.clone(), score: scores.get(x).copied().unwrap_or(0) })
+            .collect();
+        v.sort_by(|a, b| {
+            if desc { b.score.cmp(&a.score) } else { a.score.cmp(&b.score) }.then_with(|| a.word.cmp(&b.word))
+        });
+        v
+    };
+    let (boring_below, hot_above) = thresholds(w);
+    Ok(Best {
+        writer: w.name.clone(),
+        analyzer,
+        phrases: phrases.into_iter().take(n).map(|(text, score)| Phrase { text, score }).collect(),
+        hot_above,
+        hot_words: words(&hot, true),
+        boring_below,
+        boring_words: words(&boring, false),
+    })
+}
+
+/// The text of `farm best`: the best phrases as posted with their scores, then the hot and
+/// the boring words with theirs.
+pub fn report(b: &Best) -> String {
+    if b.phrases.is_empty() {
+        let hint = match &b.analyzer {
+            Some(a) => format!("its analyzer {a} has not scored anything yet"),
+            None => format!("create an analyzer: farm create analyzer {0}-rates --writer {0}", b.writer),
+        };
+        return format!("no scores for {} yet; {hint}\n", b.writer);
+    }
+    let mut out = String::new();
+    let width = b.phrases.iter().map(|p| p.score.to_string().len()).max().unwrap_or(1);
+    for p in &b.phrases {
+        out.push_str(&format!("{:>width$}  {}\n", p.score, p.text));
+    }
+    let list = |words: &[Word]| {
+        let s: Vec<String> = words.iter().map(|w| format!("{} ({})", w.word, w.score)).collect();
         if s.is_empty() {
             "none".to_string()
         } else {
             s.join(", ")
         }
     };
-    let (boring_below, hot_above) = thresholds(w);
-    out.push_str(&format!("\nhot words (above {hot_above}): {}\n", list(&hot, true)));
-    out.push_str(&format!("boring words (below {boring_below}): {}\n", list(&boring, false)));
-    Ok(out)
+    out.push_str(&format!("\nhot words (above {}): {}\n", b.hot_above, list(&b.hot_words)));
+    out.push_str(&format!("boring words (below {}): {}\n", b.boring_below, list(&b.boring_words)));
+    out
 }
 
-/// `farm best WRITER [-n N]`.
-pub fn run(g: &Globals, name: &str, n: usize) -> Result<()> {
+/// `farm best WRITER [-n N] [--json]`.
+pub fn run(g: &Globals, name: &str, n: usize, json: bool) -> Result<()> {
     let store = open_required(&g.dir)?;
     let w = writer_of(&store, name)?;
-    crate::out!("{}", report(&store, &w, n)?)?;
-    Ok(())
+    let b = best(&store, &w, n)?;
+    if json {
+        return print_json(&b);
+    }
+    crate::out::write_str(&report(&b))
 }
 
 /// `farm create analyzer NAME --writer WRITER [--every 1d] [--min-age 1d] [--repost-weight 3]

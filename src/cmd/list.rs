@@ -4,7 +4,7 @@ use super::{now, open_existing, print_json, Globals};
 use crate::bot::{status, Bot};
 use crate::clock;
 use crate::error::Result;
-use comfy_table::Table;
+use crate::out::{Cell, Column, Table};
 use serde::Serialize;
 
 /// One bot as `list --json` and `show --json` print it (secrets masked). Field names are stable.
@@ -45,10 +45,12 @@ pub struct BotView {
 /// Masked credentials.
 #[derive(Serialize)]
 pub struct CredView {
-    /// Consumer key, masked (or "(app)" when inherited).
-    pub consumer_key: String,
-    /// Access token, masked.
-    pub access_token: String,
+    /// Consumer key, masked; `null` when the bot has none of its own.
+    pub consumer_key: Option<String>,
+    /// Whether the bot uses the farm's X app keys (`farm app set x`) instead of its own.
+    pub consumer_key_from_app: bool,
+    /// Access token, masked; `null` when there is none.
+    pub access_token: Option<String>,
     /// Whether an access secret is set.
     pub access_secret_set: bool,
 }
@@ -67,7 +69,7 @@ pub struct ReaderView {
 impl BotView {
     /// Build the view.
     pub fn new(b: &Bot) -> BotView {
-        let mask = crate::net::mask;
+        let mask = |s: &str| (!s.is_empty()).then(|| crate::net::mask(s));
         BotView {
             name: b.name.clone(),
             role: b.role.name(),
@@ -82,11 +84,8 @@ impl BotView {
             filters: b.filters.clone(),
             visibility: b.visibility.clone(),
             credentials: CredView {
-                consumer_key: if b.platform.uses_oauth1() && b.creds.consumer_key.is_empty() {
-                    "(app)".into()
-                } else {
-                    mask(&b.creds.consumer_key)
-                },
+                consumer_key: mask(&b.creds.consumer_key),
+                consumer_key_from_app: b.platform.uses_oauth1() && b.creds.consumer_key.is_empty(),
                 access_token: mask(&b.creds.access_token),
                 access_secret_set: !b.creds.access_secret.is_empty(),
             },
@@ -101,7 +100,7 @@ impl BotView {
 }
 
 /// A next due time ([`status::Standing::next_due`]) as text at `now`: `paused`, `now` (due, or
-/// overdue: never a time in the past) or the time.
+/// overdue: never a time in the past) or the time (`2026-01-01 10:00 UTC`).
 pub fn next_due_text(at: Option<i64>, now: i64) -> String {
     match at {
         None => "paused".into(),
@@ -137,23 +136,30 @@ pub fn run(g: &Globals, json: bool, names: bool) -> Result<()> {
         eprintln!("no bots yet; create one with `farm create reader NAME --platform x|mastodon`");
         return Ok(());
     }
-    let mut t = Table::new();
-    t.load_style(comfy_table::presets::UTF8_BORDERS_ONLY);
-    t.set_header(vec!["name", "role", "platform", "source", "every", "status", "next due"]);
+    // Display order; `drop(rank)`: the highest rank is left out first on a narrow screen.
+    let mut t = Table::new(vec![
+        Column::left("name").cut_middle(16),
+        Column::left("role").drop(3),
+        Column::left("platform").drop(5),
+        Column::left("source").drop(6).cut_middle(12),
+        Column::right("every").drop(4),
+        Column::left("status"),
+        Column::left("next due").drop(2),
+    ]);
     let now = now()?;
     for b in &bots {
         let st = store.state(&b.name)?;
         let standing = status::standing_of(&store, b, &st, now)?;
-        t.add_row(vec![
-            b.name.clone(),
+        let status = standing.status.name();
+        t.row::<Cell>([
+            b.name.clone().into(),
             b.role.name().into(),
             b.platform.name().into(),
-            b.source.clone().unwrap_or_default(),
-            clock::format_duration(b.every),
-            standing.status.name().into(),
-            next_due_text(standing.next_due, now),
+            b.source.clone().unwrap_or_default().into(),
+            clock::format_duration(b.every).into(),
+            Cell::coloured(status, crate::out::status_colour(status)),
+            next_due_text(standing.next_due, now).into(),
         ]);
     }
-    crate::outln!("{t}")?;
-    Ok(())
+    crate::out::write_str(&t.render(crate::out::width(), crate::out::colour()))
 }

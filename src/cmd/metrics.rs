@@ -6,7 +6,7 @@
 //! fields (`i` suffix) and a timestamp in nanoseconds from the farm clock:
 //!
 //! ```text
-//! farm_bot,bot=hp,role=writer,platform=x backlog=12i,posts_total=240i,posts_24h=24i,calls_24h=25i,errors_24h=0i,failing=0i,paused=0i,rate_limited=0i,fails=0i,last_run=1767261600i,rate_remaining_post=99i 1767261900000000000
+//! farm_bot,bot=hp,role=writer,platform=x backlog=12i,fetched_total=0i,posts_total=240i,scored_total=0i,fetched_24h=0i,posts_24h=24i,scored_24h=0i,calls_24h=25i,errors_24h=0i,failing=0i,paused=0i,rate_limited=0i,fails=0i,last_run=1767261600i,rate_remaining_post=99i 1767261900000000000
 //! ```
 //!
 //! Prometheus: the families in [`FAMILIES`], labels `bot`, `role`, `platform` (and `call` on
@@ -27,14 +27,15 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-/// Prometheus metric families: name, type, help.
-pub const FAMILIES: [(&str, &str, &str); 10] = [
-    (
-        "farm_posts_total",
-        "counter",
-        "Posts made (writers), fetched (readers) or scored (analyzers) in total.",
-    ),
-    ("farm_posts_24h", "gauge", "Posts made, fetched or scored in the last 24 hours."),
+/// Prometheus metric families: name, type, help. Posts fetched (readers), made (writers) and
+/// scored (analyzers) are separate families, never added together.
+pub const FAMILIES: [(&str, &str, &str); 14] = [
+    ("farm_fetched_total", "counter", "Posts fetched by a reader in total."),
+    ("farm_posts_total", "counter", "Posts made by a writer in total."),
+    ("farm_scored_total", "counter", "Posts scored by an analyzer in total."),
+    ("farm_fetched_24h", "gauge", "Posts fetched by a reader in the last 24 hours."),
+    ("farm_posts_24h", "gauge", "Posts made (by a writer, or by hand) in the last 24 hours."),
+    ("farm_scored_24h", "gauge", "Posts scored by an analyzer in the last 24 hours."),
     ("farm_backlog", "gauge", "Readers: cached posts; writers: unprocessed posts of their reader."),
     ("farm_api_calls_24h", "gauge", "API requests in the last 24 hours."),
     ("farm_errors_24h", "gauge", "Failed runs in the last 24 hours."),
@@ -96,8 +97,12 @@ fn flag(b: bool) -> u64 {
 fn fields(r: &Row, st: &BotState) -> Vec<(String, u64)> {
     let mut f = vec![
         ("backlog".to_string(), r.backlog),
-        ("posts_total".to_string(), r.total),
+        ("fetched_total".to_string(), r.fetched_total),
+        ("posts_total".to_string(), r.posts_total),
+        ("scored_total".to_string(), r.scored_total),
+        ("fetched_24h".to_string(), r.fetched_24h),
         ("posts_24h".to_string(), r.posts_24h),
+        ("scored_24h".to_string(), r.scored_24h),
         ("calls_24h".to_string(), r.calls_24h),
         ("errors_24h".to_string(), r.errors_24h),
         ("failing".to_string(), flag(failing(st))),
@@ -145,8 +150,12 @@ pub fn prometheus(rows: &[(Row, BotState)]) -> String {
         for (r, st) in rows {
             let l = labels(r);
             let value = match name {
-                "farm_posts_total" => Some(r.total),
+                "farm_fetched_total" => Some(r.fetched_total),
+                "farm_posts_total" => Some(r.posts_total),
+                "farm_scored_total" => Some(r.scored_total),
+                "farm_fetched_24h" => Some(r.fetched_24h),
                 "farm_posts_24h" => Some(r.posts_24h),
+                "farm_scored_24h" => Some(r.scored_24h),
                 "farm_backlog" => Some(r.backlog),
                 "farm_api_calls_24h" => Some(r.calls_24h),
                 "farm_errors_24h" => Some(r.errors_24h),

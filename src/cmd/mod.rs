@@ -121,7 +121,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Run(a) => run::run(&g, a),
         Command::Post { name, text } => post::run(&g, &name, &text.join(" ")),
         Command::Preview { name, n } => preview::run(&g, &name, n),
-        Command::Log { name, n, .. } => log::run(&g, name.as_deref(), n),
+        Command::Log { name, n, json, .. } => log::run(&g, name.as_deref(), n, json),
         Command::Stats { name, json, .. } => stats::run(&g, name.as_deref(), json),
         Command::Auth { name } => auth::run(&g, &name),
         Command::Check { names, json } => check::run(&g, &names, json),
@@ -132,7 +132,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Import(a) => import::run(&g, a),
         Command::Compact { quiet, .. } => compact::run(&g, quiet),
         Command::Metrics(a) => metrics::run(&g, a),
-        Command::Best { name, n, .. } => best::run(&g, &name, n),
+        Command::Best { name, n, json, .. } => best::run(&g, &name, n, json),
         Command::Prune { name, older_than, dry_run, yes } => prune::run(&g, &name, &older_than, dry_run, yes),
     }
 }

@@ -1,8 +1,10 @@
 //! `farm show NAME [--json]`
 
 use super::list::{next_due_text, BotView};
+use super::stats::kinds_text;
 use super::{now, open_required, print_json, Globals};
 use crate::bot::registry::{get, writer_spec};
+use crate::bot::stats::Kinds;
 use crate::bot::status::{self, Status};
 use crate::clock;
 use crate::error::Result;
@@ -13,11 +15,16 @@ struct StateView {
     last_ok: Option<String>,
     last_error: Option<String>,
     failing_since: Option<String>,
-    next_due: String,
+    /// When the bot is next due (RFC 3339), as in `farm stats --json`; `null` when paused.
+    next_due_at: Option<String>,
     /// The latest time an earlier run stored more than a day ahead of the clock, which the next
     /// run takes as now (the clock was wrong then or is wrong now); `null` when there is none.
     clock_ahead: Option<String>,
-    total: u64,
+    /// Posts fetched (readers), made (writers) and scored (analyzers) in total, as in
+    /// `farm stats --json`.
+    fetched_total: u64,
+    posts_total: u64,
+    scored_total: u64,
     cached: u64,
     /// A reader's cursor: the newest post id it has read (`since_id` / `min_id`).
     cursor: Option<String>,
@@ -55,6 +62,7 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
     let status = standing.status;
     let ts = |t: i64| (t > 0).then(|| clock::format(t));
     let (boring, hot) = crate::bot::writer::feedback(&store, &bot)?;
+    let total = Kinds::total(bot.role, st.total);
     let view = ShowView {
         bot: BotView::new(&bot),
         status: status.name(),
@@ -62,9 +70,11 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
             last_ok: ts(st.last_ok),
             last_error: st.last_error.clone(),
             failing_since: st.failing_since.and_then(ts),
-            next_due: next_due_text(standing.next_due, now),
+            next_due_at: standing.next_due.map(clock::format),
             clock_ahead: standing.ahead.map(clock::format),
-            total: st.total,
+            fetched_total: total.fetched,
+            posts_total: total.posts,
+            scored_total: total.scored,
             cached: st.cached,
             cursor: st.cursor.clone(),
             consumed: st.consumed,
@@ -86,85 +96,112 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
     if json {
         return print_json(&view);
     }
+    let width = crate::out::width();
     let b = &view.bot;
     let s = &view.state;
-    crate::outln!("{} ({} on {}, {})", b.name, b.role, b.platform, b.api)?;
-    crate::outln!("  every:       {}{}", b.every, if b.paused { " (paused)" } else { "" })?;
+    let mut out = crate::out::cut(&format!("{} ({} on {})", b.name, b.role, b.platform), width);
+    out.push('\n');
+    let mut line = |key: &str, value: &str| out.push_str(&crate::out::pair(key, value, width));
+    line("api", &b.api);
+    line("every", &format!("{}{}", b.every, if b.paused { " (paused)" } else { "" }));
     if let Some(src) = &b.source {
-        crate::outln!("  source:      {src}")?;
+        line("source", src);
     }
     if bot.role == crate::bot::Role::Writer {
-        for line in writer_spec(&bot).describe() {
-            crate::outln!("  processing:  {line}")?;
+        for l in writer_spec(&bot).describe() {
+            line("processing", &l);
         }
         if let Some(v) = &b.visibility {
-            crate::outln!("  visibility:  {v}")?;
+            line("visibility", v);
         }
     }
     if let Some(r) = &b.reader {
-        crate::outln!(
-            "  fetch cap:   {} posts; keep {} / {} posts",
-            r.cap,
-            clock::format_duration(r.max_age_secs),
-            r.max_count
-        )?;
+        line(
+            "fetch cap",
+            &format!(
+                "{} posts; keep {} / {} posts",
+                r.cap,
+                clock::format_duration(r.max_age_secs),
+                r.max_count
+            ),
+        );
     }
     match (bot.role, bot.source.as_deref()) {
         // An analyzer calls with its writer's account.
         (crate::bot::Role::Analyzer, Some(w)) => {
             let writer = store.bot(w)?;
             let token = writer.as_ref().map(|w| crate::net::mask(&w.creds.access_token));
-            crate::outln!(
-                "  credentials: its writer {w}'s (access token {})",
-                token.as_deref().unwrap_or("unknown: the writer is gone")
-            )?;
+            line(
+                "credentials",
+                &format!(
+                    "its writer {w}'s (access token {})",
+                    token.as_deref().unwrap_or("unknown: the writer is gone")
+                ),
+            );
             if let Some(writer) = &writer {
-                crate::outln!("  scoring:     {}", crate::bot::registry::describe_analyzer(&bot, writer))?;
+                line("scoring", &crate::bot::registry::describe_analyzer(&bot, writer));
             }
         }
-        _ => crate::outln!(
-            "  credentials: consumer key {}, access token {}{}",
-            b.credentials.consumer_key,
-            b.credentials.access_token,
-            if b.credentials.access_secret_set { ", access secret set" } else { "" }
-        )?,
+        _ => {
+            let c = &b.credentials;
+            let consumer = match (&c.consumer_key, c.consumer_key_from_app) {
+                (_, true) => "(app)",
+                (Some(k), _) => k.as_str(),
+                (None, _) => "(none)",
+            };
+            line(
+                "credentials",
+                &format!(
+                    "consumer key {consumer}, access token {}{}",
+                    c.access_token.as_deref().unwrap_or("(none)"),
+                    if c.access_secret_set { ", access secret set" } else { "" }
+                ),
+            );
+        }
     }
-    crate::outln!("  status:      {}", status_text(status))?;
-    crate::outln!("  last ok:     {}", s.last_ok.as_deref().unwrap_or("never"))?;
-    crate::outln!("  next due:    {}", s.next_due)?;
-    if let Some(t) = &s.clock_ahead {
-        crate::outln!(
-            "  clock:       {t}, stored by an earlier run, is {}; the next run takes it as now",
-            crate::bot::schedule::AHEAD_NOTE
-        )?;
+    line("status", &status_text(status));
+    line("last ok", &if st.last_ok > 0 { clock::short(st.last_ok) } else { "never".into() });
+    line("next due", &next_due_text(standing.next_due, now));
+    if let Some(t) = standing.ahead {
+        line(
+            "clock",
+            &format!(
+                "{}, stored by an earlier run, is {}; the next run takes it as now",
+                clock::short(t),
+                crate::bot::schedule::AHEAD_NOTE
+            ),
+        );
     }
-    crate::outln!("  total:       {}", s.total)?;
+    line("total", &kinds_text(b.role, s.fetched_total, s.posts_total, s.scored_total));
     if bot.role == crate::bot::Role::Reader {
-        crate::outln!("  cached:      {}", s.cached)?;
+        line("cached", &s.cached.to_string());
     }
     if let Some(p) = &s.pending {
-        crate::outln!("  unconfirmed: {p}")?;
+        line("unconfirmed", p);
     }
     if let Some(e) = &s.last_error {
-        crate::outln!("  last error:  {e}")?;
+        line("last error", e);
     }
-    for r in &s.rate_limits {
-        crate::outln!("  rate limit:  {} {} left, resets {}", r.call, r.remaining, r.reset)?;
+    for r in store.rates(&bot.name)? {
+        line(
+            "rate limit",
+            &format!("{} {} left, resets {}", r.call.name(), r.remaining, clock::short(r.reset)),
+        );
     }
     if !view.hot_words.is_empty() {
-        crate::outln!("  hot words:   {}", view.hot_words.join(", "))?;
+        line("hot words", &view.hot_words.join(", "));
     }
     if !view.boring_words.is_empty() {
-        crate::outln!("  boring:      {}", view.boring_words.join(", "))?;
+        line("boring", &view.boring_words.join(", "));
     }
-    Ok(())
+    crate::out::write_str(&out)
 }
 
 /// The status line of `farm show`: the name, with the time a limit resets or failures began.
 fn status_text(s: Status) -> String {
     match s {
-        Status::RateLimited { until } => format!("rate-limited until {}", clock::format(until)),
-        Status::Failing { since: Some(t) } => format!("failing since {}", clock::format(t)),
+        Status::RateLimited { until } => format!("rate-limited until {}", clock::short(until)),
+        Status::Failing { since: Some(t) } => format!("failing since {}", clock::short(t)),
         s => s.name().to_string(),
     }
 }
