@@ -365,51 +365,94 @@ impl Table {
     }
 
     /// The table as text fitted to `width` columns, each line ending in a new line; statuses
-    /// and other coloured cells in colour when `colour`.
+    /// and other coloured cells in colour when `colour`. [`Table::layout`] decides the columns
+    /// and their widths, the cells are cut to them, and comfy-table draws the lines (no borders,
+    /// columns two spaces apart, fixed widths, so each cell's place on its line is known and
+    /// colour can go around it afterwards).
     pub fn render(&self, width: usize, colour: bool) -> String {
+        use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Width};
         let layout = self.layout(width);
+        let fitted = |row: &[Cell]| -> Vec<String> {
+            layout
+                .iter()
+                .map(|&(i, w)| match self.columns[i].cut {
+                    Cut::Middle(_) => cut_middle(&row[i].text, w),
+                    _ => cut(&row[i].text, w),
+                })
+                .collect()
+        };
         let header: Vec<Cell> = self.columns.iter().map(|c| Cell::from(c.header.as_str())).collect();
-        let mut out = String::new();
-        for row in std::iter::once(&header).chain(&self.rows) {
-            let line = |paint: bool| {
-                let mut line = String::new();
-                for (n, &(i, w)) in layout.iter().enumerate() {
-                    let text = match self.columns[i].cut {
-                        Cut::Middle(_) => cut_middle(&row[i].text, w),
-                        _ => cut(&row[i].text, w),
-                    };
-                    let pad = " ".repeat(w.saturating_sub(text_width(&text)));
-                    let text = match row[i].colour {
-                        Some(c) if paint => format!("\x1b[{c}m{text}\x1b[0m"),
-                        _ => text,
-                    };
-                    if n > 0 {
-                        line.push_str("  ");
-                    }
-                    if self.columns[i].right {
-                        line.push_str(&pad);
-                        line.push_str(&text);
-                    } else {
-                        line.push_str(&text);
-                        line.push_str(&pad);
-                    }
+        let mut t = comfy_table::Table::new();
+        t.load_style(comfy_table::presets::NOTHING);
+        t.set_content_arrangement(ContentArrangement::Disabled);
+        t.set_header(fitted(&header));
+        for row in &self.rows {
+            t.add_row(fitted(row));
+        }
+        for (k, &(i, w)) in layout.iter().enumerate() {
+            let gap = if k + 1 < layout.len() { 2 } else { 0 };
+            if let Some(col) = t.column_mut(k) {
+                col.set_padding((0, gap));
+                col.set_constraint(ColumnConstraint::Absolute(Width::Fixed((w + gap as usize) as u16)));
+                if self.columns[i].right {
+                    col.set_cell_alignment(CellAlignment::Right);
                 }
-                line.truncate(line.trim_end().len());
-                line
-            };
-            let plain = line(false);
-            if text_width(&plain) > width {
+            }
+        }
+        let mut out = String::new();
+        for (line, row) in t.lines().zip(std::iter::once(&header).chain(&self.rows)) {
+            let plain = line.trim_end();
+            if text_width(plain) > width {
                 // Only columns that must stay are left and they are still too wide: cut the line.
-                out.push_str(&cut(&plain, width));
+                out.push_str(&cut(plain, width));
             } else if colour {
-                out.push_str(&line(true));
+                out.push_str(&paint(plain, &layout, row));
             } else {
-                out.push_str(&plain);
+                out.push_str(plain);
             }
             out.push('\n');
         }
         out
     }
+}
+
+/// A rendered table line with the coloured cells of `row` in colour: each cell sits at a known
+/// display column (the widths of the columns before it, two spaces apart).
+fn paint(line: &str, layout: &[(usize, usize)], row: &[Cell]) -> String {
+    let mut spans = Vec::new();
+    let mut start = 0;
+    for &(i, w) in layout {
+        if let Some(c) = row[i].colour {
+            spans.push((start, start + w, c));
+        }
+        start += w + 2;
+    }
+    if spans.is_empty() {
+        return line.to_string();
+    }
+    let mut out = String::with_capacity(line.len() + spans.len() * 9);
+    let mut col = 0;
+    let mut open: Option<usize> = None;
+    for ch in line.chars() {
+        if let Some(end) = open {
+            if col >= end {
+                out.push_str("\x1b[0m");
+                open = None;
+            }
+        }
+        if open.is_none() && ch != ' ' {
+            if let Some(&(_, end, c)) = spans.iter().find(|(s, e, _)| col >= *s && col < *e) {
+                out.push_str(&format!("\x1b[{c}m"));
+                open = Some(end);
+            }
+        }
+        out.push(ch);
+        col += unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+    }
+    if open.is_some() {
+        out.push_str("\x1b[0m");
+    }
+    out
 }
 
 #[cfg(test)]

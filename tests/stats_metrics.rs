@@ -1117,7 +1117,13 @@ fn plain_bot(
         every,
         paused: false,
         source,
-        creds: Default::default(),
+        // Credentials to call with: a bot without them "needs auth", whatever else it is.
+        creds: botfarm::net::Credentials {
+            consumer_key: "ck-plain-0123456789".into(),
+            consumer_secret: "cs-plain-0123456789".into(),
+            access_token: "tok-plain-0123456789".into(),
+            access_secret: "sec-plain-0123456789".into(),
+        },
         template: None,
         process: vec![],
         filters: vec![],
@@ -1198,6 +1204,8 @@ fn wide_farm() -> (support::Farm, i64) {
     store.put_rate(&long_name("reader", 0), &limit).unwrap();
     let analyzer = long_name("analyzer", 0);
     let mut a = bot(analyzer.clone(), Role::Analyzer, Some(long_name("writer", 0)));
+    // An analyzer calls with its writer's credentials and keeps none of its own.
+    a.creds = Default::default();
     a.paused = true;
     a.every = 86_400;
     store.put_bot(&a).unwrap();

@@ -7,7 +7,7 @@ use crate::bot::model::Counters;
 use crate::bot::record;
 use crate::bot::registry::get;
 use crate::error::{FarmError, Kind, Result};
-use comfy_table::Table;
+use crate::out::{Cell, Column, Table};
 use serde::Serialize;
 
 /// One bot's result, as printed (`--json`: missing values are `null`).
@@ -88,20 +88,28 @@ pub fn run(g: &Globals, names: &[String], json: bool) -> Result<()> {
     if json {
         print_json(&rows)?;
     } else {
-        let mut t = Table::new();
-        t.load_style(comfy_table::presets::UTF8_BORDERS_ONLY);
-        t.set_header(vec!["bot", "platform", "account", "result", "rate limit left"]);
-        let dash = || "-".to_string();
+        // The one table layout: fits the width, never wraps a cell; the result never goes.
+        let mut t = Table::new(vec![
+            Column::left("bot").cut_middle(16),
+            Column::left("platform").drop(3),
+            Column::left("account").drop(2).cut_middle(12),
+            Column::left("result").cut_end(12),
+            Column::right("rate limit left").drop(4),
+        ]);
         for r in rows {
-            t.add_row(vec![
-                r.bot,
-                r.platform,
-                r.account.unwrap_or_else(dash),
-                r.error.unwrap_or_else(|| "ok".into()),
-                r.rate_limit_left.map_or_else(dash, |n| n.to_string()),
+            let result = match r.error {
+                Some(e) => Cell::coloured(e, crate::out::status_colour("failing")),
+                None => Cell::coloured("ok", crate::out::status_colour("ok")),
+            };
+            t.row(vec![
+                Cell::from(r.bot),
+                Cell::from(r.platform),
+                Cell::from(r.account.unwrap_or_default()),
+                result,
+                Cell::from(r.rate_limit_left.map(|n| n.to_string()).unwrap_or_default()),
             ]);
         }
-        crate::outln!("{t}")?;
+        crate::out::write_str(&t.render(crate::out::width(), crate::out::colour()))?;
     }
     match worst {
         Some(k) => Err(FarmError::new(k, "")),
