@@ -7,6 +7,7 @@ pub mod record;
 pub mod registry;
 pub mod run;
 pub mod schedule;
+pub mod session;
 pub mod stats;
 pub mod status;
 pub mod writer;
@@ -17,8 +18,14 @@ use crate::net::Endpoint;
 use crate::store::Store;
 
 /// The network endpoint of a bot, with the account id it learned earlier. X bots without
-/// their own app keys inherit the shared ones (`farm app set x`).
+/// their own app keys inherit the shared ones (`farm app set x`). A Bluesky bot gets a usable
+/// session first ([`session::ensure`]) and talks to its PDS.
 pub fn endpoint(store: &Store, bot: &Bot, st: &BotState) -> crate::error::Result<Endpoint> {
+    if bot.platform == crate::net::PlatformKind::Bluesky {
+        let b = session::ensure(store, bot, crate::clock::now()?)?.map_err(|e| e.for_bot(&bot.name))?;
+        let did = b.setting(session::DID).map(str::to_string);
+        return Ok(Endpoint { kind: b.platform, api: session::pds_of(&b), creds: b.creds, account_id: did });
+    }
     let mut creds = bot.creds.clone();
     if bot.platform.uses_oauth1() && creds.consumer_key.is_empty() {
         if let Some(app) = store.app_keys("x")? {

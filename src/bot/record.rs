@@ -101,6 +101,9 @@ pub fn failure_as(
     calls: u32,
 ) -> Result<FarmError> {
     let e = &e.clone().scrubbed(&*store.secrets()?);
+    if e.session_expired {
+        super::session::forget_access(store, account)?;
+    }
     st.last_attempt = now;
     st.fails += 1;
     st.failing_since.get_or_insert(now);

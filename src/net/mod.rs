@@ -1,5 +1,5 @@
-//! The network layer: one small [`Platform`] trait and its clients for X API v2, X API v1.1 and
-//! Mastodon. Nothing outside this module sees HTTP.
+//! The network layer: one small [`Platform`] trait and its clients for X API v2, X API v1.1,
+//! Mastodon and Bluesky. Nothing outside this module sees HTTP.
 //!
 //! Every call returns what it learned about rate limits ([`RateInfo`]) next to its value, so the
 //! caller can store it and never make a call that a known window forbids. Errors are classified
@@ -10,6 +10,7 @@
 //! arithmetic relative to it.
 
 pub mod auth;
+pub mod bluesky;
 pub mod html;
 pub mod http;
 pub mod mastodon;
@@ -147,12 +148,16 @@ pub struct NetError {
     /// Whether the request may have been performed by the server (e.g. a timeout after the
     /// request was sent): the caller must then not assume nothing happened.
     pub maybe_performed: bool,
+    /// The server refused the session's access token (Bluesky's `400 ExpiredToken` or
+    /// `InvalidToken` on an ordinary call): the token is dropped, and the next run refreshes the
+    /// session with the refresh token (no new login).
+    pub session_expired: bool,
 }
 
 impl NetError {
     /// Make an error.
     pub fn new(kind: NetErrorKind, message: impl Into<String>) -> Self {
-        NetError { kind, message: message.into(), rate: None, maybe_performed: false }
+        NetError { kind, message: message.into(), rate: None, maybe_performed: false, session_expired: false }
     }
 
     /// The exit-code class of this failure.
@@ -225,6 +230,7 @@ pub fn connect(ep: Endpoint, now: i64) -> Box<dyn Platform> {
         PlatformKind::X => Box::new(x::XV2::new(ep, now)),
         PlatformKind::XV1 => Box::new(xv1::XV1::new(ep, now)),
         PlatformKind::Mastodon => Box::new(mastodon::Mastodon::new(ep, now)),
+        PlatformKind::Bluesky => Box::new(bluesky::Bluesky::new(ep, now)),
     };
     Box::new(Scrubbed { inner, secrets })
 }
