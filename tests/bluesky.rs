@@ -192,3 +192,30 @@ fn farm_auth_logs_in_and_labels_the_account_as_a_bot() {
     );
     assert_eq!(r.code, 64, "{}", r.stderr);
 }
+
+#[test]
+fn export_and_import_keep_the_session_or_drop_it_without_secrets() {
+    let mut n = bsky_pair();
+    n.synced(T0, &["run"]).ok();
+    let dir = support::TempDir::new("bsky-export");
+    for (file, flags) in [("full.tar", vec![]), ("bare.tar", vec!["--no-secrets"])] {
+        let path = dir.path().join(file);
+        let mut args = vec!["export", path.to_str().unwrap()];
+        args.extend(flags);
+        n.farm.run(&args).ok();
+    }
+    // A full export carries the session: the imported farm posts without logging in.
+    let mut m = Net { farm: support::Farm::new(), fake: n.fake };
+    m.farm.run(&["import", dir.path().join("full.tar").to_str().unwrap()]).ok();
+    m.synced(T0 + 3600, &["run", "w"]).ok();
+    assert_eq!(m.fake.posts_by(&bsky_handle("w")).len(), 2);
+    assert_eq!(m.xrpc_posts(LOGIN), 2, "no new login after the import");
+    // Without secrets there is no session and no password: 77, no call at all.
+    let bare = support::Farm::new();
+    bare.run(&["import", dir.path().join("bare.tar").to_str().unwrap()]).ok();
+    m.farm = bare;
+    let r = m.synced(T0 + 7200, &["run", "w"]);
+    assert_eq!(r.code, 77, "{}", r.stderr);
+    assert!(r.stderr.contains("farm auth"), "{}", r.stderr);
+    assert_eq!(m.xrpc_posts(LOGIN), 2);
+}

@@ -178,6 +178,9 @@ pub fn call_failed(
     message: Option<&str>,
 ) -> Result<FarmError> {
     let e = &e.clone().scrubbed(&*store.secrets()?);
+    if e.session_expired {
+        super::session::forget_access(store, bot)?;
+    }
     store_rates(store, bot, e.rate.iter(), now)?;
     tally(store, bot, now, counters, Some(("error", message.unwrap_or(&e.message))))?;
     Ok(e.for_bot(bot))

@@ -180,9 +180,11 @@ impl NetError {
 
     /// Whether the server's answer says the request was not carried out: a refusal it gave (a
     /// 4xx, a rate limit, credentials refused), not a lost, cut or unreadable answer, a server
-    /// error or a timeout, after any of which the request may have been performed.
+    /// error or a timeout, after any of which the request may have been performed. A refused
+    /// session token ([`NetError::session_expired`]) is a refusal too.
     pub fn not_performed(&self) -> bool {
-        !self.maybe_performed && !matches!(self.kind, NetErrorKind::Server | NetErrorKind::Malformed)
+        let refused = !matches!(self.kind, NetErrorKind::Server | NetErrorKind::Malformed);
+        !self.maybe_performed && (refused || self.session_expired)
     }
 
     /// Turn into the program's error type, naming the bot.

@@ -532,7 +532,7 @@ impl Platform for Bluesky {
         };
         // A refusal the server gave is the whole story; anything else may have posted it
         // (the reference PDS answers a second create with an existing key with a 500).
-        if err.not_performed() && !err.maybe_performed {
+        if err.not_performed() {
             return Err(err);
         }
         match self.get_post(&did, &rkey, &mut rates) {
