@@ -219,3 +219,15 @@ fn export_and_import_keep_the_session_or_drop_it_without_secrets() {
     assert!(r.stderr.contains("farm auth"), "{}", r.stderr);
     assert_eq!(m.xrpc_posts(LOGIN), 2);
 }
+
+#[test]
+fn a_bluesky_writer_fed_by_a_mastodon_reader_posts_in_the_source_language() {
+    let mut n = Net::new();
+    n.masto_bot("reader", "feed", &[]);
+    n.bsky_bot("writer", "w", &["--source", "feed"]);
+    n.fake.push_home("feed", botfarm::sim::SourcePost::new("someone", "Привет, мир! #котики").lang("ru"));
+    n.synced(T0, &["run"]).ok();
+    let posts = n.fake.posts_by(&bsky_handle("w"));
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!((posts[0].text.as_str(), posts[0].lang.as_deref()), ("Привет, мир! #котики", Some("ru")));
+}

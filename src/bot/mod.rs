@@ -21,8 +21,13 @@ use crate::store::Store;
 /// their own app keys inherit the shared ones (`farm app set x`). A Bluesky bot gets a usable
 /// session first ([`session::ensure`]) and talks to its PDS.
 pub fn endpoint(store: &Store, bot: &Bot, st: &BotState) -> crate::error::Result<Endpoint> {
+    endpoint_at(store, bot, st, crate::clock::now()?)
+}
+
+/// [`endpoint`] for a run at `now` (a Bluesky session is judged fresh or not at that time).
+pub fn endpoint_at(store: &Store, bot: &Bot, st: &BotState, now: i64) -> crate::error::Result<Endpoint> {
     if bot.platform == crate::net::PlatformKind::Bluesky {
-        let b = session::ensure(store, bot, crate::clock::now()?)?.map_err(|e| e.for_bot(&bot.name))?;
+        let b = session::ensure(store, bot, now)?.map_err(|e| e.for_bot(&bot.name))?;
         let did = b.setting(session::DID).map(str::to_string);
         return Ok(Endpoint { kind: b.platform, api: session::pds_of(&b), creds: b.creds, account_id: did });
     }

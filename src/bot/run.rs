@@ -4,7 +4,7 @@
 use super::model::{Bot, BotState, Counters, Pending, Role};
 use super::record::{self, blocked_until};
 use super::writer::{post_key, scan, Skip};
-use super::{endpoint, schedule};
+use super::{endpoint_at, schedule};
 use crate::clock;
 use crate::error::{FarmError, Kind, Result};
 use crate::net::{Call, LengthRule, NetErrorKind, Platform, PlatformKind};
@@ -134,7 +134,7 @@ fn open_client(
         Ok(b) => b,
         Err(e) => return Err(record::failure(store, bot, st, now, &e, 1)?),
     };
-    Ok(connect(endpoint(store, &fresh, st)?))
+    Ok(connect(endpoint_at(store, &fresh, st, now)?))
 }
 
 /// Take the times an earlier run stored too far ahead of the clock as now
@@ -462,6 +462,7 @@ fn send(
 ) -> Result<String> {
     p.attempts += 1;
     st.pending = Some(p.clone());
+    client.set_lang(post_lang(store, bot, &p).as_deref());
     crate::config::crash_point("send-before-request");
     match client.post(&p.text, &p.key) {
         Ok(reply) => {
@@ -497,6 +498,25 @@ fn send(
             Err(record::failure(store, bot, st, now, &e, 1)?)
         }
     }
+}
+
+/// The language of a Bluesky post (its `langs`): its source post's, when the reader's network
+/// said, else the writer's `lang` setting. Other networks, and a source that cannot be read, get
+/// none (never a reason not to send).
+fn post_lang(store: &Store, bot: &Bot, p: &Pending) -> Option<String> {
+    if bot.platform != PlatformKind::Bluesky {
+        return None;
+    }
+    let from_source = match (&bot.source, p.by_hand()) {
+        (Some(reader), false) => store
+            .posts_after(reader, p.source_id - 1, 1)
+            .unwrap_or_default()
+            .into_iter()
+            .find(|s| s.id == p.source_id)
+            .and_then(|s| s.lang),
+        _ => None,
+    };
+    from_source.or_else(|| bot.setting("lang").map(str::to_string))
 }
 
 /// Record a post as done: the hash against repeats, the cursor past its source, the counters.

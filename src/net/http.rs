@@ -497,6 +497,19 @@ pub fn exhausted(call: Call, rate: Option<RateInfo>, retry_after: Option<i64>, n
     }
 }
 
+/// The error of a 429 (or an answer that means one, like X's code 88) judged at the run's time:
+/// rate limited until the reset the answer names ([`exhausted`]). `said` is the status with the
+/// server's own words.
+pub fn rate_limited(resp: &Response, said: &str) -> NetError {
+    let rate = exhausted(resp.call, resp.rate, resp.retry_after, resp.now);
+    let mut e = NetError::new(
+        NetErrorKind::RateLimited,
+        format!("{}: rate limited until {} ({said})", resp.what, crate::clock::format(rate.reset)),
+    );
+    e.rate = Some(rate);
+    e
+}
+
 /// The message for refused credentials.
 pub const AUTH_HINT: &str = "credentials refused; run `farm auth NAME` or check the keys";
 

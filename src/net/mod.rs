@@ -10,6 +10,7 @@
 //! arithmetic relative to it.
 
 pub mod auth;
+pub mod base64;
 pub mod bluesky;
 pub mod html;
 pub mod http;
@@ -220,6 +221,9 @@ pub trait Platform: Send {
     fn length_rule(&mut self) -> NetResult<LengthRule>;
     /// The account id learned so far (cached by the caller to save calls).
     fn account_id(&self) -> Option<String>;
+    /// The language of the next post (an ISO 639 code), where the network records one
+    /// (Bluesky's `langs`); the others ignore it.
+    fn set_lang(&mut self, _lang: Option<&str>) {}
 }
 
 /// Build the client for an endpoint, for a run at `now` (Unix seconds, from
@@ -277,5 +281,8 @@ impl Platform for Scrubbed {
     }
     fn account_id(&self) -> Option<String> {
         self.inner.account_id()
+    }
+    fn set_lang(&mut self, lang: Option<&str>) {
+        self.inner.set_lang(lang)
     }
 }

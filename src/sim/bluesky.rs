@@ -14,7 +14,8 @@ use super::handle::{rate_headers, too_many, Ctx, Route};
 use super::server::Response;
 use super::state::{Created, Family, Net, PostRec, State};
 use super::text;
-use crate::net::bluesky::{b64url_encode, tid};
+use crate::net::base64::encode_url;
+use crate::net::bluesky::tid;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use unicode_segmentation::UnicodeSegmentation;
@@ -249,11 +250,11 @@ fn body(ctx: &Ctx<'_>) -> Value {
 
 /// A JWT-shaped token: what the client reads (`exp`) is real, the signature is not.
 fn token(st: &mut State, typ: &str, did: &str, now: i64, exp: i64) -> String {
-    let head = b64url_encode(format!(r#"{{"typ":"{typ}","alg":"HS256"}}"#).as_bytes());
+    let head = encode_url(format!(r#"{{"typ":"{typ}","alg":"HS256"}}"#).as_bytes());
     let jti = st.random(24);
     let claims = json!({"scope": "com.atproto.appPass", "aud": "did:web:localhost", "sub": did,
         "iat": now, "exp": exp, "jti": jti});
-    format!("{head}.{}.{}", b64url_encode(claims.to_string().as_bytes()), st.random(43))
+    format!("{head}.{}.{}", encode_url(claims.to_string().as_bytes()), st.random(43))
 }
 
 /// A new session for `handle`: both tokens, remembered.

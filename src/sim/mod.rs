@@ -163,6 +163,8 @@ pub struct CreatedPost {
     pub idempotency_key: Option<String>,
     /// Mastodon visibility (`None` on X).
     pub visibility: Option<String>,
+    /// The language it was posted with (Mastodon's `language`, Bluesky's first `langs`).
+    pub lang: Option<String>,
 }
 
 /// The running fake. Dropping it stops the server promptly (connection threads notice within

@@ -385,6 +385,7 @@ impl State {
             reposts: p.reposts,
             idempotency_key: c.and_then(|c| c.idempotency_key.clone()),
             visibility: c.and_then(|c| c.visibility.clone()),
+            lang: p.lang.clone(),
         }
     }
 

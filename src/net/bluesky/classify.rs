@@ -4,7 +4,7 @@
 //! Unlike most APIs, a refused *token* is a 400 (`ExpiredToken`, `InvalidToken`), and only a
 //! missing or refused *login* is a 401 (`AuthMissing`, `AuthenticationRequired`).
 
-use super::super::http::{exhausted, one_line, server_or_refused, Response, AUTH_HINT, REJECTED_HINT};
+use super::super::http::{one_line, rate_limited, server_or_refused, Response, AUTH_HINT, REJECTED_HINT};
 use super::super::{Call, NetError, NetErrorKind};
 use serde::Deserialize;
 
@@ -59,13 +59,7 @@ pub fn classify_bluesky(resp: &Response) -> NetError {
         e
     };
     if resp.status == 429 {
-        let rate = exhausted(resp.call, resp.rate, resp.retry_after, resp.now);
-        let mut e = NetError::new(
-            NetErrorKind::RateLimited,
-            format!("{what}: rate limited until {} ({said})", crate::clock::format(rate.reset)),
-        );
-        e.rate = Some(rate);
-        return e;
+        return rate_limited(resp, &said);
     }
     if ACCOUNT_GONE.contains(&name) {
         return with(

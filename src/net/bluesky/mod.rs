@@ -196,45 +196,8 @@ pub fn label_bot(pds: &str, access: &str, did: &str, now: i64) -> NetResult<bool
 /// The Unix time a JWT expires (its `exp` claim), when it has one farm can read.
 pub fn jwt_expiry(token: &str) -> Option<i64> {
     let payload = token.split('.').nth(1)?;
-    let bytes = b64url_decode(payload)?;
+    let bytes = super::base64::decode(payload)?;
     serde_json::from_slice::<Value>(&bytes).ok()?.get("exp")?.as_i64()
-}
-
-/// Decode unpadded (or padded) base64url.
-fn b64url_decode(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for b in s.trim_end_matches('=').bytes() {
-        let v = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'-' | b'+' => 62,
-            b'_' | b'/' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
-}
-
-/// Encode bytes as unpadded base64url (the fake network's tokens).
-pub fn b64url_encode(bytes: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(bytes.len() * 4 / 3 + 2);
-    for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
-        for i in 0..=chunk.len() {
-            out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
-        }
-    }
-    out
 }
 
 /// Whether `s` is a Bluesky app password (`xxxx-xxxx-xxxx-xxxx`, lower-case letters and
@@ -262,6 +225,7 @@ pub struct Bluesky {
     ep: Endpoint,
     http: Http,
     did: Option<String>,
+    lang: Option<String>,
 }
 
 impl Bluesky {
@@ -269,7 +233,7 @@ impl Bluesky {
     /// `ep.creds.access_token` the session's access token, `ep.account_id` its DID when known.
     pub fn new(ep: Endpoint, now: i64) -> Self {
         let did = ep.account_id.clone().filter(|d| d.starts_with("did:"));
-        Bluesky { ep, http: Http::new(now), did }
+        Bluesky { ep, http: Http::new(now), did, lang: None }
     }
 
     /// An authenticated request to an XRPC method.
@@ -364,6 +328,9 @@ impl Bluesky {
             "text": text,
             "createdAt": crate::clock::format(self.http.now()),
         });
+        if let Some(lang) = &self.lang {
+            record["langs"] = json!([lang]);
+        }
         if !facets.is_empty() {
             record["facets"] = Value::Array(facets);
         }
@@ -617,6 +584,10 @@ impl Platform for Bluesky {
     fn account_id(&self) -> Option<String> {
         self.did.clone()
     }
+
+    fn set_lang(&mut self, lang: Option<&str>) {
+        self.lang = clean_lang(lang);
+    }
 }
 
 #[cfg(test)]
@@ -630,7 +601,8 @@ mod tests {
         assert_eq!(jwt_expiry(t), Some(1_796_553_510));
         assert_eq!(jwt_expiry("garbage"), None);
         assert_eq!(jwt_expiry("a.!!!.b"), None);
-        let made = format!("x.{}.y", b64url_encode(br#"{"exp":1767225600,"sub":"did:plc:x"}"#));
+        let made =
+            format!("x.{}.y", crate::net::base64::encode_url(br#"{"exp":1767225600,"sub":"did:plc:x"}"#));
         assert_eq!(jwt_expiry(&made), Some(1_767_225_600));
     }
 
