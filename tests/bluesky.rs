@@ -231,3 +231,51 @@ fn a_bluesky_writer_fed_by_a_mastodon_reader_posts_in_the_source_language() {
     assert_eq!(posts.len(), 1, "{posts:?}");
     assert_eq!((posts[0].text.as_str(), posts[0].lang.as_deref()), ("Привет, мир! #котики", Some("ru")));
 }
+
+#[test]
+fn prune_and_the_analyzer_read_and_delete_bluesky_posts() {
+    let mut n = bsky_pair();
+    n.farm.run(&["create", "analyzer", "a", "--writer", "w", "--min-age", "1d"]).ok();
+    for k in 0..3 {
+        n.synced(T0 + k * 3600, &["run"]).ok();
+    }
+    let posts = n.fake.posts_by(&bsky_handle("w"));
+    assert_eq!(posts.len(), 3);
+    n.fake.set_engagement(posts[1].id, 5, 1);
+    // Two days later the analyzer scores them (listRecords + getPosts).
+    n.synced(T0 + 2 * 86_400, &["run", "a", "--force"]).ok();
+    assert!(n.state("a")["last_error"].is_null(), "{}", n.state("a"));
+    // Prune deletes the two without engagement (deleteRecord by their record keys).
+    n.at(T0 + 2 * 86_400, &["prune", "w", "--older-than", "1d"]).ok();
+    let left: Vec<String> = n.fake.posts_by(&bsky_handle("w")).into_iter().map(|p| p.text).collect();
+    assert_eq!(left, vec![posts[1].text.clone()]);
+}
+
+#[test]
+fn bad_answers_are_one_line_errors_and_lose_nothing() {
+    let mut n = bsky_pair();
+    // A login answered by an HTML 502 page: try again next run, nothing remembered against it.
+    n.fake.fail_next(1, Fault::Html502, Some("createSession"));
+    let r = n.synced(T0, &["run", "r"]);
+    r.one_line_error(75, "HTML");
+    n.synced(T0 + 600, &["run", "r"]).ok();
+    // A timeline that is not JSON: 65, the cursor kept.
+    n.fake.fail_next(1, Fault::Garbage, Some("getTimeline"));
+    let cursor = n.state("r")["cursor"].clone();
+    n.fake.push_home(&bsky_handle("r"), botfarm::sim::SourcePost::new("someone", "one more post"));
+    assert_eq!(n.synced(T0 + 4000, &["run", "r"]).code, 65);
+    assert_eq!(n.state("r")["cursor"], cursor);
+    n.synced(T0 + 8000, &["run", "r"]).ok();
+    assert_ne!(n.state("r")["cursor"], cursor);
+    // A post answered by an HTML 502: settled by key (not there), sent again next run, once.
+    n.fake.fail_next(1, Fault::Html502, Some(CREATE));
+    assert_eq!(n.synced(T0 + 8000, &["run", "w"]).code, 75);
+    n.synced(T0 + 9000, &["run", "w"]).ok();
+    assert_posted_once(&n);
+    // A taken-down account (its session revoked; the access token has expired by now, so the
+    // run refreshes, is refused, and logs in): refused (69), one line.
+    n.fake.set_bluesky_status(&bsky_handle("w"), Some("takendown"));
+    n.fake.revoke_bluesky_app_password(&bsky_handle("w"), &bsky_password("w"));
+    let r = n.synced(T0 + 5 * 3600, &["run", "w"]);
+    r.one_line_error(69, "taken down");
+}

@@ -150,11 +150,13 @@ pub fn bsky_password(name: &str) -> String {
 }
 
 /// A Bluesky reader `r` and its writer `w` (accounts `r.test` and `w.test`), five posts on the
-/// reader's timeline.
+/// reader's timeline, made an hour before [`T0`].
 pub fn bsky_pair() -> Net {
     let n = Net::new();
     n.bsky_bot("reader", "r", &[]);
     n.bsky_bot("writer", "w", &["--source", "r"]);
+    // Bluesky post ids come from their time: the posts are an hour older than the first run.
+    n.fake.set_now(Some(T0 - 3600));
     n.seed(&bsky_handle("r"), 5, "a");
     n
 }
