@@ -128,6 +128,14 @@ fn a_refused_app_password_is_77_once_and_never_a_login_storm() {
     assert_eq!(n.xrpc_posts(LOGIN), 1, "one refused login, then none");
     let r = n.synced(T0 + 5 * 3600, &["run"]);
     assert!(r.stderr.contains("farm auth"), "{}", r.stderr);
+    // check and doctor say so per bot, without a login, and go on with the other bots.
+    n.masto_bot("reader", "m", &[]);
+    let r = n.farm.run(&["check"]);
+    assert_eq!(r.code, 77, "{}", r.all());
+    assert!(r.stdout.contains("will not log in") && r.stdout.contains("@m"), "{}", r.stdout);
+    let r = n.farm.run(&["doctor"]);
+    assert!(r.all().contains("will not log in") && r.all().contains("m: credentials work"), "{}", r.all());
+    assert_eq!(n.xrpc_posts(LOGIN), 1);
     // A new password: logged in again, once.
     n.farm
         .run_env(

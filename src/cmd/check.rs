@@ -22,7 +22,23 @@ pub fn run(g: &Globals, names: &[String]) -> Result<()> {
     let mut worst: Option<Kind> = None;
     for b in &bots {
         let mut st = store.state(&b.name)?;
-        let mut client = crate::net::connect(crate::bot::endpoint(&store, b, &st)?, now);
+        // A Bluesky bot makes its session first; a refusal there is this bot's row.
+        let ep = match crate::bot::endpoint(&store, b, &st) {
+            Ok(ep) => ep,
+            Err(e) => {
+                worst =
+                    Some(worst.map_or(e.kind, |w| if e.kind.severity() > w.severity() { e.kind } else { w }));
+                t.add_row(vec![
+                    b.name.clone(),
+                    b.platform.name().to_string(),
+                    "-".into(),
+                    e.message,
+                    "-".into(),
+                ]);
+                continue;
+            }
+        };
+        let mut client = crate::net::connect(ep, now);
         let calls = Counters { calls: 1, ..Default::default() };
         let (account, result, left) = match client.verify() {
             Ok(r) => {

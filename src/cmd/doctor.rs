@@ -146,7 +146,13 @@ pub fn run(g: &Globals, offline: bool) -> Result<()> {
             )?;
         }
         let needs_secret = b.platform.uses_oauth1() && b.creds.access_secret.is_empty();
-        if b.role != crate::bot::Role::Analyzer && (b.creds.access_token.is_empty() || needs_secret) {
+        // A Bluesky bot with an app password logs in on its first call.
+        let can_log_in =
+            b.platform == crate::net::PlatformKind::Bluesky && !b.creds.consumer_secret.is_empty();
+        if b.role != crate::bot::Role::Analyzer
+            && (b.creds.access_token.is_empty() || needs_secret)
+            && !can_log_in
+        {
             r.warn(&format!("{} has no user tokens", b.name), &format!("farm auth {}", b.name))?;
             continue;
         }
@@ -156,7 +162,15 @@ pub fn run(g: &Globals, offline: bool) -> Result<()> {
         if offline || b.role == crate::bot::Role::Analyzer {
             continue;
         }
-        let mut client = crate::net::connect(crate::bot::endpoint(&store, b, &st)?, now);
+        // A Bluesky bot makes its session first; a refusal there is a warning about this bot.
+        let ep = match crate::bot::endpoint(&store, b, &st) {
+            Ok(ep) => ep,
+            Err(e) => {
+                r.warn(&e.message, &format!("farm auth {}", b.name))?;
+                continue;
+            }
+        };
+        let mut client = crate::net::connect(ep, now);
         let calls = crate::bot::model::Counters { calls: 1, ..Default::default() };
         match client.verify() {
             Ok(a) => {
