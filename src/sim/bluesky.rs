@@ -417,17 +417,27 @@ fn invalid_post(record: &Value) -> Option<String> {
     None
 }
 
-fn create_record(ctx: &mut Ctx<'_>, user: &str) -> Response {
+/// A write's body, its target collection and record, and the writer's DID; or the refusal
+/// (no record, or someone else's repo).
+fn write_of(ctx: &mut Ctx<'_>, user: &str) -> Result<(Value, String, Value, String), Response> {
     let b = body(ctx);
     let repo = b.get("repo").and_then(Value::as_str).unwrap_or("").to_string();
     let collection = b.get("collection").and_then(Value::as_str).unwrap_or("").to_string();
     let Some(record) = b.get("record").filter(|r| r.is_object()).cloned() else {
-        return error(400, "InvalidRequest", "Input must have the property \"record\"");
+        return Err(error(400, "InvalidRequest", "Input must have the property \"record\""));
     };
     if !own_repo(ctx.st, user, &repo) {
-        return error(401, "AuthenticationRequired", "Authentication Required");
+        return Err(error(401, "AuthenticationRequired", "Authentication Required"));
     }
     let did = did_of(ctx.st, user);
+    Ok((b, collection, record, did))
+}
+
+fn create_record(ctx: &mut Ctx<'_>, user: &str) -> Response {
+    let (b, collection, record, did) = match write_of(ctx, user) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
     let rkey = match b.get("rkey").and_then(Value::as_str) {
         Some(k) => k.to_string(),
         None => tid::make((ctx.now as u64) * 1_000_000 + ctx.st.next_id() % 1_000_000, 0),
@@ -474,17 +484,11 @@ fn create_record(ctx: &mut Ctx<'_>, user: &str) -> Response {
 }
 
 fn put_record(ctx: &mut Ctx<'_>, user: &str) -> Response {
-    let b = body(ctx);
-    let repo = b.get("repo").and_then(Value::as_str).unwrap_or("").to_string();
-    let collection = b.get("collection").and_then(Value::as_str).unwrap_or("").to_string();
-    let rkey = b.get("rkey").and_then(Value::as_str).unwrap_or("").to_string();
-    let Some(record) = b.get("record").filter(|r| r.is_object()).cloned() else {
-        return error(400, "InvalidRequest", "Input must have the property \"record\"");
+    let (b, collection, record, did) = match write_of(ctx, user) {
+        Ok(w) => w,
+        Err(r) => return r,
     };
-    if !own_repo(ctx.st, user, &repo) {
-        return error(401, "AuthenticationRequired", "Authentication Required");
-    }
-    let did = did_of(ctx.st, user);
+    let rkey = b.get("rkey").and_then(Value::as_str).unwrap_or("").to_string();
     let key = (did.clone(), collection.clone(), rkey.clone());
     let current = ctx.st.bsky.records.get(&key).cloned();
     let uri = format!("at://{did}/{collection}/{rkey}");
