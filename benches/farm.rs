@@ -7,7 +7,9 @@
 //! bots and 1,000,000 cached posts), `reader` (one reader fetching 50 posts), `writer` (one
 //! writer with the Russian morphology processor), `parallel` (1,000 due writers, 100 ms API
 //! latency, --jobs 1/4/16/64), `year` (a simulated year of hourly runs for 20 bots, then
-//! `farm compact`), `scale` (`farm stats`, `farm export`, `farm import` on the idle farm).
+//! `farm compact`), `scale` (`farm stats`, `farm export`, `farm import` on the idle farm),
+//! `bluesky` (one Bluesky writer run with a stored session against one Mastodon writer run,
+//! the same fake, the same simulated hour).
 
 use botfarm::bot::model::{Bot, BotState, ReaderOpts, Role};
 use botfarm::net::{Credentials, PlatformKind, Post};
@@ -591,6 +593,59 @@ fn writer() {
     report("3. one writer run, Russian morphology (phrase)", runs.cost(), calls, disk, "≤ 70 ms, ≤ 29.5 MB");
 }
 
+/// One writer run with nothing special about its text, on Mastodon and on Bluesky: the Bluesky
+/// writer logged in an hour before (not measured) and runs on its stored session.
+fn bluesky() {
+    let fake = FakeNet::start();
+    for platform in [PlatformKind::Mastodon, PlatformKind::Bluesky] {
+        let mut runs = Runs::default();
+        let mut calls = 0;
+        for i in 0..Runs::ALL {
+            fake.set_now(Some(T0));
+            let db = tmp(&format!("{}{i}", platform.name()));
+            let name = format!("w{}{i}", platform.name());
+            let handle = format!("{name}.test");
+            let mut w = bot(&name, Role::Writer, platform, &fake.url(), Some("reader"));
+            w.creds = if platform == PlatformKind::Bluesky {
+                fake.add_bluesky_user(&handle, "benc-hpas-swor-d001");
+                Credentials {
+                    consumer_key: handle.clone(),
+                    consumer_secret: "benc-hpas-swor-d001".into(),
+                    ..Default::default()
+                }
+            } else {
+                fake.add_mastodon_user(&name, &format!("tok-{name}"));
+                Credentials { access_token: format!("tok-{name}"), ..Default::default() }
+            };
+            {
+                let store = open(&db);
+                let mut r = bot("reader", Role::Reader, PlatformKind::Mastodon, &fake.url(), None);
+                r.paused = true;
+                store.put_bot(&r).unwrap();
+                let posts: Vec<Post> = (0..20)
+                    .map(|k| plain_post(100 + k, "a", format!("post number {k} about cats"), T0))
+                    .collect();
+                store.add_posts("reader", &posts).unwrap();
+                store.put_bot(&w).unwrap();
+                store.flush().unwrap();
+            }
+            assert_eq!(farm(&db, T0, &["run"]).status().unwrap().code(), Some(0));
+            fake.set_now(Some(T0 + 3600));
+            fake.clear_requests();
+            assert_eq!(runs.measure(&mut farm(&db, T0 + 3600, &["run"])).code, 0);
+            calls = fake.requests().len();
+            let _ = std::fs::remove_dir_all(&db);
+        }
+        report(
+            &format!("9. one {} writer run (Bluesky: a stored session)", platform.name()),
+            runs.cost(),
+            calls,
+            0,
+            "1 API call",
+        );
+    }
+}
+
 fn parallel() {
     let fake = FakeNet::start();
     fake.set_latency_ms(100);
@@ -875,6 +930,9 @@ fn main() {
     }
     if want("parallel") {
         parallel();
+    }
+    if want("bluesky") {
+        bluesky();
     }
     if want("scale") {
         scale(&big);

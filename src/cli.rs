@@ -405,6 +405,7 @@ fn platforms() -> PossibleValuesParser {
         PossibleValue::new("x").help("X API v2").alias("twitter"),
         PossibleValue::new("x-v1").help("legacy X API v1.1").alias("twitter-v1"),
         PossibleValue::new("mastodon").help("Mastodon (--api is the instance)"),
+        PossibleValue::new("bluesky").help("Bluesky (--api defaults to https://bsky.social)").alias("bsky"),
     ])
 }
 

@@ -157,6 +157,10 @@ pub struct EnvCreds {
     pub access_token: Option<String>,
     /// `FARM_ACCESS_SECRET`.
     pub access_secret: Option<String>,
+    /// `FARM_BLUESKY_HANDLE`: a Bluesky account's handle or DID.
+    pub bluesky_handle: Option<String>,
+    /// `FARM_BLUESKY_APP_PASSWORD`: its app password.
+    pub bluesky_app_password: Option<String>,
 }
 
 /// Read the credential variables.
@@ -166,6 +170,8 @@ pub fn env_creds() -> EnvCreds {
         consumer_secret: var("FARM_CONSUMER_SECRET"),
         access_token: var("FARM_ACCESS_TOKEN"),
         access_secret: var("FARM_ACCESS_SECRET"),
+        bluesky_handle: var("FARM_BLUESKY_HANDLE"),
+        bluesky_app_password: var("FARM_BLUESKY_APP_PASSWORD"),
     }
 }
 
@@ -187,6 +193,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
     (DB_ENV, "the data directory (else $XDG_DATA_HOME/farm, else ~/.local/share/farm); --db DIR wins"),
     ("FARM_CONSUMER_KEY, FARM_CONSUMER_SECRET", "X app keys for create, edit --credentials, app set x, auth"),
     ("FARM_ACCESS_TOKEN, FARM_ACCESS_SECRET", "X user tokens; for Mastodon the token alone"),
+    (
+        "FARM_BLUESKY_HANDLE, FARM_BLUESKY_APP_PASSWORD",
+        "a Bluesky account's handle (or DID) and app password",
+    ),
     (HTTP_TIMEOUT_ENV, "seconds before an API request gives up (default 30)"),
     (INFLUX_TOKEN_ENV, "the token `farm metrics --push` sends to InfluxDB 2.x"),
     ("COLUMNS", "the width tables fit (else the terminal's, else 80)"),

@@ -13,6 +13,7 @@ fn demo_runs_a_simulated_day() {
     assert!(out.contains("hp (24 posts)"), "{out}");
     assert!(out.contains("echo (24 posts)"), "{out}");
     assert!(out.contains("markov ("), "{out}");
+    assert!(out.contains("sky (24 posts)"), "a Bluesky writer fed by the X reader: {out}");
     assert!(out.contains("0 failed runs"), "{out}");
     // The stats table closes the output.
     assert!(out.contains("total"), "{out}");
@@ -27,7 +28,7 @@ fn demo_keep_leaves_a_farm_to_explore() {
     let r = f.run(&["demo", "--hours", "3", "--keep", keep.to_str().unwrap()]).ok();
     assert!(r.stdout.contains("farm --db"), "{}", r.stdout);
     let list = f.run(&["--db", keep.to_str().unwrap(), "list", "--json"]).ok().json();
-    assert_eq!(list.as_array().unwrap().len(), 5);
+    assert_eq!(list.as_array().unwrap().len(), 6, "a reader and five writers, one of them on Bluesky");
     let log = f.run(&["--db", keep.to_str().unwrap(), "log", "hp"]).ok().stdout;
     assert!(log.contains("Гарри Поттер"), "{log}");
     // An existing directory is refused.

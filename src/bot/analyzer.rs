@@ -25,7 +25,7 @@
 use super::model::{Bot, BotState, Counters, Role};
 use super::record::{self, blocked_until};
 use super::run::Connector;
-use super::{endpoint, writer};
+use super::{endpoint_at, writer};
 use crate::clock;
 use crate::error::{FarmError, Result};
 use crate::net::{Call, OwnPost};
@@ -241,7 +241,7 @@ pub fn run_analyzer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Con
         ));
     }
     let wst = store.state(&writer.name)?;
-    let mut ep = endpoint(store, &writer, &wst)?;
+    let mut ep = endpoint_at(store, &writer, &wst, now)?;
     if ep.account_id.is_none() {
         ep.account_id = st.account_id.clone();
     }

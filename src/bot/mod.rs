@@ -7,6 +7,7 @@ pub mod record;
 pub mod registry;
 pub mod run;
 pub mod schedule;
+pub mod session;
 pub mod stats;
 pub mod status;
 pub mod writer;
@@ -17,8 +18,27 @@ use crate::net::Endpoint;
 use crate::store::Store;
 
 /// The network endpoint of a bot, with the account id it learned earlier. X bots without
-/// their own app keys inherit the shared ones (`farm app set x`).
+/// their own app keys inherit the shared ones (`farm app set x`). A Bluesky bot gets a usable
+/// session first ([`session::ensure`]) and talks to its PDS.
 pub fn endpoint(store: &Store, bot: &Bot, st: &BotState) -> crate::error::Result<Endpoint> {
+    endpoint_at(store, bot, st, crate::clock::now()?)
+}
+
+/// [`endpoint`] for a run at `now` (a Bluesky session is judged fresh or not at that time).
+pub fn endpoint_at(store: &Store, bot: &Bot, st: &BotState, now: i64) -> crate::error::Result<Endpoint> {
+    if bot.platform == crate::net::PlatformKind::Bluesky {
+        let b = session::ensure(store, bot, now)?.map_err(|e| e.for_bot(&bot.name))?;
+        let did = b.setting(session::DID).map(str::to_string);
+        return Ok(Endpoint { kind: b.platform, api: session::pds_of(&b), creds: b.creds, account_id: did });
+    }
+    let creds = stored_creds(store, bot)?;
+    Ok(Endpoint { kind: bot.platform, api: bot.api.clone(), creds, account_id: st.account_id.clone() })
+}
+
+/// The credentials a bot calls with as stored, without any network call: its own, with the
+/// farm's X app keys (`farm app set x`) where it has none. (A Bluesky session is made by
+/// [`endpoint`], not here.)
+pub fn stored_creds(store: &Store, bot: &Bot) -> crate::error::Result<crate::net::Credentials> {
     let mut creds = bot.creds.clone();
     if bot.platform.uses_oauth1() && creds.consumer_key.is_empty() {
         if let Some(app) = store.app_keys("x")? {
@@ -26,7 +46,7 @@ pub fn endpoint(store: &Store, bot: &Bot, st: &BotState) -> crate::error::Result
             creds.consumer_secret = app.consumer_secret;
         }
     }
-    Ok(Endpoint { kind: bot.platform, api: bot.api.clone(), creds, account_id: st.account_id.clone() })
+    Ok(creds)
 }
 
 /// Recompute the next-due record from every bot (a few hundred bytes per bot; cheap), after

@@ -289,6 +289,8 @@ pub enum PlatformKind {
     XV1,
     /// Mastodon (`--platform mastodon`), bearer token.
     Mastodon,
+    /// Bluesky (`--platform bluesky`): AT Protocol XRPC with an app-password session.
+    Bluesky,
 }
 
 impl PlatformKind {
@@ -298,6 +300,7 @@ impl PlatformKind {
             PlatformKind::X => "x",
             PlatformKind::XV1 => "x-v1",
             PlatformKind::Mastodon => "mastodon",
+            PlatformKind::Bluesky => "bluesky",
         }
     }
     /// Parse a command-line name.
@@ -306,6 +309,7 @@ impl PlatformKind {
             "x" | "twitter" => Some(PlatformKind::X),
             "x-v1" | "twitter-v1" => Some(PlatformKind::XV1),
             "mastodon" => Some(PlatformKind::Mastodon),
+            "bluesky" | "bsky" => Some(PlatformKind::Bluesky),
             _ => None,
         }
     }
@@ -314,25 +318,30 @@ impl PlatformKind {
         match self {
             PlatformKind::X | PlatformKind::XV1 => Some("https://api.x.com"),
             PlatformKind::Mastodon => None,
+            PlatformKind::Bluesky => Some("https://bsky.social"),
         }
     }
     /// How long after the first attempt an unconfirmed post may be resent as is, seconds: well
     /// inside the time the server remembers it. Mastodon keeps an `Idempotency-Key` for up to
     /// an hour (its `statuses.md`); X refuses a duplicate text for about a day (observed, not
     /// documented). Later, the writer first reads its own posts to see whether it went out.
+    /// Bluesky has no window: the post's record key, chosen by farm, settles it at any age.
     pub fn resend_window(self) -> i64 {
         match self {
             PlatformKind::X | PlatformKind::XV1 => 12 * 3600,
             PlatformKind::Mastodon => 45 * 60,
+            PlatformKind::Bluesky => i64::MAX,
         }
     }
     /// Whether this platform signs with OAuth 1.0a (needs four secrets) rather than a bearer token.
     pub fn uses_oauth1(self) -> bool {
-        !matches!(self, PlatformKind::Mastodon)
+        matches!(self, PlatformKind::X | PlatformKind::XV1)
     }
 }
 
 /// The secrets a bot uses. For X: all four; for Mastodon only `access_token` (the bearer token).
+/// For Bluesky: `consumer_key` is the account's identifier (handle or DID), `consumer_secret`
+/// its app password, `access_token` and `access_secret` the session's access and refresh JWT.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Credentials {
     /// X app (consumer) key.

@@ -101,6 +101,9 @@ pub fn failure_as(
     calls: u32,
 ) -> Result<FarmError> {
     let e = &e.clone().scrubbed(&*store.secrets()?).named(&bot.name);
+    if e.session_expired {
+        super::session::forget_access(store, account)?;
+    }
     st.last_attempt = now;
     st.fails += 1;
     st.failing_since.get_or_insert(now);
@@ -175,6 +178,9 @@ pub fn call_failed(
     message: Option<&str>,
 ) -> Result<FarmError> {
     let e = &e.clone().scrubbed(&*store.secrets()?).named(bot);
+    if e.session_expired {
+        super::session::forget_access(store, bot)?;
+    }
     store_rates(store, bot, e.rate.iter(), now)?;
     tally(store, bot, now, counters, Some(("error", message.unwrap_or(&e.message))))?;
     Ok(e.for_bot(bot))

@@ -37,8 +37,9 @@ pub struct Settings {
 
 /// Parse a `--platform` value.
 pub fn parse_platform(s: &str) -> Result<PlatformKind> {
-    PlatformKind::parse(s)
-        .ok_or_else(|| FarmError::usage(format!("unknown platform {s:?}; use one of: x, x-v1, mastodon")))
+    PlatformKind::parse(s).ok_or_else(|| {
+        FarmError::usage(format!("unknown platform {s:?}; use one of: x, x-v1, mastodon, bluesky"))
+    })
 }
 
 /// Check an `--api` URL and drop a trailing slash: the base URL of an instance or API host,

@@ -3,8 +3,8 @@
 
 use super::model::{Bot, BotState, Counters, Pending, Role};
 use super::record::{self, blocked_until};
-use super::writer::{idempotency_key, scan, Skip};
-use super::{endpoint, schedule};
+use super::writer::{post_key, scan, Skip};
+use super::{endpoint_at, schedule};
 use crate::clock;
 use crate::error::{FarmError, Kind, Result};
 use crate::net::{Call, LengthRule, NetErrorKind, Platform, PlatformKind};
@@ -126,6 +126,23 @@ fn settle_then(
     })
 }
 
+/// The client of a bot for a run at `now`. A Bluesky bot first gets a usable session
+/// ([`super::session::ensure`]); when it cannot, that is the run's failure, recorded like a
+/// refused call.
+fn open_client(
+    store: &Store,
+    bot: &Bot,
+    st: &mut BotState,
+    now: i64,
+    connect: &Connector,
+) -> Result<Box<dyn Platform>> {
+    let fresh = match super::session::ensure(store, bot, now)? {
+        Ok(b) => b,
+        Err(e) => return Err(record::failure(store, bot, st, now, &e, 1)?),
+    };
+    Ok(connect(endpoint_at(store, &fresh, st, now)?))
+}
+
 /// Take the times an earlier run stored too far ahead of the clock as now
 /// ([`schedule::forget_future`]), for the bots of a run (`opts.names`, all when empty), and log
 /// it in each bot's events. Returns one line for stderr, naming the bots and the latest such
@@ -214,7 +231,7 @@ pub fn run_reader(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
             st.cursor.as_deref().unwrap_or("the newest page")
         ));
     }
-    let mut client = connect(endpoint(store, bot, &st)?);
+    let mut client = open_client(store, bot, &mut st, now, connect)?;
     let res = client.home_timeline(st.cursor.as_deref(), bot.reader.cap as usize);
     if let Some(id) = client.account_id() {
         st.account_id = Some(id);
@@ -292,7 +309,7 @@ fn length_rule(
     now: i64,
 ) -> Result<LengthRule> {
     if bot.platform != PlatformKind::Mastodon {
-        return Ok(LengthRule { max: crate::text::length::X_MAX, url_len: 23 });
+        return Ok(offline_rule(bot, st));
     }
     if let Some((rule, at)) = st.length_rule {
         if now - at < RULE_TTL && now >= at {
@@ -316,6 +333,7 @@ pub fn offline_rule(bot: &Bot, st: &BotState) -> LengthRule {
     match (bot.platform, st.length_rule) {
         (PlatformKind::Mastodon, Some((r, _))) => r,
         (PlatformKind::Mastodon, None) => LengthRule { max: 500, url_len: 23 },
+        (PlatformKind::Bluesky, _) => LengthRule { max: crate::text::length::BLUESKY_MAX, url_len: 0 },
         _ => LengthRule { max: crate::text::length::X_MAX, url_len: 23 },
     }
 }
@@ -336,7 +354,7 @@ pub fn settle(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector
     if let Some(until) = blocked_until(store, &bot.name, Call::Post, now)? {
         return Ok(Some(format!("rate-limited until {}; the unconfirmed post waits", clock::format(until))));
     }
-    let mut client = connect(endpoint(store, bot, &st)?);
+    let mut client = open_client(store, bot, &mut st, now, connect)?;
     if now - p.created >= bot.platform.resend_window() {
         // The server may have forgotten the key (or the text): resending could post twice.
         // One read of the account's own posts tells whether the post went out.
@@ -388,7 +406,7 @@ pub fn run_writer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
             None => format!("nothing to post ({} posts skipped){note}", s.skipped.len()),
         });
     }
-    let mut client = connect(endpoint(store, bot, &st)?);
+    let mut client = open_client(store, bot, &mut st, now, connect)?;
     let rule = length_rule(store, bot, &mut st, client.as_mut(), now)?;
     let s = match scan(store, bot, &st, rule, 1) {
         Ok(s) => s,
@@ -409,7 +427,7 @@ pub fn run_writer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
         return Ok(line);
     };
     let pending = Pending {
-        key: idempotency_key(&bot.name, c.source_id, &c.text),
+        key: post_key(bot, c.source_id, &c.text, now),
         text: c.text,
         hash: c.hash,
         source_id: c.source_id,
@@ -452,8 +470,11 @@ fn send(
 ) -> Result<String> {
     p.attempts += 1;
     st.pending = Some(p.clone());
+    client.set_lang(post_lang(store, bot, &p).as_deref());
+    crate::config::crash_point("send-before-request");
     match client.post(&p.text, &p.key) {
         Ok(reply) => {
+            crate::config::crash_point("send-before-confirm");
             record::rates(store, &bot.name, st, &reply.rates, now)?;
             let line = if reply.value.duplicate {
                 format!("already posted (the server said duplicate): {}", p.text)
@@ -485,6 +506,25 @@ fn send(
             Err(record::failure(store, bot, st, now, &e, 1)?)
         }
     }
+}
+
+/// The language of a Bluesky post (its `langs`): its source post's, when the reader's network
+/// said, else the writer's `lang` setting. Other networks, and a source that cannot be read, get
+/// none (never a reason not to send).
+fn post_lang(store: &Store, bot: &Bot, p: &Pending) -> Option<String> {
+    if bot.platform != PlatformKind::Bluesky {
+        return None;
+    }
+    let from_source = match (&bot.source, p.by_hand()) {
+        (Some(reader), false) => store
+            .posts_after(reader, p.source_id - 1, 1)
+            .unwrap_or_default()
+            .into_iter()
+            .find(|s| s.id == p.source_id)
+            .and_then(|s| s.lang),
+        _ => None,
+    };
+    from_source.or_else(|| bot.setting("lang").map(str::to_string))
 }
 
 /// Record a post as done: the hash against repeats, the cursor past its source, the counters.

@@ -157,14 +157,20 @@ pub fn standing_of(store: &Store, bot: &Bot, st: &BotState, now: i64) -> Result<
 }
 
 /// Whether `creds` are too few to call `platform` with: X signs with the app keys and the user's
-/// token and secret, Mastodon sends the bearer token.
+/// token and secret, Mastodon sends the bearer token, Bluesky logs in with the identifier and
+/// app password (kept as the consumer key and secret) when it has no session yet.
 pub fn lacks_credentials(platform: PlatformKind, creds: &Credentials) -> bool {
-    if platform.uses_oauth1() {
-        [&creds.consumer_key, &creds.consumer_secret, &creds.access_token, &creds.access_secret]
-            .iter()
-            .any(|s| s.is_empty())
-    } else {
-        creds.access_token.is_empty()
+    match platform {
+        PlatformKind::X | PlatformKind::XV1 => {
+            [&creds.consumer_key, &creds.consumer_secret, &creds.access_token, &creds.access_secret]
+                .iter()
+                .any(|s| s.is_empty())
+        }
+        PlatformKind::Mastodon => creds.access_token.is_empty(),
+        PlatformKind::Bluesky => {
+            creds.access_token.is_empty()
+                && (creds.consumer_key.is_empty() || creds.consumer_secret.is_empty())
+        }
     }
 }
 
@@ -188,8 +194,9 @@ pub fn needs_auth(store: &Store, bot: &Bot) -> Result<bool> {
 /// The bot whose missing credentials hold `bot` back ([`needs_auth`]), if any.
 fn lacking(store: &Store, bot: &Bot) -> Result<Option<Bot>> {
     let Some(caller) = caller(store, bot)? else { return Ok(None) };
-    let ep = super::endpoint(store, &caller, &BotState::default())?;
-    Ok(lacks_credentials(caller.platform, &ep.creds).then_some(caller))
+    // The stored credentials only: a status is never worth a network call (a Bluesky login).
+    let creds = super::stored_creds(store, &caller)?;
+    Ok(lacks_credentials(caller.platform, &creds).then_some(caller))
 }
 
 /// Refuse to call for a bot that [`needs_auth`]: a configuration error (exit 78) naming the

@@ -74,6 +74,16 @@ pub fn idempotency_key(writer: &str, source_id: u64, text: &str) -> String {
     format!("farm-{writer}-{source_id}-{h:016x}")
 }
 
+/// The key a new post of `text` is recorded and sent with, at `now`: the idempotency key
+/// ([`idempotency_key`]), or on Bluesky the post's record key, a TID of `now` drawn from it.
+pub fn post_key(bot: &Bot, source_id: u64, text: &str, now: i64) -> String {
+    let key = idempotency_key(&bot.name, source_id, text);
+    match bot.platform {
+        crate::net::PlatformKind::Bluesky => crate::net::bluesky::tid::for_intent(now, dedup::hash(&key)),
+        _ => key,
+    }
+}
+
 /// Boring and hot words for a writer, from its analyzer scores.
 pub fn feedback(store: &Store, bot: &Bot) -> Result<(Vec<String>, Vec<String>)> {
     let (boring_below, hot_above) = super::registry::thresholds(bot);

@@ -50,6 +50,20 @@ pub fn run(g: &Globals, name: &str) -> Result<()> {
         bot.creds.access_token = token;
         bot.creds.access_secret = secret;
         eprintln!("authorised as @{screen}");
+    } else if bot.platform == crate::net::PlatformKind::Bluesky {
+        // The handle and app password may need a prompt: asked with the farm closed.
+        let login = super::bluesky_login(crate::config::env_creds())?;
+        let store = open_required(&g.dir)?;
+        let current = get(&store, &bot.name)?;
+        if current.platform != bot.platform || current.api != bot.api {
+            return Err(FarmError::usage(format!(
+                "{} moved to another server while it was being authorised; run `farm auth {}` again",
+                bot.name, bot.name
+            )));
+        }
+        bluesky(&store, current, login)?;
+        store.log(&bot.name, now()?, "auth", "new session stored")?;
+        return store.flush();
     } else {
         let (id, secret) = auth::mastodon_register_app(&bot.api, now()?).map_err(fail)?;
         eprintln!(
@@ -76,4 +90,33 @@ pub fn run(g: &Globals, name: &str) -> Result<()> {
     store.log(&bot.name, now()?, "auth", "new user tokens stored")?;
     store.flush()?;
     Ok(())
+}
+
+/// `farm auth` for Bluesky: take an app password, log in once, and mark the account as a bot
+/// (the `bot` self-label on its profile). Returns the bot with its new session (stored already).
+fn bluesky(
+    store: &crate::store::Store,
+    mut bot: crate::bot::Bot,
+    (id, pw): (String, String),
+) -> Result<crate::bot::Bot> {
+    use crate::bot::session;
+    bot.creds.consumer_key = id;
+    bot.creds.consumer_secret = pw;
+    bot.creds.access_token.clear();
+    bot.creds.access_secret.clear();
+    bot.set_setting(session::REFUSED, None);
+    store.put_bot(&bot)?;
+    let name = bot.name.clone();
+    let fail = |e: crate::net::NetError| e.for_bot(&name);
+    let b = session::ensure(store, &bot, now()?)?.map_err(fail)?;
+    let did = b.setting(session::DID).unwrap_or_default().to_string();
+    let pds = session::pds_of(&b);
+    eprintln!("logged in as {} ({did}); its PDS is {pds}", b.creds.consumer_key);
+    let labelled = crate::net::bluesky::label_bot(&pds, &b.creds.access_token, &did, now()?).map_err(fail)?;
+    if labelled.value {
+        eprintln!("marked the account as a bot: added the self-label \"bot\" to its profile");
+    } else {
+        eprintln!("the account's profile already carries the self-label \"bot\"");
+    }
+    Ok(b)
 }

@@ -29,25 +29,34 @@ struct Checked {
 /// Check credentials and print a table (or JSON).
 pub fn run(g: &Globals, names: &[String], json: bool) -> Result<()> {
     let now = now()?;
-    let (bots, endpoints) = {
+    let (bots, endpoints, unreached) = {
         let store = open_required(&g.dir)?;
         let bots = if names.is_empty() {
             store.bots()?
         } else {
             names.iter().map(|n| get(&store, n)).collect::<Result<Vec<_>>>()?
         };
-        let endpoints = bots
-            .iter()
-            .map(|b| Ok((b.name.clone(), crate::bot::endpoint(&store, b, &store.state(&b.name)?)?)))
-            .collect::<Result<Vec<_>>>()?;
-        (bots, endpoints)
+        // A Bluesky bot makes its session first: a refusal there is this bot's row, not the end
+        // of the check.
+        let mut endpoints = Vec::new();
+        let mut unreached = Vec::new();
+        for b in &bots {
+            match crate::bot::endpoint(&store, b, &store.state(&b.name)?) {
+                Ok(ep) => {
+                    endpoints.push((b.name.clone(), ep));
+                    unreached.push(None);
+                }
+                Err(e) => unreached.push(Some(e)),
+            }
+        }
+        (bots, endpoints, unreached)
     };
-    let results = verify_all(endpoints, now);
+    let mut results = verify_all(endpoints, now).into_iter();
     let store = open_required(&g.dir)?;
     let calls = Counters { calls: 1, ..Default::default() };
     let mut worst: Option<Kind> = None;
     let mut rows = Vec::new();
-    for (b, r) in bots.iter().zip(results) {
+    for (b, unreached) in bots.iter().zip(unreached) {
         // A bot destroyed while its call ran is still reported, but nothing is recorded for it.
         let kept = store.bot(&b.name)?.is_some();
         let mut row = Checked {
@@ -59,6 +68,15 @@ pub fn run(g: &Globals, names: &[String], json: bool) -> Result<()> {
             error_kind: None,
             rate_limit_left: None,
         };
+        if let Some(e) = unreached {
+            let k = e.kind;
+            worst = Some(worst.map_or(k, |w| if k.severity() > w.severity() { k } else { w }));
+            row.error = Some(e.message);
+            row.error_kind = Some(k.name());
+            rows.push(row);
+            continue;
+        }
+        let Some(r) = results.next() else { break };
         match r {
             Ok(r) => {
                 if kept {

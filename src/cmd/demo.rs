@@ -1,7 +1,7 @@
 //! `farm demo`: the whole product working with nothing configured. Starts the fake network
 //! in-process on loopback, creates a temporary farm with a reader fed from `fixtures/`
 //! (Russian and English posts) and a few writers (the original's "Гарри Поттер и …" bot among
-//! them), runs a simulated day of `*/10` cron ticks through the same run code cron uses, with
+//! them, and a Bluesky writer fed by the X reader), runs a simulated day of `*/10` cron ticks through the same run code cron uses, with
 //! the clock stepped, and prints the posts made and the `farm stats` table.
 
 use super::Globals;
@@ -24,7 +24,8 @@ const CS: &str = "demo-consumer-secret";
 /// A writer of the demo: name, platform, and its text settings.
 struct DemoWriter {
     name: &'static str,
-    mastodon: bool,
+    /// `x`, `mastodon` or `bluesky`.
+    platform: &'static str,
     template: Option<&'static str>,
     process: &'static [&'static str],
     filters: &'static [&'static str],
@@ -34,7 +35,7 @@ struct DemoWriter {
 const WRITERS: &[DemoWriter] = &[
     DemoWriter {
         name: "hp",
-        mastodon: false,
+        platform: "x",
         template: Some("Гарри Поттер и {}"),
         process: &["phrase:ADJF,nomn NOUN,nomn;pairs=доброе утро"],
         filters: &["no-retweets", "lang=ru"],
@@ -42,7 +43,7 @@ const WRITERS: &[DemoWriter] = &[
     },
     DemoWriter {
         name: "menu",
-        mastodon: true,
+        platform: "mastodon",
         template: Some("Сегодня в меню: {}"),
         process: &["nouns:2"],
         filters: &["no-retweets", "lang=ru", "strip-urls", "strip-mentions"],
@@ -50,7 +51,7 @@ const WRITERS: &[DemoWriter] = &[
     },
     DemoWriter {
         name: "markov",
-        mastodon: true,
+        platform: "mastodon",
         template: None,
         process: &["markov:order=1;seed=42;max-len=200"],
         filters: &["lang=en", "strip-urls", "strip-mentions", "strip-hashtags"],
@@ -58,13 +59,30 @@ const WRITERS: &[DemoWriter] = &[
     },
     DemoWriter {
         name: "echo",
-        mastodon: true,
+        platform: "mastodon",
         template: Some("📣 {}"),
         process: &[],
         filters: &["no-retweets", "no-replies", "no-links", "no-mentions", "lang=en"],
         what: "a template around English posts without links or replies",
     },
+    DemoWriter {
+        name: "sky",
+        platform: "bluesky",
+        template: Some("☁️ {}"),
+        process: &[],
+        filters: &["no-retweets", "no-replies", "lang=en", "strip-urls"],
+        what: "Bluesky, fed by the X reader: one login, then a kept session",
+    },
 ];
+
+/// The fake account a demo writer posts as (Bluesky accounts are named by a handle).
+fn account(w: &DemoWriter) -> String {
+    if w.platform == "bluesky" {
+        format!("{}.test", w.name)
+    } else {
+        w.name.to_string()
+    }
+}
 
 fn lines(text: &str) -> Vec<&str> {
     text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect()
@@ -124,7 +142,7 @@ fn demo(dir: &std::path::Path, hours: u32) -> Result<i64> {
     fake.set_oauth_wall_clock(true);
     fake.set_now(Some(START));
     let api = fake.url();
-    crate::outln!("farm demo: a fake X and Mastodon on {api}, a new farm in {}", dir.display())?;
+    crate::outln!("farm demo: a fake X, Mastodon and Bluesky on {api}, a new farm in {}", dir.display())?;
     let store = Store::open(dir)?;
     // The reader: an X account whose home timeline gets the fixture posts.
     fake.add_x_user("strizhechenko", CK, CS, "tok-reader", "sec-reader");
@@ -152,10 +170,19 @@ fn demo(dir: &std::path::Path, hours: u32) -> Result<i64> {
     store.put_bot(&reader)?;
     crate::outln!("  reader  strizhechenko (x): reads its home timeline hourly")?;
     for w in WRITERS {
-        let (platform, creds) = if w.mastodon {
+        let (platform, creds) = if w.platform == "mastodon" {
             let token = format!("bearer-{}", w.name);
             fake.add_mastodon_user(w.name, &token);
             ("mastodon", Credentials { access_token: token, ..Default::default() })
+        } else if w.platform == "bluesky" {
+            let password = "demo-pass-word-0001";
+            fake.add_bluesky_user(&account(w), password);
+            let c = Credentials {
+                consumer_key: account(w),
+                consumer_secret: password.into(),
+                ..Default::default()
+            };
+            ("bluesky", c)
         } else {
             let (t, s) = (format!("tok-{}", w.name), format!("sec-{}", w.name));
             fake.add_x_user(w.name, CK, CS, &t, &s);
@@ -204,7 +231,7 @@ fn demo(dir: &std::path::Path, hours: u32) -> Result<i64> {
     let calls = fake.requests().len();
     crate::outln!("\nPosts made ({calls} API requests in all, {failures} failed runs):")?;
     for w in WRITERS {
-        let made = fake.posts_by(w.name);
+        let made = fake.posts_by(&account(w));
         crate::outln!("\n  {} ({} posts)", w.name, made.len())?;
         for p in made.iter().take(6) {
             crate::outln!("    {}  {}", crate::clock::short(p.created_at).get(11..).unwrap_or(""), p.text)?;

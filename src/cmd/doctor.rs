@@ -80,7 +80,7 @@ struct Snapshot {
     cached: u64,
     /// Each bot, its last error, how to reach its account, and a time stored more than a day
     /// ahead of the clock, if any.
-    bots: Vec<(Bot, Option<String>, crate::net::Endpoint, Option<i64>)>,
+    bots: Vec<(Bot, Option<String>, Result<crate::net::Endpoint>, Option<i64>)>,
 }
 
 /// Run the checks.
@@ -206,7 +206,7 @@ fn snapshot(dir: &Path, now: i64) -> Result<Snapshot> {
     let mut bots = Vec::new();
     for b in store.bots()? {
         let st = store.state(&b.name)?;
-        let ep = crate::bot::endpoint(&store, &b, &st)?;
+        let ep = crate::bot::endpoint(&store, &b, &st);
         let ahead = crate::bot::status::standing_of(&store, &b, &st, now)?.ahead;
         bots.push((b, st.last_error, ep, ahead));
     }
@@ -223,7 +223,7 @@ fn snapshot(dir: &Path, now: i64) -> Result<Snapshot> {
 fn bots(
     r: &mut Report,
     dir: &Path,
-    bots: Vec<(Bot, Option<String>, crate::net::Endpoint, Option<i64>)>,
+    bots: Vec<(Bot, Option<String>, Result<crate::net::Endpoint>, Option<i64>)>,
     offline: bool,
     now: i64,
 ) -> Result<()> {
@@ -245,7 +245,13 @@ fn bots(
             )?;
         }
         let needs_secret = b.platform.uses_oauth1() && b.creds.access_secret.is_empty();
-        if b.role != crate::bot::Role::Analyzer && (b.creds.access_token.is_empty() || needs_secret) {
+        // A Bluesky bot with an app password logs in on its first call.
+        let can_log_in =
+            b.platform == crate::net::PlatformKind::Bluesky && !b.creds.consumer_secret.is_empty();
+        if b.role != crate::bot::Role::Analyzer
+            && (b.creds.access_token.is_empty() || needs_secret)
+            && !can_log_in
+        {
             r.warn(format!("{} has no user tokens", b.name), format!("farm auth {}", b.name))?;
             continue;
         }
@@ -255,6 +261,14 @@ fn bots(
         if offline || b.role == crate::bot::Role::Analyzer {
             continue;
         }
+        // A Bluesky bot makes its session first; a refusal there is a warning about this bot.
+        let ep = match ep {
+            Ok(ep) => ep,
+            Err(e) => {
+                r.warn(e.message, format!("farm auth {}", b.name))?;
+                continue;
+            }
+        };
         to_verify.push((b.name.clone(), ep));
         verified.push(b);
     }

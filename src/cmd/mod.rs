@@ -358,6 +358,13 @@ pub fn read_credentials(
             }
             _ => return Err(missing("FARM_ACCESS_TOKEN and FARM_ACCESS_SECRET")),
         }
+    } else if platform == PlatformKind::Bluesky {
+        if !user_tokens {
+            return Ok(c);
+        }
+        let (id, pw) = bluesky_login(env)?;
+        c.consumer_key = id;
+        c.consumer_secret = pw;
     } else if user_tokens {
         match env_or_prompt(env.access_token, "FARM_ACCESS_TOKEN", "access token")? {
             Some(t) => c.access_token = t,
@@ -386,6 +393,31 @@ pub fn verify_all(items: Vec<(String, Endpoint)>, now: i64) -> Vec<NetResult<Acc
         eprint!("\r\x1b[K");
     }
     results
+}
+
+/// A Bluesky account's identifier and app password, from `FARM_BLUESKY_HANDLE` and
+/// `FARM_BLUESKY_APP_PASSWORD` or prompts (the password without echo); never from argv. Only
+/// an app password (`xxxx-xxxx-xxxx-xxxx`) is taken, never the account's own password.
+pub fn bluesky_login(env: crate::config::EnvCreds) -> Result<(String, String)> {
+    let missing = |what: &str| {
+        FarmError::config(format!(
+            "missing Bluesky credentials: set {what} in the environment (never on the command line), or pass --auth-later and run `farm auth NAME`"
+        ))
+    };
+    let id = match env.bluesky_handle {
+        Some(h) => h,
+        None => prompt_secret("handle or DID (FARM_BLUESKY_HANDLE)")?
+            .ok_or_else(|| missing("FARM_BLUESKY_HANDLE"))?,
+    };
+    let id = id.trim().trim_start_matches('@').to_string();
+    let pw = env_or_prompt(env.bluesky_app_password, "FARM_BLUESKY_APP_PASSWORD", "app password")?
+        .ok_or_else(|| missing("FARM_BLUESKY_APP_PASSWORD"))?;
+    if !crate::net::bluesky::is_app_password(pw.trim()) {
+        return Err(FarmError::usage(
+            "FARM_BLUESKY_APP_PASSWORD is not an app password (xxxx-xxxx-xxxx-xxxx): make one in Bluesky's settings, under App passwords; farm never takes the account's own password",
+        ));
+    }
+    Ok((id, pw.trim().to_string()))
 }
 
 /// Print a value as pretty JSON.

@@ -10,7 +10,7 @@ use crate::bot::model::{BotState, Pending};
 use crate::bot::record::blocked_until;
 use crate::bot::registry::get;
 use crate::bot::run::{offline_rule, send_new, settle};
-use crate::bot::writer::{idempotency_key, text_hash};
+use crate::bot::writer::{post_key, text_hash};
 use crate::bot::Bot;
 use crate::clock;
 use crate::error::{FarmError, Result};
@@ -60,7 +60,7 @@ pub fn run(g: &Globals, name: &str, text: &str) -> Result<()> {
             let p = Pending {
                 text: text.to_string(),
                 hash,
-                key: idempotency_key(&bot.name, Pending::BY_HAND, text),
+                key: post_key(&bot, Pending::BY_HAND, text, now),
                 source_id: Pending::BY_HAND,
                 created: now,
                 attempts: 0,

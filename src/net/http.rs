@@ -320,6 +320,7 @@ impl Http {
             .iter()
             .filter(|(k, _)| {
                 k.as_str().starts_with("x-rate")
+                    || k.as_str().starts_with("ratelimit-")
                     || k.as_str().contains("-limit-")
                     || k.as_str() == "retry-after"
             })
@@ -446,14 +447,17 @@ pub fn cap_reset(reset: i64, now: i64) -> i64 {
 
 /// Rate-limit state from response headers (lower-case names): X's
 /// `x-rate-limit-{limit,remaining,reset}` (and the daily `x-user-limit-24hour-*`,
-/// `x-app-limit-24hour-*`) or Mastodon's `X-RateLimit-{Limit,Remaining,Reset}`. When several
+/// `x-app-limit-24hour-*`), Mastodon's `X-RateLimit-{Limit,Remaining,Reset}` or Bluesky's
+/// `RateLimit-{Limit,Remaining,Reset}` (Unix seconds; the server names only its tightest limit). When several
 /// windows are reported, the most restrictive one wins (fewest remaining, then latest reset).
 /// The reset is as sent; [`rate_at`] caps it.
 pub fn rate_from_headers(call: Call, headers: &[(String, String)]) -> Option<RateInfo> {
     let get =
         |name: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
     let mut best: Option<RateInfo> = None;
-    for prefix in ["x-rate-limit-", "x-ratelimit-", "x-user-limit-24hour-", "x-app-limit-24hour-"] {
+    for prefix in
+        ["x-rate-limit-", "x-ratelimit-", "ratelimit-", "x-user-limit-24hour-", "x-app-limit-24hour-"]
+    {
         let remaining = get(&format!("{prefix}remaining")).and_then(|v| v.trim().parse::<u64>().ok());
         let reset = get(&format!("{prefix}reset")).and_then(parse_reset);
         let (Some(remaining), Some(reset)) = (remaining, reset) else { continue };
@@ -495,6 +499,19 @@ pub fn exhausted(call: Call, rate: Option<RateInfo>, retry_after: Option<i64>, n
         (None, Some(at)) => RateInfo { call, limit: None, remaining: 0, reset: at.max(now) },
         (None, None) => RateInfo { call, limit: None, remaining: 0, reset: now + DEFAULT_RATE_WINDOW },
     }
+}
+
+/// The error of a 429 (or an answer that means one, like X's code 88) judged at the run's time:
+/// rate limited until the reset the answer names ([`exhausted`]). `said` is the status with the
+/// server's own words.
+pub fn rate_limited(resp: &Response, said: &str) -> NetError {
+    let rate = exhausted(resp.call, resp.rate, resp.retry_after, resp.now);
+    let mut e = NetError::new(
+        NetErrorKind::RateLimited,
+        format!("{}: rate limited until {} ({said})", resp.what, crate::clock::format(rate.reset)),
+    );
+    e.rate = Some(rate);
+    e
 }
 
 /// The message for refused credentials; [`super::NetError::named`] puts the bot's name in
@@ -645,6 +662,24 @@ mod tests {
         assert_eq!(r, RateInfo { call: Call::Post, limit: Some(300), remaining: 299, reset: 1_767_261_900 });
         assert_eq!(parse_reset("2026-01-01T10:05:00+00:00"), Some(1_767_261_900));
         assert_eq!(parse_reset("soon"), None);
+    }
+
+    #[test]
+    fn bluesky_rate_headers_epoch_seconds() {
+        let r = rate_from_headers(
+            Call::Post,
+            &h(&[
+                ("ratelimit-limit", "5000"),
+                ("ratelimit-remaining", "4997"),
+                ("ratelimit-reset", "1796549524"),
+                ("ratelimit-policy", "5000;w=3600"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            r,
+            RateInfo { call: Call::Post, limit: Some(5000), remaining: 4997, reset: 1_796_549_524 }
+        );
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! The network layer: one small [`Platform`] trait and its clients for X API v2, X API v1.1 and
-//! Mastodon. Nothing outside this module sees HTTP.
+//! The network layer: one small [`Platform`] trait and its clients for X API v2, X API v1.1,
+//! Mastodon and Bluesky. Nothing outside this module sees HTTP.
 //!
 //! Every call returns what it learned about rate limits ([`RateInfo`]) next to its value, so the
 //! caller can store it and never make a call that a known window forbids. Errors are classified
@@ -10,6 +10,8 @@
 //! arithmetic relative to it.
 
 pub mod auth;
+pub mod base64;
+pub mod bluesky;
 pub mod html;
 pub mod http;
 pub mod mastodon;
@@ -151,12 +153,16 @@ pub struct NetError {
     /// Whether the request may have been performed by the server (e.g. a timeout after the
     /// request was sent): the caller must then not assume nothing happened.
     pub maybe_performed: bool,
+    /// The server refused the session's access token (Bluesky's `400 ExpiredToken` or
+    /// `InvalidToken` on an ordinary call): the token is dropped, and the next run refreshes the
+    /// session with the refresh token (no new login).
+    pub session_expired: bool,
 }
 
 impl NetError {
     /// Make an error.
     pub fn new(kind: NetErrorKind, message: impl Into<String>) -> Self {
-        NetError { kind, message: message.into(), rate: None, maybe_performed: false }
+        NetError { kind, message: message.into(), rate: None, maybe_performed: false, session_expired: false }
     }
 
     /// The exit-code class of this failure.
@@ -182,13 +188,12 @@ impl NetError {
 
     /// Whether the server's answer says the request was not carried out: a refusal it gave (a
     /// 4xx, a rate limit, credentials refused), not a lost, cut or unreadable answer, a server
-    /// error or a timeout, after any of which the request may have been performed.
+    /// error or a timeout, after any of which the request may have been performed. A refused
+    /// session token ([`NetError::session_expired`]) is a refusal too.
     pub fn not_performed(&self) -> bool {
-        !self.maybe_performed
-            && !matches!(
-                self.kind,
-                NetErrorKind::Server | NetErrorKind::Unreachable | NetErrorKind::Malformed
-            )
+        let refused =
+            !matches!(self.kind, NetErrorKind::Server | NetErrorKind::Unreachable | NetErrorKind::Malformed);
+        !self.maybe_performed && (refused || self.session_expired)
     }
 
     /// The same error with its hint naming `bot` (`farm auth hp`, not `farm auth NAME`): the
@@ -231,6 +236,9 @@ pub trait Platform: Send {
     fn length_rule(&mut self) -> NetResult<LengthRule>;
     /// The account id learned so far (cached by the caller to save calls).
     fn account_id(&self) -> Option<String>;
+    /// The language of the next post (an ISO 639 code), where the network records one
+    /// (Bluesky's `langs`); the others ignore it.
+    fn set_lang(&mut self, _lang: Option<&str>) {}
 }
 
 /// Build the client for an endpoint, for a run at `now` (Unix seconds, from
@@ -243,6 +251,7 @@ pub fn connect(ep: Endpoint, now: i64) -> Box<dyn Platform> {
         PlatformKind::X => Box::new(x::XV2::new(ep, now)),
         PlatformKind::XV1 => Box::new(xv1::XV1::new(ep, now)),
         PlatformKind::Mastodon => Box::new(mastodon::Mastodon::new(ep, now)),
+        PlatformKind::Bluesky => Box::new(bluesky::Bluesky::new(ep, now)),
     };
     Box::new(Scrubbed { inner, secrets })
 }
@@ -287,5 +296,8 @@ impl Platform for Scrubbed {
     }
     fn account_id(&self) -> Option<String> {
         self.inner.account_id()
+    }
+    fn set_lang(&mut self, lang: Option<&str>) {
+        self.inner.set_lang(lang)
     }
 }

@@ -1,5 +1,6 @@
 //! Routing, fault injection, recording and the error bodies shared by both networks.
 
+use super::bluesky;
 use super::mastodon;
 use super::server::{reason, Outcome, Request, Response, Shared};
 use super::state::{Family, RateHit, State};
@@ -55,6 +56,8 @@ pub(crate) enum Route {
     MAuthorize,
     /// `POST /oauth/token`.
     MToken,
+    /// A Bluesky XRPC method (`/xrpc/NSID`).
+    Bsky(String),
     /// Nothing here.
     NotFound(Family),
 }
@@ -69,6 +72,7 @@ impl Route {
             XRequestToken | XAuthorize | XAccessToken => Family::XOAuth,
             MVerify | MHome | MPost | MAccountStatuses(_) | MDelete(_) | MInstance | MApps | MAuthorize
             | MToken => Family::Mastodon,
+            Bsky(_) => Family::Bluesky,
             NotFound(f) => *f,
         }
     }
@@ -82,6 +86,7 @@ impl Route {
             V2Create | V1Update | MPost => Some(Endpoint::Post),
             V2UserTweets(_) | V1UserTimeline | MAccountStatuses(_) => Some(Endpoint::OwnPosts),
             V2Delete(_) | V1Destroy(_) | MDelete(_) => Some(Endpoint::Delete),
+            Bsky(nsid) => bluesky::endpoint_of(nsid),
             _ => None,
         }
     }
@@ -96,6 +101,7 @@ pub(crate) fn route(req: &Request) -> Route {
         Some("1.1") => Family::XV1,
         Some("api") => Family::Mastodon,
         Some("oauth") => Family::XOAuth,
+        Some("xrpc") => Family::Bluesky,
         _ => Family::Other,
     };
     let has_query = |name: &str| req.query_params().iter().any(|(k, _)| k == name);
@@ -126,6 +132,7 @@ pub(crate) fn route(req: &Request) -> Route {
         ("DELETE", ["api", "v1", "statuses", id]) => Route::MDelete(id.to_string()),
         ("GET", ["api", "v2", "instance"]) => Route::MInstance,
         ("POST", ["api", "v1", "apps"]) => Route::MApps,
+        ("GET" | "POST", ["xrpc", nsid]) => Route::Bsky(nsid.to_string()),
         _ => Route::NotFound(family),
     }
 }
@@ -220,6 +227,7 @@ fn handle(ctx: &mut Ctx<'_>, route: &Route) -> (Response, Option<String>) {
         Family::XV2 | Family::XV1 => x::handle_api(ctx, route),
         Family::XOAuth => (x::handle_oauth(ctx, route), None),
         Family::Mastodon => mastodon::handle(ctx, route),
+        Family::Bluesky => bluesky::handle(ctx, route),
         Family::Other => (not_found(Family::Other), None),
     }
 }
@@ -229,6 +237,7 @@ fn identify(ctx: &Ctx<'_>, route: &Route) -> Option<String> {
     match route.family() {
         Family::XV2 | Family::XV1 => x::user(ctx).ok(),
         Family::Mastodon => mastodon::bearer_user(ctx),
+        Family::Bluesky => bluesky::bearer_user(ctx),
         Family::Other if ctx.req.header("authorization").is_some_and(|a| a.starts_with("OAuth")) => {
             x::user(ctx).ok()
         }
@@ -261,7 +270,7 @@ fn fault_outcome(ctx: &Ctx<'_>, route: &Route, f: Fault, user: Option<&str>) -> 
         Fault::EchoCredentials(code) => Outcome::Reply(echo_credentials(ctx, fam, code)),
         Fault::RateLimited { reset } => {
             let ep = route.endpoint().unwrap_or(Endpoint::Timeline);
-            let rate_fam = if fam == Family::Mastodon { Family::Mastodon } else { Family::XV2 };
+            let rate_fam = if matches!(fam, Family::Mastodon | Family::Bluesky) { fam } else { Family::XV2 };
             let (limit, _) = match user {
                 Some(u) => ctx.st.limit_for(u, ep, rate_fam),
                 None => super::state::default_limit(rate_fam, ep),
@@ -310,6 +319,7 @@ pub(crate) fn not_found(fam: Family) -> Response {
                 "type":"https://api.twitter.com/2/problems/resource-not-found","status":404}),
         ),
         Family::XV1 | Family::XOAuth => x1_error(404, 34, "Sorry, that page does not exist."),
+        Family::Bluesky => bluesky::error(501, "MethodNotImplemented", "Method Not Implemented"),
         Family::Mastodon | Family::Other => mastodon::error(404, "Record not found"),
     }
 }
@@ -344,6 +354,7 @@ pub(crate) fn status_error(fam: Family, code: u16) -> Response {
             };
             x1_error(code, c, m)
         }
+        Family::Bluesky => bluesky::error(code, bluesky::name_of(code), r),
         Family::Mastodon | Family::Other => mastodon::error(code, r),
     }
 }
@@ -353,12 +364,19 @@ pub(crate) fn too_many(fam: Family) -> Response {
     match fam {
         Family::XV2 => x2_problem(429, "Too Many Requests", "Too Many Requests"),
         Family::XV1 | Family::XOAuth => x1_error(429, 88, "Rate limit exceeded"),
+        Family::Bluesky => bluesky::error(429, "RateLimitExceeded", "Rate Limit Exceeded"),
         Family::Mastodon | Family::Other => mastodon::error(429, "Too many requests"),
     }
 }
 
 /// Add the rate-limit headers of the flavour.
 pub(crate) fn rate_headers(resp: Response, fam: Family, hit: RateHit) -> Response {
+    if fam == Family::Bluesky {
+        return resp
+            .with("RateLimit-Limit", hit.limit.to_string())
+            .with("RateLimit-Remaining", hit.remaining.to_string())
+            .with("RateLimit-Reset", hit.reset.to_string());
+    }
     if fam == Family::Mastodon {
         resp.with("X-RateLimit-Limit", hit.limit.to_string())
             .with("X-RateLimit-Remaining", hit.remaining.to_string())

@@ -19,6 +19,7 @@
 //! Names live in one namespace: [`FakeNet::add_x_user`] and [`FakeNet::add_mastodon_user`] with
 //! the same username give one person with both logins and one home timeline.
 
+mod bluesky;
 mod handle;
 mod mastodon;
 pub mod oauth;
@@ -162,6 +163,8 @@ pub struct CreatedPost {
     pub idempotency_key: Option<String>,
     /// Mastodon visibility (`None` on X).
     pub visibility: Option<String>,
+    /// The language it was posted with (Mastodon's `language`, Bluesky's first `langs`).
+    pub lang: Option<String>,
 }
 
 /// The running fake. Dropping it stops the server promptly (connection threads notice within
@@ -221,6 +224,50 @@ impl FakeNet {
         let id = st.profile(username);
         st.bearers.insert(bearer.to_string(), username.to_string());
         id.to_string()
+    }
+
+    /// Register a Bluesky account (handle such as `bot1.test`) with an app password; returns
+    /// its DID. Its home timeline is `handle`'s ([`FakeNet::push_home`]).
+    pub fn add_bluesky_user(&self, handle: &str, app_password: &str) -> String {
+        let mut st = self.shared.lock();
+        let id = st.profile(handle);
+        let did = bluesky::plc(id);
+        st.bsky.accounts.insert(
+            handle.to_string(),
+            bluesky::Account { did: did.clone(), app_password: app_password.to_string(), status: None },
+        );
+        did
+    }
+
+    /// How long the fake Bluesky's access tokens live (default 2 h, like the reference PDS).
+    pub fn set_bluesky_token_lifetime(&self, secs: i64) {
+        self.shared.lock().bsky.access_secs = secs;
+    }
+
+    /// Change a Bluesky account's app password and revoke its sessions' refresh tokens (like
+    /// revoking the app password; issued access tokens keep working until they expire).
+    pub fn revoke_bluesky_app_password(&self, handle: &str, new_password: &str) {
+        let mut st = self.shared.lock();
+        st.bsky.revoke(handle);
+        if let Some(a) = st.bsky.accounts.get_mut(handle) {
+            a.app_password = new_password.to_string();
+        }
+    }
+
+    /// Expire every access token of a Bluesky account now (on the fake's clock): its next call
+    /// gets `400 ExpiredToken`.
+    pub fn expire_bluesky_access(&self, handle: &str) {
+        let mut st = self.shared.lock();
+        let now = st.now();
+        st.bsky.expire_access(handle, now);
+    }
+
+    /// Set a Bluesky account's status (`Some("takendown")`, `Some("deactivated")`; `None`:
+    /// active).
+    pub fn set_bluesky_status(&self, handle: &str, status: Option<&str>) {
+        if let Some(a) = self.shared.lock().bsky.accounts.get_mut(handle) {
+            a.status = status.map(str::to_string);
+        }
     }
 
     /// Put a post on `username`'s home timeline (newest) and return its id. Ids increase

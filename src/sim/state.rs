@@ -20,6 +20,8 @@ pub(crate) enum Family {
     XOAuth,
     /// Mastodon (`/api/...`, Mastodon's `/oauth/...`).
     Mastodon,
+    /// Bluesky XRPC (`/xrpc/...`).
+    Bluesky,
     /// Anything else.
     Other,
 }
@@ -31,6 +33,8 @@ pub(crate) enum Net {
     X,
     /// Mastodon.
     Mastodon,
+    /// Bluesky.
+    Bluesky,
 }
 
 /// Extra facts about a post created through the API.
@@ -163,6 +167,12 @@ pub(crate) fn default_limit(fam: Family, ep: Endpoint) -> (u64, i64) {
     match (fam, ep) {
         (Family::Mastodon, Endpoint::Delete) => (30, 30 * 60),
         (Family::Mastodon, _) => (300, 5 * 60),
+        // Logins per identifier; writes per account (5,000 points an hour, a create costs 3);
+        // everything else shares the 3,000 requests per 5 minutes of an IP.
+        (Family::Bluesky, Endpoint::Verify) => (30, 5 * 60),
+        (Family::Bluesky, Endpoint::Post) => (1666, 3600),
+        (Family::Bluesky, Endpoint::Delete) => (5000, 3600),
+        (Family::Bluesky, _) => (3000, 5 * 60),
         (Family::XV1, Endpoint::Timeline) => (15, Q),
         (Family::XV1, Endpoint::Post) => (300, 3 * 3600),
         (_, Endpoint::Verify) => (75, Q),
@@ -222,6 +232,8 @@ pub(crate) struct State {
     pub codes: HashMap<String, AuthCode>,
     /// Name for the next user created by Mastodon's OAuth flow.
     pub pending_mastodon_user: Option<String>,
+    /// The fake Bluesky's accounts, sessions and records.
+    pub bsky: super::bluesky::Bsky,
 }
 
 impl State {
@@ -253,6 +265,7 @@ impl State {
             apps: HashMap::new(),
             codes: HashMap::new(),
             pending_mastodon_user: None,
+            bsky: super::bluesky::Bsky::new(),
         }
     }
 
@@ -372,6 +385,7 @@ impl State {
             reposts: p.reposts,
             idempotency_key: c.and_then(|c| c.idempotency_key.clone()),
             visibility: c.and_then(|c| c.visibility.clone()),
+            lang: p.lang.clone(),
         }
     }
 

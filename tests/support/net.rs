@@ -56,6 +56,25 @@ impl Net {
         self.farm.run_env(&args, &[("FARM_ACCESS_TOKEN", &token)]).ok();
     }
 
+    /// Add a Bluesky account `NAME.test` on the fake (app password [`bsky_password`]) and a bot
+    /// `NAME` for it.
+    pub fn bsky_bot(&self, role: &str, name: &str, extra: &[&str]) {
+        let handle = bsky_handle(name);
+        let password = bsky_password(name);
+        self.fake.add_bluesky_user(&handle, &password);
+        let url = self.fake.url();
+        let mut args = vec!["create", role, name, "--platform", "bluesky", "--api", &url];
+        args.extend_from_slice(extra);
+        self.farm
+            .run_env(&args, &[("FARM_BLUESKY_HANDLE", &handle), ("FARM_BLUESKY_APP_PASSWORD", &password)])
+            .ok();
+    }
+
+    /// POST requests to the XRPC method `nsid`.
+    pub fn xrpc_posts(&self, nsid: &str) -> usize {
+        self.post_requests(&format!("/xrpc/{nsid}"))
+    }
+
     /// Put `n` distinct posts on a user's home timeline.
     pub fn seed(&self, user: &str, n: usize, tag: &str) {
         for i in 0..n {
@@ -137,6 +156,29 @@ impl Net {
     pub fn post_requests(&self, path: &str) -> usize {
         self.fake.requests().iter().filter(|r| r.method == "POST" && r.path == path).count()
     }
+}
+
+/// The handle of the fake Bluesky account of bot `name`.
+pub fn bsky_handle(name: &str) -> String {
+    format!("{name}.test")
+}
+
+/// The app password of the fake Bluesky account of bot `name`.
+pub fn bsky_password(name: &str) -> String {
+    let n: String = name.chars().filter(char::is_ascii_alphanumeric).take(4).collect();
+    format!("{n:a<4}-pass-word-0001")
+}
+
+/// A Bluesky reader `r` and its writer `w` (accounts `r.test` and `w.test`), five posts on the
+/// reader's timeline, made an hour before [`T0`].
+pub fn bsky_pair() -> Net {
+    let n = Net::new();
+    n.bsky_bot("reader", "r", &[]);
+    n.bsky_bot("writer", "w", &["--source", "r"]);
+    // Bluesky post ids come from their time: the posts are an hour older than the first run.
+    n.fake.set_now(Some(T0 - 3600));
+    n.seed(&bsky_handle("r"), 5, "a");
+    n
 }
 
 /// A Mastodon reader `r` and its writer `w`.

@@ -1,7 +1,7 @@
 //! Classifying Mastodon's error answers, by status and body shape (the `error` text is
 //! translated to the account's language, so its words count only where noted).
 
-use super::super::http::{exhausted, one_line, server_or_refused, Response, AUTH_HINT, REJECTED_HINT};
+use super::super::http::{one_line, rate_limited, server_or_refused, Response, AUTH_HINT, REJECTED_HINT};
 use super::super::{Call, NetError, NetErrorKind};
 use serde::Deserialize;
 
@@ -43,13 +43,7 @@ pub fn classify_mastodon(resp: &Response) -> NetError {
         return with_rate(NetErrorKind::Auth, format!("{what}: {AUTH_HINT} ({said})"));
     }
     if resp.status == 429 {
-        let rate = exhausted(resp.call, resp.rate, resp.retry_after, resp.now);
-        let mut e = NetError::new(
-            NetErrorKind::RateLimited,
-            format!("{what}: rate limited until {} ({said})", crate::clock::format(rate.reset)),
-        );
-        e.rate = Some(rate);
-        return e;
+        return rate_limited(resp, &said);
     }
     if resp.status == 422 && (lower.contains("character limit") || lower.contains("too long")) {
         return with_rate(

@@ -1,7 +1,7 @@
 //! Classifying X's error answers (API v2, v1.1 and the OAuth endpoints): one set of rules for
 //! both X clients, decided by status, error code and body shape.
 
-use super::super::http::{exhausted, one_line, server_or_refused, Response, AUTH_HINT, REJECTED_HINT};
+use super::super::http::{one_line, rate_limited, server_or_refused, Response, AUTH_HINT, REJECTED_HINT};
 use super::super::{Call, NetError, NetErrorKind};
 use serde::Deserialize;
 
@@ -110,13 +110,7 @@ pub fn classify_x(resp: &Response) -> XFailure {
         return err(NetErrorKind::Auth, format!("{what}: {AUTH_HINT} ({said})"));
     }
     if resp.status == 429 || has(88) || kind.ends_with("usage-capped") {
-        let rate = exhausted(resp.call, resp.rate, resp.retry_after, resp.now);
-        let mut e = NetError::new(
-            NetErrorKind::RateLimited,
-            format!("{what}: rate limited until {} ({said})", crate::clock::format(rate.reset)),
-        );
-        e.rate = Some(rate);
-        return XFailure::Error(e);
+        return XFailure::Error(rate_limited(resp, &said));
     }
     if has(187) || (resp.status == 403 && lower.contains("duplicate")) {
         if resp.call == Call::Post {

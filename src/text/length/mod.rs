@@ -1,4 +1,4 @@
-//! Platform length rules: how X and Mastodon count the length of a post.
+//! Platform length rules: how X, Mastodon and Bluesky count the length of a post.
 //!
 //! * **X** counts the twitter-text *weighted length* (`parseTweet` of the official
 //!   twitter-text libraries): the text is NFC-normalised, every URL (with or without a scheme,
@@ -9,6 +9,8 @@
 //! * **Mastodon** counts extended grapheme clusters, every URL (with a scheme) as the instance's
 //!   `characters_reserved_per_url` (23) and every `@user@domain` mention as `@user`
 //!   (`StatusLengthValidator`). See [`mastodon_length`].
+//! * **Bluesky** counts extended grapheme clusters (at most 300) and UTF-8 bytes (at most
+//!   3,000), URLs in full. See [`bluesky_length`].
 //!
 //! Everything is written out here (no regex engine, no twitter-text crate): the URL scanner
 //! follows the twitter-text JS `extractUrlsWithIndices` rules (valid preceding character,
@@ -40,7 +42,23 @@ pub fn count(text: &str, rule: LengthRule, kind: PlatformKind) -> usize {
     match kind {
         PlatformKind::X | PlatformKind::XV1 => x_length(text),
         PlatformKind::Mastodon => mastodon_length(text, rule.url_len),
+        PlatformKind::Bluesky => bluesky_length(text),
     }
+}
+
+/// Bluesky's limits on a post's text: 300 graphemes and 3,000 UTF-8 bytes.
+pub const BLUESKY_MAX: usize = 300;
+
+/// Bluesky's byte limit on a post's text, which is [`BLUESKY_MAX`] times this.
+pub const BLUESKY_BYTES_PER_GRAPHEME: usize = 10;
+
+/// The length Bluesky counts for `text`, in graphemes: the extended grapheme clusters (as the
+/// server's `Intl.Segmenter` counts them, URLs in full), or a tenth of the UTF-8 bytes when that
+/// is more, so that one number checks both limits (300 graphemes, 3,000 bytes).
+pub fn bluesky_length(text: &str) -> usize {
+    use unicode_segmentation::UnicodeSegmentation;
+    let graphemes = text.graphemes(true).count();
+    graphemes.max(text.len().div_ceil(BLUESKY_BYTES_PER_GRAPHEME))
 }
 
 /// Whether `text` is within `rule.max` as `kind` counts it ([`count`]). An empty text

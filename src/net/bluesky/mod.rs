@@ -1,0 +1,645 @@
+//! The Bluesky client (`--platform bluesky`): AT Protocol XRPC calls to the account's PDS with a
+//! session made from an app password.
+//!
+//! Sessions: [`create_session`] logs in (at the entryway, `--api`, default
+//! `https://bsky.social`) and [`refresh_session`] rotates the pair at the PDS; the bot layer
+//! (`bot::session`) decides when, and stores the new pair before it is used. A [`Bluesky`]
+//! client only ever uses the access token it was given.
+//!
+//! Posting: the record key is a TID chosen when the intent was recorded (the `key` of
+//! [`Platform::post`]). A `createRecord` whose outcome is unclear (a timeout, a reset, any 5xx:
+//! the reference PDS answers a second create with an existing key with a 500) is settled at
+//! once with `getRecord` of that key: there → posted; not there → the error stands and the next
+//! run sends again with the same key. There is no time window.
+
+pub mod classify;
+pub mod facets;
+pub mod tid;
+
+pub use classify::classify_bluesky;
+
+use super::http::{malformed, Body, Http, Method, Request, Response};
+use super::oauth::query;
+use super::x::{clean_lang, text_has_link};
+use super::*;
+use classify::XrpcError;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// The collection of posts.
+pub const POST: &str = "app.bsky.feed.post";
+
+/// The most posts one `getTimeline` page returns.
+const PAGE: usize = 100;
+
+/// The most URIs one `getPosts` call takes.
+const POSTS_BATCH: usize = 25;
+
+/// A session: what `createSession` and `refreshSession` answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The access JWT.
+    pub access: String,
+    /// The refresh JWT.
+    pub refresh: String,
+    /// The account's DID.
+    pub did: String,
+    /// The account's handle.
+    pub handle: String,
+    /// The account's PDS (the `#atproto_pds` service of its DID document), when the answer has
+    /// the document.
+    pub pds: Option<String>,
+}
+
+/// The session answer (only what farm reads).
+#[derive(Debug, Deserialize)]
+struct SessionBody {
+    #[serde(rename = "accessJwt")]
+    access_jwt: String,
+    #[serde(rename = "refreshJwt")]
+    refresh_jwt: String,
+    did: String,
+    #[serde(default)]
+    handle: String,
+    #[serde(default, rename = "didDoc")]
+    did_doc: Option<Value>,
+    #[serde(default)]
+    active: Option<bool>,
+    #[serde(default)]
+    status: Option<String>,
+}
+
+impl SessionBody {
+    fn into_session(self, what: &str) -> Result<Session, NetError> {
+        if self.active == Some(false) {
+            let status = self.status.as_deref().unwrap_or("deactivated");
+            return Err(NetError::new(
+                NetErrorKind::Refused,
+                format!("{what}: the account is not active ({status})"),
+            ));
+        }
+        if !self.did.starts_with("did:") || self.access_jwt.is_empty() || self.refresh_jwt.is_empty() {
+            return Err(malformed(what, "the session answer has no DID or tokens"));
+        }
+        let pds = self.did_doc.as_ref().and_then(pds_of);
+        Ok(Session {
+            access: self.access_jwt,
+            refresh: self.refresh_jwt,
+            did: self.did,
+            handle: self.handle,
+            pds,
+        })
+    }
+}
+
+/// The `#atproto_pds` service endpoint of a DID document.
+fn pds_of(doc: &Value) -> Option<String> {
+    doc.get("service")?.as_array()?.iter().find_map(|s| {
+        let id = s.get("id")?.as_str()?;
+        let url = s.get("serviceEndpoint")?.as_str()?;
+        (id == "#atproto_pds" || id.ends_with("#atproto_pds"))
+            .then(|| url.trim_end_matches('/').to_string())
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+    })
+}
+
+/// The URL of an XRPC method at `base`.
+fn xrpc(base: &str, nsid: &str) -> String {
+    format!("{}/xrpc/{nsid}", base.trim_end_matches('/'))
+}
+
+/// Send and classify: a 2xx answer, or the classified error.
+fn send(http: &Http, req: &Request, rates: &mut Vec<RateInfo>) -> Result<Response, NetError> {
+    let resp = http.send(req)?;
+    if let Some(r) = resp.rate {
+        rates.push(r);
+    }
+    if resp.is_success() {
+        Ok(resp)
+    } else {
+        Err(classify_bluesky(&resp))
+    }
+}
+
+/// Log in with an identifier (handle or DID) and an app password at `entry` (`--api`):
+/// `com.atproto.server.createSession`. A refused password is [`NetErrorKind::Auth`].
+pub fn create_session(entry: &str, identifier: &str, password: &str, now: i64) -> NetResult<Session> {
+    let http = Http::new(now);
+    let mut rates = Vec::new();
+    let body = json!({"identifier": identifier, "password": password}).to_string();
+    let req = Request::new(Method::Post, xrpc(entry, "com.atproto.server.createSession"), Call::Verify)
+        .body(Body::Json(body))
+        .idempotent(true);
+    let resp = send(&http, &req, &mut rates)?;
+    let value = resp.json::<SessionBody>()?.into_session(&resp.what)?;
+    Ok(Reply { value, rates })
+}
+
+/// Rotate a session at its PDS: `com.atproto.server.refreshSession` with the refresh token
+/// and no body. A refused refresh token is a [`NetError::session_expired`] error.
+pub fn refresh_session(pds: &str, refresh: &str, now: i64) -> NetResult<Session> {
+    let http = Http::new(now);
+    let mut rates = Vec::new();
+    let req = Request::new(Method::Post, xrpc(pds, "com.atproto.server.refreshSession"), Call::Verify)
+        .header("Authorization", format!("Bearer {refresh}"))
+        .body(Body::Json(String::new()))
+        .idempotent(true);
+    let resp = send(&http, &req, &mut rates)?;
+    let value = resp.json::<SessionBody>()?.into_session(&resp.what)?;
+    Ok(Reply { value, rates })
+}
+
+/// Mark the account as a bot: the `bot` self-label on its profile (`app.bsky.actor.profile`,
+/// record `self`), every other field kept, written with `putRecord` guarded by `swapRecord` (the
+/// profile's current CID, or `null` when it has none) so that a profile changed meanwhile is
+/// not overwritten. `Ok(false)` when the label was already there.
+pub fn label_bot(pds: &str, access: &str, did: &str, now: i64) -> NetResult<bool> {
+    const PROFILE: &str = "app.bsky.actor.profile";
+    let http = Http::new(now);
+    let mut rates = Vec::new();
+    let auth = format!("Bearer {access}");
+    let url = query(
+        &xrpc(pds, "com.atproto.repo.getRecord"),
+        &[("repo", did), ("collection", PROFILE), ("rkey", "self")],
+    );
+    let req = Request::new(Method::Get, url, Call::Verify).header("Authorization", auth.clone());
+    let resp = http.send(&req)?;
+    let (mut profile, cid) = if resp.status == 400
+        && XrpcError::of(&resp).error.as_deref() == Some("RecordNotFound")
+    {
+        (json!({"$type": PROFILE}), Value::Null)
+    } else if resp.is_success() {
+        let v: Value = resp.json()?;
+        let value =
+            v.get("value").filter(|x| x.is_object()).cloned().unwrap_or_else(|| json!({"$type": PROFILE}));
+        (value, v.get("cid").cloned().unwrap_or(Value::Null))
+    } else {
+        return Err(classify_bluesky(&resp));
+    };
+    let values = profile.pointer("/labels/values").and_then(Value::as_array).cloned().unwrap_or_default();
+    if values.iter().any(|l| l.get("val").and_then(Value::as_str) == Some("bot")) {
+        return Ok(Reply { value: false, rates });
+    }
+    let mut values = values;
+    values.push(json!({"val": "bot"}));
+    profile["labels"] = json!({"$type": "com.atproto.label.defs#selfLabels", "values": values});
+    let body =
+        json!({"repo": did, "collection": PROFILE, "rkey": "self", "record": profile, "swapRecord": cid});
+    let req = Request::new(Method::Post, xrpc(pds, "com.atproto.repo.putRecord"), Call::Verify)
+        .header("Authorization", auth)
+        .body(Body::Json(body.to_string()))
+        .idempotent(true);
+    send(&http, &req, &mut rates)?;
+    Ok(Reply { value: true, rates })
+}
+
+/// The Unix time a JWT expires (its `exp` claim), when it has one farm can read.
+pub fn jwt_expiry(token: &str) -> Option<i64> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = super::base64::decode(payload)?;
+    serde_json::from_slice::<Value>(&bytes).ok()?.get("exp")?.as_i64()
+}
+
+/// Whether `s` is a Bluesky app password (`xxxx-xxxx-xxxx-xxxx`, lower-case letters and
+/// digits).
+pub fn is_app_password(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 4
+        && groups
+            .iter()
+            .all(|g| g.len() == 4 && g.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+}
+
+/// The numeric id farm gives a post: its record key's TID as a number, so that ids grow with
+/// time; a key that is no TID gets one from `fallback_at` (Unix seconds) and the URI's hash.
+pub fn post_id(uri: &str, fallback_at: i64) -> u64 {
+    let rkey = uri.rsplit('/').next().unwrap_or("");
+    tid::decode(rkey).unwrap_or_else(|| {
+        let h = crate::text::dedup::hash(uri);
+        tid::decode(&tid::for_intent(fallback_at, h)).unwrap_or(h >> 1)
+    })
+}
+
+/// Client for Bluesky: one account at its PDS, with an access token from `bot::session`.
+pub struct Bluesky {
+    ep: Endpoint,
+    http: Http,
+    did: Option<String>,
+    lang: Option<String>,
+}
+
+impl Bluesky {
+    /// Make a client for a run at `now` (Unix seconds): `ep.api` is the account's PDS,
+    /// `ep.creds.access_token` the session's access token, `ep.account_id` its DID when known.
+    pub fn new(ep: Endpoint, now: i64) -> Self {
+        let did = ep.account_id.clone().filter(|d| d.starts_with("did:"));
+        Bluesky { ep, http: Http::new(now), did, lang: None }
+    }
+
+    /// An authenticated request to an XRPC method.
+    fn request(&self, method: Method, nsid: &str, params: &[(&str, &str)], call: Call) -> Request {
+        let url = query(&xrpc(&self.ep.api, nsid), params);
+        Request::new(method, url, call)
+            .header("Authorization", format!("Bearer {}", self.ep.creds.access_token))
+    }
+
+    /// The account's DID: the known one, else one `getSession` call.
+    fn did(&mut self, rates: &mut Vec<RateInfo>) -> Result<String, NetError> {
+        if let Some(d) = &self.did {
+            return Ok(d.clone());
+        }
+        Ok(self.get_session(rates)?.id)
+    }
+
+    fn get_session(&mut self, rates: &mut Vec<RateInfo>) -> Result<Account, NetError> {
+        #[derive(Deserialize)]
+        struct Me {
+            did: String,
+            #[serde(default)]
+            handle: String,
+            #[serde(default)]
+            active: Option<bool>,
+            #[serde(default)]
+            status: Option<String>,
+        }
+        let req = self.request(Method::Get, "com.atproto.server.getSession", &[], Call::Verify);
+        let resp = send(&self.http, &req, rates)?;
+        let me: Me = resp.json()?;
+        if me.active == Some(false) {
+            let status = me.status.as_deref().unwrap_or("deactivated");
+            return Err(NetError::new(
+                NetErrorKind::Refused,
+                format!("{}: the account is not active ({status})", resp.what),
+            ));
+        }
+        self.did = Some(me.did.clone());
+        Ok(Account { id: me.did, username: me.handle })
+    }
+
+    /// `getRecord` of one of the account's posts: `Some((uri, text))` when it is there, `None`
+    /// when the server says `RecordNotFound`.
+    fn get_post(
+        &self,
+        did: &str,
+        rkey: &str,
+        rates: &mut Vec<RateInfo>,
+    ) -> Result<Option<(String, String)>, NetError> {
+        #[derive(Deserialize)]
+        struct Got {
+            uri: String,
+            value: Value,
+        }
+        let params = [("repo", did), ("collection", POST), ("rkey", rkey)];
+        let req = self.request(Method::Get, "com.atproto.repo.getRecord", &params, Call::Post);
+        let resp = self.http.send(&req)?;
+        if let Some(r) = resp.rate {
+            rates.push(r);
+        }
+        if resp.status == 400 && XrpcError::of(&resp).error.as_deref() == Some("RecordNotFound") {
+            return Ok(None);
+        }
+        if !resp.is_success() {
+            return Err(classify_bluesky(&resp));
+        }
+        let got: Got = resp.json()?;
+        let text = got.value.get("text").and_then(Value::as_str).unwrap_or("").to_string();
+        Ok(Some((got.uri, text)))
+    }
+
+    /// A handle's DID (`com.atproto.identity.resolveHandle`), `None` when it does not resolve.
+    fn resolve(&self, handle: &str, rates: &mut Vec<RateInfo>) -> Option<String> {
+        let req = self.request(
+            Method::Get,
+            "com.atproto.identity.resolveHandle",
+            &[("handle", handle)],
+            Call::Verify,
+        );
+        let resp = send(&self.http, &req, rates).ok()?;
+        let v: Value = resp.json().ok()?;
+        v.get("did")?.as_str().filter(|d| d.starts_with("did:")).map(str::to_string)
+    }
+
+    /// The record of a post of `text` made now.
+    fn record(&self, text: &str, rates: &mut Vec<RateInfo>) -> Value {
+        let found = facets::detect(text);
+        let facets = facets::to_json(&found, &mut |h| self.resolve(h, rates));
+        let mut record = json!({
+            "$type": POST,
+            "text": text,
+            "createdAt": crate::clock::format(self.http.now()),
+        });
+        if let Some(lang) = &self.lang {
+            record["langs"] = json!([lang]);
+        }
+        if !facets.is_empty() {
+            record["facets"] = Value::Array(facets);
+        }
+        record
+    }
+}
+
+/// One `getTimeline` page.
+#[derive(Debug, Deserialize)]
+struct FeedPage {
+    #[serde(default)]
+    feed: Vec<FeedItem>,
+    #[serde(default)]
+    cursor: Option<String>,
+}
+
+/// A feed item: a post, and why it is on the timeline (a repost).
+#[derive(Debug, Deserialize)]
+struct FeedItem {
+    post: PostView,
+    #[serde(default)]
+    reason: Option<Value>,
+}
+
+/// `app.bsky.feed.defs#postView` (only what farm reads).
+#[derive(Debug, Deserialize)]
+struct PostView {
+    uri: String,
+    author: Author,
+    record: Value,
+    #[serde(default, rename = "indexedAt")]
+    indexed_at: Option<String>,
+    #[serde(default, rename = "likeCount")]
+    like_count: u64,
+    #[serde(default, rename = "repostCount")]
+    repost_count: u64,
+}
+
+/// A profile view.
+#[derive(Debug, Deserialize)]
+struct Author {
+    did: String,
+}
+
+impl FeedItem {
+    /// The cached [`Post`]: keyed by the author's DID; a repost gets its id from the time it
+    /// was reposted, so that it is newer than what the reader already has.
+    fn to_post(&self) -> Post {
+        let p = &self.post;
+        let text = p.record.get("text").and_then(Value::as_str).unwrap_or("").to_string();
+        let time = |s: Option<&str>| s.and_then(crate::clock::parse_rfc3339).unwrap_or(0);
+        let created_at = time(p.record.get("createdAt").and_then(Value::as_str));
+        let repost_at = self
+            .reason
+            .as_ref()
+            .filter(|r| r.get("$type").and_then(Value::as_str) == Some("app.bsky.feed.defs#reasonRepost"))
+            .map(|r| time(r.get("indexedAt").and_then(Value::as_str)));
+        let id = match repost_at {
+            Some(at) => tid::decode(&tid::for_intent(at, crate::text::dedup::hash(&p.uri))).unwrap_or(0),
+            None => post_id(&p.uri, time(p.indexed_at.as_deref())),
+        };
+        let lang = p.record.get("langs").and_then(|l| l.get(0)).and_then(Value::as_str);
+        Post {
+            id,
+            author: p.author.did.clone(),
+            has_links: text_has_link(&text),
+            created_at: repost_at.unwrap_or(created_at),
+            is_repost: repost_at.is_some(),
+            is_reply: p.record.get("reply").is_some(),
+            lang: clean_lang(lang),
+            text,
+        }
+    }
+}
+
+impl Platform for Bluesky {
+    fn verify(&mut self) -> NetResult<Account> {
+        let mut rates = Vec::new();
+        let value = self.get_session(&mut rates)?;
+        Ok(Reply { value, rates })
+    }
+
+    fn home_timeline(&mut self, since: Option<&str>, cap: usize) -> NetResult<Timeline> {
+        let mut rates = Vec::new();
+        let mut posts: Vec<Post> = Vec::new();
+        let mut calls = 0;
+        let floor: u64 = since.and_then(|s| s.parse().ok()).unwrap_or(0);
+        let mut cursor: Option<String> = None;
+        if cap == 0 {
+            return Ok(Reply { value: Timeline::default(), rates });
+        }
+        loop {
+            let limit = if since.is_none() { cap.min(PAGE) } else { PAGE }.to_string();
+            let mut params = vec![("limit", limit.as_str())];
+            if let Some(c) = &cursor {
+                params.push(("cursor", c));
+            }
+            let req = self.request(Method::Get, "app.bsky.feed.getTimeline", &params, Call::Timeline);
+            let resp = send(&self.http, &req, &mut rates)?;
+            calls += 1;
+            let page: FeedPage = resp.json()?;
+            let before = posts.len();
+            let mut reached = false;
+            for item in &page.feed {
+                let p = item.to_post();
+                if p.id <= floor {
+                    reached = true;
+                } else if !posts.iter().any(|q| q.id == p.id) {
+                    posts.push(p);
+                }
+            }
+            // Stop at the posts already cached, the cap, the end, or a server that repeats.
+            let next = page.cursor.filter(|c| !c.is_empty() && Some(c) != cursor.as_ref());
+            if since.is_none() || reached || posts.len() >= cap || posts.len() == before || next.is_none() {
+                break;
+            }
+            cursor = next;
+        }
+        posts.sort_by_key(|p| std::cmp::Reverse(p.id));
+        posts.truncate(cap);
+        posts.reverse();
+        let cursor = posts.last().map(|p| p.id.to_string());
+        Ok(Reply { value: Timeline { posts, cursor, calls }, rates })
+    }
+
+    fn post(&mut self, text: &str, key: &str) -> NetResult<Posted> {
+        let mut rates = Vec::new();
+        let n = crate::text::length::bluesky_length(text);
+        if n > crate::text::length::BLUESKY_MAX {
+            return Err(NetError::new(
+                NetErrorKind::TooLong,
+                format!(
+                    "the text is too long for Bluesky ({} graphemes, {} bytes; at most 300 and 3000); not sent",
+                    crate::text::length::bluesky_length(text).min(text.chars().count()),
+                    text.len()
+                ),
+            ));
+        }
+        let rkey = match tid::decode(key) {
+            Some(_) => key.to_string(),
+            None => tid::for_intent(self.http.now(), crate::text::dedup::hash(key)),
+        };
+        let did = self.did(&mut rates)?;
+        let record = self.record(text, &mut rates);
+        let body = json!({"repo": did, "collection": POST, "rkey": rkey, "record": record}).to_string();
+        let req = self
+            .request(Method::Post, "com.atproto.repo.createRecord", &[], Call::Post)
+            .body(Body::Json(body));
+        let sent = self.http.send(&req);
+        crate::config::crash_point("send-after-request");
+        let err = match sent {
+            Ok(resp) if resp.is_success() => {
+                if let Some(r) = resp.rate {
+                    rates.push(r);
+                }
+                let uri = resp.json::<Value>()?.get("uri").and_then(Value::as_str).map(str::to_string);
+                return Ok(Reply { value: Posted { id: uri, duplicate: false }, rates });
+            }
+            Ok(resp) => {
+                if let Some(r) = resp.rate {
+                    rates.push(r);
+                }
+                classify_bluesky(&resp)
+            }
+            Err(e) => e,
+        };
+        // A refusal the server gave is the whole story; anything else may have posted it
+        // (the reference PDS answers a second create with an existing key with a 500).
+        if err.not_performed() {
+            return Err(err);
+        }
+        match self.get_post(&did, &rkey, &mut rates) {
+            Ok(Some((uri, there))) if crate::bot::writer::same_post(text, &there) => {
+                Ok(Reply { value: Posted { id: Some(uri), duplicate: true }, rates })
+            }
+            Ok(Some((uri, _))) => Err(NetError::new(
+                NetErrorKind::Refused,
+                format!("{}: the record key {rkey} holds another post ({uri})", req.what),
+            )),
+            Ok(None) | Err(_) => Err(err),
+        }
+    }
+
+    fn own_posts(&mut self, cap: usize) -> NetResult<Vec<OwnPost>> {
+        #[derive(Deserialize)]
+        struct Listed {
+            #[serde(default)]
+            records: Vec<ListedRecord>,
+        }
+        #[derive(Deserialize)]
+        struct ListedRecord {
+            uri: String,
+        }
+        #[derive(Deserialize)]
+        struct Posts {
+            #[serde(default)]
+            posts: Vec<PostView>,
+        }
+        let mut rates = Vec::new();
+        let mut out = Vec::new();
+        if cap == 0 {
+            return Ok(Reply { value: out, rates });
+        }
+        let did = self.did(&mut rates)?;
+        let limit = cap.min(100).to_string();
+        let params = [("repo", did.as_str()), ("collection", POST), ("limit", limit.as_str())];
+        let req = self.request(Method::Get, "com.atproto.repo.listRecords", &params, Call::OwnPosts);
+        let listed: Listed = send(&self.http, &req, &mut rates)?.json()?;
+        for chunk in listed.records.chunks(POSTS_BATCH) {
+            let params: Vec<(&str, &str)> = chunk.iter().map(|r| ("uris", r.uri.as_str())).collect();
+            let req = self.request(Method::Get, "app.bsky.feed.getPosts", &params, Call::OwnPosts);
+            let got: Posts = send(&self.http, &req, &mut rates)?.json()?;
+            for p in got.posts {
+                let created_at = p
+                    .record
+                    .get("createdAt")
+                    .and_then(Value::as_str)
+                    .and_then(crate::clock::parse_rfc3339)
+                    .unwrap_or(0);
+                out.push(OwnPost {
+                    id: post_id(&p.uri, created_at),
+                    text: p.record.get("text").and_then(Value::as_str).unwrap_or("").to_string(),
+                    created_at,
+                    likes: p.like_count,
+                    reposts: p.repost_count,
+                });
+            }
+        }
+        Ok(Reply { value: super::newest_own_posts(out, cap), rates })
+    }
+
+    fn delete(&mut self, id: u64) -> NetResult<()> {
+        let mut rates = Vec::new();
+        let did = self.did(&mut rates)?;
+        let body = json!({"repo": did, "collection": POST, "rkey": tid::encode(id)}).to_string();
+        let req = self
+            .request(Method::Post, "com.atproto.repo.deleteRecord", &[], Call::Delete)
+            .body(Body::Json(body))
+            .idempotent(true);
+        send(&self.http, &req, &mut rates)?;
+        Ok(Reply { value: (), rates })
+    }
+
+    fn length_rule(&mut self) -> NetResult<LengthRule> {
+        Ok(Reply {
+            value: LengthRule { max: crate::text::length::BLUESKY_MAX, url_len: 0 },
+            rates: Vec::new(),
+        })
+    }
+
+    fn account_id(&self) -> Option<String> {
+        self.did.clone()
+    }
+
+    fn set_lang(&mut self, lang: Option<&str>) {
+        self.lang = clean_lang(lang);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jwt_expiry_of_a_reference_token() {
+        // An access JWT the reference PDS issued (README transcript): exp 1796553510.
+        let t = "eyJ0eXAiOiJhdCtqd3QiLCJhbGciOiJIUzI1NiJ9.eyJzY29wZSI6ImNvbS5hdHByb3RvLmFwcFBhc3MiLCJhdWQiOiJkaWQ6d2ViOmxvY2FsaG9zdCIsInN1YiI6ImRpZDpwbGM6d3J4bDZrZ3MyaHh0eW1pMjJ5ZnpodWlnIiwiaWF0IjoxNzk2NTQ2MzEwLCJleHAiOjE3OTY1NTM1MTB9.O9BOjIaBni6-Xq32CFQxqEtNIGonyC-PxGbMKO6WjOY";
+        assert_eq!(jwt_expiry(t), Some(1_796_553_510));
+        assert_eq!(jwt_expiry("garbage"), None);
+        assert_eq!(jwt_expiry("a.!!!.b"), None);
+        let made =
+            format!("x.{}.y", crate::net::base64::encode_url(br#"{"exp":1767225600,"sub":"did:plc:x"}"#));
+        assert_eq!(jwt_expiry(&made), Some(1_767_225_600));
+    }
+
+    #[test]
+    fn app_passwords() {
+        assert!(is_app_password("zbtm-dwkk-gqqv-6hls"));
+        for bad in
+            ["main-password-1", "ZBTM-DWKK-GQQV-6HLS", "zbtm-dwkk-gqqv", "zbtm-dwkk-gqqv-6hls-aaaa", ""]
+        {
+            assert!(!is_app_password(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn pds_from_did_document() {
+        let doc = json!({"service":[{"id":"#atproto_pds","type":"AtprotoPersonalDataServer","serviceEndpoint":"https://morel.us-east.host.bsky.network/"}]});
+        assert_eq!(pds_of(&doc).as_deref(), Some("https://morel.us-east.host.bsky.network"));
+        assert_eq!(pds_of(&json!({"service":[]})), None);
+        assert_eq!(
+            pds_of(&json!({"service":[{"id":"#atproto_pds","serviceEndpoint":"javascript:x"}]})),
+            None
+        );
+    }
+
+    #[test]
+    fn timeline_items_key_authors_by_did() {
+        let item: FeedItem = serde_json::from_value(json!({
+            "post": {"uri": "at://did:plc:abc/app.bsky.feed.post/3n3yfqlr44z2x", "cid": "bafy",
+                     "author": {"did": "did:plc:abc", "handle": "alice.test"},
+                     "record": {"$type": POST, "text": "hi https://example.com", "createdAt": "2026-12-06T08:30:48.248Z",
+                                "langs": ["en"], "reply": {"root": {}, "parent": {}}},
+                     "indexedAt": "2026-12-06T08:30:49.000Z"}}))
+        .unwrap();
+        let p = item.to_post();
+        assert_eq!(p.author, "did:plc:abc");
+        assert_eq!(p.id, tid::decode("3n3yfqlr44z2x").unwrap());
+        assert!(p.is_reply && p.has_links && !p.is_repost);
+        assert_eq!(p.lang.as_deref(), Some("en"));
+    }
+}

@@ -1,0 +1,651 @@
+//! The fake Bluesky: XRPC under `/xrpc/`, as the reference PDS (`@atproto/pds` 0.4.217) answers
+//! it, with its AppView's `app.bsky.feed.*` reads in the same place: app-password sessions with
+//! expiring JWT-shaped tokens and rotating refresh tokens, `createRecord` (a second create with
+//! an existing record key is a **500**, like the real server), `getRecord`, `putRecord` with
+//! `swapRecord`, `deleteRecord`, `listRecords`, `getTimeline`, `getPosts`, `resolveHandle`,
+//! `RateLimit-*` headers, and the record checks a client meets (300 graphemes, 3,000 bytes,
+//! TID record keys, mention DIDs).
+//!
+//! Status codes follow the real server: a missing token is 401 `AuthMissing`, a refused login
+//! 401 `AuthenticationRequired`, but a bad or expired token is **400** `InvalidToken` /
+//! `ExpiredToken`; a record that does not validate is 400 `InvalidRequest`.
+
+use super::handle::{rate_headers, too_many, Ctx, Route};
+use super::server::Response;
+use super::state::{Created, Family, Net, PostRec, State};
+use super::text;
+use crate::net::base64::encode_url;
+use crate::net::bluesky::tid;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+use unicode_segmentation::UnicodeSegmentation;
+
+/// The collection of posts.
+const POST: &str = "app.bsky.feed.post";
+/// How long a refresh token lives (90 days) and how long a rotated one still answers (2 h).
+const REFRESH_SECS: i64 = 90 * 86_400;
+const GRACE_SECS: i64 = 2 * 3600;
+
+/// An account on the fake PDS.
+#[derive(Debug, Clone)]
+pub(crate) struct Account {
+    /// Its DID.
+    pub did: String,
+    /// Its app password.
+    pub app_password: String,
+    /// `None` while active; else `takendown`, `deactivated`, …
+    pub status: Option<String>,
+}
+
+/// A refresh token.
+#[derive(Debug, Clone)]
+struct Refresh {
+    handle: String,
+    exp: i64,
+    revoked: bool,
+    /// The pair it was exchanged for, and when (a retry within the grace gets the same pair).
+    next: Option<(String, String, i64)>,
+}
+
+/// Everything the fake Bluesky keeps.
+#[derive(Debug)]
+pub(crate) struct Bsky {
+    /// handle → account.
+    pub accounts: HashMap<String, Account>,
+    /// Access token → (handle, expiry).
+    access: HashMap<String, (String, i64)>,
+    refresh: HashMap<String, Refresh>,
+    /// How long an access token lives (2 h, like the reference PDS).
+    pub access_secs: i64,
+    /// (DID, collection, rkey) → (record, CID).
+    records: BTreeMap<(String, String, String), (Value, String)>,
+    /// (DID, rkey) → the post's id in the fake.
+    post_ids: HashMap<(String, String), u64>,
+}
+
+impl Bsky {
+    /// Nothing yet.
+    pub(crate) fn new() -> Bsky {
+        Bsky {
+            accounts: HashMap::new(),
+            access: HashMap::new(),
+            refresh: HashMap::new(),
+            access_secs: 2 * 3600,
+            records: BTreeMap::new(),
+            post_ids: HashMap::new(),
+        }
+    }
+
+    /// Revoke every refresh token of `handle` (like `revokeAppPassword`); issued access tokens
+    /// keep working until they expire, as on the real server.
+    pub(crate) fn revoke(&mut self, handle: &str) {
+        for r in self.refresh.values_mut().filter(|r| r.handle == handle) {
+            r.revoked = true;
+        }
+    }
+
+    /// Make every access token of `handle` expired at `now`.
+    pub(crate) fn expire_access(&mut self, handle: &str, now: i64) {
+        for (h, exp) in self.access.values_mut() {
+            if h == handle {
+                *exp = now - 1;
+            }
+        }
+    }
+}
+
+/// The DID of a name in the fake: registered accounts keep theirs; any other author gets one
+/// made from its profile id.
+pub(crate) fn did_of(st: &mut State, name: &str) -> String {
+    if let Some(a) = st.bsky.accounts.get(name) {
+        return a.did.clone();
+    }
+    let id = st.profile(name);
+    plc(id)
+}
+
+/// A `did:plc:` identifier from a number (24 base32 characters).
+pub(crate) fn plc(id: u64) -> String {
+    const A: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+    let mut x = id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let s: String = (0..24)
+        .map(|i| {
+            if i == 12 {
+                x = x.rotate_left(29) ^ id;
+            }
+            let c = A[(x & 31) as usize] as char;
+            x = x.rotate_right(5);
+            c
+        })
+        .collect();
+    format!("did:plc:{s}")
+}
+
+/// The handle shown for a name: itself when it looks like a domain, else `name.test`.
+fn handle_of(name: &str) -> String {
+    if name.contains('.') {
+        name.to_string()
+    } else {
+        format!("{}.test", name.replace('@', "."))
+    }
+}
+
+/// An XRPC error.
+pub(crate) fn error(status: u16, name: &str, message: &str) -> Response {
+    Response::json(status, &json!({"error": name, "message": message}))
+}
+
+/// The XRPC error name the real server uses for a status.
+pub(crate) fn name_of(status: u16) -> &'static str {
+    match status {
+        400 => "InvalidRequest",
+        401 => "AuthenticationRequired",
+        403 => "Forbidden",
+        404 => "NotFound",
+        429 => "RateLimitExceeded",
+        501 => "MethodNotImplemented",
+        502 => "UpstreamFailure",
+        503 => "NotEnoughResources",
+        504 => "UpstreamTimeout",
+        _ => "InternalServerError",
+    }
+}
+
+/// The account behind the request's access token, or the error the real server gives.
+fn authed(ctx: &Ctx<'_>) -> Result<String, Response> {
+    let Some(h) = ctx.req.header("authorization") else {
+        return Err(error(401, "AuthMissing", "Authentication Required"));
+    };
+    let Some(token) =
+        h.trim().split_once(' ').filter(|(s, _)| s.eq_ignore_ascii_case("bearer")).map(|(_, t)| t.trim())
+    else {
+        return Err(error(400, "InvalidToken", "Unexpected authorization type"));
+    };
+    match ctx.st.bsky.access.get(token) {
+        Some((_, exp)) if *exp <= ctx.now => Err(error(400, "ExpiredToken", "Token has expired")),
+        Some((handle, _)) => Ok(handle.clone()),
+        None if ctx.st.bsky.refresh.contains_key(token) => Err(error(400, "InvalidToken", "Bad token scope")),
+        None => Err(error(400, "InvalidToken", "Token could not be verified")),
+    }
+}
+
+/// Who sent a request (for the log), without side effects.
+pub(crate) fn bearer_user(ctx: &Ctx<'_>) -> Option<String> {
+    authed(ctx).ok()
+}
+
+/// The rate-limited endpoint of an XRPC method.
+pub(crate) fn endpoint_of(nsid: &str) -> Option<super::Endpoint> {
+    use super::Endpoint::*;
+    Some(match nsid {
+        "com.atproto.server.createSession"
+        | "com.atproto.server.refreshSession"
+        | "com.atproto.server.getSession" => Verify,
+        "app.bsky.feed.getTimeline" => Timeline,
+        "com.atproto.repo.createRecord" | "com.atproto.repo.putRecord" | "com.atproto.repo.getRecord" => Post,
+        "com.atproto.repo.listRecords" | "app.bsky.feed.getPosts" => OwnPosts,
+        "com.atproto.repo.deleteRecord" => Delete,
+        _ => return None,
+    })
+}
+
+/// Handle one XRPC request.
+pub(crate) fn handle(ctx: &mut Ctx<'_>, route: &Route) -> (Response, Option<String>) {
+    let Route::Bsky(nsid) = route else {
+        return (error(501, "MethodNotImplemented", "Method Not Implemented"), None);
+    };
+    let method = ctx.req.method.clone();
+    let needs_auth = !matches!(
+        nsid.as_str(),
+        "com.atproto.server.createSession"
+            | "com.atproto.server.refreshSession"
+            | "com.atproto.repo.getRecord"
+            | "com.atproto.repo.listRecords"
+            | "com.atproto.identity.resolveHandle"
+    );
+    let user = if needs_auth {
+        match authed(ctx) {
+            Ok(u) => Some(u),
+            Err(r) => return (r, None),
+        }
+    } else {
+        bearer_user(ctx)
+    };
+    // Logins count per identifier, everything else per account (or per caller).
+    let who = if nsid == "com.atproto.server.createSession" {
+        body(ctx).get("identifier").and_then(Value::as_str).unwrap_or("").to_string()
+    } else {
+        user.clone().unwrap_or_else(|| "anonymous".into())
+    };
+    let hit = endpoint_of(nsid).map(|ep| ctx.st.rate_hit(&who, ep, Family::Bluesky, ctx.now));
+    if let Some(h) = hit.filter(|h| h.exceeded) {
+        return (rate_headers(too_many(Family::Bluesky), Family::Bluesky, h), user);
+    }
+    let u = user.clone().unwrap_or_default();
+    let resp = match (method.as_str(), nsid.as_str()) {
+        ("POST", "com.atproto.server.createSession") => create_session(ctx),
+        ("POST", "com.atproto.server.refreshSession") => refresh_session(ctx),
+        ("GET", "com.atproto.server.getSession") => get_session(ctx, &u),
+        ("POST", "com.atproto.repo.createRecord") => create_record(ctx, &u),
+        ("POST", "com.atproto.repo.putRecord") => put_record(ctx, &u),
+        ("POST", "com.atproto.repo.deleteRecord") => delete_record(ctx, &u),
+        ("GET", "com.atproto.repo.getRecord") => get_record(ctx),
+        ("GET", "com.atproto.repo.listRecords") => list_records(ctx),
+        ("GET", "com.atproto.identity.resolveHandle") => resolve_handle(ctx),
+        ("GET", "app.bsky.feed.getTimeline") => timeline(ctx, &u),
+        ("GET", "app.bsky.feed.getPosts") => get_posts(ctx),
+        _ => error(501, "MethodNotImplemented", "Method Not Implemented"),
+    };
+    let resp = match hit {
+        Some(h) => rate_headers(resp, Family::Bluesky, h),
+        None => resp,
+    };
+    (resp, user)
+}
+
+/// The JSON body (`Null` when there is none or it is not JSON).
+fn body(ctx: &Ctx<'_>) -> Value {
+    serde_json::from_slice(&ctx.req.body).unwrap_or(Value::Null)
+}
+
+/// A JWT-shaped token: what the client reads (`exp`) is real, the signature is not.
+fn token(st: &mut State, typ: &str, did: &str, now: i64, exp: i64) -> String {
+    let head = encode_url(format!(r#"{{"typ":"{typ}","alg":"HS256"}}"#).as_bytes());
+    let jti = st.random(24);
+    let claims = json!({"scope": "com.atproto.appPass", "aud": "did:web:localhost", "sub": did,
+        "iat": now, "exp": exp, "jti": jti});
+    format!("{head}.{}.{}", encode_url(claims.to_string().as_bytes()), st.random(43))
+}
+
+/// A new session for `handle`: both tokens, remembered.
+fn new_pair(st: &mut State, handle: &str, now: i64) -> (String, String) {
+    let did = did_of(st, handle);
+    let access_exp = now + st.bsky.access_secs;
+    let access = token(st, "at+jwt", &did, now, access_exp);
+    let refresh = token(st, "refresh+jwt", &did, now, now + REFRESH_SECS);
+    st.bsky.access.insert(access.clone(), (handle.to_string(), access_exp));
+    st.bsky.refresh.insert(
+        refresh.clone(),
+        Refresh { handle: handle.to_string(), exp: now + REFRESH_SECS, revoked: false, next: None },
+    );
+    (access, refresh)
+}
+
+fn session_answer(ctx: &mut Ctx<'_>, handle: &str, access: &str, refresh: &str) -> Response {
+    let did = did_of(ctx.st, handle);
+    let status = ctx.st.bsky.accounts.get(handle).and_then(|a| a.status.clone());
+    let pds = format!("http://{}", ctx.host);
+    let mut v = json!({"accessJwt": access, "refreshJwt": refresh, "did": did, "handle": handle,
+        "didDoc": {"@context": ["https://www.w3.org/ns/did/v1"], "id": did, "alsoKnownAs": [format!("at://{handle}")],
+                   "service": [{"id": "#atproto_pds", "type": "AtprotoPersonalDataServer", "serviceEndpoint": pds}]},
+        "email": format!("{handle}@example.com"), "emailConfirmed": false, "active": status.is_none()});
+    if let Some(s) = status {
+        v["status"] = json!(s);
+    }
+    Response::json(200, &v)
+}
+
+fn create_session(ctx: &mut Ctx<'_>) -> Response {
+    let b = body(ctx);
+    let (Some(id), Some(pw)) =
+        (b.get("identifier").and_then(Value::as_str), b.get("password").and_then(Value::as_str))
+    else {
+        return error(400, "InvalidRequest", "Input must have the property \"identifier\"");
+    };
+    let id = id.trim_start_matches('@').to_lowercase();
+    let found = ctx
+        .st
+        .bsky
+        .accounts
+        .iter()
+        .find(|(h, a)| **h == id || a.did == id)
+        .map(|(h, a)| (h.clone(), a.clone()));
+    let Some((handle, acc)) = found.filter(|(_, a)| a.app_password == pw) else {
+        return error(401, "AuthenticationRequired", "Invalid identifier or password");
+    };
+    if acc.status.as_deref() == Some("takendown") {
+        return error(401, "AccountTakedown", "Account has been taken down");
+    }
+    let (access, refresh) = new_pair(ctx.st, &handle, ctx.now);
+    session_answer(ctx, &handle, &access, &refresh)
+}
+
+fn refresh_session(ctx: &mut Ctx<'_>) -> Response {
+    if !ctx.req.body.is_empty() {
+        return error(400, "InvalidRequest", "A request body was provided when none was expected");
+    }
+    let token = ctx
+        .req
+        .header("authorization")
+        .and_then(|h| h.trim().split_once(' '))
+        .map(|(_, t)| t.trim().to_string());
+    let Some(token) = token else {
+        return error(401, "AuthMissing", "Authentication Required");
+    };
+    let now = ctx.now;
+    let Some(r) = ctx.st.bsky.refresh.get(&token).cloned() else {
+        let why = if ctx.st.bsky.access.contains_key(&token) {
+            "Invalid token type"
+        } else {
+            "Token could not be verified"
+        };
+        return error(400, "InvalidToken", why);
+    };
+    if r.revoked {
+        return error(400, "ExpiredToken", "Token has been revoked");
+    }
+    if r.exp <= now {
+        return error(400, "ExpiredToken", "Token has expired");
+    }
+    let (access, refresh) = match r.next {
+        Some((a, f, at)) if now - at < GRACE_SECS => (a, f),
+        Some(_) => return error(400, "ExpiredToken", "Token has been revoked"),
+        None => {
+            let (a, f) = new_pair(ctx.st, &r.handle, now);
+            if let Some(old) = ctx.st.bsky.refresh.get_mut(&token) {
+                old.next = Some((a.clone(), f.clone(), now));
+            }
+            (a, f)
+        }
+    };
+    session_answer(ctx, &r.handle, &access, &refresh)
+}
+
+fn get_session(ctx: &mut Ctx<'_>, user: &str) -> Response {
+    let did = did_of(ctx.st, user);
+    let status = ctx.st.bsky.accounts.get(user).and_then(|a| a.status.clone());
+    let mut v = json!({"did": did, "handle": user, "active": status.is_none()});
+    if let Some(s) = status {
+        v["status"] = json!(s);
+    }
+    Response::json(200, &v)
+}
+
+/// The DID of a `repo` parameter (a DID or a handle), if it is an account here.
+fn repo_did(st: &State, repo: &str) -> Option<String> {
+    st.bsky.accounts.iter().find(|(h, a)| *h == repo || a.did == repo).map(|(_, a)| a.did.clone())
+}
+
+/// Whether `user` may write to `repo`.
+fn own_repo(st: &State, user: &str, repo: &str) -> bool {
+    st.bsky.accounts.get(user).is_some_and(|a| a.did == repo || user == repo)
+}
+
+/// A fresh CID-looking string.
+fn cid(st: &mut State) -> String {
+    format!("bafyrei{}", st.random(52).to_lowercase())
+}
+
+/// Check a post record the way the lexicon does; the error message on failure.
+fn invalid_post(record: &Value) -> Option<String> {
+    let pre = "Invalid app.bsky.feed.post record";
+    let Some(text) = record.get("text").and_then(Value::as_str) else {
+        return Some(format!("{pre}: Missing required key \"text\" at $.record"));
+    };
+    let g = text.graphemes(true).count();
+    if g > 300 {
+        return Some(format!("{pre}: grapheme too big (maximum 300, got {g}) at $.record.text"));
+    }
+    if text.len() > 3000 {
+        return Some(format!("{pre}: string too big (maximum 3000, got {}) at $.record.text", text.len()));
+    }
+    match record.get("createdAt").and_then(Value::as_str) {
+        None => return Some(format!("{pre}: Missing required key \"createdAt\" at $.record")),
+        Some(t) if chrono::DateTime::parse_from_rfc3339(t).is_err() => {
+            return Some(format!("{pre}: Invalid datetime (got \"{t}\") at $.record.createdAt"))
+        }
+        _ => {}
+    }
+    if record.get("langs").and_then(Value::as_array).is_some_and(|l| l.len() > 3) {
+        return Some(format!("{pre}: array too big (maximum 3) at $.record.langs"));
+    }
+    for (i, f) in record.get("facets").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        for (j, feat) in f.get("features").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            if let Some(did) = feat.get("did") {
+                if !did.as_str().is_some_and(|d| d.starts_with("did:") && d.len() > 8) {
+                    return Some(format!("{pre}: Invalid DID at $.record.facets[{i}].features[{j}].did"));
+                }
+            }
+        }
+        let start = f.pointer("/index/byteStart").and_then(Value::as_i64).unwrap_or(-1);
+        if start < 0 {
+            return Some(format!(
+                "{pre}: integer too small (minimum 0) at $.record.facets[{i}].index.byteStart"
+            ));
+        }
+    }
+    None
+}
+
+/// A write's body, its target collection and record, and the writer's DID; or the refusal
+/// (no record, or someone else's repo).
+fn write_of(ctx: &mut Ctx<'_>, user: &str) -> Result<(Value, String, Value, String), Response> {
+    let b = body(ctx);
+    let repo = b.get("repo").and_then(Value::as_str).unwrap_or("").to_string();
+    let collection = b.get("collection").and_then(Value::as_str).unwrap_or("").to_string();
+    let Some(record) = b.get("record").filter(|r| r.is_object()).cloned() else {
+        return Err(error(400, "InvalidRequest", "Input must have the property \"record\""));
+    };
+    if !own_repo(ctx.st, user, &repo) {
+        return Err(error(401, "AuthenticationRequired", "Authentication Required"));
+    }
+    let did = did_of(ctx.st, user);
+    Ok((b, collection, record, did))
+}
+
+fn create_record(ctx: &mut Ctx<'_>, user: &str) -> Response {
+    let (b, collection, record, did) = match write_of(ctx, user) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let rkey = match b.get("rkey").and_then(Value::as_str) {
+        Some(k) => k.to_string(),
+        None => tid::make((ctx.now as u64) * 1_000_000 + ctx.st.next_id() % 1_000_000, 0),
+    };
+    if collection == POST {
+        if tid::decode(&rkey).is_none() {
+            return error(
+                400,
+                "InvalidRequest",
+                &format!("Invalid record key for {POST}: Invalid TID string (got \"{rkey}\") at $"),
+            );
+        }
+        if let Some(why) = invalid_post(&record) {
+            return error(400, "InvalidRequest", &why);
+        }
+    }
+    let key = (did.clone(), collection.clone(), rkey.clone());
+    if ctx.st.bsky.records.contains_key(&key) {
+        // The reference PDS: "There is already a value at key", as a 500.
+        return error(500, "InternalServerError", "Internal Server Error");
+    }
+    if collection == POST {
+        let text = record.get("text").and_then(Value::as_str).unwrap_or("").to_string();
+        if let Some(message) = ctx.st.take_rejection(&text) {
+            return error(400, "InvalidRequest", &format!("Invalid app.bsky.feed.post record: {message}"));
+        }
+        let lang = record.pointer("/langs/0").and_then(Value::as_str).map(str::to_string);
+        let created = Created {
+            net: Net::Bluesky,
+            idempotency_key: Some(rkey.clone()),
+            visibility: None,
+            spoiler: String::new(),
+        };
+        let id = ctx.st.create_post(user, &text, None, lang, created);
+        ctx.st.bsky.post_ids.insert((did.clone(), rkey.clone()), id);
+    }
+    let c = cid(ctx.st);
+    ctx.st.bsky.records.insert(key, (record, c.clone()));
+    let commit = json!({"cid": cid(ctx.st), "rev": tid::make(ctx.now as u64 * 1_000_000, 1)});
+    Response::json(
+        200,
+        &json!({"uri": format!("at://{did}/{collection}/{rkey}"), "cid": c, "commit": commit, "validationStatus": "valid"}),
+    )
+}
+
+fn put_record(ctx: &mut Ctx<'_>, user: &str) -> Response {
+    let (b, collection, record, did) = match write_of(ctx, user) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let rkey = b.get("rkey").and_then(Value::as_str).unwrap_or("").to_string();
+    let key = (did.clone(), collection.clone(), rkey.clone());
+    let current = ctx.st.bsky.records.get(&key).cloned();
+    let uri = format!("at://{did}/{collection}/{rkey}");
+    if let Some(swap) = b.get("swapRecord") {
+        match (&current, swap) {
+            (Some((v, c)), Value::Null) if *v == record => {
+                return Response::json(200, &json!({"uri": uri, "cid": c, "validationStatus": "valid"}))
+            }
+            (Some((_, c)), Value::Null) => return error(400, "InvalidSwap", &format!("Record was at {c}")),
+            (Some((_, c)), Value::String(s)) if s != c => {
+                return error(400, "InvalidSwap", &format!("Record was at {c}"))
+            }
+            (None, Value::String(_)) => return error(400, "InvalidSwap", "Record was at null"),
+            _ => {}
+        }
+    }
+    let c = cid(ctx.st);
+    ctx.st.bsky.records.insert(key, (record, c.clone()));
+    let commit = json!({"cid": cid(ctx.st), "rev": tid::make(ctx.now as u64 * 1_000_000, 2)});
+    Response::json(200, &json!({"uri": uri, "cid": c, "commit": commit, "validationStatus": "valid"}))
+}
+
+fn delete_record(ctx: &mut Ctx<'_>, user: &str) -> Response {
+    let b = body(ctx);
+    let repo = b.get("repo").and_then(Value::as_str).unwrap_or("").to_string();
+    let collection = b.get("collection").and_then(Value::as_str).unwrap_or("").to_string();
+    let rkey = b.get("rkey").and_then(Value::as_str).unwrap_or("").to_string();
+    if !own_repo(ctx.st, user, &repo) {
+        return error(401, "AuthenticationRequired", "Authentication Required");
+    }
+    let did = did_of(ctx.st, user);
+    if ctx.st.bsky.records.remove(&(did.clone(), collection, rkey.clone())).is_none() {
+        return Response::json(200, &json!({}));
+    }
+    if let Some(id) = ctx.st.bsky.post_ids.remove(&(did, rkey)) {
+        if let Some(p) = ctx.st.posts.get_mut(&id) {
+            p.deleted = true;
+        }
+    }
+    Response::json(
+        200,
+        &json!({"commit": {"cid": cid(ctx.st), "rev": tid::make(ctx.now as u64 * 1_000_000, 3)}}),
+    )
+}
+
+fn get_record(ctx: &mut Ctx<'_>) -> Response {
+    let (repo, collection, rkey) = (
+        ctx.query("repo").unwrap_or_default(),
+        ctx.query("collection").unwrap_or_default(),
+        ctx.query("rkey").unwrap_or_default(),
+    );
+    let did = repo_did(ctx.st, &repo).unwrap_or(repo);
+    let uri = format!("at://{did}/{collection}/{rkey}");
+    match ctx.st.bsky.records.get(&(did, collection, rkey)) {
+        Some((v, c)) => Response::json(200, &json!({"uri": uri, "cid": c, "value": v})),
+        None => error(400, "RecordNotFound", &format!("Could not locate record: {uri}")),
+    }
+}
+
+fn list_records(ctx: &mut Ctx<'_>) -> Response {
+    let repo = ctx.query("repo").unwrap_or_default();
+    let collection = ctx.query("collection").unwrap_or_default();
+    let limit = ctx.query("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(50).clamp(1, 100);
+    let cursor = ctx.query("cursor");
+    let did = repo_did(ctx.st, &repo).unwrap_or(repo);
+    let list: Vec<Value> = ctx
+        .st
+        .bsky
+        .records
+        .iter()
+        .rev()
+        .filter(|((d, c, k), _)| *d == did && *c == collection && cursor.as_ref().is_none_or(|cur| k < cur))
+        .take(limit)
+        .map(|((d, c, k), (v, cid))| json!({"uri": format!("at://{d}/{c}/{k}"), "cid": cid, "value": v}))
+        .collect();
+    let mut out = json!({"records": list});
+    if let Some(last) = list.last().and_then(|r| r["uri"].as_str()).and_then(|u| u.rsplit('/').next()) {
+        out["cursor"] = json!(last);
+    }
+    Response::json(200, &out)
+}
+
+fn resolve_handle(ctx: &mut Ctx<'_>) -> Response {
+    let h = ctx.query("handle").unwrap_or_default();
+    match ctx.st.bsky.accounts.get(&h) {
+        Some(a) => Response::json(200, &json!({"did": a.did})),
+        None => error(400, "InvalidRequest", "Unable to resolve handle"),
+    }
+}
+
+/// The record key of a post: the one it was created with, or one made from its time and id.
+fn rkey_of(p: &PostRec) -> String {
+    match p.created.as_ref().filter(|c| c.net == Net::Bluesky).and_then(|c| c.idempotency_key.clone()) {
+        Some(k) => k,
+        None => tid::make((p.created_at.max(0) as u64) * 1_000_000 + p.id % 1_000_000, p.id % 1024),
+    }
+}
+
+/// `app.bsky.feed.defs#postView` of a post.
+fn post_view(st: &mut State, p: &PostRec) -> Value {
+    let did = did_of(st, &p.author);
+    let uri = format!("at://{did}/{POST}/{}", rkey_of(p));
+    let mut record = match st.bsky.records.get(&(did.clone(), POST.to_string(), rkey_of(p))) {
+        Some((v, _)) => v.clone(),
+        None => json!({"$type": POST, "text": p.text, "createdAt": text::iso_millis(p.created_at)}),
+    };
+    if let Some(l) = &p.lang {
+        record["langs"] = json!([l]);
+    }
+    if let Some(parent) = p.in_reply_to.and_then(|r| st.posts.get(&r).cloned()) {
+        let pdid = did_of(st, &parent.author);
+        let puri = format!("at://{pdid}/{POST}/{}", rkey_of(&parent));
+        record["reply"] = json!({"root": {"uri": puri, "cid": "bafyreiparent"}, "parent": {"uri": puri, "cid": "bafyreiparent"}});
+    }
+    json!({"uri": uri, "cid": "bafyreipost", "author": {"did": did, "handle": handle_of(&p.author)},
+        "record": record, "indexedAt": text::iso_millis(p.created_at),
+        "likeCount": p.likes, "repostCount": p.reposts, "replyCount": 0})
+}
+
+fn timeline(ctx: &mut Ctx<'_>, user: &str) -> Response {
+    let limit = ctx.query("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(50).clamp(1, 100);
+    let before = ctx.query("cursor").and_then(|c| c.parse::<u64>().ok());
+    let ids = ctx.st.home.get(user).cloned().unwrap_or_default();
+    let (page, more) = super::state::x_page(&ids, None, None, before, limit);
+    let mut feed = Vec::new();
+    for id in &page {
+        let Some(p) = ctx.st.posts.get(id).cloned() else { continue };
+        let item = match p.repost_of.and_then(|o| ctx.st.posts.get(&o).cloned()) {
+            Some(orig) => {
+                let by = json!({"did": did_of(ctx.st, &p.author), "handle": handle_of(&p.author)});
+                json!({"post": post_view(ctx.st, &orig),
+                    "reason": {"$type": "app.bsky.feed.defs#reasonRepost", "by": by, "indexedAt": text::iso_millis(p.created_at)}})
+            }
+            None => json!({"post": post_view(ctx.st, &p)}),
+        };
+        feed.push(item);
+    }
+    let mut out = json!({"feed": feed});
+    if let (true, Some(last)) = (more, page.last()) {
+        out["cursor"] = json!(last.to_string());
+    }
+    Response::json(200, &out)
+}
+
+fn get_posts(ctx: &mut Ctx<'_>) -> Response {
+    let uris: Vec<String> =
+        ctx.req.query_params().into_iter().filter(|(k, _)| k == "uris").map(|(_, v)| v).collect();
+    let mut posts = Vec::new();
+    for uri in uris {
+        let mut parts = uri.trim_start_matches("at://").split('/');
+        let (Some(did), Some(_), Some(rkey)) = (parts.next(), parts.next(), parts.next()) else { continue };
+        let Some(id) = ctx.st.bsky.post_ids.get(&(did.to_string(), rkey.to_string())).copied() else {
+            continue;
+        };
+        if let Some(p) = ctx.st.posts.get(&id).cloned().filter(|p| !p.deleted) {
+            posts.push(post_view(ctx.st, &p));
+        }
+    }
+    Response::json(200, &json!({"posts": posts}))
+}

@@ -1,0 +1,289 @@
+//! Bluesky bots against the fake network's XRPC (`--platform bluesky`): one login, then a kept
+//! and refreshed session; a writer that posts exactly once by record key across lost answers,
+//! a duplicate key's 500 and kill -9 at every step of a send, with no time window; refused
+//! passwords that never turn into a login storm; texts over 300 graphemes never sent.
+
+mod support;
+use botfarm::sim::Fault;
+use support::net::{bsky_handle, bsky_pair, bsky_password, Net, T0};
+
+const LOGIN: &str = "com.atproto.server.createSession";
+const REFRESH: &str = "com.atproto.server.refreshSession";
+const CREATE: &str = "com.atproto.repo.createRecord";
+
+fn assert_posted_once(n: &Net) -> String {
+    let posts = n.fake.posts_by(&bsky_handle("w"));
+    assert_eq!(posts.len(), 1, "posted more or less than once: {posts:?}");
+    let st = n.state("w");
+    assert!(st["pending"].is_null(), "{st}");
+    assert_eq!(st["total"], 1);
+    posts[0].text.clone()
+}
+
+#[test]
+fn reader_and_writer_run_with_one_login_each_and_post_by_record_key() {
+    let mut n = bsky_pair();
+    n.synced(T0, &["run"]).ok();
+    let text = assert_posted_once(&n);
+    assert!(text.contains("about cats"), "{text}");
+    // The post went out under a record key farm chose: a TID of the run's time.
+    let key = n.fake.posts_by(&bsky_handle("w"))[0].idempotency_key.clone().unwrap();
+    let v = botfarm::net::bluesky::tid::decode(&key).expect("a TID record key");
+    assert_eq!(botfarm::net::bluesky::tid::micros(v) / 1_000_000, T0 as u64);
+    // The reader cached the timeline, authors keyed by DID.
+    let st = n.state("r");
+    assert_eq!(st["cached"], 5, "{st}");
+    let shown = n.farm.run(&["show", "r", "--json"]).ok().stdout;
+    assert!(!shown.contains(&bsky_password("r")), "the app password is shown: {shown}");
+    // More runs: no new login, one more post per interval.
+    n.synced(T0 + 3600, &["run"]).ok();
+    n.synced(T0 + 7200, &["run"]).ok();
+    assert_eq!(n.fake.posts_by(&bsky_handle("w")).len(), 3);
+    assert_eq!(n.xrpc_posts(LOGIN), 2, "one login per bot, ever");
+}
+
+#[test]
+fn a_lost_answer_is_settled_by_key_in_the_same_run() {
+    let mut n = bsky_pair();
+    n.synced(T0 - 60, &["run", "r"]).ok();
+    n.fake.fail_next(1, Fault::PerformThenTimeout, Some(CREATE));
+    n.synced(T0, &["run", "w"]).ok();
+    assert_posted_once(&n);
+    assert_eq!(n.count("com.atproto.repo.getRecord"), 1, "settled with one getRecord");
+    n.synced(T0 + 600, &["run"]).ok();
+    assert_posted_once(&n);
+}
+
+#[test]
+fn a_500_that_did_not_post_is_sent_again_with_the_same_key() {
+    let mut n = bsky_pair();
+    n.fake.fail_next(1, Fault::Status(500), Some(CREATE));
+    assert_eq!(n.synced(T0, &["run"]).code, 75);
+    assert!(n.fake.posts_by(&bsky_handle("w")).is_empty());
+    n.synced(T0 + 600, &["run"]).ok();
+    let text = assert_posted_once(&n);
+    assert!(text.contains("about cats"));
+    assert_eq!(n.xrpc_posts(CREATE), 2);
+}
+
+#[test]
+fn kill_9_at_every_step_of_a_send_posts_exactly_once_even_a_week_later() {
+    for point in ["send-before-request", "send-after-request", "send-before-confirm"] {
+        let mut n = bsky_pair();
+        n.farm.env.push(("FARM_CRASH_AT".into(), point.into()));
+        let crashed = n.synced(T0, &["run"]);
+        assert_ne!(crashed.code, 0, "{point}: did not crash");
+        n.farm.env.pop();
+        let pending = n.state("w")["pending"].as_str().map(str::to_string);
+        assert!(pending.is_some(), "{point}: the intent was not kept");
+        let sent_before = n.fake.posts_by(&bsky_handle("w")).len();
+        assert_eq!(sent_before, usize::from(point != "send-before-request"), "{point}");
+        // A week later: settled by key like a minute later, never a second post.
+        n.synced(T0 + 7 * 86_400, &["run", "w"]).ok();
+        let text = assert_posted_once(&n);
+        assert_eq!(Some(text), pending, "{point}");
+        n.synced(T0 + 7 * 86_400 + 3600, &["run", "w"]).ok();
+        assert_eq!(n.fake.posts_by(&bsky_handle("w")).len(), 2, "{point}: the next post");
+        assert_eq!(n.xrpc_posts(LOGIN), 2, "{point}: no new login");
+    }
+}
+
+#[test]
+fn an_expired_token_is_refreshed_without_a_new_login() {
+    let mut n = bsky_pair();
+    n.fake.set_bluesky_token_lifetime(3600);
+    n.synced(T0, &["run"]).ok();
+    // Two hours later the access tokens are expired: each bot refreshes, nobody logs in.
+    n.fake.set_bluesky_token_lifetime(4 * 3600);
+    n.synced(T0 + 7200, &["run"]).ok();
+    assert_eq!(n.fake.posts_by(&bsky_handle("w")).len(), 2);
+    assert_eq!(n.xrpc_posts(LOGIN), 2);
+    assert_eq!(n.xrpc_posts(REFRESH), 2);
+    // The server expires the token early (mid-run, for farm): the run fails softly, the next
+    // one refreshes and posts that text once.
+    n.fake.expire_bluesky_access(&bsky_handle("w"));
+    let r = n.synced(T0 + 3 * 3600, &["run", "w"]);
+    assert_eq!(r.code, 75, "{}", r.stderr);
+    assert!(r.stderr.contains("refreshes the session"), "{}", r.stderr);
+    n.synced(T0 + 3 * 3600 + 600, &["run", "w"]).ok();
+    assert_eq!(n.fake.posts_by(&bsky_handle("w")).len(), 3);
+    assert_eq!(n.xrpc_posts(LOGIN), 2, "still no new login");
+}
+
+#[test]
+fn a_refused_app_password_is_77_once_and_never_a_login_storm() {
+    let mut n = Net::new();
+    n.fake.add_bluesky_user("w.test", "good-pass-word-0001");
+    let url = n.fake.url();
+    n.farm
+        .run_env(
+            &["create", "reader", "w", "--platform", "bluesky", "--api", &url],
+            &[("FARM_BLUESKY_HANDLE", "w.test"), ("FARM_BLUESKY_APP_PASSWORD", "bad0-pass-word-0001")],
+        )
+        .ok();
+    for i in 0..5 {
+        let r = n.synced(T0 + i * 3600, &["run"]);
+        assert_eq!(r.code, 77, "{}", r.stderr);
+    }
+    assert_eq!(n.xrpc_posts(LOGIN), 1, "one refused login, then none");
+    let r = n.synced(T0 + 5 * 3600, &["run"]);
+    assert!(r.stderr.contains("farm auth"), "{}", r.stderr);
+    // check and doctor say so per bot, without a login, and go on with the other bots.
+    n.masto_bot("reader", "m", &[]);
+    let r = n.farm.run(&["check"]);
+    assert_eq!(r.code, 77, "{}", r.all());
+    assert!(r.stdout.contains("will not log in") && r.stdout.contains("@m"), "{}", r.stdout);
+    let r = n.farm.run(&["doctor"]);
+    assert!(r.all().contains("will not log in") && r.all().contains("m: credentials work"), "{}", r.all());
+    assert_eq!(n.xrpc_posts(LOGIN), 1);
+    // A new password: logged in again, once.
+    n.farm
+        .run_env(
+            &["edit", "w", "--credentials"],
+            &[("FARM_BLUESKY_HANDLE", "w.test"), ("FARM_BLUESKY_APP_PASSWORD", "good-pass-word-0001")],
+        )
+        .ok();
+    n.synced(T0 + 6 * 3600, &["run"]).ok();
+    assert_eq!(n.xrpc_posts(LOGIN), 2);
+}
+
+#[test]
+fn a_revoked_app_password_stops_after_one_login() {
+    let mut n = bsky_pair();
+    n.synced(T0, &["run"]).ok();
+    n.fake.revoke_bluesky_app_password(&bsky_handle("w"), "newp-pass-word-0001");
+    n.fake.expire_bluesky_access(&bsky_handle("w"));
+    // The first run meets the dead access token (75: refresh next run), the next one the
+    // revoked refresh token and the old password (77), the later ones call nothing.
+    assert_eq!(n.synced(T0 + 3600, &["run", "w"]).code, 75);
+    for i in 2..5 {
+        assert_eq!(n.synced(T0 + i * 3600, &["run", "w"]).code, 77);
+    }
+    // One refresh (refused), one login (refused), then nothing.
+    assert_eq!(n.xrpc_posts(REFRESH), 1);
+    assert_eq!(n.xrpc_posts(LOGIN), 3);
+    assert_eq!(n.fake.posts_by(&bsky_handle("w")).len(), 1);
+}
+
+#[test]
+fn a_text_over_300_graphemes_is_never_sent() {
+    let n = bsky_pair();
+    // 301 graphemes; and 300 family emoji (300 graphemes, 7500 bytes: over 3000 bytes).
+    let long = "a".repeat(301);
+    let fat = "👨‍👩‍👧‍👦".repeat(300);
+    for text in [long.as_str(), fat.as_str()] {
+        let r = n.farm.run(&["post", "w", text]);
+        assert_eq!(r.code, 65, "{}", r.stderr);
+    }
+    let ok = "ы".repeat(300);
+    n.farm.run(&["post", "w", &ok]).ok();
+    assert_eq!(n.xrpc_posts(CREATE), 1, "only the text that fits was sent");
+}
+
+#[test]
+fn farm_auth_logs_in_and_labels_the_account_as_a_bot() {
+    let n = Net::new();
+    n.fake.add_bluesky_user("w.test", "good-pass-word-0001");
+    let url = n.fake.url();
+    n.farm.run(&["create", "reader", "w", "--platform", "bluesky", "--api", &url, "--auth-later"]).ok();
+    let env = [("FARM_BLUESKY_HANDLE", "w.test"), ("FARM_BLUESKY_APP_PASSWORD", "good-pass-word-0001")];
+    let r = n.farm.run_env(&["auth", "w"], &env).ok();
+    assert!(r.stderr.contains("self-label \"bot\""), "{}", r.stderr);
+    assert!(r.stderr.contains("logged in as w.test"), "{}", r.stderr);
+    let r = n.farm.run_env(&["auth", "w"], &env).ok();
+    assert!(r.stderr.contains("already carries"), "{}", r.stderr);
+    n.farm.run(&["check", "w"]).ok();
+    // Not an app password: refused before any call.
+    let r = n.farm.run_env(
+        &["auth", "w"],
+        &[("FARM_BLUESKY_HANDLE", "w.test"), ("FARM_BLUESKY_APP_PASSWORD", "hunter2")],
+    );
+    assert_eq!(r.code, 64, "{}", r.stderr);
+}
+
+#[test]
+fn export_and_import_keep_the_session_or_drop_it_without_secrets() {
+    let mut n = bsky_pair();
+    n.synced(T0, &["run"]).ok();
+    let dir = support::TempDir::new("bsky-export");
+    for (file, flags) in [("full.tar", vec![]), ("bare.tar", vec!["--no-secrets"])] {
+        let path = dir.path().join(file);
+        let mut args = vec!["export", path.to_str().unwrap()];
+        args.extend(flags);
+        n.farm.run(&args).ok();
+    }
+    // A full export carries the session: the imported farm posts without logging in.
+    let mut m = Net { farm: support::Farm::new(), fake: n.fake };
+    m.farm.run(&["import", dir.path().join("full.tar").to_str().unwrap()]).ok();
+    m.synced(T0 + 3600, &["run", "w"]).ok();
+    assert_eq!(m.fake.posts_by(&bsky_handle("w")).len(), 2);
+    assert_eq!(m.xrpc_posts(LOGIN), 2, "no new login after the import");
+    // Without secrets there is no session and no password: 77, no call at all.
+    let bare = support::Farm::new();
+    bare.run(&["import", dir.path().join("bare.tar").to_str().unwrap()]).ok();
+    m.farm = bare;
+    let r = m.synced(T0 + 7200, &["run", "w"]);
+    assert_eq!(r.code, 77, "{}", r.stderr);
+    assert!(r.stderr.contains("farm auth"), "{}", r.stderr);
+    assert_eq!(m.xrpc_posts(LOGIN), 2);
+}
+
+#[test]
+fn a_bluesky_writer_fed_by_a_mastodon_reader_posts_in_the_source_language() {
+    let mut n = Net::new();
+    n.masto_bot("reader", "feed", &[]);
+    n.bsky_bot("writer", "w", &["--source", "feed"]);
+    n.fake.push_home("feed", botfarm::sim::SourcePost::new("someone", "Привет, мир! #котики").lang("ru"));
+    n.synced(T0, &["run"]).ok();
+    let posts = n.fake.posts_by(&bsky_handle("w"));
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!((posts[0].text.as_str(), posts[0].lang.as_deref()), ("Привет, мир! #котики", Some("ru")));
+}
+
+#[test]
+fn prune_and_the_analyzer_read_and_delete_bluesky_posts() {
+    let mut n = bsky_pair();
+    n.farm.run(&["create", "analyzer", "a", "--writer", "w", "--min-age", "1d"]).ok();
+    for k in 0..3 {
+        n.synced(T0 + k * 3600, &["run"]).ok();
+    }
+    let posts = n.fake.posts_by(&bsky_handle("w"));
+    assert_eq!(posts.len(), 3);
+    n.fake.set_engagement(posts[1].id, 5, 1);
+    // Two days later the analyzer scores them (listRecords + getPosts).
+    n.synced(T0 + 2 * 86_400, &["run", "a", "--force"]).ok();
+    assert!(n.state("a")["last_error"].is_null(), "{}", n.state("a"));
+    // Prune deletes the two without engagement (deleteRecord by their record keys).
+    n.at(T0 + 2 * 86_400, &["prune", "w", "--older-than", "1d"]).ok();
+    let left: Vec<String> = n.fake.posts_by(&bsky_handle("w")).into_iter().map(|p| p.text).collect();
+    assert_eq!(left, vec![posts[1].text.clone()]);
+}
+
+#[test]
+fn bad_answers_are_one_line_errors_and_lose_nothing() {
+    let mut n = bsky_pair();
+    // A login answered by an HTML 502 page: try again next run, nothing remembered against it.
+    n.fake.fail_next(1, Fault::Html502, Some("createSession"));
+    let r = n.synced(T0, &["run", "r"]);
+    r.one_line_error(75, "HTML");
+    n.synced(T0 + 600, &["run", "r"]).ok();
+    // A timeline that is not JSON: 65, the cursor kept.
+    n.fake.fail_next(1, Fault::Garbage, Some("getTimeline"));
+    let cursor = n.state("r")["cursor"].clone();
+    n.fake.push_home(&bsky_handle("r"), botfarm::sim::SourcePost::new("someone", "one more post"));
+    assert_eq!(n.synced(T0 + 4000, &["run", "r"]).code, 65);
+    assert_eq!(n.state("r")["cursor"], cursor);
+    n.synced(T0 + 8000, &["run", "r"]).ok();
+    assert_ne!(n.state("r")["cursor"], cursor);
+    // A post answered by an HTML 502: settled by key (not there), sent again next run, once.
+    n.fake.fail_next(1, Fault::Html502, Some(CREATE));
+    assert_eq!(n.synced(T0 + 8000, &["run", "w"]).code, 75);
+    n.synced(T0 + 9000, &["run", "w"]).ok();
+    assert_posted_once(&n);
+    // A taken-down account (its session revoked; the access token has expired by now, so the
+    // run refreshes, is refused, and logs in): refused (69), one line.
+    n.fake.set_bluesky_status(&bsky_handle("w"), Some("takendown"));
+    n.fake.revoke_bluesky_app_password(&bsky_handle("w"), &bsky_password("w"));
+    let r = n.synced(T0 + 5 * 3600, &["run", "w"]);
+    r.one_line_error(69, "taken down");
+}
