@@ -16,7 +16,7 @@ fn assert_posted_once(n: &Net) -> String {
     assert_eq!(posts.len(), 1, "posted more or less than once: {posts:?}");
     let st = n.state("w");
     assert!(st["pending"].is_null(), "{st}");
-    assert_eq!(st["total"], 1);
+    assert_eq!(st["posts_total"], 1);
     posts[0].text.clone()
 }
 
@@ -130,7 +130,7 @@ fn a_refused_app_password_is_77_once_and_never_a_login_storm() {
     assert!(r.stderr.contains("farm auth"), "{}", r.stderr);
     // check and doctor say so per bot, without a login, and go on with the other bots.
     n.masto_bot("reader", "m", &[]);
-    let r = n.farm.run(&["check"]);
+    let r = n.farm.run_env(&["check"], &[("COLUMNS", "300")]);
     assert_eq!(r.code, 77, "{}", r.all());
     assert!(r.stdout.contains("will not log in") && r.stdout.contains("@m"), "{}", r.stdout);
     let r = n.farm.run(&["doctor"]);
@@ -218,12 +218,13 @@ fn export_and_import_keep_the_session_or_drop_it_without_secrets() {
     m.synced(T0 + 3600, &["run", "w"]).ok();
     assert_eq!(m.fake.posts_by(&bsky_handle("w")).len(), 2);
     assert_eq!(m.xrpc_posts(LOGIN), 2, "no new login after the import");
-    // Without secrets there is no session and no password: 77, no call at all.
+    // Without secrets there is no session and no password: "needs auth" (78), no call at all.
     let bare = support::Farm::new();
     bare.run(&["import", dir.path().join("bare.tar").to_str().unwrap()]).ok();
     m.farm = bare;
     let r = m.synced(T0 + 7200, &["run", "w"]);
-    assert_eq!(r.code, 77, "{}", r.stderr);
+    assert_eq!(r.code, 78, "{}", r.stderr);
+    assert!(r.stderr.contains("needs auth"), "{}", r.stderr);
     assert!(r.stderr.contains("farm auth"), "{}", r.stderr);
     assert_eq!(m.xrpc_posts(LOGIN), 2);
 }
@@ -254,7 +255,7 @@ fn prune_and_the_analyzer_read_and_delete_bluesky_posts() {
     n.synced(T0 + 2 * 86_400, &["run", "a", "--force"]).ok();
     assert!(n.state("a")["last_error"].is_null(), "{}", n.state("a"));
     // Prune deletes the two without engagement (deleteRecord by their record keys).
-    n.at(T0 + 2 * 86_400, &["prune", "w", "--older-than", "1d"]).ok();
+    n.at(T0 + 2 * 86_400, &["prune", "w", "--older-than", "1d", "--yes"]).ok();
     let left: Vec<String> = n.fake.posts_by(&bsky_handle("w")).into_iter().map(|p| p.text).collect();
     assert_eq!(left, vec![posts[1].text.clone()]);
 }

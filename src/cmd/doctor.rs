@@ -80,8 +80,12 @@ struct Snapshot {
     cached: u64,
     /// Each bot, its last error, how to reach its account, and a time stored more than a day
     /// ahead of the clock, if any.
-    bots: Vec<(Bot, Option<String>, Result<crate::net::Endpoint>, Option<i64>)>,
+    bots: Vec<BotCheck>,
 }
+
+/// A bot as doctor checks it: the bot, its last error, how to reach its account (a Bluesky
+/// session may fail to be had), and a time stored more than a day ahead of the clock, if any.
+type BotCheck = (Bot, Option<String>, Result<crate::net::Endpoint>, Option<i64>);
 
 /// Run the checks.
 pub fn run(g: &Globals, offline: bool, json: bool) -> Result<()> {
@@ -220,13 +224,7 @@ fn snapshot(dir: &Path, now: i64) -> Result<Snapshot> {
 
 /// The bots: tokens present, and (unless `offline`) accepted by their server. The calls run
 /// with the farm closed; what they taught is recorded afterwards.
-fn bots(
-    r: &mut Report,
-    dir: &Path,
-    bots: Vec<(Bot, Option<String>, Result<crate::net::Endpoint>, Option<i64>)>,
-    offline: bool,
-    now: i64,
-) -> Result<()> {
+fn bots(r: &mut Report, dir: &Path, bots: Vec<BotCheck>, offline: bool, now: i64) -> Result<()> {
     if bots.is_empty() {
         r.note("no bots yet")?;
     }
