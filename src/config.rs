@@ -187,6 +187,17 @@ pub fn crash_point(name: &str) {
     let _ = name;
 }
 
+/// The variables that carry secrets: never handed on to an `exec:` command (it gets the text on
+/// stdin and the `FARM_POST_*` facts, not the farm's keys).
+pub const SECRET_VARIABLES: &[&str] = &[
+    "FARM_CONSUMER_KEY",
+    "FARM_CONSUMER_SECRET",
+    "FARM_ACCESS_TOKEN",
+    "FARM_ACCESS_SECRET",
+    "FARM_BLUESKY_APP_PASSWORD",
+    INFLUX_TOKEN_ENV,
+];
+
 /// The variables a user may set, with their meaning (the man page's ENVIRONMENT; testing aids
 /// are left out).
 pub const VARIABLES: &[(&str, &str)] = &[

@@ -967,6 +967,27 @@ fn export_follows_a_link_and_writes_into_a_pipe_instead_of_replacing_them() {
     // A named pipe (like /dev/null or /dev/stdout, a node that is not a file): written into.
     let fifo = dir.join("pipe");
     assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    // Nobody reads it yet: refused at once, never a wait that holds the farm's lock.
+    let mut child = n
+        .farm
+        .cmd(&["export", fifo.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut waited = 0;
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if waited > 1000 {
+            child.kill().unwrap();
+            panic!("farm export waited for a reader of the pipe (10 s), holding the farm");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+        waited += 1;
+    };
+    assert_eq!(status.code(), Some(64));
     let reader = {
         let fifo = fifo.clone();
         std::thread::spawn(move || std::fs::read(fifo).unwrap())

@@ -206,3 +206,22 @@ fn secrets_stored_by_an_older_farm_are_masked_when_shown_and_shared() {
     let log = n.farm.run(&["log", "m", "--json"]).ok().stdout;
     assert!(log.contains("The access token [secret] is invalid"), "{log}");
 }
+
+#[test]
+fn an_exec_command_never_sees_the_farms_secrets() {
+    let mut n = Net::new();
+    n.masto_bot("reader", "r", &[]);
+    n.masto_bot(
+        "writer",
+        "w",
+        &["--source", "r", "--process", "exec:printf 'token=%s' \"${FARM_ACCESS_TOKEN:-unset}\""],
+    );
+    n.seed("r", 2, "a");
+    n.synced(T0, &["run", "r"]).ok();
+    let r = n
+        .farm
+        .run_env(&["preview", "w", "-n", "1"], &[("FARM_ACCESS_TOKEN", "tok-secret-in-env-123456")])
+        .ok();
+    assert!(r.stdout.contains("token=unset"), "{}", r.all());
+    assert!(!r.all().contains("tok-secret"), "{}", r.all());
+}

@@ -58,11 +58,20 @@ fn a_bot_without_credentials_needs_auth_everywhere_and_is_never_called_for() {
         assert_eq!(stats_row(&n.farm, bot)["status"], "needs auth");
         assert_eq!(show(&n.farm, bot)["status"], "needs auth");
     }
-    // `farm run` skips each with one line naming what to run, and calls nothing.
-    let r = n.at(T0, &["run"]).code(78);
+    // Named, `farm run` skips each with one line naming what to run, and calls nothing.
+    let r = n.at(T0, &["run", "r", "w", "a"]).code(78);
     assert_eq!(r.stderr.lines().count(), 3, "{}", r.stderr);
     assert!(r.stderr.contains("farm auth r") && r.stderr.contains("farm auth w"), "{}", r.stderr);
     assert!(n.fake.requests().is_empty(), "{:?}", n.fake.requests());
+    // The cron run passes them over quietly (no mail every tick), `-v` says why, and the
+    // next-due record does not wake cron for them: the run after that opens nothing.
+    let r = n.at(T0, &["run"]).ok();
+    assert!(r.stderr.is_empty() && r.stdout.is_empty(), "{r:?}");
+    let r = n.at(T0, &["run", "-v"]).ok();
+    assert!(r.all().contains("farm auth w"), "{r:?}");
+    assert!(n.fake.requests().is_empty(), "{:?}", n.fake.requests());
+    let due = std::fs::read_to_string(n.farm.db().join("next_due")).unwrap();
+    assert!(due.starts_with("never"), "{due}");
     // A post by hand is refused before anything is recorded or sent.
     let r = n.at(T0, &["post", "w", "hello there"]);
     r.one_line_error(78, "farm auth w");

@@ -139,7 +139,10 @@ pub fn local_failure(
 ) -> Result<FarmError> {
     let ne = NetError::new(NetErrorKind::Refused, e.message.clone());
     failure(store, bot, st, now, &ne, calls)?;
-    Ok(e.context(&bot.name))
+    // What goes to stderr (and cron mail) is masked like what is stored: an exec command's
+    // error line may quote a secret.
+    let message = store.secrets()?.scrub(&e.message);
+    Ok(FarmError::new(e.kind, message).context(&bot.name))
 }
 
 /// Record a successful run in the state (the caller stores it).

@@ -65,9 +65,13 @@ pub fn run(store: &Store, opts: &RunOpts, now: i64, connect: &Connector) -> Resu
         if !forced && !schedule::is_due(&bot, &st, now) {
             continue;
         }
-        // No credentials: nothing is sent for it; one line says what to run.
+        // No credentials: nothing is sent for it. Named, it fails with one line that says what
+        // to run; in the cron run it is passed over quietly (`-v` says why), like a paused bot:
+        // `list`, `stats` and `doctor` show "needs auth", and a line mailed every tick would
+        // only teach the operator to ignore cron mail.
         if let Some(e) = super::status::auth_error(store, &bot)? {
-            outcomes.push(Outcome { bot: bot.name.clone(), line: format!("skipped: {e}"), error: Some(e) });
+            let error = (!opts.names.is_empty()).then(|| e.clone());
+            outcomes.push(Outcome { bot: bot.name.clone(), line: format!("skipped: {}", e.message), error });
             continue;
         }
         let phase = match bot.role {

@@ -116,7 +116,7 @@ pub struct Standing {
     /// Until when a known rate limit holds it back ([`limited_until`]), whatever its status (a
     /// paused bot can be limited too).
     pub limited_until: Option<i64>,
-    /// When it is next due ([`next_due`]); `None` when paused.
+    /// When it is next due ([`next_due`]); `None` when paused or it needs auth.
     pub next_due: Option<i64>,
     /// The latest time an earlier run stored too far ahead of the clock, which the next run
     /// takes as now ([`schedule::forget_future`]); the clock was wrong then or is wrong now.
@@ -139,7 +139,9 @@ pub fn standing(
     Standing {
         status: status(bot, &st, window, needs_auth, now),
         limited_until: limited_until(&st, window, now),
-        next_due: next_due(bot, &st, window, now),
+        // A bot without credentials is due only after `farm auth` (which rewrites the next-due
+        // record): else every cron tick would open the farm to skip it, with a mailed line.
+        next_due: if needs_auth { None } else { next_due(bot, &st, window, now) },
         ahead,
     }
 }

@@ -277,7 +277,7 @@ fn bots(r: &mut Report, dir: &Path, bots: Vec<BotCheck>, offline: bool, now: i64
     for (b, res) in verified.iter().zip(&results) {
         match res {
             Ok(a) => r.ok(format!("{}: credentials work (@{})", b.name, a.value.username))?,
-            Err(e) => r.warn(format!("{}: {}", b.name, e.message), fix_for(b, e))?,
+            Err(e) => r.warn(format!("{}: {}", b.name, e.clone().named(&b.name).message), fix_for(b, e))?,
         }
     }
     let store = super::open(dir)?;

@@ -16,6 +16,12 @@ use std::path::Path;
 
 /// Run the command.
 pub fn run(g: &Globals, a: ExportArgs) -> Result<()> {
+    // A device or a pipe is opened before the farm: a pipe nobody reads would otherwise hold the
+    // farm's lock for as long as it waits, and every cron run would pass meanwhile.
+    let node = match a.file.as_str() {
+        "-" => None,
+        f => open_node(&target(Path::new(f)))?,
+    };
     let mut store = open_farm(&g.dir, "export")?;
     let opts = DumpOptions { secrets: !a.no_secrets, gzip: a.gzip };
     let progress = if a.quiet { Progress::quiet() } else { Progress::new("export") };
@@ -40,10 +46,9 @@ pub fn run(g: &Globals, a: ExportArgs) -> Result<()> {
     if path.is_dir() {
         return Err(FarmError::usage(format!("{} is a directory; give a file name", path.display())));
     }
-    if fs::metadata(path).is_ok_and(|md| !md.is_file()) {
+    if let Some(file) = node {
         // A device or a pipe: write into it.
         let what = format!("cannot write the archive to {}", path.display());
-        let file = fs::OpenOptions::new().write(true).open(path).map_err(|e| io_error(&e, &what))?;
         let mut w = BufWriter::with_capacity(1 << 16, file);
         let m = archive::dump(&mut store, &mut w, opts, &progress)?;
         w.flush().map_err(|e| io_error(&e, &what))?;
@@ -111,6 +116,42 @@ fn stdout_discards() -> bool {
         (Ok(out), Ok(null)) => out.file_type().is_char_device() && out.rdev() == null.rdev(),
         _ => false,
     }
+}
+
+/// Open `path` for writing when it is a device or a named pipe (`None` for a plain file or no
+/// file). A pipe with no reader is an error at once (opened non-blocking: ENXIO), never a wait.
+fn open_node(path: &Path) -> Result<Option<fs::File>> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    if !fs::metadata(path).is_ok_and(|md| !md.is_file() && !md.is_dir()) {
+        return Ok(None);
+    }
+    const O_NONBLOCK: i32 = 0o4000;
+    let file = fs::OpenOptions::new().write(true).custom_flags(O_NONBLOCK).open(path).map_err(|e| {
+        if e.raw_os_error() == Some(6) {
+            // ENXIO: a named pipe that nobody reads.
+            FarmError::usage(format!(
+                "nothing reads from the pipe {}; start its reader first",
+                path.display()
+            ))
+        } else {
+            io_error(&e, &format!("cannot write the archive to {}", path.display()))
+        }
+    })?;
+    // Writes block again, as into any file: a full pipe waits for its reader.
+    unsafe extern "C" {
+        fn fcntl(fd: i32, cmd: i32, ...) -> i32;
+    }
+    const F_GETFL: i32 = 3;
+    const F_SETFL: i32 = 4;
+    // SAFETY: fcntl on a descriptor we own, with integer arguments only.
+    unsafe {
+        let flags = fcntl(file.as_raw_fd(), F_GETFL);
+        if flags >= 0 {
+            fcntl(file.as_raw_fd(), F_SETFL, flags & !O_NONBLOCK);
+        }
+    }
+    Ok(Some(file))
 }
 
 /// Open an existing farm with the archive code's small page cache (every record is read once),

@@ -42,8 +42,14 @@ fn one_line(s: &str) -> String {
 /// error.
 fn failed(store: &Store, w: &Bot, now: i64, e: &NetError, calls: u32, deleted: usize) -> Result<FarmError> {
     let counters = Counters { calls: calls + 1, ..Default::default() };
-    let mut err =
-        record::call_failed(store, &w.name, now, e, counters, Some(&format!("prune: {}", e.message)))?;
+    let mut err = record::call_failed(
+        store,
+        &w.name,
+        now,
+        e,
+        counters,
+        Some(&format!("prune: {}", e.clone().named(&w.name).message)),
+    )?;
     store.flush()?;
     if deleted > 0 {
         err = err.context(format!("pruning stopped after {deleted} deleted posts"));

@@ -44,7 +44,7 @@ pub(super) fn busy(dir: &Path, waited: Duration) -> FarmError {
         return FarmError::temp(format!("another farm process is using {}; try again later", dir.display()));
     }
     FarmError::temp(format!(
-        "another farm process is using {} (waited {}); try again later, or wait longer with --wait",
+        "another farm process is using {} (waited {}); try again later (stats, list, show, log, metrics, export, best and compact take --wait to wait longer)",
         dir.display(),
         crate::clock::format_duration(waited.as_secs())
     ))

@@ -76,6 +76,9 @@ impl Exec {
     pub fn run(&self, input: &str, env: &[(&str, String)]) -> Result<Option<String>, ExecError> {
         let mut cmd = Command::new("sh");
         cmd.arg("-c").arg(&self.command).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        for var in crate::config::SECRET_VARIABLES {
+            cmd.env_remove(var);
+        }
         for (k, v) in env {
             cmd.env(k, v);
         }
