@@ -287,3 +287,25 @@ fn bad_answers_are_one_line_errors_and_lose_nothing() {
     let r = n.synced(T0 + 5 * 3600, &["run", "w"]);
     r.one_line_error(69, "taken down");
 }
+
+#[test]
+fn bots_that_would_go_over_the_shared_per_ip_budget_wait_for_the_next_run() {
+    let mut n = bsky_pair();
+    // An earlier answer said 4 requests of the IP's 3,000 per 5 minutes are left.
+    let store = botfarm::store::Store::open(&n.farm.db()).unwrap();
+    let w = botfarm::net::RateInfo {
+        call: botfarm::net::Call::Timeline,
+        limit: Some(3000),
+        remaining: 4,
+        reset: T0 + 300,
+    };
+    store.put_rate("r", &w).unwrap();
+    support::close_store(store);
+    let r = n.synced(T0, &["run", "-v"]).ok();
+    assert!(r.all().contains("deferred"), "{}", r.all());
+    assert!(n.fake.posts_by(&bsky_handle("w")).is_empty(), "the writer went over the budget");
+    assert_eq!(n.state("r")["cached"], 5, "the reader fitted in");
+    // After the reset the writer runs.
+    n.synced(T0 + 301, &["run"]).ok();
+    assert_posted_once(&n);
+}
