@@ -309,3 +309,21 @@ fn bots_that_would_go_over_the_shared_per_ip_budget_wait_for_the_next_run() {
     n.synced(T0 + 301, &["run"]).ok();
     assert_posted_once(&n);
 }
+
+#[test]
+fn a_429_on_login_holds_every_login_until_its_reset() {
+    let mut n = bsky_pair();
+    n.fake.fail_next(1, Fault::RateLimited { reset: T0 + 3600 }, Some(LOGIN));
+    assert_eq!(n.synced(T0, &["run", "w"]).code, 75);
+    for t in [T0 + 600, T0 + 1800] {
+        let r = n.synced(t, &["run", "w", "--force"]);
+        assert_eq!(r.code, 75, "{}", r.stderr);
+        assert!(r.stderr.contains("rate-limited"), "{}", r.stderr);
+    }
+    assert_eq!(n.xrpc_posts(LOGIN), 1, "no login inside the window");
+    // (After three failures the writer backs off; forced, it runs at once.)
+    n.synced(T0 + 3601, &["run", "r"]).ok();
+    n.synced(T0 + 3601, &["run", "w", "--force"]).ok();
+    assert_posted_once(&n);
+    assert_eq!(n.xrpc_posts(LOGIN), 3, "then one login for each bot");
+}
