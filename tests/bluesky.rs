@@ -288,3 +288,43 @@ fn bad_answers_are_one_line_errors_and_lose_nothing() {
     let r = n.synced(T0 + 5 * 3600, &["run", "w"]);
     r.one_line_error(69, "taken down");
 }
+
+#[test]
+fn bots_that_would_go_over_the_shared_per_ip_budget_wait_for_the_next_run() {
+    let mut n = bsky_pair();
+    // An earlier answer said 4 requests of the IP's 3,000 per 5 minutes are left.
+    let store = botfarm::store::Store::open(&n.farm.db()).unwrap();
+    let w = botfarm::net::RateInfo {
+        call: botfarm::net::Call::Timeline,
+        limit: Some(3000),
+        remaining: 4,
+        reset: T0 + 300,
+    };
+    store.put_rate("r", &w).unwrap();
+    support::close_store(store);
+    let r = n.synced(T0, &["run", "-v"]).ok();
+    assert!(r.all().contains("deferred"), "{}", r.all());
+    assert!(n.fake.posts_by(&bsky_handle("w")).is_empty(), "the writer went over the budget");
+    assert_eq!(n.state("r")["cached"], 5, "the reader fitted in");
+    // After the reset the writer runs.
+    n.synced(T0 + 301, &["run"]).ok();
+    assert_posted_once(&n);
+}
+
+#[test]
+fn a_429_on_login_holds_every_login_until_its_reset() {
+    let mut n = bsky_pair();
+    n.fake.fail_next(1, Fault::RateLimited { reset: T0 + 3600 }, Some(LOGIN));
+    assert_eq!(n.synced(T0, &["run", "w"]).code, 75);
+    for t in [T0 + 600, T0 + 1800] {
+        let r = n.synced(t, &["run", "w", "--force"]);
+        assert_eq!(r.code, 75, "{}", r.stderr);
+        assert!(r.stderr.contains("rate-limited"), "{}", r.stderr);
+    }
+    assert_eq!(n.xrpc_posts(LOGIN), 1, "no login inside the window");
+    // (After three failures the writer backs off; forced, it runs at once.)
+    n.synced(T0 + 3601, &["run", "r"]).ok();
+    n.synced(T0 + 3601, &["run", "w", "--force"]).ok();
+    assert_posted_once(&n);
+    assert_eq!(n.xrpc_posts(LOGIN), 3, "then one login for each bot");
+}

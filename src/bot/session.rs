@@ -75,6 +75,13 @@ fn login(store: &Store, bot: &Bot, now: i64) -> Result<std::result::Result<Bot, 
             "Bluesky refused this app password; farm will not log in with it again: give a new one with `farm auth NAME` or `farm edit NAME --credentials`",
         )));
     }
+    // A 429 on an earlier login (30 per 5 minutes, 300 a day) holds every login until its reset.
+    if let Some(until) = super::record::blocked_until(store, &bot.name, crate::net::Call::Verify, now)? {
+        return Ok(Err(NetError::new(
+            NetErrorKind::RateLimited,
+            format!("logins are rate-limited until {}; farm logs in then", crate::clock::format(until)),
+        )));
+    }
     match bluesky::create_session(&bot.api, &c.consumer_key, &c.consumer_secret, now) {
         Ok(r) => save(store, bot, r.value, &bot.api).map(Ok),
         Err(e) if e.kind == NetErrorKind::Auth => {
