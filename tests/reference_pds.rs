@@ -222,7 +222,7 @@ fn auth_labels_the_account_and_a_refused_token_is_refreshed_not_relogged() {
     assert_eq!(farm.run(&["check", "b"]).code, 75);
     let r = farm.run(&["check", "b"]);
     assert_eq!(r.code, 77, "{}", r.stderr);
-    let r = farm.run(&["check", "b"]);
+    let r = farm.run_env(&["check", "b"], &[("COLUMNS", "300")]);
     assert_eq!(r.code, 77, "{}", r.stderr);
     assert!(r.all().contains("will not log in with it again"), "{}", r.all());
 }
