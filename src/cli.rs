@@ -9,7 +9,7 @@ use std::path::PathBuf;
 #[command(
     name = "farm",
     version,
-    about = "Run a whole farm of social-media bots (X, Mastodon) from cron: one binary, one data directory.",
+    about = "Run a whole farm of social-media bots (X, Mastodon, Bluesky) from cron: one binary, one data directory.",
     after_help = "Examples:\n  farm create reader news --platform mastodon --api https://mastodon.social\n  farm create writer hp --source news --template 'Гарри Поттер и {}'\n  farm run            # from cron: */10 * * * * /usr/local/bin/farm run\n  farm stats"
 )]
 pub struct Cli {
