@@ -151,3 +151,20 @@ fn a_day_long_rate_limit_is_slept_through_without_opening_the_database() {
     assert_eq!(n.posted("w").len(), 2);
     no_duplicates(&n, "w");
 }
+
+#[test]
+fn a_quiet_feed_still_drops_posts_older_than_keep_age() {
+    let mut n = Net::new();
+    n.fake.set_now(Some(T0));
+    n.masto_bot("reader", "r", &["--every", "12h", "--keep-age", "2d"]);
+    n.seed("r", 5, "a");
+    synced_run(&mut n, T0).ok();
+    assert_eq!(n.state("r")["cached"], 5);
+    // The feed goes quiet; the reader runs every twelve hours.
+    for half_day in 1..=4 {
+        synced_run(&mut n, T0 + half_day * 43_200).ok();
+        assert_eq!(n.state("r")["cached"], 5, "after {half_day} half days");
+    }
+    synced_run(&mut n, T0 + 5 * 43_200).ok();
+    assert_eq!(n.state("r")["cached"], 0, "posts older than --keep-age are kept");
+}

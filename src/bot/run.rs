@@ -89,7 +89,7 @@ pub fn run(store: &Store, opts: &RunOpts, now: i64, connect: &Connector) -> Resu
         outcomes.extend(deferred);
         outcomes.extend(parallel(bots, opts.jobs.max(1), |bot| {
             let r = match bot.role {
-                Role::Reader => settle_then(store, bot, now, opts.dry_run, connect, run_reader),
+                Role::Reader => settle_then_read(store, bot, now, opts.dry_run, connect),
                 Role::Writer => {
                     let r = run_writer(store, bot, now, opts.dry_run, connect);
                     match r {
@@ -101,9 +101,8 @@ pub fn run(store: &Store, opts: &RunOpts, now: i64, connect: &Connector) -> Resu
                         other => other,
                     }
                 }
-                Role::Analyzer => {
-                    settle_then(store, bot, now, opts.dry_run, connect, super::analyzer::run_analyzer)
-                }
+                // An analyzer has no account of its own: it never holds a post by hand.
+                Role::Analyzer => super::analyzer::run_analyzer(store, bot, now, opts.dry_run, connect),
             };
             match r {
                 Ok(line) => Outcome { bot: bot.name.clone(), line, error: None },
@@ -168,22 +167,22 @@ fn within_budget(bots: Vec<Bot>, budget: &mut Option<(u64, i64)>) -> (Vec<Bot>, 
     (run, deferred)
 }
 
-/// A reader's or analyzer's run: settle an unconfirmed post made by hand on its account (`farm
-/// post`) first, then do its own `work`. A failure to settle it fails the run.
-fn settle_then(
-    store: &Store,
-    bot: &Bot,
-    now: i64,
-    dry: bool,
-    connect: &Connector,
-    work: fn(&Store, &Bot, i64, bool, &Connector) -> Result<String>,
-) -> Result<String> {
-    let settled = settle(store, bot, now, dry, connect)?;
-    let line = work(store, bot, now, dry, connect)?;
-    Ok(match settled {
-        Some(s) => format!("{s}; {line}"),
-        None => line,
-    })
+/// A reader's run: settle an unconfirmed post made by hand on its account (`farm post`), then
+/// read its timeline whatever the settling did, so its writers never starve. When either
+/// fails, the run fails with the worse of the two, its message saying what the other did.
+fn settle_then_read(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector) -> Result<String> {
+    let settled = settle(store, bot, now, dry, connect);
+    let read = run_reader(store, bot, now, dry, connect);
+    match (settled, read) {
+        (Ok(None), read) => read,
+        (Ok(Some(s)), Ok(line)) => Ok(format!("{s}; {line}")),
+        (Ok(Some(s)), Err(e)) => Err(FarmError::new(e.kind, format!("{}; {s}", e.message))),
+        (Err(e), Ok(line)) => Err(FarmError::new(e.kind, format!("{}; {line}", e.message))),
+        (Err(a), Err(b)) => {
+            let kind = if a.kind.severity() >= b.kind.severity() { a.kind } else { b.kind };
+            Err(FarmError::new(kind, format!("{}; {}", a.message, b.message)))
+        }
+    }
 }
 
 /// The client of a bot for a run at `now`. A Bluesky bot first gets a usable session
@@ -302,7 +301,7 @@ pub fn run_reader(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
     };
     record::rates(store, &bot.name, &mut st, &reply.rates, now)?;
     let mut posts = reply.value.posts;
-    let cached = cache_time(store, &bot.name, now).and_then(|stamp| {
+    let cached = cache_time(store, bot, &st, now).and_then(|stamp| {
         // A post the server gave no time gets the time the cache's ages are judged at.
         for p in &mut posts {
             if p.created_at == 0 {
@@ -330,12 +329,19 @@ pub fn run_reader(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
     Ok(line)
 }
 
-/// The time a reader's cached posts are aged at: the run's, but never later than the newest
-/// cached post's, as its server dated it. One run with the clock years ahead (a bad RTC at
-/// boot, before NTP) then cannot age the cache, and a clock behind only keeps more.
-fn cache_time(store: &Store, reader: &str, now: i64) -> Result<i64> {
-    let newest = store.recent_posts(reader, 1)?.first().map(|p| p.created_at).filter(|t| *t > 0);
-    Ok(newest.map_or(now, |t| t.min(now)))
+/// The time a reader's cached posts are aged at: the run's, but never later than one interval
+/// and a day ([`schedule::MAX_AHEAD`]) past the latest time farm knows was real, the newest
+/// cached post's (as its server dated it) or the reader's last successful run (`st.last_ok`,
+/// the previous one while a run prunes). One run with the clock years ahead (a bad RTC at boot,
+/// before NTP) then cannot age the cache, while regular runs age a quiet feed's posts as time
+/// really passes; a clock behind only keeps more.
+fn cache_time(store: &Store, reader: &Bot, st: &BotState, now: i64) -> Result<i64> {
+    let newest = store.recent_posts(&reader.name, 1)?.first().map_or(0, |p| p.created_at);
+    let known = newest.max(st.last_ok);
+    if known <= 0 {
+        return Ok(now);
+    }
+    Ok(now.min(known.saturating_add(reader.every as i64).saturating_add(schedule::MAX_AHEAD)))
 }
 
 /// Retention: drop posts every writer has consumed (after a corpus window), posts older than
@@ -349,7 +355,7 @@ pub fn prune(store: &Store, reader: &Bot, st: &mut BotState, now: i64) -> Result
         }
     }
     let o = reader.reader;
-    let at = cache_time(store, &reader.name, now)?;
+    let at = cache_time(store, reader, st, now)?;
     let corpus_cut = at - o.corpus_age as i64;
     let age_cut = at - o.max_age as i64;
     let (removed, left) = store.prune_posts(&reader.name, o.max_count as usize, |p| {
@@ -415,7 +421,9 @@ pub fn settle(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector
         return Ok(Some(format!("rate-limited until {}; the unconfirmed post waits", clock::format(until))));
     }
     let mut client = open_client(store, bot, &mut st, now, connect)?;
-    if now - p.created >= bot.platform.resend_window() {
+    // A time ahead of the clock (stored with the clock ahead, or the clock stepped back) says
+    // nothing of what the server still remembers: taken as past the window.
+    if p.created > now || now - p.created >= bot.platform.resend_window() {
         // The server may have forgotten the key (or the text): resending could post twice.
         // One read of the account's own posts tells whether the post went out.
         if let Some(line) = look_for_pending(store, bot, &mut st, client.as_mut(), &p, now)? {
@@ -600,16 +608,18 @@ fn confirm(
 ) -> Result<String> {
     store.add_hash(&bot.name, p.hash, now)?;
     st.pending = None;
-    st.consumed = st.consumed.max(p.source_id);
-    // The latest of the three: a clock that stepped back must not open the next interval early.
-    st.last_post_at = now.max(p.created).max(st.last_post_at);
-    st.total += 1;
-    let last_ok = st.last_ok;
-    record::success(st, now);
-    if p.by_hand() {
-        // A post by hand is not one of the bot's runs: its schedule stays.
-        st.last_ok = last_ok;
+    if bot.role == Role::Writer {
+        // The latest of the three: a clock that stepped back must not open the next interval
+        // early. A writer's total counts its posts (a reader's its fetched posts, see
+        // [`super::stats::Kinds`]).
+        st.last_post_at = now.max(p.created).max(st.last_post_at);
+        st.total += 1;
     }
+    if !p.by_hand() {
+        st.consumed = st.consumed.max(p.source_id);
+        record::success(st, now);
+    }
+    // A post by hand is not one of the bot's runs: its schedule, failures and back-off stay.
     store.put_state(&bot.name, st)?;
     record::tally(
         store,
@@ -625,9 +635,18 @@ fn confirm(
 /// posts nothing else while a post is unconfirmed, so it is among the newest few.
 const LOOK_BACK: usize = 20;
 
+/// How many of its own newest posts a reader reads to find an unconfirmed post by hand: its
+/// account may be a person's, who posts more.
+const LOOK_BACK_OTHER: usize = 100;
+
+/// How far a server's time of a post may be from farm's clock when it was recorded.
+const SKEW: i64 = 600;
+
 /// Past the server's dedup window, look for an unconfirmed post among the account's own newest
 /// posts (one read). `Some(line)` when the run is done: the post was found (and is recorded as
-/// posted), or the read could not be made. `None` when it was not found: send it.
+/// posted), the read could not be made, or (a reader's account, which a person may post from)
+/// the posts read do not reach back to the post's time, so not finding it proves nothing: it
+/// stays unconfirmed, never sent blind. `None` when it is surely not there: send it.
 fn look_for_pending(
     store: &Store,
     bot: &Bot,
@@ -642,7 +661,8 @@ fn look_for_pending(
             clock::format(until)
         )));
     }
-    let res = client.own_posts(LOOK_BACK);
+    let look_back = if bot.role == Role::Writer { LOOK_BACK } else { LOOK_BACK_OTHER };
+    let res = client.own_posts(look_back);
     if let Some(id) = client.account_id() {
         st.account_id = Some(id);
     }
@@ -651,11 +671,26 @@ fn look_for_pending(
         Err(e) => return Err(record::failure(store, bot, st, now, &e, 1)?),
     };
     record::rates(store, &bot.name, st, &reply.rates, now)?;
-    if reply.value.iter().any(|o| super::writer::same_post(&p.text, &o.text)) {
+    let own = reply.value;
+    if own.iter().any(|o| super::writer::same_post(&p.text, &o.text)) {
         let line = format!("already posted (found among its own posts): {}", p.text);
         return confirm(store, bot, st, p, now, 1, line).map(Some);
     }
     record::tally(store, &bot.name, now, Counters { calls: 1, ..Default::default() }, None)?;
+    // The whole account was read, or a post older than this one was (a time ahead of the clock
+    // tells no age).
+    let older = |o: &crate::net::OwnPost| o.created_at > 0 && o.created_at < p.created - SKEW;
+    let reaches_back = own.len() < look_back || (p.created <= now && own.iter().any(older));
+    if bot.role != Role::Writer && !reaches_back {
+        let line = format!(
+            "the unconfirmed post is not among its newest {look_back} posts, which do not reach back \
+             to {}; not sent again (it may be there): {}",
+            clock::format(p.created),
+            p.text
+        );
+        record::tally(store, &bot.name, now, Counters::default(), Some(("post", &line)))?;
+        return Ok(Some(line));
+    }
     Ok(None)
 }
 

@@ -44,6 +44,9 @@ pub fn run(g: &Globals, a: EditArgs) -> Result<()> {
     check_analyzer(&an)?;
     let mut store = open_required(&g.dir)?;
     let mut e = edited(&store, &a, &s, &an, mode)?;
+    if a.credentials && !e.moved {
+        refuse_unconfirmed(&store, &e.bot)?;
+    }
     if a.credentials || a.auth_later {
         let shared_keys = store.app_keys("x")?.is_some();
         let creds = if a.credentials {
@@ -88,6 +91,17 @@ pub fn run(g: &Globals, a: EditArgs) -> Result<()> {
     finish(&store)?;
     eprintln!("updated {}", bot.name);
     Ok(())
+}
+
+/// New credentials on the same network may be another account's: an unconfirmed post (which
+/// may have gone out on the old one) is settled first, never resent with them.
+fn refuse_unconfirmed(store: &Store, bot: &Bot) -> Result<()> {
+    let Some(p) = store.state(&bot.name)?.pending else { return Ok(()) };
+    Err(FarmError::temp(format!(
+        "{}: its post \"{}\" is unconfirmed (it may have gone out on the current account); settle it \
+         first (`farm post {}` with that text, or its next run), then change the credentials",
+        bot.name, p.text, bot.name
+    )))
 }
 
 /// The edit `a` of the stored bot, checked: a source that is a reader, analyzer options only

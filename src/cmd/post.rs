@@ -11,7 +11,7 @@ use crate::bot::record::blocked_until;
 use crate::bot::registry::get;
 use crate::bot::run::{offline_rule, send_new, settle};
 use crate::bot::writer::{post_key, text_hash};
-use crate::bot::Bot;
+use crate::bot::{Bot, Role};
 use crate::clock;
 use crate::error::{FarmError, Result};
 use crate::net::Call;
@@ -20,6 +20,14 @@ use crate::net::Call;
 pub fn run(g: &Globals, name: &str, text: &str) -> Result<()> {
     let store = open_required(&g.dir)?;
     let bot = get(&store, name)?;
+    if bot.role == Role::Analyzer {
+        // It calls with its writer's account and has none of its own to post with.
+        let w = bot.source.as_deref().unwrap_or_default();
+        return Err(FarmError::usage(format!(
+            "{} is an analyzer, with no account of its own; post as its writer: farm post {w} TEXT",
+            bot.name
+        )));
+    }
     crate::bot::status::require_auth(&store, &bot)?;
     let now = now()?;
     let mut st = store.state(&bot.name)?;
@@ -84,31 +92,26 @@ pub fn run(g: &Globals, name: &str, text: &str) -> Result<()> {
     outcome
 }
 
-/// The error for a post by hand while the bot has a different unconfirmed post `p`.
+/// The error for a post by hand while the bot has a different unconfirmed post `p`. The same
+/// text through `farm post` settles it whatever the bot's schedule (even paused).
 fn unconfirmed(bot: &Bot, p: &Pending) -> FarmError {
-    let how = if p.by_hand() {
-        format!("`farm post {}` with that text", bot.name)
-    } else {
-        format!("`farm run {} --force`", bot.name)
-    };
     FarmError::temp(format!(
-        "{}: its post \"{}\" is unconfirmed (it may have gone out); settle it first ({how}, or \
-         its next run), then post this text",
-        bot.name, p.text
+        "{}: its post \"{}\" is unconfirmed (it may have gone out); settle it first (`farm post {}` \
+         with that text, or its next run), then post this text",
+        bot.name, p.text, bot.name
     ))
 }
 
-/// `e`, saying how the post by hand gets settled when it is still unconfirmed.
+/// `e`, when the post is still unconfirmed: a temporary failure (exit 75) whatever the cause,
+/// saying how a post by hand gets settled.
 fn kept(bot: &Bot, st: &BotState, e: FarmError) -> FarmError {
     match &st.pending {
-        Some(p) if p.by_hand() => FarmError::new(
-            e.kind,
-            format!(
-                "{}; the post is kept as unconfirmed: `farm post {}` with the same text, or the \
-                 bot's next run, settles it without posting it twice",
-                e.message, bot.name
-            ),
-        ),
-        _ => e,
+        Some(p) if p.by_hand() => FarmError::temp(format!(
+            "{}; the post is kept as unconfirmed: `farm post {}` with the same text, or the bot's \
+             next run, settles it without posting it twice",
+            e.message, bot.name
+        )),
+        Some(_) => FarmError::temp(e.message),
+        None => e,
     }
 }
