@@ -121,8 +121,10 @@ pub fn text_width(s: &str) -> usize {
     unicode_width::UnicodeWidthStr::width(s)
 }
 
-fn char_width(c: char) -> usize {
-    unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+/// The display width of one grapheme cluster (an emoji with its variation selector, a flag, a
+/// letter with its accents): measured whole, as terminals and comfy-table draw it.
+fn grapheme_width(g: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(g)
 }
 
 /// `s` on one line: line breaks, tabs and other control characters become spaces and runs of
@@ -141,17 +143,18 @@ pub fn one_line(s: &str) -> String {
 
 /// `s` cut to at most `width` columns, ending in "…" when cut.
 pub fn cut(s: &str, width: usize) -> String {
+    use unicode_segmentation::UnicodeSegmentation;
     if text_width(s) <= width {
         return s.to_string();
     }
     let mut out = String::new();
     let mut used = 0;
-    for c in s.chars() {
-        let w = char_width(c);
+    for g in s.graphemes(true) {
+        let w = grapheme_width(g);
         if used + w + 1 > width {
             break;
         }
-        out.push(c);
+        out.push_str(g);
         used += w;
     }
     if width > 0 {
@@ -163,23 +166,24 @@ pub fn cut(s: &str, width: usize) -> String {
 /// `s` cut to at most `width` columns in the middle, keeping its start and its end (names that
 /// differ only at the end stay apart: `reader_wit…mber_01`).
 pub fn cut_middle(s: &str, width: usize) -> String {
+    use unicode_segmentation::UnicodeSegmentation;
     if text_width(s) <= width || width < 3 {
         return cut(s, width);
     }
-    let chars: Vec<char> = s.chars().collect();
+    let graphemes: Vec<&str> = s.graphemes(true).collect();
     let keep_end = (width - 1) / 2;
-    let mut tail = Vec::new();
+    let mut tail = 0;
     let mut used = 0;
-    for &c in chars.iter().rev() {
-        if used + char_width(c) > keep_end {
+    for g in graphemes.iter().rev() {
+        if used + grapheme_width(g) > keep_end {
             break;
         }
-        used += char_width(c);
-        tail.push(c);
+        used += grapheme_width(g);
+        tail += 1;
     }
-    tail.reverse();
-    let head = cut(&chars[..chars.len() - tail.len()].iter().collect::<String>(), width - used);
-    format!("{head}{}", tail.iter().collect::<String>())
+    let split = graphemes.len() - tail;
+    let head = cut(&graphemes[..split].concat(), width - used);
+    format!("{head}{}", graphemes[split..].concat())
 }
 
 /// A `  key: value` line of a one-bot view (`show`, `stats NAME`), keys aligned, cut with "…"
@@ -433,21 +437,21 @@ fn paint(line: &str, layout: &[(usize, usize)], row: &[Cell]) -> String {
     let mut out = String::with_capacity(line.len() + spans.len() * 9);
     let mut col = 0;
     let mut open: Option<usize> = None;
-    for ch in line.chars() {
+    for g in unicode_segmentation::UnicodeSegmentation::graphemes(line, true) {
         if let Some(end) = open {
             if col >= end {
                 out.push_str("\x1b[0m");
                 open = None;
             }
         }
-        if open.is_none() && ch != ' ' {
+        if open.is_none() && g != " " {
             if let Some(&(_, end, c)) = spans.iter().find(|(s, e, _)| col >= *s && col < *e) {
                 out.push_str(&format!("\x1b[{c}m"));
                 open = Some(end);
             }
         }
-        out.push(ch);
-        col += unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+        out.push_str(g);
+        col += grapheme_width(g);
     }
     if open.is_some() {
         out.push_str("\x1b[0m");
@@ -458,6 +462,24 @@ fn paint(line: &str, layout: &[(usize, usize)], row: &[Cell]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn emoji_sequences_are_cut_whole_and_never_wrap_a_cell() {
+        let text = "☁️ Coffee is the only reason ☁️☁️ 🇷🇺 👨‍👩‍👧 the morning train feels bearable";
+        for width in [20, 31, 32, 33, 40, 60, 80] {
+            let mut t =
+                Table::new(vec![Column::left("bot").cut_middle(4), Column::left("message").cut_end(8)]);
+            t.row(vec!["sky", text]);
+            t.row(vec!["echo", "📣 The morning train was late again and nobody was surprised"]);
+            let out = t.render(width, false);
+            assert_eq!(out.lines().count(), 3, "{width}: a cell wrapped:\n{out}");
+            for line in out.lines() {
+                assert!(text_width(line) <= width, "{width}: {line:?} is {} wide", text_width(line));
+            }
+        }
+        assert_eq!(cut("☁️☁️☁️", 4), "☁️…");
+        assert_eq!(cut_middle("👨‍👩‍👧👨‍👩‍👧👨‍👩‍👧👨‍👩‍👧", 5), "👨‍👩‍👧…👨‍👩‍👧");
+    }
 
     fn table(widths: &[(&str, usize, Option<u8>)]) -> Table {
         let mut t = Table::new(
