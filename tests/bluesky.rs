@@ -328,3 +328,74 @@ fn a_429_on_login_holds_every_login_until_its_reset() {
     assert_posted_once(&n);
     assert_eq!(n.xrpc_posts(LOGIN), 3, "then one login for each bot");
 }
+
+/// The row of `bot` in `farm stats --json`.
+fn stats_row(n: &Net, bot: &str) -> serde_json::Value {
+    let rows = n.farm.run(&["stats", "--json"]).ok().json();
+    rows.as_array().unwrap().iter().find(|r| r["name"] == bot).unwrap().clone()
+}
+
+/// Store a write-point window of bot `w` straight through the store, as its posts would have.
+fn spent(n: &Net, call: botfarm::net::Call, limit: u64, remaining: u64, reset: i64) {
+    let store = botfarm::store::Store::open(&n.farm.db()).unwrap();
+    let w = botfarm::net::RateInfo { call, limit: Some(limit), remaining, reset };
+    store.put_rate("w", &w).unwrap();
+    support::close_store(store);
+}
+
+#[test]
+fn write_points_are_counted_per_account_and_shown_by_stats() {
+    let mut n = bsky_pair();
+    n.synced(T0, &["run"]).ok();
+    // One createRecord: 3 of the hour's 5,000 and the day's 35,000 points.
+    let w = stats_row(&n, "w");
+    assert_eq!(
+        (w["write_points_hour_left"].as_u64(), w["write_points_day_left"].as_u64()),
+        (Some(4997), Some(34997))
+    );
+    assert_eq!(stats_row(&n, "r")["write_points_hour_left"].as_u64(), Some(5000), "a reader spends none");
+    assert!(w["bluesky_ip_left"].as_u64().is_some(), "{w}");
+    n.synced(T0 + 3600, &["run"]).ok();
+    // A new hour window, the same day window.
+    let w = stats_row(&n, "w");
+    assert_eq!(
+        (w["write_points_hour_left"].as_u64(), w["write_points_day_left"].as_u64()),
+        (Some(4997), Some(34994))
+    );
+    // Not Bluesky: null.
+    n.masto_bot("reader", "m", &[]);
+    let m = stats_row(&n, "m");
+    assert!(m["write_points_hour_left"].is_null() && m["bluesky_ip_left"].is_null(), "{m}");
+    // The table says what is left under it; one bot's stats too.
+    let r = n.farm.run_env(&["stats"], &[("COLUMNS", "300")]).ok();
+    assert!(
+        r.stdout.contains("requests per 5 minutes") && r.stdout.contains("w 4997/hour 34994/day"),
+        "{}",
+        r.stdout
+    );
+    let r = n.farm.run_env(&["stats", "w"], &[("COLUMNS", "300")]).ok();
+    assert!(r.stdout.contains("4997/hour 34994/day left"), "{}", r.stdout);
+}
+
+#[test]
+fn a_writer_over_its_write_points_is_deferred_until_the_window_frees() {
+    let mut n = bsky_pair();
+    // Two points left this hour: a post (3) would go over.
+    spent(&n, botfarm::net::Call::WritePointsHour, 5000, 2, T0 + 1800);
+    let r = n.synced(T0, &["run", "-v"]).ok();
+    assert!(r.all().contains("deferred: its write points"), "{}", r.all());
+    assert!(n.fake.posts_by(&bsky_handle("w")).is_empty(), "posted over its write points");
+    assert_eq!(n.xrpc_posts(CREATE), 0);
+    assert_eq!(n.state("r")["cached"], 5, "the reader ran");
+    // Its next due time is honest: not before the window frees.
+    let w = stats_row(&n, "w");
+    assert_eq!(w["next_due_at"], support::net::rfc(T0 + 1800), "{w}");
+    assert_eq!(w["status"], "rate-limited", "{w}");
+    n.synced(T0 + 1801, &["run"]).ok();
+    assert_posted_once(&n);
+    // The day window counts too, and prune stops before a delete would go over it.
+    spent(&n, botfarm::net::Call::WritePointsDay, 35000, 0, T0 + 80_000);
+    let r = n.synced(T0 + 7200, &["prune", "w", "--older-than", "1s", "--yes"]);
+    r.one_line_error(75, "write points");
+    assert_eq!(n.fake.posts_by(&bsky_handle("w")).len(), 1, "deleted over its write points");
+}

@@ -2,6 +2,7 @@
 //! and to [`crate::net::Platform`] only, never to sled or HTTP directly.
 
 pub mod analyzer;
+pub mod budget;
 pub mod model;
 pub mod record;
 pub mod registry;
