@@ -399,3 +399,29 @@ fn a_writer_over_its_write_points_is_deferred_until_the_window_frees() {
     r.one_line_error(75, "write points");
     assert_eq!(n.fake.posts_by(&bsky_handle("w")).len(), 1, "deleted over its write points");
 }
+
+#[test]
+fn lang_sets_the_language_of_posts_whose_source_has_none() {
+    let mut n = Net::new();
+    n.bsky_bot("reader", "r", &[]);
+    n.bsky_bot("writer", "w", &["--source", "r", "--lang", "pt-BR"]);
+    n.fake.set_now(Some(T0 - 3600));
+    n.seed(&bsky_handle("r"), 2, "a");
+    let shown = n.farm.run(&["show", "w", "--json"]).ok().json();
+    assert_eq!(shown["lang"], "pt-BR", "{shown}");
+    let r = n.farm.run_env(&["show", "w"], &[("COLUMNS", "200")]).ok();
+    assert!(r.stdout.lines().any(|l| l.trim_start().starts_with("lang:") && l.contains("pt-BR")), "{}", r.stdout);
+    n.synced(T0, &["run"]).ok();
+    let posts = n.fake.posts_by(&bsky_handle("w"));
+    assert_eq!(posts[0].lang.as_deref(), Some("pt-BR"), "{posts:?}");
+    // Changed with edit; bad values and the wrong kind of bot are refused, one line, 64.
+    n.farm.run(&["edit", "w", "--lang", "en"]).ok();
+    assert_eq!(n.farm.run(&["show", "w", "--json"]).ok().json()["lang"], "en");
+    for bad in ["english", "e", "en_US", "en-", "x y"] {
+        n.farm.run(&["edit", "w", "--lang", bad]).one_line_error(64, "--lang");
+    }
+    n.farm.run(&["edit", "r", "--lang", "en"]).one_line_error(64, "writers");
+    n.masto_bot("writer", "m", &["--source", "r"]);
+    n.farm.run(&["edit", "m", "--lang", "en"]).one_line_error(64, "Bluesky");
+    assert_eq!(n.farm.run(&["show", "w", "--json"]).ok().json()["lang"], "en");
+}
