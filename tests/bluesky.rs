@@ -410,7 +410,11 @@ fn lang_sets_the_language_of_posts_whose_source_has_none() {
     let shown = n.farm.run(&["show", "w", "--json"]).ok().json();
     assert_eq!(shown["lang"], "pt-BR", "{shown}");
     let r = n.farm.run_env(&["show", "w"], &[("COLUMNS", "200")]).ok();
-    assert!(r.stdout.lines().any(|l| l.trim_start().starts_with("lang:") && l.contains("pt-BR")), "{}", r.stdout);
+    assert!(
+        r.stdout.lines().any(|l| l.trim_start().starts_with("lang:") && l.contains("pt-BR")),
+        "{}",
+        r.stdout
+    );
     n.synced(T0, &["run"]).ok();
     let posts = n.fake.posts_by(&bsky_handle("w"));
     assert_eq!(posts[0].lang.as_deref(), Some("pt-BR"), "{posts:?}");
@@ -424,4 +428,22 @@ fn lang_sets_the_language_of_posts_whose_source_has_none() {
     n.masto_bot("writer", "m", &["--source", "r"]);
     n.farm.run(&["edit", "m", "--lang", "en"]).one_line_error(64, "Bluesky");
     assert_eq!(n.farm.run(&["show", "w", "--json"]).ok().json()["lang"], "en");
+}
+
+#[test]
+fn check_on_a_bot_that_never_ran_makes_one_call_the_login() {
+    let n = Net::new();
+    n.bsky_bot("reader", "w", &[]);
+    let before = n.fake.requests().len();
+    let r = n.farm.run_env(&["check", "w", "--json"], &[("COLUMNS", "200")]).ok();
+    let rows = r.json();
+    assert_eq!(rows[0]["account"], format!("@{}", bsky_handle("w")), "{rows}");
+    assert_eq!(rows[0]["ok"], true);
+    assert_eq!(n.fake.requests().len() - before, 1, "the login answer is the check");
+    assert_eq!(n.xrpc_posts(LOGIN), 1);
+    // With a session stored, the check is one getSession and no login.
+    n.farm.run(&["check", "w"]).ok();
+    assert_eq!(n.fake.requests().len() - before, 2);
+    assert_eq!(n.count("com.atproto.server.getSession"), 1);
+    assert_eq!(n.xrpc_posts(LOGIN), 1);
 }
