@@ -458,6 +458,9 @@ pub struct WriterOpts {
     /// Mastodon: visibility of posts (default unlisted).
     #[arg(long, value_parser = ["public", "unlisted", "private", "direct"])]
     pub visibility: Option<String>,
+    /// Bluesky: the language of posts whose source post has none (BCP 47: en, pt-BR, zh-Hant).
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
 }
 
 /// `farm create reader NAME …`

@@ -328,3 +328,122 @@ fn a_429_on_login_holds_every_login_until_its_reset() {
     assert_posted_once(&n);
     assert_eq!(n.xrpc_posts(LOGIN), 3, "then one login for each bot");
 }
+
+/// The row of `bot` in `farm stats --json`.
+fn stats_row(n: &Net, bot: &str) -> serde_json::Value {
+    let rows = n.farm.run(&["stats", "--json"]).ok().json();
+    rows.as_array().unwrap().iter().find(|r| r["name"] == bot).unwrap().clone()
+}
+
+/// Store a write-point window of bot `w` straight through the store, as its posts would have.
+fn spent(n: &Net, call: botfarm::net::Call, limit: u64, remaining: u64, reset: i64) {
+    let store = botfarm::store::Store::open(&n.farm.db()).unwrap();
+    let w = botfarm::net::RateInfo { call, limit: Some(limit), remaining, reset };
+    store.put_rate("w", &w).unwrap();
+    support::close_store(store);
+}
+
+#[test]
+fn write_points_are_counted_per_account_and_shown_by_stats() {
+    let mut n = bsky_pair();
+    n.synced(T0, &["run"]).ok();
+    // One createRecord: 3 of the hour's 5,000 and the day's 35,000 points.
+    let w = stats_row(&n, "w");
+    assert_eq!(
+        (w["write_points_hour_left"].as_u64(), w["write_points_day_left"].as_u64()),
+        (Some(4997), Some(34997))
+    );
+    assert_eq!(stats_row(&n, "r")["write_points_hour_left"].as_u64(), Some(5000), "a reader spends none");
+    assert!(w["bluesky_ip_left"].as_u64().is_some(), "{w}");
+    n.synced(T0 + 3600, &["run"]).ok();
+    // A new hour window, the same day window.
+    let w = stats_row(&n, "w");
+    assert_eq!(
+        (w["write_points_hour_left"].as_u64(), w["write_points_day_left"].as_u64()),
+        (Some(4997), Some(34994))
+    );
+    // Not Bluesky: null.
+    n.masto_bot("reader", "m", &[]);
+    let m = stats_row(&n, "m");
+    assert!(m["write_points_hour_left"].is_null() && m["bluesky_ip_left"].is_null(), "{m}");
+    // The table says what is left under it; one bot's stats too.
+    let r = n.farm.run_env(&["stats"], &[("COLUMNS", "300")]).ok();
+    assert!(
+        r.stdout.contains("requests per 5 minutes") && r.stdout.contains("w 4997/hour 34994/day"),
+        "{}",
+        r.stdout
+    );
+    let r = n.farm.run_env(&["stats", "w"], &[("COLUMNS", "300")]).ok();
+    assert!(r.stdout.contains("4997/hour 34994/day left"), "{}", r.stdout);
+}
+
+#[test]
+fn a_writer_over_its_write_points_is_deferred_until_the_window_frees() {
+    let mut n = bsky_pair();
+    // Two points left this hour: a post (3) would go over.
+    spent(&n, botfarm::net::Call::WritePointsHour, 5000, 2, T0 + 1800);
+    let r = n.synced(T0, &["run", "-v"]).ok();
+    assert!(r.all().contains("deferred: its write points"), "{}", r.all());
+    assert!(n.fake.posts_by(&bsky_handle("w")).is_empty(), "posted over its write points");
+    assert_eq!(n.xrpc_posts(CREATE), 0);
+    assert_eq!(n.state("r")["cached"], 5, "the reader ran");
+    // Its next due time is honest: not before the window frees.
+    let w = stats_row(&n, "w");
+    assert_eq!(w["next_due_at"], support::net::rfc(T0 + 1800), "{w}");
+    assert_eq!(w["status"], "rate-limited", "{w}");
+    n.synced(T0 + 1801, &["run"]).ok();
+    assert_posted_once(&n);
+    // The day window counts too, and prune stops before a delete would go over it.
+    spent(&n, botfarm::net::Call::WritePointsDay, 35000, 0, T0 + 80_000);
+    let r = n.synced(T0 + 7200, &["prune", "w", "--older-than", "1s", "--yes"]);
+    r.one_line_error(75, "write points");
+    assert_eq!(n.fake.posts_by(&bsky_handle("w")).len(), 1, "deleted over its write points");
+}
+
+#[test]
+fn lang_sets_the_language_of_posts_whose_source_has_none() {
+    let mut n = Net::new();
+    n.bsky_bot("reader", "r", &[]);
+    n.bsky_bot("writer", "w", &["--source", "r", "--lang", "pt-BR"]);
+    n.fake.set_now(Some(T0 - 3600));
+    n.seed(&bsky_handle("r"), 2, "a");
+    let shown = n.farm.run(&["show", "w", "--json"]).ok().json();
+    assert_eq!(shown["lang"], "pt-BR", "{shown}");
+    let r = n.farm.run_env(&["show", "w"], &[("COLUMNS", "200")]).ok();
+    assert!(
+        r.stdout.lines().any(|l| l.trim_start().starts_with("lang:") && l.contains("pt-BR")),
+        "{}",
+        r.stdout
+    );
+    n.synced(T0, &["run"]).ok();
+    let posts = n.fake.posts_by(&bsky_handle("w"));
+    assert_eq!(posts[0].lang.as_deref(), Some("pt-BR"), "{posts:?}");
+    // Changed with edit; bad values and the wrong kind of bot are refused, one line, 64.
+    n.farm.run(&["edit", "w", "--lang", "en"]).ok();
+    assert_eq!(n.farm.run(&["show", "w", "--json"]).ok().json()["lang"], "en");
+    for bad in ["english", "e", "en_US", "en-", "x y"] {
+        n.farm.run(&["edit", "w", "--lang", bad]).one_line_error(64, "--lang");
+    }
+    n.farm.run(&["edit", "r", "--lang", "en"]).one_line_error(64, "writers");
+    n.masto_bot("writer", "m", &["--source", "r"]);
+    n.farm.run(&["edit", "m", "--lang", "en"]).one_line_error(64, "Bluesky");
+    assert_eq!(n.farm.run(&["show", "w", "--json"]).ok().json()["lang"], "en");
+}
+
+#[test]
+fn check_on_a_bot_that_never_ran_makes_one_call_the_login() {
+    let n = Net::new();
+    n.bsky_bot("reader", "w", &[]);
+    let before = n.fake.requests().len();
+    let r = n.farm.run_env(&["check", "w", "--json"], &[("COLUMNS", "200")]).ok();
+    let rows = r.json();
+    assert_eq!(rows[0]["account"], format!("@{}", bsky_handle("w")), "{rows}");
+    assert_eq!(rows[0]["ok"], true);
+    assert_eq!(n.fake.requests().len() - before, 1, "the login answer is the check");
+    assert_eq!(n.xrpc_posts(LOGIN), 1);
+    // With a session stored, the check is one getSession and no login.
+    n.farm.run(&["check", "w"]).ok();
+    assert_eq!(n.fake.requests().len() - before, 2);
+    assert_eq!(n.count("com.atproto.server.getSession"), 1);
+    assert_eq!(n.xrpc_posts(LOGIN), 1);
+}

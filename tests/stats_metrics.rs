@@ -81,6 +81,9 @@ fn stats_json_has_every_field() {
         "last_error",
         "hourly",
         "rate_limits",
+        "write_points_hour_left",
+        "write_points_day_left",
+        "bluesky_ip_left",
     ];
     for r in s.as_array().unwrap() {
         let obj = r.as_object().unwrap();
@@ -839,6 +842,9 @@ fn escaping_round_trips_through_the_strict_parsers() {
             limit: None,
             reset: String::new(),
         }],
+        write_points_hour_left: None,
+        write_points_day_left: None,
+        bluesky_ip_left: None,
     };
     let rows = vec![(r, botfarm::bot::BotState::default())];
     let lines = parse_influx(&influx(&rows, 1));

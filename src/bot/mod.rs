@@ -2,6 +2,7 @@
 //! and to [`crate::net::Platform`] only, never to sled or HTTP directly.
 
 pub mod analyzer;
+pub mod budget;
 pub mod model;
 pub mod record;
 pub mod registry;
@@ -28,11 +29,17 @@ pub fn endpoint(store: &Store, bot: &Bot, st: &BotState) -> crate::error::Result
 pub fn endpoint_at(store: &Store, bot: &Bot, st: &BotState, now: i64) -> crate::error::Result<Endpoint> {
     if bot.platform == crate::net::PlatformKind::Bluesky {
         let b = session::ensure(store, bot, now)?.map_err(|e| e.for_bot(&bot.name))?;
-        let did = b.setting(session::DID).map(str::to_string);
-        return Ok(Endpoint { kind: b.platform, api: session::pds_of(&b), creds: b.creds, account_id: did });
+        return Ok(bluesky_endpoint(b));
     }
     let creds = stored_creds(store, bot)?;
     Ok(Endpoint { kind: bot.platform, api: bot.api.clone(), creds, account_id: st.account_id.clone() })
+}
+
+/// The endpoint of a Bluesky bot that has a session ([`session::ensure`]): its PDS, its tokens,
+/// its DID.
+pub fn bluesky_endpoint(b: Bot) -> Endpoint {
+    let did = b.setting(session::DID).map(str::to_string);
+    Endpoint { kind: b.platform, api: session::pds_of(&b), creds: b.creds, account_id: did }
 }
 
 /// The credentials a bot calls with as stored, without any network call: its own, with the

@@ -390,6 +390,11 @@ pub enum Call {
     OwnPosts,
     /// Delete a post.
     Delete,
+    /// Not a call: the Bluesky write points an account spent in its current hour window,
+    /// counted by farm ([`crate::bot::budget`]).
+    WritePointsHour,
+    /// Not a call: the Bluesky write points an account spent in its current day window.
+    WritePointsDay,
 }
 
 impl Call {
@@ -401,6 +406,8 @@ impl Call {
             Call::Post => "post",
             Call::OwnPosts => "own_posts",
             Call::Delete => "delete",
+            Call::WritePointsHour => "write_points_hour",
+            Call::WritePointsDay => "write_points_day",
         }
     }
 }

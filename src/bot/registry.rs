@@ -27,6 +27,8 @@ pub struct Settings {
     pub filters: Vec<String>,
     /// `--visibility`.
     pub visibility: Option<String>,
+    /// `--lang` (Bluesky writers).
+    pub lang: Option<String>,
     /// `--cap`.
     pub cap: Option<u32>,
     /// `--keep-age`.
@@ -144,6 +146,25 @@ pub fn account_home(platform: PlatformKind, api: &str) -> String {
     }
     let rest = api.split_once("://").map_or(api, |(_, r)| r);
     format!("mastodon {}", authority(rest).to_ascii_lowercase())
+}
+
+/// The writer setting `--lang` sets: the language of a Bluesky post whose source has none.
+pub const LANG_KEY: &str = "lang";
+
+/// Check a `--lang` value: a BCP 47 tag as Bluesky's `langs` takes it, a language of 2 or 3
+/// letters then subtags of 1 to 8 letters or digits (`en`, `pt-BR`, `zh-Hant`, `es-419`).
+fn parse_lang(v: &str) -> Result<String> {
+    let mut parts = v.split('-');
+    let primary = parts.next().unwrap_or_default();
+    let ok = (2..=3).contains(&primary.len())
+        && primary.bytes().all(|b| b.is_ascii_alphabetic())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if !ok || v.len() > 35 {
+        return Err(FarmError::usage(format!(
+            "--lang {v:?} is not a language tag; use e.g. en, pt-BR or zh-Hant (BCP 47)"
+        )));
+    }
+    Ok(v.to_string())
 }
 
 fn parse_visibility(v: &str) -> Result<String> {
@@ -300,12 +321,13 @@ pub fn apply(bot: &mut Bot, s: &Settings, mode: EditMode) -> Result<()> {
         || !s.process.is_empty()
         || !s.filters.is_empty()
         || s.visibility.is_some()
+        || s.lang.is_some()
         || mode.no_template
         || mode.reset_process
         || mode.reset_filters;
     if writer_only && bot.role != Role::Writer {
         return Err(FarmError::usage(format!(
-            "{} is a {}; --template, --process, --filter and --visibility are for writers",
+            "{} is a {}; --template, --process, --filter, --visibility and --lang are for writers",
             bot.name,
             bot.role.name()
         )));
@@ -320,6 +342,16 @@ pub fn apply(bot: &mut Bot, s: &Settings, mode: EditMode) -> Result<()> {
     }
     if let Some(v) = &s.visibility {
         bot.visibility = Some(parse_visibility(v)?);
+    }
+    if let Some(l) = &s.lang {
+        if bot.platform != PlatformKind::Bluesky {
+            return Err(FarmError::usage(format!(
+                "{} is on {}; --lang is for Bluesky writers (the other networks take no post language)",
+                bot.name,
+                bot.platform.name()
+            )));
+        }
+        bot.set_setting(LANG_KEY, Some(parse_lang(l)?));
     }
     if let Some(c) = s.cap {
         if c == 0 || c > 3200 {

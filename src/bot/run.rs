@@ -83,9 +83,12 @@ pub fn run(store: &Store, opts: &RunOpts, now: i64, connect: &Connector) -> Resu
     }
     // Bluesky's servers allow one IP (the whole farm) 3,000 requests per 5 minutes and report
     // only their tightest limit: bots that would go over what is left wait for the next run.
-    let mut budget = bluesky_budget(store, now)?;
+    let mut budget = super::budget::bluesky_budget(store, now)?;
     for bots in phases {
-        let (bots, deferred) = within_budget(bots, &mut budget);
+        let (bots, deferred) = super::budget::within_budget(bots, &mut budget);
+        outcomes.extend(deferred);
+        // A Bluesky writer whose post would go over its account's write points waits too.
+        let (bots, deferred) = super::budget::within_points(store, bots, now, opts.dry_run)?;
         outcomes.extend(deferred);
         outcomes.extend(parallel(bots, opts.jobs.max(1), |bot| {
             let r = match bot.role {
@@ -114,57 +117,6 @@ pub fn run(store: &Store, opts: &RunOpts, now: i64, connect: &Connector) -> Resu
         super::refresh_next_due(store, now)?;
     }
     Ok(outcomes)
-}
-
-/// The requests one Bluesky bot's run is counted for against the shared per-IP budget: a
-/// session refresh, a timeline page or a post, and the post's check.
-pub const BLUESKY_CALLS_PER_RUN: u64 = 3;
-
-/// Bluesky's per-IP budget as its `RateLimit-Policy` names it: 3,000 requests per 5 minutes.
-pub const BLUESKY_IP_LIMIT: u64 = 3000;
-
-/// What is left of the per-IP Bluesky budget at `now` and when it resets, from the windows the
-/// Bluesky bots stored (the tightest of them; each answer reports the shared bucket unless a
-/// tighter one applies). `None` when no bot has seen that window, or it has reset.
-pub fn bluesky_budget(store: &Store, now: i64) -> Result<Option<(u64, i64)>> {
-    let mut left: Option<(u64, i64)> = None;
-    for bot in store.bots()? {
-        if bot.platform != PlatformKind::Bluesky {
-            continue;
-        }
-        for w in store.rates(&bot.name)? {
-            if w.limit == Some(BLUESKY_IP_LIMIT) && w.reset > now && left.is_none_or(|(r, _)| w.remaining < r)
-            {
-                left = Some((w.remaining, w.reset));
-            }
-        }
-    }
-    Ok(left)
-}
-
-/// Split a phase's bots into those that run and the Bluesky bots deferred because their calls
-/// would go over the `budget` left (which they use up).
-fn within_budget(bots: Vec<Bot>, budget: &mut Option<(u64, i64)>) -> (Vec<Bot>, Vec<Outcome>) {
-    let mut run = Vec::with_capacity(bots.len());
-    let mut deferred = Vec::new();
-    for bot in bots {
-        match budget {
-            Some((left, reset)) if bot.platform == PlatformKind::Bluesky => {
-                if *left >= BLUESKY_CALLS_PER_RUN {
-                    *left -= BLUESKY_CALLS_PER_RUN;
-                    run.push(bot);
-                } else {
-                    let line = format!(
-                        "deferred: the farm's Bluesky requests ({BLUESKY_IP_LIMIT} per 5 minutes) are used up until {}",
-                        clock::format(*reset)
-                    );
-                    deferred.push(Outcome { bot: bot.name.clone(), line, error: None });
-                }
-            }
-            _ => run.push(bot),
-        }
-    }
-    (run, deferred)
 }
 
 /// A reader's run: settle an unconfirmed post made by hand on its account (`farm post`), then
@@ -540,6 +492,7 @@ fn send(
     st.pending = Some(p.clone());
     client.set_lang(post_lang(store, bot, &p).as_deref());
     crate::config::crash_point("send-before-request");
+    super::budget::spend(store, bot, super::budget::CREATE_POINTS, now)?;
     match client.post(&p.text, &p.key) {
         Ok(reply) => {
             crate::config::crash_point("send-before-confirm");

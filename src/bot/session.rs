@@ -16,7 +16,7 @@
 use super::Bot;
 use crate::error::Result;
 use crate::net::bluesky::{self, Session};
-use crate::net::{NetError, NetErrorKind, PlatformKind};
+use crate::net::{Account, NetError, NetErrorKind, PlatformKind, Reply};
 use crate::store::Store;
 
 /// Setting: the account's DID, learned at login.
@@ -32,20 +32,27 @@ pub const REFRESH_AHEAD: i64 = 10 * 60;
 /// The bot with a usable session for a run at `now` (see the module docs): `Ok(Err(_))` when
 /// the network or the server said no (the caller records it as the run's failure).
 pub fn ensure(store: &Store, bot: &Bot, now: i64) -> Result<std::result::Result<Bot, NetError>> {
+    Ok(ensure_noting_login(store, bot, now)?.map(|(b, _)| b))
+}
+
+/// [`ensure`], with the account the login answer named when it had to log in: `createSession`
+/// proves the credentials (handle and DID) as a `getSession` would, so `farm check` makes no
+/// second call then. `None` when the session was kept or refreshed.
+pub fn ensure_noting_login(store: &Store, bot: &Bot, now: i64) -> Result<Ensured> {
     if bot.platform != PlatformKind::Bluesky {
-        return Ok(Ok(bot.clone()));
+        return Ok(Ok((bot.clone(), None)));
     }
     let c = &bot.creds;
     let fresh = !c.access_token.is_empty()
         && bot.setting(DID).is_some()
         && bluesky::jwt_expiry(&c.access_token).is_none_or(|exp| exp > now.saturating_add(REFRESH_AHEAD));
     if fresh {
-        return Ok(Ok(bot.clone()));
+        return Ok(Ok((bot.clone(), None)));
     }
     if !c.access_secret.is_empty() {
         let pds = pds_of(bot);
         match bluesky::refresh_session(&pds, &c.access_secret, now) {
-            Ok(r) => return save(store, bot, r.value, &pds).map(Ok),
+            Ok(r) => return save(store, bot, r.value, &pds).map(|b| Ok((b, None))),
             // The refresh token is dead (expired, revoked) or the account moved: log in again.
             Err(e) if e.session_expired || matches!(e.kind, NetErrorKind::Auth | NetErrorKind::Refused) => {}
             Err(e) => return Ok(Err(e)),
@@ -54,13 +61,17 @@ pub fn ensure(store: &Store, bot: &Bot, now: i64) -> Result<std::result::Result<
     login(store, bot, now)
 }
 
+/// What [`ensure_noting_login`] gives: the bot with a usable session and, when it logged in,
+/// the account the login answer named; or what the network or server said.
+pub type Ensured = std::result::Result<(Bot, Option<Reply<Account>>), NetError>;
+
 /// The PDS a bot talks to: the one learned at login, else its `--api`.
 pub fn pds_of(bot: &Bot) -> String {
     bot.setting(PDS).unwrap_or(&bot.api).to_string()
 }
 
 /// `createSession` with the stored app password, unless the server refused exactly it before.
-fn login(store: &Store, bot: &Bot, now: i64) -> Result<std::result::Result<Bot, NetError>> {
+fn login(store: &Store, bot: &Bot, now: i64) -> Result<Ensured> {
     let c = &bot.creds;
     if c.consumer_key.is_empty() || c.consumer_secret.is_empty() {
         return Ok(Err(NetError::new(
@@ -83,7 +94,11 @@ fn login(store: &Store, bot: &Bot, now: i64) -> Result<std::result::Result<Bot, 
         )));
     }
     match bluesky::create_session(&bot.api, &c.consumer_key, &c.consumer_secret, now) {
-        Ok(r) => save(store, bot, r.value, &bot.api).map(Ok),
+        Ok(r) => {
+            let account = Account { id: r.value.did.clone(), username: r.value.handle.clone() };
+            let b = save(store, bot, r.value, &bot.api)?;
+            Ok(Ok((b, Some(Reply { value: account, rates: r.rates }))))
+        }
         Err(e) if e.kind == NetErrorKind::Auth => {
             let mut b = store.bot(&bot.name)?.unwrap_or_else(|| bot.clone());
             b.set_setting(REFUSED, Some(fp));

@@ -44,6 +44,9 @@ pub struct Summary {
     pub errors_24h: u64,
     /// Known rate-limit windows of the bot's calls.
     pub rates: Vec<RateInfo>,
+    /// Bluesky: the write points its account has left (this hour, this day); `None` on other
+    /// networks ([`super::budget::points_left`]).
+    pub write_points: Option<(u64, u64)>,
 }
 
 /// Posts fetched, made and scored: three counts that are never added together.
@@ -166,6 +169,10 @@ pub fn summary(
         calls_24h: calls,
         errors_24h: errors,
         rates,
+        write_points: match b.platform {
+            crate::net::PlatformKind::Bluesky => Some(super::budget::points_left(store, &b.name, now)?),
+            _ => None,
+        },
     })
 }
 

@@ -6,8 +6,11 @@ use super::{now, open_required, print_json, verify_all, Globals};
 use crate::bot::model::Counters;
 use crate::bot::record;
 use crate::bot::registry::get;
+use crate::bot::Bot;
 use crate::error::{FarmError, Kind, Result};
+use crate::net::{Account, Endpoint, PlatformKind, Reply};
 use crate::out::{Cell, Column, Table};
+use crate::store::Store;
 use serde::Serialize;
 
 /// One bot's result, as printed (`--json`: missing values are `null`).
@@ -26,6 +29,24 @@ struct Checked {
     rate_limit_left: Option<u64>,
 }
 
+/// What a bot needs before its check call: the endpoint to call, or (`Err`) the answer that
+/// already proves its credentials (a Bluesky login just made); a failure to get there is the
+/// bot's error.
+fn before_the_call(
+    store: &Store,
+    b: &Bot,
+    now: i64,
+) -> Result<std::result::Result<Endpoint, Reply<Account>>> {
+    if b.platform != PlatformKind::Bluesky {
+        return Ok(Ok(crate::bot::endpoint(store, b, &store.state(&b.name)?)?));
+    }
+    match crate::bot::session::ensure_noting_login(store, b, now)? {
+        Ok((_, Some(answer))) => Ok(Err(answer)),
+        Ok((fresh, None)) => Ok(Ok(crate::bot::bluesky_endpoint(fresh))),
+        Err(e) => Err(e.for_bot(&b.name)),
+    }
+}
+
 /// Check credentials and print a table (or JSON).
 pub fn run(g: &Globals, names: &[String], json: bool) -> Result<()> {
     let now = now()?;
@@ -37,16 +58,17 @@ pub fn run(g: &Globals, names: &[String], json: bool) -> Result<()> {
             names.iter().map(|n| get(&store, n)).collect::<Result<Vec<_>>>()?
         };
         // A Bluesky bot makes its session first: a refusal there is this bot's row, not the end
-        // of the check.
+        // of the check, and a login's answer is its check (no second call).
         let mut endpoints = Vec::new();
         let mut unreached = Vec::new();
         for b in &bots {
-            match crate::bot::endpoint(&store, b, &store.state(&b.name)?) {
-                Ok(ep) => {
+            match before_the_call(&store, b, now) {
+                Ok(Ok(ep)) => {
                     endpoints.push((b.name.clone(), ep));
                     unreached.push(None);
                 }
-                Err(e) => unreached.push(Some(e)),
+                Ok(Err(answer)) => unreached.push(Some(Ok(answer))),
+                Err(e) => unreached.push(Some(Err(e))),
             }
         }
         (bots, endpoints, unreached)
@@ -68,15 +90,21 @@ pub fn run(g: &Globals, names: &[String], json: bool) -> Result<()> {
             error_kind: None,
             rate_limit_left: None,
         };
-        if let Some(e) = unreached {
-            let k = e.kind;
-            worst = Some(worst.map_or(k, |w| if k.severity() > w.severity() { k } else { w }));
-            row.error = Some(e.message);
-            row.error_kind = Some(k.name());
-            rows.push(row);
-            continue;
-        }
-        let Some(r) = results.next() else { break };
+        let r = match unreached {
+            Some(Err(e)) => {
+                let k = e.kind;
+                worst = Some(worst.map_or(k, |w| if k.severity() > w.severity() { k } else { w }));
+                row.error = Some(e.message);
+                row.error_kind = Some(k.name());
+                rows.push(row);
+                continue;
+            }
+            Some(Ok(answer)) => Ok(answer),
+            None => match results.next() {
+                Some(r) => r,
+                None => break,
+            },
+        };
         match r {
             Ok(r) => {
                 if kept {

@@ -34,6 +34,8 @@ pub struct BotView {
     pub filters: Vec<String>,
     /// Mastodon writers: visibility.
     pub visibility: Option<String>,
+    /// Bluesky writers: the language of posts whose source post has none (`--lang`).
+    pub lang: Option<String>,
     /// Masked credentials.
     pub credentials: CredView,
     /// Readers: fetch cap and retention.
@@ -83,6 +85,10 @@ impl BotView {
             process: b.process.clone(),
             filters: b.filters.clone(),
             visibility: b.visibility.clone(),
+            lang: (b.role == crate::bot::Role::Writer)
+                .then(|| b.setting(crate::bot::registry::LANG_KEY))
+                .flatten()
+                .map(str::to_string),
             credentials: CredView {
                 consumer_key: mask(&b.creds.consumer_key),
                 consumer_key_from_app: b.platform.uses_oauth1() && b.creds.consumer_key.is_empty(),

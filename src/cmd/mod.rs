@@ -254,6 +254,7 @@ pub fn settings(n: &NetOpts, r: &ReaderOpts, w: &WriterOpts) -> Settings {
         process: w.process.clone(),
         filters: w.filter.clone(),
         visibility: w.visibility.clone(),
+        lang: w.lang.clone(),
         cap: r.cap,
         keep_age: r.keep_age.clone(),
         keep_max: r.keep_max,

@@ -11,6 +11,7 @@
 
 use super::best::writer_of;
 use super::{now, open_required, Globals};
+use crate::bot::budget;
 use crate::bot::model::normalize_name;
 use crate::bot::model::Counters;
 use crate::bot::record::{self, blocked_until};
@@ -55,6 +56,15 @@ fn failed(store: &Store, w: &Bot, now: i64, e: &NetError, calls: u32, deleted: u
         err = err.context(format!("pruning stopped after {deleted} deleted posts"));
     }
     Ok(err)
+}
+
+/// Log how many posts a pruning that stopped early deleted (nothing when none).
+fn note_deleted(store: &Store, w: &Bot, now: i64, deleted: usize) -> Result<()> {
+    if deleted > 0 {
+        let line = format!("deleted {deleted} posts without engagement");
+        record::tally(store, &w.name, now, Counters::default(), Some(("prune", &line)))?;
+    }
+    Ok(())
 }
 
 /// Ask the person at the terminal whether to delete; without a terminal, refuse (`--yes`).
@@ -113,16 +123,24 @@ pub fn run(g: &Globals, name: &str, older: &str, dry: bool, yes: bool) -> Result
     let mut deleted = 0;
     for p in &doomed {
         if !dry {
+            // Bluesky: stop before a delete would go over the account's write points.
+            if let Some(until) = budget::points_blocked(&store, &w, budget::DELETE_POINTS, now)? {
+                note_deleted(&store, &w, now, deleted)?;
+                store.flush()?;
+                return Err(FarmError::temp(format!(
+                    "{}: its Bluesky write points are used up until {}; pruning stopped after {deleted} deleted posts, try again then",
+                    w.name,
+                    clock::format(until)
+                )));
+            }
+            budget::spend(&store, &w, budget::DELETE_POINTS, now)?;
             match client.delete(p.id) {
                 Ok(r) => {
                     calls += 1;
                     record::call(&store, &w.name, &r.rates, now, Counters::default(), None)?;
                 }
                 Err(e) => {
-                    if deleted > 0 {
-                        let line = format!("deleted {deleted} posts without engagement");
-                        record::tally(&store, &w.name, now, Counters::default(), Some(("prune", &line)))?;
-                    }
+                    note_deleted(&store, &w, now, deleted)?;
                     return Err(failed(&store, &w, now, &e, calls, deleted)?);
                 }
             }

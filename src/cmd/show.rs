@@ -114,6 +114,9 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
         if let Some(v) = &b.visibility {
             line("visibility", v);
         }
+        if let Some(l) = &b.lang {
+            line("lang", l);
+        }
     }
     if let Some(r) = &b.reader {
         line(

@@ -84,6 +84,13 @@ pub struct Row {
     pub hourly: Vec<u64>,
     /// Known rate-limit windows of the bot's calls.
     pub rate_limits: Vec<RateRow>,
+    /// Bluesky: write points its account has left this hour (of 5,000); `null` on other networks.
+    pub write_points_hour_left: Option<u64>,
+    /// Bluesky: write points its account has left today (of 35,000); `null` on other networks.
+    pub write_points_day_left: Option<u64>,
+    /// Bluesky: requests left of the per-IP budget the farm's Bluesky bots share (3,000 per 5
+    /// minutes); `null` on other networks.
+    pub bluesky_ip_left: Option<u64>,
 }
 
 /// A known rate-limit window in `farm stats --json`.
@@ -168,7 +175,19 @@ impl Row {
                     reset: clock::format(r.reset),
                 })
                 .collect(),
+            write_points_hour_left: s.write_points.map(|p| p.0),
+            write_points_day_left: s.write_points.map(|p| p.1),
+            bluesky_ip_left: None,
         }
+    }
+
+    /// Fill in the farm's shared Bluesky budget (`budget`: what is left and when it resets, as
+    /// [`crate::bot::budget::bluesky_budget`] says) on a Bluesky bot's row.
+    fn with_ip_budget(mut self, budget: Option<(u64, i64)>) -> Row {
+        if self.write_points_hour_left.is_some() {
+            self.bluesky_ip_left = Some(budget.map_or(crate::bot::budget::BLUESKY_IP_LIMIT, |b| b.0));
+        }
+        self
     }
 }
 
@@ -188,7 +207,11 @@ impl Day {
 
 /// Rows of every bot, ordered by name, with their raw state.
 pub fn rows(store: &Store, now: i64) -> Result<Vec<(Row, BotState)>> {
-    Ok(stats::summaries(store, now)?.into_iter().map(|s| (Row::new(&s), s.state)).collect())
+    let ip = crate::bot::budget::bluesky_budget(store, now)?;
+    Ok(stats::summaries(store, now)?
+        .into_iter()
+        .map(|s| (Row::new(&s).with_ip_budget(ip), s.state))
+        .collect())
 }
 
 /// A sparkline of values: `▁` for nothing, `▂`…`█` for some activity up to the most.
@@ -344,7 +367,29 @@ pub fn render_table(rows: &[(Row, BotState)], now: i64, width: usize, colour: bo
             "  ",
         ));
     }
+    let bluesky: Vec<&Row> = rows.iter().map(|(r, _)| r).filter(|r| r.bluesky_ip_left.is_some()).collect();
+    if let Some(ip) = bluesky.first().and_then(|r| r.bluesky_ip_left) {
+        let points: Vec<String> = bluesky.iter().map(|r| format!("{} {}", r.name, points_text(r))).collect();
+        out.push_str(&wrap(
+            &format!("bluesky: {} left; write points left: {}", ip_text(ip), points.join(", ")),
+            width,
+            "  ",
+        ));
+    }
     out
+}
+
+/// What is left of the farm's shared Bluesky per-IP budget, in words.
+fn ip_text(left: u64) -> String {
+    format!("{left} of the farm's {} requests per 5 minutes", crate::bot::budget::BLUESKY_IP_LIMIT)
+}
+
+/// A Bluesky bot's write points left, in words (empty on other networks).
+fn points_text(r: &Row) -> String {
+    match (r.write_points_hour_left, r.write_points_day_left) {
+        (Some(h), Some(d)) => format!("{h}/hour {d}/day"),
+        _ => String::new(),
+    }
 }
 
 /// The note on times stored too far ahead of the clock: the latest, and whose.
@@ -417,6 +462,10 @@ pub fn render_history(r: &Row, days: &[Day], now: i64, width: usize) -> String {
     if let Some(e) = &r.last_error {
         out.push_str(&line("last error", e));
     }
+    if let Some(ip) = r.bluesky_ip_left {
+        out.push_str(&line("write points", &format!("{} left", points_text(r))));
+        out.push_str(&line("bluesky", &format!("{} left", ip_text(ip))));
+    }
     if r.clock_ahead.is_some() {
         out.push_str(&line("clock", &clock_note(&time_cell(&r.clock_ahead), &r.name)));
     }
@@ -465,7 +514,8 @@ pub fn run(g: &Globals, name: Option<&str>, json: bool) -> Result<()> {
     };
     if let Some(n) = name {
         let bot = get(&store, n)?;
-        let r = Row::new(&stats::summary_of(&store, &bot, now)?);
+        let ip = crate::bot::budget::bluesky_budget(&store, now)?;
+        let r = Row::new(&stats::summary_of(&store, &bot, now)?).with_ip_budget(ip);
         let days: Vec<Day> = stats::history(&store, &bot, now, HISTORY_DAYS)?.iter().map(Day::new).collect();
         if json {
             return print_json(&History { bot: r, days });
