@@ -124,3 +124,19 @@ fn hostile_feeds_are_refused_with_one_line_and_nothing_lost() {
     let out = n.synced(T0 + 3600, &["run", "news", "--force", "-v"]).ok();
     assert!(out.all().contains("read 1 new posts"), "{}", out.all());
 }
+
+#[test]
+fn doctor_asks_no_tokens_of_a_feed_reader() {
+    let n = feed_pair();
+    let out = n.farm.run(&["doctor"]).all();
+    assert!(out.contains("database opens"), "{out}");
+    assert!(!out.contains("news has no user tokens"), "{out}");
+}
+
+#[test]
+fn auth_of_a_feed_reader_says_it_needs_none() {
+    let n = feed_pair();
+    let r = n.farm.run_stdin(&["auth", "news"], "");
+    r.one_line_error(64, "needs no credentials");
+    assert!(n.fake.requests().iter().all(|q| !q.path.contains("/api/")), "no app registration");
+}
