@@ -406,6 +406,9 @@ fn platforms() -> PossibleValuesParser {
         PossibleValue::new("x-v1").help("legacy X API v1.1").alias("twitter-v1"),
         PossibleValue::new("mastodon").help("Mastodon (--api is the instance)"),
         PossibleValue::new("bluesky").help("Bluesky (--api defaults to https://bsky.social)").alias("bsky"),
+        PossibleValue::new("feed")
+            .help("an RSS, Atom or JSON feed, read only (--api is the feed's URL)")
+            .aliases(["rss", "atom"]),
     ])
 }
 

@@ -291,6 +291,9 @@ pub enum PlatformKind {
     Mastodon,
     /// Bluesky (`--platform bluesky`): AT Protocol XRPC with an app-password session.
     Bluesky,
+    /// An RSS, Atom or JSON feed (`--platform feed`, the feed's URL as `--api`): read only, no
+    /// credentials. Added last: the stored variant numbers of the others stay as they were.
+    Feed,
 }
 
 impl PlatformKind {
@@ -301,6 +304,7 @@ impl PlatformKind {
             PlatformKind::XV1 => "x-v1",
             PlatformKind::Mastodon => "mastodon",
             PlatformKind::Bluesky => "bluesky",
+            PlatformKind::Feed => "feed",
         }
     }
     /// Parse a command-line name.
@@ -310,6 +314,7 @@ impl PlatformKind {
             "x-v1" | "twitter-v1" => Some(PlatformKind::XV1),
             "mastodon" => Some(PlatformKind::Mastodon),
             "bluesky" | "bsky" => Some(PlatformKind::Bluesky),
+            "feed" | "rss" | "atom" => Some(PlatformKind::Feed),
             _ => None,
         }
     }
@@ -317,7 +322,7 @@ impl PlatformKind {
     pub fn default_api(self) -> Option<&'static str> {
         match self {
             PlatformKind::X | PlatformKind::XV1 => Some("https://api.x.com"),
-            PlatformKind::Mastodon => None,
+            PlatformKind::Mastodon | PlatformKind::Feed => None,
             PlatformKind::Bluesky => Some("https://bsky.social"),
         }
     }
@@ -331,6 +336,8 @@ impl PlatformKind {
             PlatformKind::X | PlatformKind::XV1 => 12 * 3600,
             PlatformKind::Mastodon => 45 * 60,
             PlatformKind::Bluesky => i64::MAX,
+            // A feed never posts.
+            PlatformKind::Feed => 0,
         }
     }
     /// Whether this platform signs with OAuth 1.0a (needs four secrets) rather than a bearer token.

@@ -40,7 +40,7 @@ pub struct Settings {
 /// Parse a `--platform` value.
 pub fn parse_platform(s: &str) -> Result<PlatformKind> {
     PlatformKind::parse(s).ok_or_else(|| {
-        FarmError::usage(format!("unknown platform {s:?}; use one of: x, x-v1, mastodon, bluesky"))
+        FarmError::usage(format!("unknown platform {s:?}; use one of: x, x-v1, mastodon, bluesky, feed"))
     })
 }
 
@@ -246,6 +246,11 @@ pub fn new_bot(
         }
     }
     let platform = platform.ok_or_else(|| FarmError::usage("--platform is required: x, x-v1 or mastodon"))?;
+    if platform == PlatformKind::Feed && role != Role::Reader {
+        return Err(FarmError::usage(
+            "a feed can only be read; give the writer its own network: --platform mastodon --api https://your.instance",
+        ));
+    }
     let api = match api {
         Some(a) => a,
         None => platform.default_api().map(str::to_string).ok_or_else(|| {

@@ -160,7 +160,8 @@ pub fn standing_of(store: &Store, bot: &Bot, st: &BotState, now: i64) -> Result<
 
 /// Whether `creds` are too few to call `platform` with: X signs with the app keys and the user's
 /// token and secret, Mastodon sends the bearer token, Bluesky logs in with the identifier and
-/// app password (kept as the consumer key and secret) when it has no session yet.
+/// app password (kept as the consumer key and secret) when it has no session yet; a feed needs
+/// none.
 pub fn lacks_credentials(platform: PlatformKind, creds: &Credentials) -> bool {
     match platform {
         PlatformKind::X | PlatformKind::XV1 => {
@@ -173,6 +174,8 @@ pub fn lacks_credentials(platform: PlatformKind, creds: &Credentials) -> bool {
             creds.access_token.is_empty()
                 && (creds.consumer_key.is_empty() || creds.consumer_secret.is_empty())
         }
+        // A feed is read without credentials.
+        PlatformKind::Feed => false,
     }
 }
 

@@ -246,7 +246,10 @@ fn bots(r: &mut Report, dir: &Path, bots: Vec<BotCheck>, offline: bool, now: i64
         // A Bluesky bot with an app password logs in on its first call.
         let can_log_in =
             b.platform == crate::net::PlatformKind::Bluesky && !b.creds.consumer_secret.is_empty();
+        // A feed is read without credentials.
+        let needs_none = b.platform == crate::net::PlatformKind::Feed;
         if b.role != crate::bot::Role::Analyzer
+            && !needs_none
             && (b.creds.access_token.is_empty() || needs_secret)
             && !can_log_in
         {

@@ -145,6 +145,9 @@ pub struct Response {
     pub content_type: Option<String>,
     /// The `Location` header, if any (a redirect).
     pub location: Option<String>,
+    /// The `ETag` and `Last-Modified` headers, when the answer has either (feeds send them back
+    /// as `If-None-Match` and `If-Modified-Since`). Boxed: most answers have neither.
+    pub validators: Option<Box<Validators>>,
     /// The request's description, for messages.
     pub what: String,
     /// The request's rate-limit bucket.
@@ -153,6 +156,15 @@ pub struct Response {
     /// with. Resets above are capped relative to it, and a 429 without a reset ends
     /// [`DEFAULT_RATE_WINDOW`] after it ([`exhausted`]).
     pub now: i64,
+}
+
+/// The cache validators of an answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    /// `ETag`.
+    pub etag: Option<String>,
+    /// `Last-Modified`.
+    pub last_modified: Option<String>,
 }
 
 impl Response {
@@ -329,6 +341,9 @@ impl Http {
         let link = get("link");
         let content_type = get("content-type");
         let location = get("location");
+        let (etag, last_modified) = (get("etag"), get("last-modified"));
+        let validators =
+            (etag.is_some() || last_modified.is_some()).then(|| Box::new(Validators { etag, last_modified }));
         let body = resp
             .body_mut()
             .with_config()
@@ -345,6 +360,7 @@ impl Http {
             link,
             content_type,
             location,
+            validators,
             what: req.what.clone(),
             call: req.call,
             now,
@@ -381,6 +397,10 @@ impl Http {
                 ),
                 Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe | Io::UnexpectedEof => {
                     (NetErrorKind::Server, format!("connection reset by {host}"), true)
+                }
+                // A body that is not UTF-8 (a feed in Latin-1): the same answer comes next time.
+                Io::InvalidData => {
+                    (NetErrorKind::Malformed, format!("{host} sent an answer that is not valid UTF-8"), true)
                 }
                 Io::TimedOut | Io::WouldBlock => {
                     (NetErrorKind::Server, format!("timed out after {secs} s waiting for {host}"), true)
@@ -566,6 +586,7 @@ pub(crate) fn test_response(status: u16, body: &str, call: Call) -> Response {
         link: None,
         content_type: Some("application/json".into()),
         location: None,
+        validators: None,
         what: "POST /2/tweets".into(),
         call,
         now: TEST_NOW,

@@ -1,5 +1,5 @@
 //! The network layer: one small [`Platform`] trait and its clients for X API v2, X API v1.1,
-//! Mastodon and Bluesky. Nothing outside this module sees HTTP.
+//! Mastodon and Bluesky, and a reader of RSS / Atom / JSON feeds ([`feed`]). Nothing outside this module sees HTTP.
 //!
 //! Every call returns what it learned about rate limits ([`RateInfo`]) next to its value, so the
 //! caller can store it and never make a call that a known window forbids. Errors are classified
@@ -12,6 +12,7 @@
 pub mod auth;
 pub mod base64;
 pub mod bluesky;
+pub mod feed;
 pub mod html;
 pub mod http;
 pub mod mastodon;
@@ -252,6 +253,7 @@ pub fn connect(ep: Endpoint, now: i64) -> Box<dyn Platform> {
         PlatformKind::XV1 => Box::new(xv1::XV1::new(ep, now)),
         PlatformKind::Mastodon => Box::new(mastodon::Mastodon::new(ep, now)),
         PlatformKind::Bluesky => Box::new(bluesky::Bluesky::new(ep, now)),
+        PlatformKind::Feed => Box::new(feed::Feed::new(ep, now)),
     };
     Box::new(Scrubbed { inner, secrets })
 }

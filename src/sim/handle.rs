@@ -221,6 +221,9 @@ fn record(st: &mut State, req: &Request, user: Option<String>, status: u16) {
 
 fn handle(ctx: &mut Ctx<'_>, route: &Route) -> (Response, Option<String>) {
     if let Route::NotFound(f) = route {
+        if let Some(resp) = super::feed::handle(ctx) {
+            return (resp, None);
+        }
         return (not_found(*f), identify(ctx, route));
     }
     match route.family() {

@@ -20,6 +20,7 @@
 //! the same username give one person with both logins and one home timeline.
 
 mod bluesky;
+pub mod feed;
 mod handle;
 mod mastodon;
 pub mod oauth;
@@ -318,6 +319,18 @@ impl FakeNet {
         }
         let mut st = self.shared.lock();
         st.faults.push(FaultRule { remaining: n, fault, path_contains: path_contains.map(str::to_string) });
+    }
+
+    /// Serve `body` as a feed at `path` (e.g. `/news.xml`) from now on, with a new `ETag` and
+    /// `Last-Modified` (the fake's clock) whenever the bytes change ([`feed`]).
+    pub fn set_feed(&self, path: &str, body: impl Into<Vec<u8>>) {
+        let mut st = self.shared.lock();
+        let now = st.now();
+        let body = body.into();
+        if st.feeds.get(path).is_some_and(|d| d.body == body) {
+            return;
+        }
+        st.feeds.insert(path.to_string(), feed::Doc::new(body, now));
     }
 
     /// Every request that arrived, in order.

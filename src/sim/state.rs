@@ -234,6 +234,8 @@ pub(crate) struct State {
     pub pending_mastodon_user: Option<String>,
     /// The fake Bluesky's accounts, sessions and records.
     pub bsky: super::bluesky::Bsky,
+    /// Feeds served by path ([`super::feed`]).
+    pub feeds: HashMap<String, super::feed::Doc>,
 }
 
 impl State {
@@ -266,6 +268,7 @@ impl State {
             codes: HashMap::new(),
             pending_mastodon_user: None,
             bsky: super::bluesky::Bsky::new(),
+            feeds: HashMap::new(),
         }
     }
 
