@@ -140,3 +140,21 @@ fn auth_of_a_feed_reader_says_it_needs_none() {
     r.one_line_error(64, "needs no credentials");
     assert!(n.fake.requests().iter().all(|q| !q.path.contains("/api/")), "no app registration");
 }
+
+#[test]
+fn a_feed_url_keeps_its_path_and_query_and_may_be_plain_http() {
+    let f = support::Farm::new();
+    for (i, url) in
+        ["https://example.org/?feed=rss2", "http://example.org/api/users/feed.xml"].iter().enumerate()
+    {
+        let name = format!("news{i}");
+        f.run(&["create", "reader", &name, "--platform", "feed", "--api", url]).ok();
+        assert_eq!(f.run(&["show", &name, "--json"]).ok().json()["api"], *url);
+    }
+    // An API base URL still takes none of that.
+    let env = [("FARM_ACCESS_TOKEN", "tok-123456789".to_string())];
+    f.create(&["create", "reader", "m", "--platform", "mastodon", "--api", "https://example.org/?x=1"], &env)
+        .code(64);
+    f.run(&["create", "reader", "bad", "--platform", "feed", "--api", "https://u:p@example.org/feed"])
+        .code(64);
+}

@@ -48,8 +48,14 @@ pub fn parse_platform(s: &str) -> Result<PlatformKind> {
 /// `https://` (plain `http://` only to this machine, for a local test server), a host, an
 /// optional port, and a path only for a proxy. Refused with a hint: a profile page, the API's
 /// own path (`/api/v1`, `/2`), credentials in the URL (never repeated in the message), a query,
-/// a bad port.
+/// a bad port. A feed's URL (`feed`) is the feed itself: any path and query are kept, and plain
+/// `http://` is allowed (a feed carries no credentials).
 pub fn parse_api(s: &str) -> Result<String> {
+    parse_url(s, false)
+}
+
+/// [`parse_api`], or with `feed` the URL of a feed.
+pub fn parse_url(s: &str, feed: bool) -> Result<String> {
     let t = s.trim();
     let eg = "use e.g. https://mastodon.social or https://api.x.com";
     let (scheme, rest) = match t.split_once("://") {
@@ -70,7 +76,7 @@ pub fn parse_api(s: &str) -> Result<String> {
     }
     let tail = &rest[auth.len()..];
     let bad = |why: String| Err(FarmError::usage(format!("--api {t}: {why}")));
-    if tail.contains(['?', '#']) {
+    if !feed && tail.contains(['?', '#']) {
         // Not repeated: a query may hold a token.
         return Err(FarmError::usage(format!(
             "--api takes a base URL, without a query or fragment (?…, #…); {eg}"
@@ -100,6 +106,10 @@ pub fn parse_api(s: &str) -> Result<String> {
         if !p.parse::<u16>().is_ok_and(|p| p > 0) {
             return bad(format!("bad port {p:?}: a port is a number from 1 to 65535 (or leave it out)"));
         }
+    }
+    if feed {
+        // The feed's own URL, path and query as given (a fragment is never sent).
+        return Ok(format!("{scheme}://{auth}{}", tail.split('#').next().unwrap_or_default()));
     }
     let path = tail.trim_end_matches('/');
     let base = format!("{scheme}://{auth}");
@@ -213,7 +223,8 @@ pub fn new_bot(
     }
     let mut source = None;
     let mut platform = s.platform.as_deref().map(parse_platform).transpose()?;
-    let mut api = s.api.as_deref().map(parse_api).transpose()?;
+    let feed = platform == Some(PlatformKind::Feed);
+    let mut api = s.api.as_deref().map(|a| parse_url(a, feed)).transpose()?;
     match role {
         Role::Reader => {
             if s.source.is_some() {
@@ -317,7 +328,7 @@ pub fn apply(bot: &mut Bot, s: &Settings, mode: EditMode) -> Result<()> {
         bot.platform = p;
     }
     if let Some(a) = &s.api {
-        bot.api = parse_api(a)?;
+        bot.api = parse_url(a, bot.platform == PlatformKind::Feed)?;
     }
     if let Some(e) = &s.every {
         bot.every = clock::parse_duration(e)?;
