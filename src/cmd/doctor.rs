@@ -83,9 +83,17 @@ struct Snapshot {
     bots: Vec<BotCheck>,
 }
 
-/// A bot as doctor checks it: the bot, its last error, how to reach its account (a Bluesky
-/// session may fail to be had), and a time stored more than a day ahead of the clock, if any.
-type BotCheck = (Bot, Option<String>, Result<crate::net::Endpoint>, Option<i64>);
+/// A bot as doctor checks it, read while the farm is open.
+struct BotCheck {
+    bot: Bot,
+    last_error: Option<String>,
+    /// How to reach its account (a Bluesky session may fail to be had).
+    ep: Result<crate::net::Endpoint>,
+    /// A time stored more than a day ahead of the clock, if any.
+    ahead: Option<i64>,
+    /// No credentials to call with ([`crate::bot::status::needs_auth`], the one rule).
+    needs_auth: bool,
+}
 
 /// Run the checks.
 pub fn run(g: &Globals, offline: bool, json: bool) -> Result<()> {
@@ -212,7 +220,8 @@ fn snapshot(dir: &Path, now: i64) -> Result<Snapshot> {
         let st = store.state(&b.name)?;
         let ep = crate::bot::endpoint(&store, &b, &st);
         let ahead = crate::bot::status::standing_of(&store, &b, &st, now)?.ahead;
-        bots.push((b, st.last_error, ep, ahead));
+        let needs_auth = crate::bot::status::needs_auth(&store, &b)?;
+        bots.push(BotCheck { last_error: st.last_error, ep, ahead, needs_auth, bot: b });
     }
     Ok(Snapshot {
         size: store.size_on_disk(),
@@ -230,7 +239,7 @@ fn bots(r: &mut Report, dir: &Path, bots: Vec<BotCheck>, offline: bool, now: i64
     }
     let mut to_verify = Vec::new();
     let mut verified = Vec::new();
-    for (b, last_error, ep, ahead) in bots {
+    for BotCheck { bot: b, last_error, ep, ahead, needs_auth } in bots {
         if let Some(t) = ahead {
             r.warn(
                 format!(
@@ -242,17 +251,7 @@ fn bots(r: &mut Report, dir: &Path, bots: Vec<BotCheck>, offline: bool, now: i64
                 "set the clock right; the next `farm run` takes such times as now",
             )?;
         }
-        let needs_secret = b.platform.uses_oauth1() && b.creds.access_secret.is_empty();
-        // A Bluesky bot with an app password logs in on its first call.
-        let can_log_in =
-            b.platform == crate::net::PlatformKind::Bluesky && !b.creds.consumer_secret.is_empty();
-        // A feed is read without credentials.
-        let needs_none = b.platform == crate::net::PlatformKind::Feed;
-        if b.role != crate::bot::Role::Analyzer
-            && !needs_none
-            && (b.creds.access_token.is_empty() || needs_secret)
-            && !can_log_in
-        {
+        if b.role != crate::bot::Role::Analyzer && needs_auth {
             r.warn(format!("{} has no user tokens", b.name), format!("farm auth {}", b.name))?;
             continue;
         }
