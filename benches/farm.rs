@@ -11,7 +11,7 @@
 //! `bluesky` (one Bluesky writer run with a stored session against one Mastodon writer run,
 //! the same fake, the same simulated hour).
 
-use botfarm::bot::model::{Bot, BotState, ReaderOpts, Role};
+use botfarm::model::{Bot, BotState, ReaderOpts, Role};
 use botfarm::net::{Credentials, PlatformKind, Post};
 use botfarm::sim::{FakeNet, SourcePost};
 use botfarm::store::Store;
@@ -687,7 +687,7 @@ fn parallel() {
 /// opened and flushed once per simulated hour like a cron run. 10 readers, 20 new posts each per
 /// hour, at most 5,000 kept per reader. Prints bytes on disk against the live payload.
 fn layout() {
-    use botfarm::bot::model::CachedPost;
+    use botfarm::model::CachedPost;
     let days = year_days().min(60);
     println!("\n7. disk layout experiment, {days} days, 10 readers x 20 posts/hour, 5,000 kept:");
     println!("| day | per post: on disk | payload | ratio | per fetch: on disk | payload | ratio |");

@@ -12,6 +12,7 @@ pub mod clock;
 pub mod cmd;
 pub mod config;
 pub mod error;
+pub mod model;
 pub mod net;
 pub mod out;
 pub mod secret;

@@ -14,7 +14,7 @@
 //!   or one stored by an older version, is masked in `farm log`, `stats`, `show`, `doctor` and
 //!   the shared archive too.
 
-use crate::bot::model::{AppKeys, Credentials};
+use crate::model::{AppKeys, Credentials};
 use std::collections::HashSet;
 
 /// What a secret, or a piece of one, becomes in a message.

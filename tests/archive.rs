@@ -4,7 +4,7 @@
 //! end is `#[ignore]`d: run it by hand in release mode (see `bench_export_import`).
 
 mod support;
-use botfarm::bot::model::{Bot, BotState, ReaderOpts, Role};
+use botfarm::model::{Bot, BotState, ReaderOpts, Role};
 use botfarm::net::{Credentials, PlatformKind, Post};
 use botfarm::sim::{Endpoint, Fault};
 use botfarm::store::Store;

@@ -2,7 +2,7 @@
 //! vendored sled (vendor/sled, "botfarm patch") change must not lose or damage anything.
 //! Each open here is a fresh `Store` in a child process or this one, like one `farm run`.
 
-use botfarm::bot::model::BotState;
+use botfarm::model::BotState;
 use botfarm::net::Post;
 use botfarm::store::{PostsIn, Store};
 use std::path::Path;

@@ -332,7 +332,7 @@ fn a_schema_1_farm_is_migrated_with_its_posts() {
         let ords = control.open_tree("ords").unwrap();
         for kv in tree.iter() {
             let (k, v) = kv.unwrap();
-            let cached: botfarm::bot::model::CachedPost = botfarm::store::codec::decode(&v).unwrap();
+            let cached: botfarm::model::CachedPost = botfarm::store::codec::decode(&v).unwrap();
             tree.insert(&k, botfarm::store::codec::encode(&cached.post).unwrap()).unwrap();
             ords.insert([b"r\0".as_slice(), &k].concat(), &cached.ord.to_be_bytes()).unwrap();
         }

@@ -176,7 +176,7 @@ fn credentials_echoed_by_a_server_are_masked_everywhere() {
 /// `--no-secrets` export.
 #[test]
 fn secrets_stored_by_an_older_farm_are_masked_when_shown_and_shared() {
-    use botfarm::bot::model::{BotState, Event};
+    use botfarm::model::{BotState, Event};
     use botfarm::store::codec::{decode, encode};
     let mut n = Net::new();
     n.masto_bot("reader", "m", &[]);

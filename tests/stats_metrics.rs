@@ -980,8 +980,8 @@ fn push_posts_the_lines_and_classifies_failures() {
 #[test]
 #[ignore]
 fn bench_stats_on_a_million_posts() {
-    use botfarm::bot::model::{Counters, Role};
     use botfarm::bot::BotState;
+    use botfarm::model::{Counters, Role};
     use botfarm::net::{Call, PlatformKind, Post, RateInfo};
     // FARM_BENCH_DIR keeps the farm for the next run; by default it is removed afterwards.
     let tmp = support::TempDir::new("bench");
@@ -1109,7 +1109,7 @@ fn bench_stats_on_a_million_posts() {
 /// A bot with these settings and every other one at its default, written straight to a store.
 fn plain_bot(
     name: String,
-    role: botfarm::bot::model::Role,
+    role: botfarm::model::Role,
     source: Option<String>,
     platform: botfarm::net::PlatformKind,
     api: &str,
@@ -1134,7 +1134,7 @@ fn plain_bot(
         process: vec![],
         filters: vec![],
         visibility: None,
-        reader: botfarm::bot::model::ReaderOpts::default(),
+        reader: botfarm::model::ReaderOpts::default(),
         created_at: T0,
         settings: vec![],
     }
@@ -1155,8 +1155,8 @@ const WIDE_EVENTS: usize = 13;
 /// long errors and long event messages, a used-up rate-limit window, activity of every kind, and
 /// a paused analyzer. Returns it with its clock.
 fn wide_farm() -> (support::Farm, i64) {
-    use botfarm::bot::model::{Counters, RateInfo, Role};
     use botfarm::bot::BotState;
+    use botfarm::model::{Counters, RateInfo, Role};
     use botfarm::net::{Call, PlatformKind};
     let f = support::Farm::new();
     let now = T0 + 86_400;

@@ -22,12 +22,12 @@
 //! [`super::writer::feedback`]: words below its `boring_below` setting (default -10) make a
 //! candidate be skipped, words above `hot_above` (default 10) make it preferred.
 
-use super::model::{Bot, BotState, Counters, Role};
 use super::record::{self, blocked_until};
 use super::run::Connector;
 use super::{endpoint_at, writer};
 use crate::clock;
 use crate::error::{FarmError, Result};
+use crate::model::{Bot, BotState, Counters, Role};
 use crate::net::{Call, OwnPost};
 use crate::store::Store;
 use crate::text::dedup;

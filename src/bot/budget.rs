@@ -13,11 +13,11 @@
 //!   deferred, and held (`limited_until`) until the window frees ([`within_points`]); prune
 //!   stops before a delete would go over ([`points_blocked`]).
 
-use super::model::{Bot, Role};
 use super::run::Outcome;
 use super::schedule;
 use crate::clock;
 use crate::error::Result;
+use crate::model::{Bot, Role};
 use crate::net::{Call, PlatformKind, RateInfo};
 use crate::store::Store;
 

@@ -3,7 +3,6 @@
 
 pub mod analyzer;
 pub mod budget;
-pub mod model;
 pub mod record;
 pub mod registry;
 pub mod run;
@@ -13,7 +12,7 @@ pub mod stats;
 pub mod status;
 pub mod writer;
 
-pub use model::{Bot, BotState, Role};
+pub use crate::model::{Bot, BotState, Role};
 
 use crate::net::Endpoint;
 use crate::store::Store;

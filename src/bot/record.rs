@@ -15,9 +15,9 @@
 //! A failure's message is recorded and returned with every secret of the farm masked
 //! ([`Store::secrets`]): the last guard behind the client's own ([`crate::net::connect`]).
 
-use super::model::{Bot, BotState, Counters};
 use super::schedule;
 use crate::error::{FarmError, Result};
+use crate::model::{Bot, BotState, Counters};
 use crate::net::{Call, NetError, NetErrorKind, RateInfo};
 use crate::store::Store;
 

@@ -1,9 +1,9 @@
 //! Creating, changing and destroying bots: the rules the registry commands share.
 
 use super::analyzer::{self, BORING_KEY, HOT_KEY, MIN_AGE_KEY, REPOST_WEIGHT_KEY};
-use super::model::{normalize_name, Bot, BotState, ReaderOpts, Role};
 use crate::clock;
 use crate::error::{FarmError, Result};
+use crate::model::{normalize_name, Bot, BotState, ReaderOpts, Role};
 use crate::net::{Credentials, PlatformKind};
 use crate::store::Store;
 use crate::text::pipeline::WriterSpec;

@@ -1,12 +1,12 @@
 //! What `farm run` does: readers first, then writers, each bot at most once, in parallel on
 //! plain threads. One slow or failing bot never blocks or fails the others.
 
-use super::model::{Bot, BotState, Counters, Pending, Role};
 use super::record::{self, blocked_until};
 use super::writer::{post_key, scan, Skip};
 use super::{endpoint_at, schedule};
 use crate::clock;
 use crate::error::{FarmError, Kind, Result};
+use crate::model::{Bot, BotState, Counters, Pending, Role};
 use crate::net::{Call, LengthRule, NetErrorKind, Platform, PlatformKind};
 use crate::store::Store;
 use std::sync::Mutex;

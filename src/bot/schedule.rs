@@ -11,7 +11,7 @@
 //! now, and believing it would silence the bot until that date. [`forget_future`] takes such a
 //! time as now: the interval counts from now, an unconfirmed post is retried at once.
 
-use super::model::{Bot, BotState, RateInfo};
+use crate::model::{Bot, BotState, RateInfo};
 
 /// The longest a known rate limit may hold a bot back, seconds. A server's reset further away
 /// than this (year 2200, garbage) is taken as this far: a bot is never silenced for good.
@@ -148,7 +148,7 @@ pub fn is_due(bot: &Bot, st: &BotState, now: i64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bot::model::{ReaderOpts, Role};
+    use crate::model::{ReaderOpts, Role};
     use crate::net::{Credentials, PlatformKind};
 
     fn bot(every: u64) -> Bot {
@@ -203,7 +203,7 @@ mod tests {
 
     #[test]
     fn an_unconfirmed_post_waits_for_a_known_rate_limit() {
-        use crate::bot::model::Pending;
+        use crate::model::Pending;
         let b = bot(3600);
         let pending = Pending {
             text: "t".into(),
@@ -261,7 +261,7 @@ mod tests {
 
     #[test]
     fn an_unconfirmed_post_stored_far_ahead_is_retried_at_once_after_a_look() {
-        use crate::bot::model::Pending;
+        use crate::model::Pending;
         let b = bot(3600);
         let now = 1_000_000;
         let years = now + 5 * 365 * 86_400;

@@ -5,10 +5,10 @@
 //! ordinal lookups per writer for its backlog ([`Store::backlog`]): never the cached posts, so
 //! it costs the same with ten posts or a million.
 
-use super::model::RateInfo;
-use super::model::{Bot, BotState, Counters, Role};
 use super::status::{self, Status};
 use crate::error::Result;
+use crate::model::RateInfo;
+use crate::model::{Bot, BotState, Counters, Role};
 use crate::store::Store;
 use std::collections::HashMap;
 

@@ -14,10 +14,10 @@
 //! stored too far ahead of the clock taken as now ([`schedule::forget_future`]), and its next
 //! due time no earlier than the end of a rate limit that would refuse its next call.
 
-use super::model::{Bot, BotState, Role};
 use super::record::window_blocks;
 use super::schedule;
 use crate::error::{FarmError, Result};
+use crate::model::{Bot, BotState, Role};
 use crate::net::{Call, Credentials, PlatformKind, RateInfo};
 use crate::store::Store;
 
@@ -226,13 +226,13 @@ pub fn auth_error(store: &Store, bot: &Bot) -> Result<Option<FarmError>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bot::model::Pending;
+    use crate::model::Pending;
 
     fn bot(role: Role) -> Bot {
         Bot {
             name: "b".into(),
             role,
-            platform: crate::bot::model::PlatformKind::X,
+            platform: crate::model::PlatformKind::X,
             api: String::new(),
             every: 3600,
             paused: false,

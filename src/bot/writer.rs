@@ -1,9 +1,9 @@
 //! A writer's choice of what to post next: the first cached post after its cursor that yields
 //! a usable text (not empty, fits the platform's length, not posted before by this writer).
 
-use super::model::{Bot, BotState};
 use super::registry::writer_spec;
 use crate::error::Result;
+use crate::model::{Bot, BotState};
 use crate::net::{LengthRule, Post};
 use crate::store::Store;
 use crate::text::pipeline::{Ctx, Pipeline};
@@ -68,7 +68,7 @@ pub fn same_post(ours: &str, read_back: &str) -> bool {
 }
 
 /// A deterministic idempotency key for a writer's post of `text` made from `source_id`
-/// ([`super::model::Pending::BY_HAND`] for a post by hand).
+/// ([`crate::model::Pending::BY_HAND`] for a post by hand).
 pub fn idempotency_key(writer: &str, source_id: u64, text: &str) -> String {
     let h = dedup::hash(&format!("{writer}\u{0}{source_id}\u{0}{text}"));
     format!("farm-{writer}-{source_id}-{h:016x}")

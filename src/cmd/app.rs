@@ -1,9 +1,9 @@
 //! `farm app set x` / `farm app show`: X app keys shared by many bots.
 
 use super::{open, open_existing, prompt_secret, Globals};
-use crate::bot::model::AppKeys;
 use crate::cli::AppCmd;
 use crate::error::{FarmError, Result};
+use crate::model::AppKeys;
 
 /// Store or show shared app keys.
 pub fn run(g: &Globals, c: AppCmd) -> Result<()> {

@@ -2,7 +2,6 @@
 
 use super::{finish, now, open, open_required, print_json, Globals};
 use crate::bot::analyzer;
-use crate::bot::model::normalize_name;
 use crate::bot::registry::{
     apply_analyzer, check_analyzer, dependents, describe_analyzer, get, new_bot, thresholds, Settings,
 };
@@ -10,6 +9,7 @@ use crate::bot::{writer, Bot, Role};
 use crate::cli::AnalyzerArgs;
 use crate::clock;
 use crate::error::{FarmError, Result};
+use crate::model::normalize_name;
 use crate::store::Store;
 use serde::Serialize;
 

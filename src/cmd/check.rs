@@ -3,11 +3,11 @@
 //! in between, in parallel, with the farm closed, so a slow server never holds up `farm run`.
 
 use super::{now, open_required, print_json, verify_all, Globals};
-use crate::bot::model::Counters;
 use crate::bot::record;
 use crate::bot::registry::get;
 use crate::bot::Bot;
 use crate::error::{FarmError, Kind, Result};
+use crate::model::Counters;
 use crate::net::{Account, Endpoint, PlatformKind, Reply};
 use crate::out::{Cell, Column, Table};
 use crate::store::Store;

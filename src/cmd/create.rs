@@ -28,7 +28,7 @@ pub fn create(
     auth_later: bool,
 ) -> Result<()> {
     // Validate names and options before touching the disk.
-    crate::bot::model::normalize_name(name)?;
+    crate::model::normalize_name(name)?;
     if let Some(p) = &s.platform {
         parse_platform(p)?;
     }

@@ -2,9 +2,9 @@
 //! `farm run` goes on while the person answers.
 
 use super::{finish, open_required, Globals};
-use crate::bot::model::Bot;
 use crate::bot::registry::{dependents, destroy, get};
 use crate::error::{FarmError, Result};
+use crate::model::Bot;
 use crate::store::Store;
 use std::io::IsTerminal;
 

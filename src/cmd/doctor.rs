@@ -8,9 +8,9 @@
 //! so and opens nothing.
 
 use super::{now, verify_all, Globals};
-use crate::bot::model::{Bot, Counters};
 use crate::bot::record;
 use crate::error::{FarmError, Kind, Result};
+use crate::model::{Bot, Counters};
 use crate::net::{NetError, NetErrorKind};
 use crate::store::PostsIn;
 use serde::Serialize;

@@ -6,7 +6,6 @@
 //! ([`crate::bot::run::settle`]). While a post is unconfirmed, a different text is refused.
 
 use super::{finish, now, open_required, Globals};
-use crate::bot::model::{BotState, Pending};
 use crate::bot::record::blocked_until;
 use crate::bot::registry::get;
 use crate::bot::run::{offline_rule, send_new, settle};
@@ -14,6 +13,7 @@ use crate::bot::writer::{post_key, text_hash};
 use crate::bot::{Bot, Role};
 use crate::clock;
 use crate::error::{FarmError, Result};
+use crate::model::{BotState, Pending};
 use crate::net::Call;
 
 /// Post a text as a bot.

@@ -12,13 +12,13 @@
 use super::best::writer_of;
 use super::{now, open_required, Globals};
 use crate::bot::budget;
-use crate::bot::model::normalize_name;
-use crate::bot::model::Counters;
 use crate::bot::record::{self, blocked_until};
 use crate::bot::status::require_auth;
 use crate::bot::{endpoint, Bot};
 use crate::clock;
 use crate::error::{FarmError, Result};
+use crate::model::normalize_name;
+use crate::model::Counters;
 use crate::net::{Call, NetError, OwnPost};
 use crate::store::Store;
 use std::io::IsTerminal;

@@ -4,11 +4,11 @@
 //! a person, waits for it like the other commands.
 
 use super::{now, open, Globals};
-use crate::bot::model::normalize_name;
 use crate::bot::run::{distrust_future, run as run_farm, worst, RunOpts};
 use crate::bot::schedule;
 use crate::cli::RunArgs;
 use crate::error::{FarmError, Kind, Result};
+use crate::model::normalize_name;
 
 /// Do whatever is due and exit.
 pub fn run(g: &Globals, a: RunArgs) -> Result<()> {

@@ -25,9 +25,9 @@ use crate::secret::Secrets;
 use serde::{Deserialize, Serialize};
 
 // The records the clients fill in and the store keeps are the farm's own, defined with the
-// other stored records and their format versions in `bot::model`; re-exported here so the
+// other stored records and their format versions in `model`; re-exported here so the
 // clients read naturally.
-pub use crate::bot::model::{mask, Call, Credentials, LengthRule, PlatformKind, Post, RateInfo};
+pub use crate::model::{mask, Call, Credentials, LengthRule, PlatformKind, Post, RateInfo};
 
 /// Everything a client needs to talk to one account.
 #[derive(Debug, Clone)]

@@ -4,9 +4,9 @@
 use super::codec::decode;
 use super::posts::posts_tree_name;
 use super::{key2, prefix, shard_of, sled_err, Store, EVENTS_KEPT};
-use crate::bot::model::{Bot, BotState, Event};
-use crate::bot::model::{Call, RateInfo};
 use crate::error::Result;
+use crate::model::{Bot, BotState, Event};
+use crate::model::{Call, RateInfo};
 
 impl Store {
     // ---- bots ----

@@ -3,8 +3,8 @@
 
 use super::codec::decode;
 use super::{key2, prefix, sled_err, Store, COUNTER_DAYS, COUNTER_HOURS};
-use crate::bot::model::Counters;
 use crate::error::Result;
+use crate::model::Counters;
 
 impl Store {
     // ---- counters ----

@@ -252,7 +252,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bot::model::Post;
+    use crate::model::Post;
     use crate::store::retry_locked;
 
     fn dir(tag: &str) -> std::path::PathBuf {

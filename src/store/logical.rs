@@ -7,9 +7,9 @@
 use super::codec::{decode, encode};
 use super::layout::POSTS_IN_KEY;
 use super::{retry_locked, shard_dir_name, sled_err, Store, POST_SHARDS, RELEASE_EVERY};
-use crate::bot::model::{normalize_name, AppKeys, Bot, BotState, CachedPost, Counters, Event};
-use crate::bot::model::{Credentials, RateInfo};
 use crate::error::{FarmError, Result};
+use crate::model::{normalize_name, AppKeys, Bot, BotState, CachedPost, Counters, Event};
+use crate::model::{Credentials, RateInfo};
 use crate::secret::Secrets;
 use std::ops::Bound;
 use std::path::Path;
@@ -331,8 +331,8 @@ pub fn validate_record(tree: &str, key: &[u8], value: &[u8]) -> Result<()> {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use crate::bot::model::{PlatformKind, Post};
-    use crate::bot::model::{ReaderOpts, Role};
+    use crate::model::{PlatformKind, Post};
+    use crate::model::{ReaderOpts, Role};
 
     struct Dir(std::path::PathBuf);
 

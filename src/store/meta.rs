@@ -1,8 +1,8 @@
 //! The `meta` tree: shared app keys, and the plain numbers (ordinals) kept there.
 
 use super::{sled_err, Store};
-use crate::bot::model::AppKeys;
 use crate::error::Result;
+use crate::model::AppKeys;
 
 impl Store {
     /// Shared app keys of a platform.

@@ -4,8 +4,8 @@ use super::codec::{decode, encode};
 use super::dir::damaged;
 use super::posts::{posts_tree_name, readers_of_trees};
 use super::{key2, retry_locked, sled_err, PostsIn, Store, COUNTER_HOURS, RELEASE_EVERY, SCHEMA};
-use crate::bot::model::{CachedPost, Counters};
 use crate::error::{io_error, FarmError, Result};
+use crate::model::{CachedPost, Counters};
 use std::fs;
 
 /// The single posts database of schemas 2–4, inside `db/` (migrated into the shards).

@@ -19,14 +19,14 @@
 //!
 //! Control trees: `meta` (schema version, posts layout, app keys, per-reader and per-writer post
 //! ordinals),
-//! `bots` (name → [`Bot`](crate::bot::model::Bot)), `state` (name →
-//! [`BotState`](crate::bot::model::BotState)), `hashes` (writer\0hash → posted-at), `rates`
-//! (bot\0call → [`RateInfo`](crate::bot::model::RateInfo)), `counters` (bot\0hour →
-//! [`Counters`](crate::bot::model::Counters)), `daily` (bot\0day →
-//! [`Counters`](crate::bot::model::Counters)), `events` (bot\0seq →
-//! [`Event`](crate::bot::model::Event)), `scores` (writer\0word → score). Posts trees, one per
+//! `bots` (name → [`Bot`](crate::model::Bot)), `state` (name →
+//! [`BotState`](crate::model::BotState)), `hashes` (writer\0hash → posted-at), `rates`
+//! (bot\0call → [`RateInfo`](crate::model::RateInfo)), `counters` (bot\0hour →
+//! [`Counters`](crate::model::Counters)), `daily` (bot\0day →
+//! [`Counters`](crate::model::Counters)), `events` (bot\0seq →
+//! [`Event`](crate::model::Event)), `scores` (writer\0word → score). Posts trees, one per
 //! reader in the control database or its shard: `posts:<reader>` (big-endian id →
-//! [`CachedPost`](crate::bot::model::CachedPost): the post and its ordinal, the reader's running
+//! [`CachedPost`](crate::model::CachedPost): the post and its ordinal, the reader's running
 //! count of cached posts, so that a writer's backlog takes lookups instead of a walk). Every value
 //! is versioned (see [`codec`]); ordinals and scores are plain big-endian numbers.
 //!
@@ -40,6 +40,7 @@ mod bots;
 pub mod codec;
 mod counters;
 mod dir;
+mod formats;
 mod layout;
 mod logical;
 mod meta;
@@ -343,7 +344,7 @@ mod tests {
         drop(sled::Config::new().path(dir.join("db")).open().unwrap());
         assert_eq!(control_segment(&dir.join("db")), SLED_DEFAULT_SEGMENT);
         let store = retry_locked(|| Store::open(&dir)).unwrap();
-        store.put_state("r", &crate::bot::model::BotState { total: 7, ..Default::default() }).unwrap();
+        store.put_state("r", &crate::model::BotState { total: 7, ..Default::default() }).unwrap();
         drop(store);
         let store = retry_locked(|| Store::open(&dir)).unwrap();
         assert_eq!(store.state("r").unwrap().total, 7);

@@ -6,9 +6,9 @@
 use super::codec::{decode, encode};
 use super::dir::damaged;
 use super::{give_back_memory, key2, retry_locked, sled_err, sync_db, Store};
-use crate::bot::model::CachedPost;
-use crate::bot::model::Post;
 use crate::error::{printable, Result};
+use crate::model::CachedPost;
+use crate::model::Post;
 
 /// Number of posts databases (shards). Part of the on-disk format: changing it needs a migration.
 pub const POST_SHARDS: usize = 16;

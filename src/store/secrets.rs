@@ -4,8 +4,8 @@
 
 use super::codec::decode;
 use super::{sled_err, Store};
-use crate::bot::model::AppKeys;
 use crate::error::Result;
+use crate::model::AppKeys;
 use crate::secret::Secrets;
 use std::sync::Arc;
 

@@ -1,7 +1,6 @@
 //! The farm's records: a bot's configuration ([`Bot`]) and its run state ([`BotState`]).
 
 use crate::error::{FarmError, Result};
-use crate::store::codec::Stored;
 use serde::{Deserialize, Serialize};
 
 /// What a bot does.
@@ -78,11 +77,6 @@ pub struct Bot {
     pub created_at: i64,
     /// Room to grow: extra settings as key/value pairs (analyzer options and later additions).
     pub settings: Vec<(String, String)>,
-}
-
-impl Stored for Bot {
-    const VERSION: u8 = 1;
-    const WHAT: &'static str = "bot";
 }
 
 impl Bot {
@@ -162,11 +156,6 @@ impl Pending {
     }
 }
 
-impl Stored for BotState {
-    const VERSION: u8 = 1;
-    const WHAT: &'static str = "bot state";
-}
-
 /// X app keys shared by many bots (`farm app set x`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppKeys {
@@ -174,11 +163,6 @@ pub struct AppKeys {
     pub consumer_key: String,
     /// Consumer secret.
     pub consumer_secret: String,
-}
-
-impl Stored for AppKeys {
-    const VERSION: u8 = 1;
-    const WHAT: &'static str = "app keys";
 }
 
 /// One entry of a bot's event log.
@@ -190,11 +174,6 @@ pub struct Event {
     pub kind: String,
     /// One line.
     pub message: String,
-}
-
-impl Stored for Event {
-    const VERSION: u8 = 1;
-    const WHAT: &'static str = "event";
 }
 
 /// Activity counters of one bot in one hour.
@@ -210,11 +189,6 @@ pub struct Counters {
     pub errors: u32,
 }
 
-impl Stored for Counters {
-    const VERSION: u8 = 1;
-    const WHAT: &'static str = "counters";
-}
-
 impl std::ops::AddAssign for Counters {
     fn add_assign(&mut self, o: Counters) {
         self.posts += o.posts;
@@ -222,13 +196,6 @@ impl std::ops::AddAssign for Counters {
         self.calls += o.calls;
         self.errors += o.errors;
     }
-}
-
-/// A cached source post as stored (the network `Post`), format version 1: what schema-3 farms
-/// stored in their posts trees. Read only by the migration to [`CachedPost`].
-impl Stored for Post {
-    const VERSION: u8 = 1;
-    const WHAT: &'static str = "post";
 }
 
 /// A cached source post with its ordinal: the reader's running number of the post, which makes a
@@ -239,24 +206,6 @@ pub struct CachedPost {
     pub ord: u64,
     /// The post.
     pub post: Post,
-}
-
-impl Stored for CachedPost {
-    const VERSION: u8 = 2;
-    const WHAT: &'static str = "cached post";
-    fn migrate(v: u8, body: &[u8]) -> Result<Self> {
-        match v {
-            1 => Ok(CachedPost { ord: 0, post: crate::store::codec::decode_body(body, Self::WHAT)? }),
-            _ => Err(FarmError::data(format!(
-                "a stored cached post has format version {v}, which this farm cannot read"
-            ))),
-        }
-    }
-}
-
-impl Stored for RateInfo {
-    const VERSION: u8 = 1;
-    const WHAT: &'static str = "rate-limit state";
 }
 
 /// Check and normalise a bot name: `@name` and `name` are the same bot.
@@ -494,93 +443,4 @@ mod tests {
         assert!(normalize_name("бот").is_err());
         assert!(normalize_name(&"a".repeat(65)).is_err());
     }
-
-    /// Every stored record, one of each kind with every field set, encoded: the bytes must not
-    /// change when a type moves or a field is renamed, or existing farms could not be read.
-    fn golden() -> Vec<(&'static str, Vec<u8>)> {
-        use crate::net::{Call, Credentials, LengthRule, PlatformKind, Post, RateInfo};
-        use crate::store::codec::encode;
-        let post = Post {
-            id: 1_900_000_000_000_000_001,
-            author: "someone".into(),
-            text: "Гарри Поттер и Тайная Комната".into(),
-            created_at: 1_767_225_600,
-            is_repost: true,
-            is_reply: false,
-            has_links: true,
-            lang: Some("ru".into()),
-        };
-        let bot = Bot {
-            name: "hp".into(),
-            role: Role::Writer,
-            platform: PlatformKind::XV1,
-            api: "https://api.x.com".into(),
-            every: 3600,
-            paused: true,
-            source: Some("news".into()),
-            creds: Credentials {
-                consumer_key: "ck".into(),
-                consumer_secret: "cs".into(),
-                access_token: "at".into(),
-                access_secret: "as".into(),
-            },
-            template: Some("Гарри Поттер и {}".into()),
-            process: vec!["phrase".into()],
-            filters: vec!["no-links".into()],
-            visibility: Some("unlisted".into()),
-            reader: ReaderOpts::default(),
-            created_at: 1_767_225_600,
-            settings: vec![("k".into(), "v".into())],
-        };
-        let state = BotState {
-            last_ok: 1,
-            last_attempt: 2,
-            fails: 3,
-            failing_since: Some(4),
-            last_error: Some("e".into()),
-            cursor: Some("5".into()),
-            consumed: 6,
-            pending: Some(Pending {
-                text: "t".into(),
-                hash: 7,
-                key: "k".into(),
-                source_id: 8,
-                created: 9,
-                attempts: 10,
-            }),
-            last_post_at: 11,
-            total: 12,
-            cached: 13,
-            account_id: Some("14".into()),
-            length_rule: Some((LengthRule { max: 500, url_len: 23 }, 15)),
-            limited_until: Some(16),
-        };
-        let rate = RateInfo { call: Call::OwnPosts, limit: Some(75), remaining: 0, reset: 17 };
-        vec![
-            ("bot", encode(&bot).unwrap()),
-            ("state", encode(&state).unwrap()),
-            ("post", encode(&post).unwrap()),
-            ("cached", encode(&CachedPost { ord: 18, post }).unwrap()),
-            ("rate", encode(&rate).unwrap()),
-        ]
-    }
-
-    #[test]
-    fn stored_bytes_do_not_change() {
-        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
-        for (what, bytes) in golden() {
-            let want = GOLDEN.iter().find(|(w, _)| *w == what).map(|(_, h)| *h).unwrap_or("");
-            assert_eq!(hex(&bytes), want, "the stored form of a {what} changed");
-        }
-    }
-
-    /// Recorded from the encoder before the network-side types moved here (issue #14).
-    #[rustfmt::skip]
-    const GOLDEN: &[(&str, &str)] = &[
-        ("bot", "0102687001011168747470733a2f2f6170692e782e636f6dfb100e0101046e65777302636b026373026174026173011dd093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b8207b7d010670687261736501086e6f2d6c696e6b730108756e6c6973746564c8fc008d2700fb8813fc80f40300fc0072abd201016b0176"),
-        ("state", "0102040301080101650101350601017407016b08120a160c0d0102313401fbf401171e0120"),
-        ("post", "01fd01003ef1ee275e1a07736f6d656f6e6536d093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b820d0a2d0b0d0b9d0bdd0b0d18f20d09ad0bed0bcd0bdd0b0d182d0b0fc0072abd201000101027275"),
-        ("cached", "0212fd01003ef1ee275e1a07736f6d656f6e6536d093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b820d0a2d0b0d0b9d0bdd0b0d18f20d09ad0bed0bcd0bdd0b0d182d0b0fc0072abd201000101027275"),
-        ("rate", "0103014b0022"),
-    ];
 }
