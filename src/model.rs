@@ -381,10 +381,11 @@ pub struct RateInfo {
     pub reset: i64,
 }
 
-/// A post read from a timeline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A post read from a source (a timeline, an account, a feed, a corpus file), kept whole: the
+/// same fields mean the same thing on every network, so filters and templates behave alike.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Post {
-    /// Numeric id (X snowflake or Mastodon id).
+    /// Numeric id (X snowflake, Mastodon id, or a hash of a feed entry's key).
     pub id: u64,
     /// Author's handle without `@`.
     pub author: String,
@@ -399,8 +400,19 @@ pub struct Post {
     pub is_reply: bool,
     /// Contains a link.
     pub has_links: bool,
-    /// Language code when the platform gives one.
+    /// Language code when the platform gives one (`None` for "no language" codes such as X's
+    /// `und`, `zxx`, `qst`).
     pub lang: Option<String>,
+    /// The content warning the author put on it (Mastodon `spoiler_text`), if any.
+    pub warning: Option<String>,
+    /// Marked sensitive by its author (Mastodon `sensitive`, a Bluesky self-label).
+    pub sensitive: bool,
+    /// A feed entry's title.
+    pub title: Option<String>,
+    /// A feed entry's link (or the post's own URL where the source gives one).
+    pub link: Option<String>,
+    /// A feed entry's categories (or a post's tags).
+    pub categories: Vec<String>,
 }
 
 /// Length rules of a platform, learned from it where it tells (Mastodon's instance config).

@@ -285,6 +285,7 @@ fn processor_specs_never_panic() {
             is_reply: false,
             has_links: false,
             lang: None,
+            ..Default::default()
         }]
     };
     for _ in 0..3_000 {

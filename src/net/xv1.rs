@@ -283,6 +283,7 @@ impl V1Tweet {
             has_links,
             lang: clean_lang(source.lang.as_deref().or(self.lang.as_deref())),
             text,
+            ..Post::default()
         })
     }
 }

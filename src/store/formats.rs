@@ -30,11 +30,42 @@ impl Stored for Counters {
     const WHAT: &'static str = "counters";
 }
 
-/// A cached source post as stored (the network `Post`), format version 1: what schema-3 farms
-/// stored in their posts trees. Read only by the migration to [`CachedPost`].
-impl Stored for Post {
-    const VERSION: u8 = 1;
-    const WHAT: &'static str = "post";
+/// A cached source post as schema-3 farms stored it (format version 1 of a posts-tree value, and
+/// the post inside version 2): the fields [`Post`] had before it kept titles, links, categories
+/// and content warnings. Read only by the migrations.
+#[derive(serde::Deserialize, serde::Serialize)]
+struct PostV1 {
+    id: u64,
+    author: String,
+    text: String,
+    created_at: i64,
+    is_repost: bool,
+    is_reply: bool,
+    has_links: bool,
+    lang: Option<String>,
+}
+
+impl From<PostV1> for Post {
+    fn from(p: PostV1) -> Post {
+        Post {
+            id: p.id,
+            author: p.author,
+            text: p.text,
+            created_at: p.created_at,
+            is_repost: p.is_repost,
+            is_reply: p.is_reply,
+            has_links: p.has_links,
+            lang: p.lang,
+            ..Post::default()
+        }
+    }
+}
+
+/// Format version 2 of a posts-tree value: an ordinal and a [`PostV1`].
+#[derive(serde::Deserialize)]
+struct CachedPostV2 {
+    ord: u64,
+    post: PostV1,
 }
 
 impl Stored for RateInfo {
@@ -43,11 +74,15 @@ impl Stored for RateInfo {
 }
 
 impl Stored for CachedPost {
-    const VERSION: u8 = 2;
+    const VERSION: u8 = 3;
     const WHAT: &'static str = "cached post";
     fn migrate(v: u8, body: &[u8]) -> Result<Self> {
         match v {
-            1 => Ok(CachedPost { ord: 0, post: decode_body(body, Self::WHAT)? }),
+            1 => Ok(CachedPost { ord: 0, post: decode_body::<PostV1>(body, Self::WHAT)?.into() }),
+            2 => {
+                let old: CachedPostV2 = decode_body(body, Self::WHAT)?;
+                Ok(CachedPost { ord: old.ord, post: old.post.into() })
+            }
             _ => Err(FarmError::data(format!(
                 "a stored cached post has format version {v}, which this farm cannot read"
             ))),
@@ -74,6 +109,11 @@ mod tests {
             is_reply: false,
             has_links: true,
             lang: Some("ru".into()),
+            warning: Some("spoilers".into()),
+            sensitive: true,
+            title: Some("Новости".into()),
+            link: Some("https://example.org/1".into()),
+            categories: vec!["books".into()],
         };
         let bot = Bot {
             name: "hp".into(),
@@ -124,7 +164,6 @@ mod tests {
         vec![
             ("bot", encode(&bot).unwrap()),
             ("state", encode(&state).unwrap()),
-            ("post", encode(&post).unwrap()),
             ("cached", encode(&CachedPost { ord: 18, post }).unwrap()),
             ("rate", encode(&rate).unwrap()),
         ]
@@ -139,13 +178,44 @@ mod tests {
         }
     }
 
-    /// Recorded from the encoder before the network-side types moved here (issue #14).
+    /// Cached posts written by older farms (format versions 1 and 2, recorded from their encoder)
+    /// still read, with the fields they did not have left empty.
+    #[test]
+    fn old_cached_posts_migrate() {
+        let unhex = |h: &str| {
+            (0..h.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+                .collect::<Vec<u8>>()
+        };
+        let want = Post {
+            id: 1_900_000_000_000_000_001,
+            author: "someone".into(),
+            text: "Гарри Поттер и Тайная Комната".into(),
+            created_at: 1_767_225_600,
+            is_repost: true,
+            is_reply: false,
+            has_links: true,
+            lang: Some("ru".into()),
+            ..Post::default()
+        };
+        for (hex, ord) in [(OLD_POST_V1, 0), (OLD_CACHED_V2, 18)] {
+            let got: CachedPost = crate::store::codec::decode(&unhex(hex)).unwrap();
+            assert_eq!(got, CachedPost { ord, post: want.clone() });
+        }
+    }
+
+    /// A posts-tree value as schema-3 farms wrote it (a bare version-1 post).
+    const OLD_POST_V1: &str = "01fd01003ef1ee275e1a07736f6d656f6e6536d093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b820d0a2d0b0d0b9d0bdd0b0d18f20d09ad0bed0bcd0bdd0b0d182d0b0fc0072abd201000101027275";
+    /// A version-2 cached post (ordinal 18), as farms wrote it before issue #22.
+    const OLD_CACHED_V2: &str = "0212fd01003ef1ee275e1a07736f6d656f6e6536d093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b820d0a2d0b0d0b9d0bdd0b0d18f20d09ad0bed0bcd0bdd0b0d182d0b0fc0072abd201000101027275";
+
+    /// Recorded from the encoder (issue #14; cached posts at format version 3, issue #22).
     #[rustfmt::skip]
     const GOLDEN: &[(&str, &str)] = &[
         ("bot", "0102687001011168747470733a2f2f6170692e782e636f6dfb100e0101046e65777302636b026373026174026173011dd093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b8207b7d010670687261736501086e6f2d6c696e6b730108756e6c6973746564c8fc008d2700fb8813fc80f40300fc0072abd201016b0176"),
         ("state", "0102040301080101650101350601017407016b08120a160c0d0102313401fbf401171e0120"),
-        ("post", "01fd01003ef1ee275e1a07736f6d656f6e6536d093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b820d0a2d0b0d0b9d0bdd0b0d18f20d09ad0bed0bcd0bdd0b0d182d0b0fc0072abd201000101027275"),
-        ("cached", "0212fd01003ef1ee275e1a07736f6d656f6e6536d093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b820d0a2d0b0d0b9d0bdd0b0d18f20d09ad0bed0bcd0bdd0b0d182d0b0fc0072abd201000101027275"),
+        ("cached", "0312fd01003ef1ee275e1a07736f6d656f6e6536d093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b820d0a2d0b0d0b9d0bdd0b0d18f20d09ad0bed0bcd0bdd0b0d182d0b0fc0072abd201000101027275010873706f696c65727301010ed09dd0bed0b2d0bed181d182d0b8011568747470733a2f2f6578616d706c652e6f72672f310105626f6f6b73"),
         ("rate", "0103014b0022"),
     ];
 }

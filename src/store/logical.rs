@@ -381,6 +381,7 @@ pub(super) mod tests {
             is_reply: false,
             has_links: false,
             lang: None,
+            ..Default::default()
         }
     }
 

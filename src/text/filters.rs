@@ -221,6 +221,7 @@ mod tests {
             is_reply: false,
             has_links: false,
             lang: None,
+            ..Default::default()
         }
     }
 

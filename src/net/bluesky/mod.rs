@@ -402,6 +402,7 @@ impl FeedItem {
             is_reply: p.record.get("reply").is_some(),
             lang: clean_lang(lang),
             text,
+            ..Post::default()
         }
     }
 }

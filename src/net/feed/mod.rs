@@ -220,6 +220,7 @@ impl Platform for Feed {
                 is_reply: false,
                 lang: clean_lang(e.lang.as_deref()),
                 text,
+                ..Post::default()
             });
         }
         let value = Timeline { posts, cursor: Some(next.encode()), calls: 1 };

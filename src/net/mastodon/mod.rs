@@ -325,6 +325,7 @@ impl MStatus {
             is_reply: source.in_reply_to_id.is_some(),
             lang: clean_lang(source.language.as_deref()),
             text,
+            ..Post::default()
         })
     }
 }

@@ -481,6 +481,7 @@ fn v2_post(t: &V2Tweet, inc: &V2Includes, what: &str) -> Result<Post, NetError> 
         has_links,
         lang: clean_lang(source.lang.as_deref().or(t.lang.as_deref())),
         text,
+        ..Post::default()
     })
 }
 
@@ -578,6 +579,7 @@ mod tests {
             is_reply: false,
             has_links: false,
             lang: None,
+            ..Default::default()
         };
         let t = finish_timeline(vec![p(5), p(4), p(4), p(3), p(1)], 3, Some("5".into()), 2);
         assert_eq!(t.posts.iter().map(|p| p.id).collect::<Vec<_>>(), vec![3, 4, 5]);
