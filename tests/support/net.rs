@@ -144,6 +144,7 @@ impl Net {
                 is_reply: false,
                 has_links: false,
                 lang: None,
+                ..Default::default()
             })
             .collect();
         for chunk in posts.chunks(5000) {
