@@ -293,6 +293,7 @@ fn big_farm(db: &Path) {
                 is_reply: false,
                 has_links: false,
                 lang: Some("ru".into()),
+                ..Default::default()
             })
             .collect();
         for chunk in posts.chunks(2000) {
@@ -526,6 +527,7 @@ fn plain_post(id: u64, author: &str, text: String, created_at: i64) -> Post {
         is_reply: false,
         has_links: false,
         lang: None,
+        ..Default::default()
     }
 }
 
@@ -574,6 +576,7 @@ fn writer() {
                     is_reply: false,
                     has_links: false,
                     lang: Some("ru".into()),
+                    ..Default::default()
                 })
                 .collect();
             store.add_posts("reader", &posts).unwrap();
@@ -712,6 +715,7 @@ fn layout() {
             is_reply: false,
             has_links: false,
             lang: Some("en".into()),
+            ..Default::default()
         },
     };
     let mut next = 0u64;
