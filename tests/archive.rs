@@ -485,6 +485,7 @@ fn big_farm(dir: &Path, readers: usize, posts: usize, writers: usize) {
                 is_reply: false,
                 has_links: true,
                 lang: Some("en".into()),
+                ..Default::default()
             });
             if batch.len() == 1000 {
                 store.add_posts(&name, &batch).unwrap();

@@ -17,6 +17,7 @@ fn post(id: u64) -> Post {
         is_reply: false,
         has_links: false,
         lang: Some("en".into()),
+        ..Default::default()
     }
 }
 

@@ -333,7 +333,7 @@ fn a_schema_1_farm_is_migrated_with_its_posts() {
         for kv in tree.iter() {
             let (k, v) = kv.unwrap();
             let cached: botfarm::model::CachedPost = botfarm::store::codec::decode(&v).unwrap();
-            tree.insert(&k, botfarm::store::codec::encode(&cached.post).unwrap()).unwrap();
+            tree.insert(&k, botfarm::store::legacy_post_v1(&cached.post)).unwrap();
             ords.insert([b"r\0".as_slice(), &k].concat(), &cached.ord.to_be_bytes()).unwrap();
         }
         let meta = control.open_tree("meta").unwrap();

@@ -393,6 +393,7 @@ fn backlog_is_counted_from_ordinals() {
         is_reply: false,
         has_links: false,
         lang: None,
+        ..Default::default()
     };
     // backlog(writer, reader) after the writer consumed up to a post id.
     let backlog = |consumed: u64| {
@@ -1013,6 +1014,7 @@ fn bench_stats_on_a_million_posts() {
                         is_reply: false,
                         has_links: true,
                         lang: None,
+                        ..Default::default()
                     }
                 })
                 .collect();

@@ -17,6 +17,7 @@ fn post(text: &str) -> Post {
         is_reply: false,
         has_links: false,
         lang: None,
+        ..Default::default()
     }
 }
 

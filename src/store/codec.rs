@@ -12,7 +12,7 @@ use serde::{de::DeserializeOwned, Serialize};
 /// Largest value farm will decode (1 MiB): a corrupt length prefix can't make it allocate more.
 pub const MAX_VALUE: u64 = 1 << 20;
 
-fn options() -> impl Options {
+pub(super) fn options() -> impl Options {
     bincode::DefaultOptions::new().with_limit(MAX_VALUE).reject_trailing_bytes()
 }
 

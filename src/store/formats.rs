@@ -61,6 +61,25 @@ impl From<PostV1> for Post {
     }
 }
 
+/// The bytes a schema-3 farm stored for `post` (a bare version-1 post, the fields it did not have
+/// dropped): for tests that build an old farm to migrate.
+#[doc(hidden)]
+pub fn legacy_post_v1(post: &Post) -> Vec<u8> {
+    let p = PostV1 {
+        id: post.id,
+        author: post.author.clone(),
+        text: post.text.clone(),
+        created_at: post.created_at,
+        is_repost: post.is_repost,
+        is_reply: post.is_reply,
+        has_links: post.has_links,
+        lang: post.lang.clone(),
+    };
+    let mut out = vec![1];
+    out.extend(bincode::Options::serialize(super::codec::options(), &p).expect("a post encodes"));
+    out
+}
+
 /// Format version 2 of a posts-tree value: an ordinal and a [`PostV1`].
 #[derive(serde::Deserialize)]
 struct CachedPostV2 {

@@ -41,6 +41,7 @@ pub mod codec;
 mod counters;
 mod dir;
 mod formats;
+pub use formats::legacy_post_v1;
 mod layout;
 mod logical;
 mod meta;
