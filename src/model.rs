@@ -111,6 +111,46 @@ pub struct Pending {
     pub created: i64,
     /// How many times it was sent.
     pub attempts: u32,
+    /// What goes out with the text (content warning, language, labels, the post it answers),
+    /// fixed with the intent so that a resend is the same post.
+    pub meta: PostMeta,
+}
+
+/// What a post carries besides its text. Each network maps what it has and drops the rest
+/// (X has no content warning; only Bluesky has self-labels).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostMeta {
+    /// Content warning (Mastodon `spoiler_text`).
+    pub warning: Option<String>,
+    /// Mark the post sensitive (Mastodon `sensitive`).
+    pub sensitive: bool,
+    /// Language, an ISO 639 code (Mastodon `language`, Bluesky `langs`); `None` lets the
+    /// writer's setting or the source post decide when it is sent.
+    pub lang: Option<String>,
+    /// Bluesky self-labels (`nudity`, `graphic-media`, …).
+    pub labels: Vec<String>,
+    /// The post this one answers, when it is a reply.
+    pub reply_to: Option<ReplyTo>,
+}
+
+/// Where a reply goes: its parent, and the root of the thread.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyTo {
+    /// The parent post (X and Mastodon: its id; Bluesky: its `at://` URI and CID).
+    pub parent: PostRef,
+    /// The thread's first post (the parent itself when it starts the thread).
+    pub root: PostRef,
+    /// The parent's visibility where the network has one (a Mastodon reply follows it).
+    pub visibility: Option<String>,
+}
+
+/// One post on a network, as a reply refers to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostRef {
+    /// The network's id (X, Mastodon) or `at://` URI (Bluesky).
+    pub id: String,
+    /// Bluesky: the record's CID (a strong ref needs it).
+    pub cid: Option<String>,
 }
 
 /// What the farm remembers about a bot between runs.

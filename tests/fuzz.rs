@@ -175,7 +175,7 @@ fn api_clients_never_panic_on_hostile_answers() {
                 0 => c.verify().map(|_| ()),
                 1 => c.home_timeline(Some("100"), 50).map(|_| ()),
                 2 => c.home_timeline(None, 50).map(|_| ()),
-                3 => c.post("hello", "key").map(|_| ()),
+                3 => c.post("hello", "key", &Default::default()).map(|_| ()),
                 4 => c.own_posts(20).map(|_| ()),
                 _ => c.length_rule().map(|_| ()),
             }

@@ -228,10 +228,10 @@ fn posting_duplicates_and_own_posts() {
     let net = fake();
     for (name, mut c) in [("x", Box::new(xv2(&net)) as Box<dyn Platform>), ("x-v1", Box::new(xv1(&net)))] {
         let text = format!("hello from {name} & friends");
-        let p = c.post(&text, "k1").unwrap_or_else(|e| panic!("{name}: {e}")).value;
+        let p = c.post(&text, "k1", &Default::default()).unwrap_or_else(|e| panic!("{name}: {e}")).value;
         assert!(!p.duplicate, "{name}");
         let id: u64 = p.id.clone().unwrap().parse().unwrap();
-        let again = c.post(&text, "k1").unwrap().value;
+        let again = c.post(&text, "k1", &Default::default()).unwrap().value;
         assert_eq!(again, botfarm::net::Posted { id: None, duplicate: true }, "{name}");
         net.set_engagement(id, 7, 3);
         let own = c.own_posts(10).unwrap().value;
@@ -247,8 +247,8 @@ fn posting_duplicates_and_own_posts() {
 fn mastodon_post_idempotency_visibility_and_own_posts() {
     let net = fake();
     let mut c = masto(&net);
-    let a = c.post("toot & toot", "key-1").unwrap().value;
-    let b = c.post("toot & toot", "key-1").unwrap().value;
+    let a = c.post("toot & toot", "key-1", &Default::default()).unwrap().value;
+    let b = c.post("toot & toot", "key-1", &Default::default()).unwrap().value;
     assert_eq!(a.id, b.id, "same Idempotency-Key, same status");
     assert!(!a.duplicate);
     let posts = net.posts_by("bot");
@@ -262,7 +262,7 @@ fn mastodon_post_idempotency_visibility_and_own_posts() {
         .all(|r| r.idempotency_key.is_some()));
 
     let mut public = masto(&net).with_visibility("public");
-    public.post("loud", "key-2").unwrap();
+    public.post("loud", "key-2", &Default::default()).unwrap();
     assert_eq!(net.posts_by("bot")[1].visibility.as_deref(), Some("public"));
 
     let id: u64 = a.id.unwrap().parse().unwrap();
@@ -286,11 +286,11 @@ fn length_rules() {
     net.set_mastodon_max_chars(1000);
     assert_eq!(masto(&net).length_rule().unwrap().value.max, 1000);
     // Too long for the instance: TooLong.
-    let e = masto(&net).post(&"x".repeat(1001), "k").unwrap_err();
+    let e = masto(&net).post(&"x".repeat(1001), "k", &Default::default()).unwrap_err();
     assert_eq!(e.kind, NetErrorKind::TooLong, "{}", e.message);
-    let e = xv2(&net).post(&"y".repeat(300), "k").unwrap_err();
+    let e = xv2(&net).post(&"y".repeat(300), "k", &Default::default()).unwrap_err();
     assert_eq!(e.kind, NetErrorKind::TooLong, "{}", e.message);
-    let e = xv1(&net).post(&"z".repeat(300), "k").unwrap_err();
+    let e = xv1(&net).post(&"z".repeat(300), "k", &Default::default()).unwrap_err();
     assert_eq!(e.kind, NetErrorKind::TooLong, "{}", e.message);
 }
 
@@ -396,7 +396,7 @@ fn rate_limits_are_judged_at_the_run_time_not_the_wall_clock() {
         assert_eq!(e.rate.unwrap().reset, run_at + 86_400, "{name}");
         assert!(e.message.contains("2100-01-02T00:00:00Z"), "{name}: {}", e.message);
         net.fail_next(1, Fault::Status(429), None);
-        let e = c.post("hello", "k").unwrap_err();
+        let e = c.post("hello", "k", &Default::default()).unwrap_err();
         assert_eq!(e.kind, NetErrorKind::RateLimited, "{name}");
         assert_eq!(e.rate.unwrap().reset, run_at + 15 * 60, "{name}");
     }
@@ -484,25 +484,25 @@ fn permanent_refusals_of_a_post_are_rejected() {
     let net = fake();
     let mut m = masto(&net);
     net.reject_posts(None, "バリデーションに失敗しました: テキストが不適切です");
-    let e = m.post("hello", "key-1").unwrap_err();
+    let e = m.post("hello", "key-1", &Default::default()).unwrap_err();
     assert_eq!(e.kind, NetErrorKind::Rejected, "{}", e.message);
     assert!(e.message.contains("バリデーション"), "{}", e.message);
     assert_eq!(net.rejected(), vec!["hello".to_string()]);
     // One-time: the next post goes through.
-    assert!(m.post("hello again", "key-2").is_ok());
+    assert!(m.post("hello again", "key-2", &Default::default()).is_ok());
 
     let mut x = xv2(&net);
     net.reject_posts(Some("spam spam"), "This Tweet violates our rules.");
     for _ in 0..2 {
-        let e = x.post("spam spam", "").unwrap_err();
+        let e = x.post("spam spam", "", &Default::default()).unwrap_err();
         assert_eq!(e.kind, NetErrorKind::Rejected, "{}", e.message);
     }
-    assert!(x.post("ham", "").is_ok());
+    assert!(x.post("ham", "", &Default::default()).is_ok());
     // A bare 403 (an account problem, not the text) is not a rejection.
     net.fail_next(1, Fault::Status(403), Some("/2/tweets"));
-    assert_eq!(x.post("eggs", "").unwrap_err().kind, NetErrorKind::Refused);
+    assert_eq!(x.post("eggs", "", &Default::default()).unwrap_err().kind, NetErrorKind::Refused);
     net.fail_next(1, Fault::Status(422), Some("/api/v1/statuses"));
-    assert_eq!(m.post("eggs", "key-3").unwrap_err().kind, NetErrorKind::Rejected);
+    assert_eq!(m.post("eggs", "key-3", &Default::default()).unwrap_err().kind, NetErrorKind::Rejected);
 }
 
 #[test]
@@ -533,7 +533,7 @@ fn timeouts_and_resets() {
         // A post that was performed but never answered: maybe_performed.
         net.fail_next(1, Fault::PerformThenTimeout, None);
         let text = format!("performed on {name}");
-        let e = c.post(&text, &format!("key-{name}")).unwrap_err();
+        let e = c.post(&text, &format!("key-{name}"), &Default::default()).unwrap_err();
         assert_eq!(e.kind, NetErrorKind::Server, "{name}");
         assert!(e.maybe_performed, "{name}");
         assert!(net.posts_by("bot").iter().any(|p| p.text == text), "{name}: the fake performed it");
@@ -543,7 +543,7 @@ fn timeouts_and_resets() {
         let e = c.verify().unwrap_err();
         assert_eq!(e.kind, NetErrorKind::Server, "{name}: {}", e.message);
         net.fail_next(1, Fault::Reset, None);
-        let e = c.post(&format!("reset on {name}"), "k-reset").unwrap_err();
+        let e = c.post(&format!("reset on {name}"), "k-reset", &Default::default()).unwrap_err();
         assert_eq!(e.kind, NetErrorKind::Server, "{name}: {}", e.message);
         assert!(e.maybe_performed, "{name}: a POST whose answer was lost may have happened");
         c.verify().unwrap_or_else(|e| panic!("{name}: recovers: {e}"));
@@ -560,7 +560,7 @@ fn cannot_connect() {
         creds: Credentials { access_token: "t".into(), ..Credentials::default() },
         account_id: None,
     };
-    let e = Mastodon::new(ep, now()).with_timeout(SHORT).post("x", "k").unwrap_err();
+    let e = Mastodon::new(ep, now()).with_timeout(SHORT).post("x", "k", &Default::default()).unwrap_err();
     // Told apart from a failing server (doctor's fix differs), retried next run like one.
     assert_eq!(e.kind, NetErrorKind::Unreachable);
     assert_eq!(e.exit_kind(), botfarm::error::Kind::TempFail);
@@ -675,7 +675,7 @@ fn errors_never_carry_the_credentials_a_server_echoes() {
             check(&format!("{} timeline answered {code}", kind.name()), &e.message);
             assert!(e.message.contains("[secret]"), "{}", e.message);
             net.fail_next(1, Fault::EchoCredentials(code), None);
-            let e = c.post("hello", "key-1").unwrap_err();
+            let e = c.post("hello", "key-1", &Default::default()).unwrap_err();
             check(&format!("{} post answered {code}", kind.name()), &e.message);
         }
     }

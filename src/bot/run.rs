@@ -453,6 +453,7 @@ pub fn run_writer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
         source_id: c.source_id,
         created: now,
         attempts: 0,
+        meta: Default::default(),
     };
     let mut line = send_new(store, bot, &mut st, client.as_mut(), pending, now)?;
     if skipped > 0 {
@@ -490,10 +491,13 @@ fn send(
 ) -> Result<String> {
     p.attempts += 1;
     st.pending = Some(p.clone());
-    client.set_lang(post_lang(store, bot, &p).as_deref());
+    let mut meta = p.meta.clone();
+    if meta.lang.is_none() {
+        meta.lang = post_lang(store, bot, &p);
+    }
     crate::config::crash_point("send-before-request");
     super::budget::spend(store, bot, super::budget::CREATE_POINTS, now)?;
-    match client.post(&p.text, &p.key) {
+    match client.post(&p.text, &p.key, &meta) {
         Ok(reply) => {
             crate::config::crash_point("send-before-confirm");
             record::rates(store, &bot.name, st, &reply.rates, now)?;

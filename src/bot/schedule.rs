@@ -212,6 +212,7 @@ mod tests {
             source_id: 1,
             created: 100_000,
             attempts: 1,
+            meta: Default::default(),
         };
         let mut st = BotState {
             last_ok: 90_000,
@@ -265,8 +266,15 @@ mod tests {
         let b = bot(3600);
         let now = 1_000_000;
         let years = now + 5 * 365 * 86_400;
-        let pending =
-            Pending { text: "t".into(), hash: 1, key: "k".into(), source_id: 1, created: years, attempts: 1 };
+        let pending = Pending {
+            text: "t".into(),
+            hash: 1,
+            key: "k".into(),
+            source_id: 1,
+            created: years,
+            attempts: 1,
+            meta: Default::default(),
+        };
         let mut st = BotState {
             last_ok: now - 3600,
             last_attempt: years,

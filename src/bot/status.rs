@@ -249,7 +249,15 @@ mod tests {
     }
 
     fn pending() -> Pending {
-        Pending { text: "t".into(), hash: 1, key: "k".into(), source_id: 1, created: 0, attempts: 1 }
+        Pending {
+            text: "t".into(),
+            hash: 1,
+            key: "k".into(),
+            source_id: 1,
+            created: 0,
+            attempts: 1,
+            meta: Default::default(),
+        }
     }
 
     #[test]

@@ -72,6 +72,7 @@ pub fn run(g: &Globals, name: &str, text: &str) -> Result<()> {
                 source_id: Pending::BY_HAND,
                 created: now,
                 attempts: 0,
+                meta: Default::default(),
             };
             let mut client = connect(crate::bot::endpoint(&store, &bot, &st)?);
             send_new(&store, &bot, &mut st, client.as_mut(), p, now).map(Some)

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 // The records the clients fill in and the store keeps are the farm's own, defined with the
 // other stored records and their format versions in `model`; re-exported here so the
 // clients read naturally.
-pub use crate::model::{mask, Call, Credentials, LengthRule, PlatformKind, Post, RateInfo};
+pub use crate::model::{mask, Call, Credentials, LengthRule, PlatformKind, Post, PostMeta, RateInfo};
 
 /// Everything a client needs to talk to one account.
 #[derive(Debug, Clone)]
@@ -226,9 +226,10 @@ pub trait Platform: Send {
     /// Posts newer than `since` (the stored cursor), oldest first, following pages up to `cap`
     /// posts. With `since = None` only the newest page is read.
     fn home_timeline(&mut self, since: Option<&str>, cap: usize) -> NetResult<Timeline>;
-    /// Create a post. `key` is a deterministic idempotency key (sent as `Idempotency-Key` on
-    /// Mastodon). A duplicate answer is `Ok` with `duplicate = true`.
-    fn post(&mut self, text: &str, key: &str) -> NetResult<Posted>;
+    /// Create a post of `text` carrying `meta` (each network sends what it has of it). `key` is
+    /// a deterministic idempotency key (sent as `Idempotency-Key` on Mastodon). A duplicate
+    /// answer is `Ok` with `duplicate = true`.
+    fn post(&mut self, text: &str, key: &str, meta: &PostMeta) -> NetResult<Posted>;
     /// The account's own recent posts with engagement, newest first, up to `cap`.
     fn own_posts(&mut self, cap: usize) -> NetResult<Vec<OwnPost>>;
     /// Delete one of the account's own posts.
@@ -237,9 +238,6 @@ pub trait Platform: Send {
     fn length_rule(&mut self) -> NetResult<LengthRule>;
     /// The account id learned so far (cached by the caller to save calls).
     fn account_id(&self) -> Option<String>;
-    /// The language of the next post (an ISO 639 code), where the network records one
-    /// (Bluesky's `langs`); the others ignore it.
-    fn set_lang(&mut self, _lang: Option<&str>) {}
 }
 
 /// Build the client for an endpoint, for a run at `now` (Unix seconds, from
@@ -280,8 +278,8 @@ impl Platform for Scrubbed {
         let r = self.inner.home_timeline(since, cap);
         self.guard(r)
     }
-    fn post(&mut self, text: &str, key: &str) -> NetResult<Posted> {
-        let r = self.inner.post(text, key);
+    fn post(&mut self, text: &str, key: &str, meta: &PostMeta) -> NetResult<Posted> {
+        let r = self.inner.post(text, key, meta);
         self.guard(r)
     }
     fn own_posts(&mut self, cap: usize) -> NetResult<Vec<OwnPost>> {
@@ -298,8 +296,5 @@ impl Platform for Scrubbed {
     }
     fn account_id(&self) -> Option<String> {
         self.inner.account_id()
-    }
-    fn set_lang(&mut self, lang: Option<&str>) {
-        self.inner.set_lang(lang)
     }
 }

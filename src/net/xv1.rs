@@ -133,7 +133,7 @@ impl Platform for XV1 {
         Ok(Reply { value: finish_timeline(posts, cap, cursor, calls), rates })
     }
 
-    fn post(&mut self, text: &str, _key: &str) -> NetResult<Posted> {
+    fn post(&mut self, text: &str, _key: &str, _meta: &PostMeta) -> NetResult<Posted> {
         let mut rates = Vec::new();
         let req = self.signer().post_form(
             &self.ep.url("/1.1/statuses/update.json"),

@@ -11,8 +11,75 @@ impl Stored for Bot {
 }
 
 impl Stored for BotState {
-    const VERSION: u8 = 1;
+    const VERSION: u8 = 2;
     const WHAT: &'static str = "bot state";
+    fn migrate(v: u8, body: &[u8]) -> Result<Self> {
+        match v {
+            1 => Ok(decode_body::<BotStateV1>(body, Self::WHAT)?.into()),
+            _ => Err(FarmError::data(format!(
+                "a stored bot state has format version {v}, which this farm cannot read"
+            ))),
+        }
+    }
+}
+
+/// A pending post as farms before issue #22 stored it: no [`PostMeta`].
+#[derive(serde::Deserialize)]
+struct PendingV1 {
+    text: String,
+    hash: u64,
+    key: String,
+    source_id: u64,
+    created: i64,
+    attempts: u32,
+}
+
+/// Format version 1 of a bot state: the same fields, with a [`PendingV1`].
+#[derive(serde::Deserialize)]
+struct BotStateV1 {
+    last_ok: i64,
+    last_attempt: i64,
+    fails: u32,
+    failing_since: Option<i64>,
+    last_error: Option<String>,
+    cursor: Option<String>,
+    consumed: u64,
+    pending: Option<PendingV1>,
+    last_post_at: i64,
+    total: u64,
+    cached: u64,
+    account_id: Option<String>,
+    length_rule: Option<(crate::model::LengthRule, i64)>,
+    limited_until: Option<i64>,
+}
+
+impl From<BotStateV1> for BotState {
+    fn from(s: BotStateV1) -> BotState {
+        BotState {
+            last_ok: s.last_ok,
+            last_attempt: s.last_attempt,
+            fails: s.fails,
+            failing_since: s.failing_since,
+            last_error: s.last_error,
+            cursor: s.cursor,
+            consumed: s.consumed,
+            pending: s.pending.map(|p| crate::model::Pending {
+                text: p.text,
+                hash: p.hash,
+                key: p.key,
+                source_id: p.source_id,
+                created: p.created,
+                attempts: p.attempts,
+                meta: Default::default(),
+            }),
+            last_post_at: s.last_post_at,
+            total: s.total,
+            cached: s.cached,
+            account_id: s.account_id,
+            length_rule: s.length_rule,
+            limited_until: s.limited_until,
+        }
+    }
 }
 
 impl Stored for AppKeys {
@@ -171,6 +238,17 @@ mod tests {
                 source_id: 8,
                 created: 9,
                 attempts: 10,
+                meta: crate::model::PostMeta {
+                    warning: Some("cw".into()),
+                    sensitive: true,
+                    lang: Some("ru".into()),
+                    labels: vec!["nudity".into()],
+                    reply_to: Some(crate::model::ReplyTo {
+                        parent: crate::model::PostRef { id: "at://p".into(), cid: Some("c1".into()) },
+                        root: crate::model::PostRef { id: "at://r".into(), cid: None },
+                        visibility: Some("unlisted".into()),
+                    }),
+                },
             }),
             last_post_at: 11,
             total: 12,
@@ -222,7 +300,16 @@ mod tests {
             let got: CachedPost = crate::store::codec::decode(&unhex(hex)).unwrap();
             assert_eq!(got, CachedPost { ord, post: want.clone() });
         }
+        // A bot state of format version 1 (before posts carried metadata) keeps its pending post.
+        let st: BotState = crate::store::codec::decode(&unhex(OLD_STATE_V1)).unwrap();
+        let p = st.pending.unwrap();
+        assert_eq!((p.text.as_str(), p.key.as_str(), p.source_id, p.attempts), ("t", "k", 8, 10));
+        assert_eq!(p.meta, crate::model::PostMeta::default());
+        assert_eq!((st.consumed, st.limited_until), (6, Some(16)));
     }
+
+    /// A version-1 bot state, as farms wrote it before issue #22.
+    const OLD_STATE_V1: &str = "0102040301080101650101350601017407016b08120a160c0d0102313401fbf401171e0120";
 
     /// A posts-tree value as schema-3 farms wrote it (a bare version-1 post).
     const OLD_POST_V1: &str = "01fd01003ef1ee275e1a07736f6d656f6e6536d093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b820d0a2d0b0d0b9d0bdd0b0d18f20d09ad0bed0bcd0bdd0b0d182d0b0fc0072abd201000101027275";
@@ -233,7 +320,7 @@ mod tests {
     #[rustfmt::skip]
     const GOLDEN: &[(&str, &str)] = &[
         ("bot", "0102687001011168747470733a2f2f6170692e782e636f6dfb100e0101046e65777302636b026373026174026173011dd093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b8207b7d010670687261736501086e6f2d6c696e6b730108756e6c6973746564c8fc008d2700fb8813fc80f40300fc0072abd201016b0176"),
-        ("state", "0102040301080101650101350601017407016b08120a160c0d0102313401fbf401171e0120"),
+        ("state", "0202040301080101650101350601017407016b08120a01026377010102727501066e7564697479010661743a2f2f70010263310661743a2f2f72000108756e6c6973746564160c0d0102313401fbf401171e0120"),
         ("cached", "0312fd01003ef1ee275e1a07736f6d656f6e6536d093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b820d0a2d0b0d0b9d0bdd0b0d18f20d09ad0bed0bcd0bdd0b0d182d0b0fc0072abd201000101027275010873706f696c65727301010ed09dd0bed0b2d0bed181d182d0b8011568747470733a2f2f6578616d706c652e6f72672f310105626f6f6b73"),
         ("rate", "0103014b0022"),
     ];

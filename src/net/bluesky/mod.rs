@@ -225,7 +225,6 @@ pub struct Bluesky {
     ep: Endpoint,
     http: Http,
     did: Option<String>,
-    lang: Option<String>,
 }
 
 impl Bluesky {
@@ -233,7 +232,7 @@ impl Bluesky {
     /// `ep.creds.access_token` the session's access token, `ep.account_id` its DID when known.
     pub fn new(ep: Endpoint, now: i64) -> Self {
         let did = ep.account_id.clone().filter(|d| d.starts_with("did:"));
-        Bluesky { ep, http: Http::new(now), did, lang: None }
+        Bluesky { ep, http: Http::new(now), did }
     }
 
     /// An authenticated request to an XRPC method.
@@ -320,7 +319,7 @@ impl Bluesky {
     }
 
     /// The record of a post of `text` made now.
-    fn record(&self, text: &str, rates: &mut Vec<RateInfo>) -> Value {
+    fn record(&self, text: &str, meta: &PostMeta, rates: &mut Vec<RateInfo>) -> Value {
         let found = facets::detect(text);
         let facets = facets::to_json(&found, &mut |h| self.resolve(h, rates));
         let mut record = json!({
@@ -328,7 +327,7 @@ impl Bluesky {
             "text": text,
             "createdAt": crate::clock::format(self.http.now()),
         });
-        if let Some(lang) = &self.lang {
+        if let Some(lang) = clean_lang(meta.lang.as_deref()) {
             record["langs"] = json!([lang]);
         }
         if !facets.is_empty() {
@@ -457,7 +456,7 @@ impl Platform for Bluesky {
         Ok(Reply { value: Timeline { posts, cursor, calls }, rates })
     }
 
-    fn post(&mut self, text: &str, key: &str) -> NetResult<Posted> {
+    fn post(&mut self, text: &str, key: &str, meta: &PostMeta) -> NetResult<Posted> {
         let mut rates = Vec::new();
         let n = crate::text::length::bluesky_length(text);
         if n > crate::text::length::BLUESKY_MAX {
@@ -475,7 +474,7 @@ impl Platform for Bluesky {
             None => tid::for_intent(self.http.now(), crate::text::dedup::hash(key)),
         };
         let did = self.did(&mut rates)?;
-        let record = self.record(text, &mut rates);
+        let record = self.record(text, meta, &mut rates);
         let body = json!({"repo": did, "collection": POST, "rkey": rkey, "record": record}).to_string();
         let req = self
             .request(Method::Post, "com.atproto.repo.createRecord", &[], Call::Post)
@@ -584,10 +583,6 @@ impl Platform for Bluesky {
 
     fn account_id(&self) -> Option<String> {
         self.did.clone()
-    }
-
-    fn set_lang(&mut self, lang: Option<&str>) {
-        self.lang = clean_lang(lang);
     }
 }
 

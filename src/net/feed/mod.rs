@@ -227,7 +227,7 @@ impl Platform for Feed {
         Ok(Reply { value, rates })
     }
 
-    fn post(&mut self, _text: &str, _key: &str) -> NetResult<Posted> {
+    fn post(&mut self, _text: &str, _key: &str, _meta: &PostMeta) -> NetResult<Posted> {
         Err(read_only())
     }
 

@@ -175,7 +175,7 @@ impl Platform for Mastodon {
         Ok(Reply { value: Timeline { posts, cursor, calls }, rates })
     }
 
-    fn post(&mut self, text: &str, key: &str) -> NetResult<Posted> {
+    fn post(&mut self, text: &str, key: &str, _meta: &PostMeta) -> NetResult<Posted> {
         let mut rates = Vec::new();
         let body = form(&[("status", text), ("visibility", self.visibility.as_str())]);
         let mut req =

@@ -129,7 +129,7 @@ impl Platform for XV2 {
         Ok(Reply { value: finish_timeline(posts, cap, cursor, calls), rates })
     }
 
-    fn post(&mut self, text: &str, _key: &str) -> NetResult<Posted> {
+    fn post(&mut self, text: &str, _key: &str, _meta: &PostMeta) -> NetResult<Posted> {
         let mut rates = Vec::new();
         let body = serde_json::json!({ "text": text }).to_string();
         let req = self.signer().post_json(&self.ep.url("/2/tweets"), body, Call::Post);
