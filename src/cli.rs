@@ -148,6 +148,10 @@ pub enum Command {
         /// Bot name.
         #[arg(value_name = "BOT")]
         name: String,
+        /// Only mark the bot's account as a bot (Mastodon's `bot` flag, Bluesky's `bot`
+        /// self-label), with the tokens it has; no new login.
+        #[arg(long)]
+        mark_bot: bool,
     },
     /// Verify bots' credentials with one call each (in parallel, without holding up `farm run`).
     #[command(after_help = "Examples:\n  farm check hp news\n  farm check --json")]

@@ -276,3 +276,82 @@ fn check_and_doctor_speak_json_with_nulls_for_what_is_missing() {
     }
     assert!(checks.iter().any(|c| c["what"].as_str().unwrap().starts_with("refused:")), "{d}");
 }
+
+#[test]
+fn doctor_flags_a_mastodon_writer_not_marked_as_a_bot_and_auth_mark_bot_sets_the_flag() {
+    let n = Net::new();
+    n.masto_bot("reader", "r", &[]);
+    n.masto_bot("writer", "w", &["--template", "{}", "--source", "r"]);
+    let r = n.farm.run(&["doctor"]);
+    let out = format!("{}{}", r.stdout, r.stderr);
+    assert!(out.contains("w: the account posts as a bot, but it lacks Mastodon's"), "{out}");
+    assert!(out.contains("farm auth w --mark-bot"), "{out}");
+    // A reader's account is somebody's home timeline: never asked to be a bot.
+    assert!(!out.contains("r: the account posts as a bot"), "{out}");
+
+    let r = n.farm.run(&["auth", "w", "--mark-bot"]).ok();
+    assert!(r.stderr.contains("w: marked the account as a bot"), "{}", r.stderr);
+    assert!(n.fake.is_mastodon_bot("w"));
+    assert!(!n.fake.is_mastodon_bot("r"));
+    let r = n.farm.run(&["doctor"]);
+    let out = format!("{}{}", r.stdout, r.stderr);
+    assert!(!out.contains("posts as a bot"), "{out}");
+    let r = n.farm.run(&["auth", "w", "--mark-bot"]).ok();
+    assert!(r.stderr.contains("already marked as a bot"), "{}", r.stderr);
+    assert!(n.farm.run(&["log", "w"]).ok().stdout.contains("account marked as a bot"));
+}
+
+#[test]
+fn mastodon_auth_offers_to_mark_a_writer_as_a_bot() {
+    let n = Net::new();
+    let url = n.fake.url();
+    n.masto_bot("reader", "r", &[]);
+    let writer = |name: &str| {
+        let args = ["create", "writer", name, "--platform", "mastodon", "--api", &url, "--auth-later"];
+        n.farm.run(&[&args[..], &["--template", "{}", "--source", "r"]].concat()).ok();
+    };
+    writer("tw");
+    n.fake.set_pending_mastodon_auth_user("tw");
+    let (code, err) = auth(&n, "tw", &[], |u| {
+        format!("{}\ny", n.fake.mastodon_code_for(&query_param(u, "client_id")).unwrap())
+    });
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("marked the account as a bot"), "{err}");
+    assert!(n.fake.is_mastodon_bot("tw"));
+
+    // Declined: nothing changes, and the hint says how to do it later.
+    writer("tw2");
+    n.fake.set_pending_mastodon_auth_user("tw2");
+    let (code, err) = auth(&n, "tw2", &[], |u| {
+        format!("{}\nn", n.fake.mastodon_code_for(&query_param(u, "client_id")).unwrap())
+    });
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("farm auth tw2 --mark-bot"), "{err}");
+    assert!(!n.fake.is_mastodon_bot("tw2"));
+}
+
+#[test]
+fn mark_bot_on_x_or_a_feed_says_what_to_do_instead() {
+    let n = Net::new();
+    n.x_bot("reader", "xr", "x", &[]);
+    n.x_bot("writer", "xw", "x", &["--template", "{}", "--source", "xr"]);
+    let r = n.farm.run(&["auth", "xw", "--mark-bot"]).code(64);
+    assert!(r.stderr.contains("X has no API to mark an account as automated"), "{}", r.stderr);
+}
+
+#[test]
+fn doctor_flags_a_bluesky_writer_without_the_bot_label() {
+    let n = Net::new();
+    n.bsky_bot("reader", "br", &[]);
+    n.bsky_bot("writer", "bw", &["--template", "{}", "--source", "br"]);
+    let r = n.farm.run(&["doctor"]);
+    let out = format!("{}{}", r.stdout, r.stderr);
+    assert!(
+        out.contains("bw: the account posts as a bot, but its profile lacks the self-label \"bot\""),
+        "{out}"
+    );
+    n.farm.run(&["auth", "bw", "--mark-bot"]).ok();
+    let r = n.farm.run(&["doctor"]);
+    let out = format!("{}{}", r.stdout, r.stderr);
+    assert!(!out.contains("posts as a bot"), "{out}");
+}

@@ -95,7 +95,7 @@ fn login(store: &Store, bot: &Bot, now: i64) -> Result<Ensured> {
     }
     match bluesky::create_session(&bot.api, &c.consumer_key, &c.consumer_secret, now) {
         Ok(r) => {
-            let account = Account { id: r.value.did.clone(), username: r.value.handle.clone() };
+            let account = Account { id: r.value.did.clone(), username: r.value.handle.clone(), bot: None };
             let b = save(store, bot, r.value, &bot.api)?;
             Ok(Ok((b, Some(Reply { value: account, rates: r.rates }))))
         }

@@ -7,8 +7,11 @@ use crate::bot::registry::get;
 use crate::error::{FarmError, Result};
 use crate::net::auth;
 
-/// Run the flow for a bot and store its tokens.
-pub fn run(g: &Globals, name: &str) -> Result<()> {
+/// Run the flow for a bot and store its tokens; with `mark_bot`, only mark its account as a bot.
+pub fn run(g: &Globals, name: &str, mark_bot: bool) -> Result<()> {
+    if mark_bot {
+        return mark(g, name);
+    }
     let (mut bot, app) = {
         let store = open_required(&g.dir)?;
         let bot = get(&store, name)?;
@@ -77,6 +80,9 @@ pub fn run(g: &Globals, name: &str) -> Result<()> {
         bot.creds.access_token = auth::mastodon_exchange_code(&bot.api, &id, &secret, &code, now()?)
             .map_err(|e| refused(e, "the instance refused the code"))?;
         eprintln!("authorised");
+        if bot.role == crate::bot::Role::Writer {
+            offer_mastodon_mark(&bot)?;
+        }
     }
     let store = open_required(&g.dir)?;
     // Only the tokens change: the bot may have been edited meanwhile.
@@ -93,6 +99,71 @@ pub fn run(g: &Globals, name: &str) -> Result<()> {
     store.log(&bot.name, now()?, "auth", "new user tokens stored")?;
     store.flush()?;
     Ok(())
+}
+
+/// After a Mastodon writer's tokens: offer to set the account's `bot` flag (Mastodon asks bots
+/// to carry it; it shows as a robot badge). Declining, or a pipe with no answer, changes nothing.
+fn offer_mastodon_mark(bot: &crate::bot::Bot) -> Result<()> {
+    match super::ask_yes("mark the account as a bot (Mastodon's \"automated account\" flag)?")? {
+        Some(true) => {
+            let ep = crate::net::Endpoint {
+                kind: bot.platform,
+                api: bot.api.clone(),
+                creds: bot.creds.clone(),
+                account_id: None,
+            };
+            let r = crate::net::mastodon::mark_bot(ep, now()?).map_err(|e| e.for_bot(&bot.name))?;
+            eprintln!("{}", marked_line(r.value));
+        }
+        _ => eprintln!("not marked as a bot; later: farm auth {} --mark-bot", bot.name),
+    }
+    Ok(())
+}
+
+fn marked_line(changed: bool) -> &'static str {
+    if changed {
+        "marked the account as a bot"
+    } else {
+        "the account is already marked as a bot"
+    }
+}
+
+/// `farm auth NAME --mark-bot`: mark the account as a bot with the tokens the bot has.
+fn mark(g: &Globals, name: &str) -> Result<()> {
+    let (bot, ep) = {
+        let store = open_required(&g.dir)?;
+        let bot = get(&store, name)?;
+        if matches!(bot.platform, crate::net::PlatformKind::X | crate::net::PlatformKind::XV1) {
+            return Err(FarmError::usage(format!(
+                "{name}: X has no API to mark an account as automated; set the \"automated\" label in the account's settings (Account information → Automation)"
+            )));
+        }
+        if bot.platform == crate::net::PlatformKind::Feed {
+            return Err(FarmError::usage(format!("{name} reads a feed: there is no account to mark")));
+        }
+        if crate::bot::status::needs_auth(&store, &bot)? {
+            return Err(FarmError::new(
+                crate::error::Kind::Auth,
+                format!("{name} has no user tokens yet; run `farm auth {name}` first"),
+            ));
+        }
+        let st = store.state(&bot.name)?;
+        let ep = crate::bot::endpoint(&store, &bot, &st)?;
+        (bot, ep)
+    };
+    let fail = |e: crate::net::NetError| e.for_bot(&bot.name);
+    let changed = if bot.platform == crate::net::PlatformKind::Bluesky {
+        let did = ep.account_id.clone().unwrap_or_default();
+        crate::net::bluesky::label_bot(&ep.api, &ep.creds.access_token, &did, now()?).map_err(fail)?.value
+    } else {
+        crate::net::mastodon::mark_bot(ep, now()?).map_err(fail)?.value
+    };
+    eprintln!("{}: {}", bot.name, marked_line(changed));
+    let store = open_required(&g.dir)?;
+    if changed {
+        store.log(&bot.name, now()?, "auth", "account marked as a bot")?;
+    }
+    store.flush()
 }
 
 /// `farm auth` for Bluesky: take an app password, log in once, and mark the account as a bot

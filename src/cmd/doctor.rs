@@ -275,25 +275,66 @@ fn bots(r: &mut Report, dir: &Path, bots: Vec<BotCheck>, offline: bool, now: i64
     if verified.is_empty() {
         return Ok(());
     }
+    let pds_of: Vec<String> = to_verify.iter().map(|(_, ep)| ep.api.clone()).collect();
     let results = verify_all(to_verify, now);
-    for (b, res) in verified.iter().zip(&results) {
+    let marks = bot_marks(&verified, &results, &pds_of, now);
+    for ((b, res), mark) in verified.iter().zip(&results).zip(&marks) {
         match res {
             Ok(a) => r.ok(format!("{}: credentials work (@{})", b.name, a.value.username))?,
             Err(e) => r.warn(format!("{}: {}", b.name, e.clone().named(&b.name).message), fix_for(b, e))?,
         }
+        if let Some(Ok(false)) = mark {
+            let what = if b.platform == crate::net::PlatformKind::Bluesky {
+                "its profile lacks the self-label \"bot\""
+            } else {
+                "it lacks Mastodon's \"automated account\" flag (bot: true)"
+            };
+            r.warn(
+                format!("{}: the account posts as a bot, but {what}", b.name),
+                format!("farm auth {} --mark-bot", b.name),
+            )?;
+        }
     }
     let store = super::open(dir)?;
-    let calls = Counters { calls: 1, ..Default::default() };
-    for (b, res) in verified.iter().zip(&results) {
+    for ((b, res), mark) in verified.iter().zip(&results).zip(&marks) {
         if store.bot(&b.name)?.is_none() {
             continue; // destroyed meanwhile
         }
+        // A Bluesky profile read for the bot mark is a second call.
+        let profile_read = mark.is_some() && b.platform == crate::net::PlatformKind::Bluesky;
+        let calls = Counters { calls: 1 + u32::from(profile_read), ..Default::default() };
         match res {
             Ok(a) => record::call(&store, &b.name, &a.rates, now, calls, None)?,
             Err(_) => record::tally(&store, &b.name, now, calls, None)?,
         }
     }
     store.flush()
+}
+
+/// Whether each verified writer's account is marked as a bot: Mastodon's answer to the check
+/// says (`bot`); a Bluesky profile is read with one more call (`getRecord`, no login). `None`
+/// for readers, X (no API for its "automated" label) and failed checks; an error reading the
+/// profile is no finding.
+fn bot_marks(
+    bots: &[Bot],
+    results: &[crate::net::NetResult<crate::net::Account>],
+    pds: &[String],
+    now: i64,
+) -> Vec<Option<std::result::Result<bool, ()>>> {
+    let items: Vec<_> = bots.iter().zip(results).zip(pds).collect();
+    crate::bot::run::parallel(items, 8, |((b, res), pds)| {
+        let a = res.as_ref().ok()?;
+        if b.role != crate::bot::Role::Writer {
+            return None;
+        }
+        match b.platform {
+            crate::net::PlatformKind::Mastodon => a.value.bot.map(Ok),
+            crate::net::PlatformKind::Bluesky => Some(
+                crate::net::bluesky::has_bot_label(pds, &a.value.id, now).map(|r| r.value).map_err(|_| ()),
+            ),
+            _ => None,
+        }
+    })
 }
 
 /// What to do about a failed credentials check: a server farm cannot reach is a DNS or network

@@ -123,7 +123,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Preview { name, n } => preview::run(&g, &name, n),
         Command::Log { name, n, json, .. } => log::run(&g, name.as_deref(), n, json),
         Command::Stats { name, json, .. } => stats::run(&g, name.as_deref(), json),
-        Command::Auth { name } => auth::run(&g, &name),
+        Command::Auth { name, mark_bot } => auth::run(&g, &name, mark_bot),
         Command::Check { names, json } => check::run(&g, &names, json),
         Command::Demo { keep, hours } => demo::run(&g, keep, hours),
         Command::Doctor { offline, json } => doctor::run(&g, offline, json),
@@ -290,6 +290,24 @@ pub fn prompt_secret(label: &str) -> Result<Option<String>> {
     r.map_err(|e| FarmError::io(format!("cannot read from the terminal: {e}")))?;
     let v = line.trim().to_string();
     Ok(if v.is_empty() { None } else { Some(v) })
+}
+
+/// Ask a yes/no question on stderr, yes by default; `None` when stdin gave no line at all (a
+/// pipe that ended), so the caller can say what was not done.
+pub fn ask_yes(question: &str) -> Result<Option<bool>> {
+    eprint!("{question} [Y/n]: ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    let stdin = std::io::stdin();
+    let n =
+        stdin.lock().read_line(&mut line).map_err(|e| FarmError::io(format!("cannot read stdin: {e}")))?;
+    if !stdin.is_terminal() {
+        eprintln!();
+    }
+    if n == 0 {
+        return Ok(None);
+    }
+    Ok(Some(!matches!(line.trim().to_lowercase().as_str(), "n" | "no")))
 }
 
 /// Read one visible line from stdin (PINs, codes); works with a pipe too.

@@ -37,6 +37,8 @@ pub enum Method {
     Post,
     /// `DELETE`.
     Delete,
+    /// `PATCH` (Mastodon's `update_credentials`).
+    Patch,
 }
 
 impl Method {
@@ -46,6 +48,7 @@ impl Method {
             Method::Get => "GET",
             Method::Post => "POST",
             Method::Delete => "DELETE",
+            Method::Patch => "PATCH",
         }
     }
 }
@@ -313,15 +316,17 @@ impl Http {
         let result = match req.method {
             Method::Get => with_headers(self.agent.get(&req.url), &req.headers).call(),
             Method::Delete => with_headers(self.agent.delete(&req.url), &req.headers).call(),
-            Method::Post => {
+            Method::Post | Method::Patch => {
                 let (content_type, body) = match &req.body {
                     Some(Body::Form(s)) => ("application/x-www-form-urlencoded", s.as_str()),
                     Some(Body::Json(s)) => ("application/json", s.as_str()),
                     None => ("application/x-www-form-urlencoded", ""),
                 };
-                with_headers(self.agent.post(&req.url), &req.headers)
-                    .header("Content-Type", content_type)
-                    .send(body.as_bytes())
+                let builder = match req.method {
+                    Method::Patch => self.agent.patch(&req.url),
+                    _ => self.agent.post(&req.url),
+                };
+                with_headers(builder, &req.headers).header("Content-Type", content_type).send(body.as_bytes())
             }
         };
         let mut resp = result.map_err(|e| self.transport_error(e, req))?;

@@ -100,6 +100,9 @@ pub struct Account {
     pub id: String,
     /// Handle without `@`.
     pub username: String,
+    /// Whether the account is marked as a bot, where the answer says (Mastodon's `bot`);
+    /// `None` when it does not (X, and Bluesky, whose mark is a label on the profile record).
+    pub bot: Option<bool>,
 }
 
 /// A value plus the rate-limit states the call(s) taught us.

@@ -109,7 +109,7 @@ impl Platform for XV1 {
         };
         parse_id(&id, &resp.what)?;
         self.user_id = Some(id.clone());
-        Ok(Reply { value: Account { id, username: user.screen_name }, rates })
+        Ok(Reply { value: Account { id, username: user.screen_name, bot: None }, rates })
     }
 
     fn home_timeline(&mut self, since: Option<&str>, cap: usize) -> NetResult<Timeline> {

@@ -40,6 +40,8 @@ pub(crate) enum Route {
     XAccessToken,
     /// `GET /api/v1/accounts/verify_credentials`.
     MVerify,
+    /// `PATCH /api/v1/accounts/update_credentials`.
+    MUpdateCredentials,
     /// `GET /api/v1/timelines/home`.
     MHome,
     /// `POST /api/v1/statuses`.
@@ -70,8 +72,8 @@ impl Route {
             V2Me | V2Timeline(_) | V2UserTweets(_) | V2Create | V2Delete(_) => Family::XV2,
             V1Verify | V1Home | V1Update | V1UserTimeline | V1Destroy(_) => Family::XV1,
             XRequestToken | XAuthorize | XAccessToken => Family::XOAuth,
-            MVerify | MHome | MPost | MAccountStatuses(_) | MDelete(_) | MInstance | MApps | MAuthorize
-            | MToken => Family::Mastodon,
+            MVerify | MUpdateCredentials | MHome | MPost | MAccountStatuses(_) | MDelete(_) | MInstance
+            | MApps | MAuthorize | MToken => Family::Mastodon,
             Bsky(_) => Family::Bluesky,
             NotFound(f) => *f,
         }
@@ -81,7 +83,7 @@ impl Route {
     pub(crate) fn endpoint(&self) -> Option<Endpoint> {
         use Route::*;
         match self {
-            V2Me | V1Verify | MVerify => Some(Endpoint::Verify),
+            V2Me | V1Verify | MVerify | MUpdateCredentials => Some(Endpoint::Verify),
             V2Timeline(_) | V1Home | MHome => Some(Endpoint::Timeline),
             V2Create | V1Update | MPost => Some(Endpoint::Post),
             V2UserTweets(_) | V1UserTimeline | MAccountStatuses(_) => Some(Endpoint::OwnPosts),
@@ -126,6 +128,7 @@ pub(crate) fn route(req: &Request) -> Route {
         ("POST", ["oauth", "access_token"]) => Route::XAccessToken,
         ("POST", ["oauth", "token"]) => Route::MToken,
         ("GET", ["api", "v1", "accounts", "verify_credentials"]) => Route::MVerify,
+        ("PATCH", ["api", "v1", "accounts", "update_credentials"]) => Route::MUpdateCredentials,
         ("GET", ["api", "v1", "timelines", "home"]) => Route::MHome,
         ("POST", ["api", "v1", "statuses"]) => Route::MPost,
         ("GET", ["api", "v1", "accounts", id, "statuses"]) => Route::MAccountStatuses(id.to_string()),

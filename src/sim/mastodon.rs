@@ -76,6 +76,7 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, route: &Route) -> (Response, Option<Stri
     }
     let resp = match route {
         Route::MVerify => verify_credentials(ctx, &user),
+        Route::MUpdateCredentials => update_credentials(ctx, &user),
         Route::MHome => home(ctx, &user),
         Route::MPost => post(ctx, &user),
         Route::MAccountStatuses(id) => account_statuses(ctx, id),
@@ -93,7 +94,7 @@ fn account(ctx: &Ctx<'_>, name: &str) -> Value {
     };
     let count = ctx.st.posts.values().filter(|p| p.author == name && !p.deleted).count();
     json!({"id": id.to_string(), "username": username, "acct": name, "display_name": username,
-        "locked": false, "bot": false, "discoverable": true, "group": false,
+        "locked": false, "bot": ctx.st.bots.contains(name), "discoverable": true, "group": false,
         "created_at": text::iso_millis(1_577_836_800), "note": "", "url": url, "uri": url,
         "avatar": format!("http://{}/avatars/original/missing.png", ctx.host),
         "avatar_static": format!("http://{}/avatars/original/missing.png", ctx.host),
@@ -183,6 +184,20 @@ fn verify_credentials(ctx: &Ctx<'_>, user: &str) -> Response {
     acc["source"] = json!({"privacy":"public","sensitive":false,"language":"","note":"","fields":[],
         "follow_requests_count":0});
     Response::json(200, &acc)
+}
+
+/// `PATCH /api/v1/accounts/update_credentials`: only `bot` is taken.
+fn update_credentials(ctx: &mut Ctx<'_>, user: &str) -> Response {
+    match param(&params(ctx), "bot").as_deref() {
+        Some("true" | "1") => {
+            ctx.st.bots.insert(user.to_string());
+        }
+        Some("false" | "0") => {
+            ctx.st.bots.remove(user);
+        }
+        _ => {}
+    }
+    verify_credentials(ctx, user)
 }
 
 /// Answer one page of statuses with a `Link` header like Mastodon's.

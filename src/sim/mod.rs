@@ -432,6 +432,11 @@ impl FakeNet {
         mastodon::code_for(&mut self.shared.lock(), client_id)
     }
 
+    /// Whether the Mastodon account `username` has its `bot` flag set.
+    pub fn is_mastodon_bot(&self, username: &str) -> bool {
+        self.shared.lock().bots.contains(username)
+    }
+
     /// Name the user that the next Mastodon token exchange creates (default `mastouserN`).
     pub fn set_pending_mastodon_auth_user(&self, username: &str) {
         self.shared.lock().pending_mastodon_user = Some(username.to_string());

@@ -200,6 +200,8 @@ pub(crate) struct State {
     seed: u64,
     /// Every known name (users and authors) → numeric id.
     pub profiles: HashMap<String, u64>,
+    /// Mastodon accounts whose `bot` flag is set.
+    pub bots: std::collections::HashSet<String>,
     /// X consumer key → secret.
     pub consumers: HashMap<String, String>,
     /// X access token → owner.
@@ -250,6 +252,7 @@ impl State {
             next_user_id: FIRST_USER_ID,
             seed: 0x5EED_F00D_u64,
             profiles: HashMap::new(),
+            bots: Default::default(),
             consumers: HashMap::new(),
             x_tokens: HashMap::new(),
             bearers: HashMap::new(),

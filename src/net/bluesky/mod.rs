@@ -149,44 +149,68 @@ pub fn refresh_session(pds: &str, refresh: &str, now: i64) -> NetResult<Session>
     Ok(Reply { value, rates })
 }
 
+/// The collection of a profile (record key `self`).
+const PROFILE: &str = "app.bsky.actor.profile";
+
+/// An account's profile record (`getRecord`, which needs no login) and its CID; an account
+/// without a profile gets an empty one and a `null` CID.
+fn profile(http: &Http, pds: &str, did: &str, rates: &mut Vec<RateInfo>) -> Result<(Value, Value), NetError> {
+    let url = query(
+        &xrpc(pds, "com.atproto.repo.getRecord"),
+        &[("repo", did), ("collection", PROFILE), ("rkey", "self")],
+    );
+    let req = Request::new(Method::Get, url, Call::Verify);
+    let resp = http.send(&req)?;
+    if let Some(r) = resp.rate {
+        rates.push(r);
+    }
+    if resp.status == 400 && XrpcError::of(&resp).error.as_deref() == Some("RecordNotFound") {
+        return Ok((json!({"$type": PROFILE}), Value::Null));
+    }
+    if !resp.is_success() {
+        return Err(classify_bluesky(&resp));
+    }
+    let v: Value = resp.json()?;
+    let value =
+        v.get("value").filter(|x| x.is_object()).cloned().unwrap_or_else(|| json!({"$type": PROFILE}));
+    Ok((value, v.get("cid").cloned().unwrap_or(Value::Null)))
+}
+
+/// The self-labels on a profile record.
+fn self_labels(profile: &Value) -> Vec<Value> {
+    profile.pointer("/labels/values").and_then(Value::as_array).cloned().unwrap_or_default()
+}
+
+fn is_bot_label(l: &Value) -> bool {
+    l.get("val").and_then(Value::as_str) == Some("bot")
+}
+
+/// Whether the account `did` on `pds` carries the `bot` self-label on its profile: one
+/// `getRecord`, no login.
+pub fn has_bot_label(pds: &str, did: &str, now: i64) -> NetResult<bool> {
+    let mut rates = Vec::new();
+    let (p, _) = profile(&Http::new(now), pds, did, &mut rates)?;
+    Ok(Reply { value: self_labels(&p).iter().any(is_bot_label), rates })
+}
+
 /// Mark the account as a bot: the `bot` self-label on its profile (`app.bsky.actor.profile`,
 /// record `self`), every other field kept, written with `putRecord` guarded by `swapRecord` (the
 /// profile's current CID, or `null` when it has none) so that a profile changed meanwhile is
 /// not overwritten. `Ok(false)` when the label was already there.
 pub fn label_bot(pds: &str, access: &str, did: &str, now: i64) -> NetResult<bool> {
-    const PROFILE: &str = "app.bsky.actor.profile";
     let http = Http::new(now);
     let mut rates = Vec::new();
-    let auth = format!("Bearer {access}");
-    let url = query(
-        &xrpc(pds, "com.atproto.repo.getRecord"),
-        &[("repo", did), ("collection", PROFILE), ("rkey", "self")],
-    );
-    let req = Request::new(Method::Get, url, Call::Verify).header("Authorization", auth.clone());
-    let resp = http.send(&req)?;
-    let (mut profile, cid) = if resp.status == 400
-        && XrpcError::of(&resp).error.as_deref() == Some("RecordNotFound")
-    {
-        (json!({"$type": PROFILE}), Value::Null)
-    } else if resp.is_success() {
-        let v: Value = resp.json()?;
-        let value =
-            v.get("value").filter(|x| x.is_object()).cloned().unwrap_or_else(|| json!({"$type": PROFILE}));
-        (value, v.get("cid").cloned().unwrap_or(Value::Null))
-    } else {
-        return Err(classify_bluesky(&resp));
-    };
-    let values = profile.pointer("/labels/values").and_then(Value::as_array).cloned().unwrap_or_default();
-    if values.iter().any(|l| l.get("val").and_then(Value::as_str) == Some("bot")) {
+    let (mut profile, cid) = profile(&http, pds, did, &mut rates)?;
+    let mut values = self_labels(&profile);
+    if values.iter().any(is_bot_label) {
         return Ok(Reply { value: false, rates });
     }
-    let mut values = values;
     values.push(json!({"val": "bot"}));
     profile["labels"] = json!({"$type": "com.atproto.label.defs#selfLabels", "values": values});
     let body =
         json!({"repo": did, "collection": PROFILE, "rkey": "self", "record": profile, "swapRecord": cid});
     let req = Request::new(Method::Post, xrpc(pds, "com.atproto.repo.putRecord"), Call::Verify)
-        .header("Authorization", auth)
+        .header("Authorization", format!("Bearer {access}"))
         .body(Body::Json(body.to_string()))
         .idempotent(true);
     send(&http, &req, &mut rates)?;
@@ -272,7 +296,7 @@ impl Bluesky {
             ));
         }
         self.did = Some(me.did.clone());
-        Ok(Account { id: me.did, username: me.handle })
+        Ok(Account { id: me.did, username: me.handle, bot: None })
     }
 
     /// `getRecord` of one of the account's posts: `Some((uri, text))` when it is there, `None`

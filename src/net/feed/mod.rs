@@ -158,7 +158,7 @@ impl Platform for Feed {
         let Some((parsed, _)) = self.fetch(&Cursor::default(), &mut rates)? else {
             return Err(http::malformed(&self.ep.api, "answered 304 Not Modified to a plain GET"));
         };
-        let value = Account { id: self.ep.api.clone(), username: parsed.title };
+        let value = Account { id: self.ep.api.clone(), username: parsed.title, bot: None };
         Ok(Reply { value, rates })
     }
 

@@ -91,7 +91,7 @@ impl Mastodon {
         let me: MAccount = resp.json()?;
         parse_id(&me.id, &resp.what)?;
         self.account_id = Some(me.id.clone());
-        Ok(Account { id: me.id, username: me.username })
+        Ok(Account { id: me.id, username: me.username, bot: Some(me.bot) })
     }
 
     /// GET a list of statuses.
@@ -269,6 +269,35 @@ impl Platform for Mastodon {
     }
 }
 
+/// Mark the account behind `ep` as a bot (Mastodon's `bot` flag, shown as a robot badge) with
+/// `PATCH /api/v1/accounts/update_credentials`, after one `verify_credentials` to see whether it
+/// already is. `Ok(false)`: it already was. The secrets of `ep` never appear in an error.
+pub fn mark_bot(ep: Endpoint, now: i64) -> NetResult<bool> {
+    let secrets = crate::secret::Secrets::of_creds(&ep.creds);
+    let mut m = Mastodon::new(ep, now);
+    let mut rates = Vec::new();
+    let mut go = || -> Result<bool, NetError> {
+        if m.fetch_me(&mut rates)?.bot == Some(true) {
+            return Ok(false);
+        }
+        let url = m.ep.url("/api/v1/accounts/update_credentials");
+        let req = m.request(Method::Patch, url, Call::Verify).body(Body::Form(form(&[("bot", "true")])));
+        let resp = m.send(&req, &mut rates)?;
+        let me: MAccount = resp.json()?;
+        if !me.bot {
+            return Err(NetError::new(
+                NetErrorKind::Refused,
+                "the instance took the change but its answer still says bot: false; set \"This is an automated account\" in the account's profile settings",
+            ));
+        }
+        Ok(true)
+    };
+    match go() {
+        Ok(value) => Ok(Reply { value, rates }),
+        Err(e) => Err(e.scrubbed(&secrets)),
+    }
+}
+
 /// An account (`verify_credentials`, a status' author).
 #[derive(Debug, Deserialize)]
 struct MAccount {
@@ -276,6 +305,9 @@ struct MAccount {
     username: String,
     #[serde(default)]
     acct: Option<String>,
+    /// Marked as a bot (`false` when a server leaves it out).
+    #[serde(default)]
+    bot: bool,
 }
 
 /// The answer to `POST /api/v1/statuses`.

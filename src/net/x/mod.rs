@@ -63,7 +63,7 @@ impl XV2 {
         let me: V2One<V2User> = resp.json()?;
         check_id(&me.data.id, &resp.what)?;
         self.user_id = Some(me.data.id.clone());
-        Ok(Account { id: me.data.id, username: me.data.username })
+        Ok(Account { id: me.data.id, username: me.data.username, bot: None })
     }
 }
 
