@@ -528,37 +528,34 @@ fn an_import_killed_half_way_leaves_the_old_farm() {
     let before = n.farm.run(&["list", "--json"]).ok().stdout;
     let small = export(&n.farm, &["small.tar"]);
 
-    // A big archive, and how long importing it takes.
     let f = Farm::new();
-    big_farm(&f.db(), 4, 15_000, 4);
+    big_farm(&f.db(), 2, 3_000, 2);
     let big_tar = f.dir.path().join("big.tar");
     f.run(&["export", big_tar.to_str().unwrap()]).ok();
-    let probe = Farm::new();
-    let start = Instant::now();
-    probe.run(&["import", big_tar.to_str().unwrap()]).ok();
-    let full = start.elapsed();
-    assert!(full > Duration::from_millis(300), "the big import is too quick to kill: {full:?}");
+    let big = f.run(&["list", "--json"]).ok().stdout;
 
+    // Killed (like kill -9) at each step of an import: before the switch the old farm is whole;
+    // from the atomic exchange on, the new one is, whole too.
     let parent = n.farm.dir.path().to_path_buf();
-    let mut interrupted = 0;
-    for frac in [5u32, 15, 30, 45, 60] {
-        let mut child = n.farm.cmd(&["import", "--replace", big_tar.to_str().unwrap()]).spawn().unwrap();
-        std::thread::sleep(full * frac / 100);
-        child.kill().unwrap();
-        child.wait().unwrap();
-        // (Each import first removes what the one before it left.)
-        if listing(&parent).iter().any(|n| n.contains(".import-")) {
-            interrupted += 1;
-        }
-        assert_eq!(n.farm.run(&["list", "--json"]).ok().stdout, before, "killed at {frac}%");
+    let big_arg = big_tar.to_str().unwrap();
+    for (point, switched) in [
+        ("import-tree-loaded", false),
+        ("import-before-switch", false),
+        ("import-swapped", true),
+        ("import-after-switch", true),
+    ] {
+        let killed = n.farm.run_env(&["import", "--replace", big_arg], &[("FARM_CRASH_AT", point)]);
+        assert_eq!(killed.code, -1, "not killed at {point}: {}", killed.stderr);
+        assert!(listing(&parent).iter().any(|n| n.contains(".import-")), "{point}: no leftover");
+        let want = if switched { &big } else { &before };
+        assert_eq!(&n.farm.run(&["list", "--json"]).ok().stdout, want, "killed at {point}");
+        // Back to the small farm for the next point; this import cleans up what was left.
+        n.farm.run(&["import", "--replace", small.to_str().unwrap()]).ok();
+        assert_eq!(n.farm.run(&["list", "--json"]).ok().stdout, before, "after {point}");
     }
-    assert!(interrupted > 0, "no kill landed in the middle of an import");
     n.at(T0 + 3600, &["run"]).ok();
-    // The next import cleans up what the killed ones left.
-    n.farm.run(&["import", "--replace", small.to_str().unwrap()]).ok();
     let left: Vec<String> = listing(&parent).into_iter().filter(|n| n.contains(".import-")).collect();
     assert!(left.is_empty(), "{left:?}");
-    assert_eq!(n.farm.run(&["list", "--json"]).ok().stdout, before);
 }
 
 // ---- locks, refusals, backups -----------------------------------------------------------------

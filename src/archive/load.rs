@@ -225,6 +225,7 @@ fn load_entries<R: Read>(
         }
         load_tree(&mut entry, &mut store, t).map_err(|e| e.context(format!("tree {} ({path})", t.name)))?;
         progress.tree(i, manifest.trees.len(), &t.name, t.records);
+        crate::config::crash_point("import-tree-loaded");
     }
     if let Some((_, path)) = next_entry(&mut entries, &mut seen)? {
         return Err(FarmError::data(format!("the archive has an unexpected extra entry {path:?}; refused")));

@@ -117,6 +117,7 @@ impl Staging {
         }
         sync_dir(dir);
         sync_dir(&self.path);
+        crate::config::crash_point("import-swapped");
         let next_due = self.path.join("next_due");
         if next_due.exists() {
             fs::rename(&next_due, dir.join("next_due")).map_err(fs_err("cannot move", &next_due))?;

@@ -33,7 +33,9 @@ pub fn run(g: &Globals, a: ImportArgs) -> Result<()> {
     let staging = Staging::create(&dir, "import")?;
     let m = archive::load(input, staging.path(), &Progress::new("import"))
         .map_err(|e| e.context(format!("cannot import {}", a.file)))?;
+    crate::config::crash_point("import-before-switch");
     staging.switch(&dir)?;
+    crate::config::crash_point("import-after-switch");
     target.keep();
     let backup = match staging.keep_old(&dir) {
         Ok(b) => b,
