@@ -468,6 +468,10 @@ pub struct WriterOpts {
     /// Bluesky: the language of posts whose source post has none (BCP 47: en, pt-BR, zh-Hant).
     #[arg(long, value_name = "LANG")]
     pub lang: Option<String>,
+    /// A text longer than the network allows: skip it (default) or cut it at a word, ending
+    /// with "…".
+    #[arg(long, value_name = "WHAT", value_parser = ["skip", "cut"])]
+    pub long: Option<String>,
 }
 
 /// `farm create reader NAME …`

@@ -481,3 +481,29 @@ fn exec_results_and_errors_are_the_same_in_preview_and_run() {
     n.at(T0, &["run", "bg"]).ok();
     assert_eq!(n.posted("bg"), ["E POST NUMBER 0 ABOUT CATS"]);
 }
+
+#[test]
+fn a_writer_with_long_cut_posts_a_long_text_cut_at_a_word_and_one_without_skips_it() {
+    let mut n = Net::new();
+    n.fake.set_mastodon_max_chars(40);
+    n.masto_bot("reader", "r", &[]);
+    n.masto_bot("writer", "skip", &["--source", "r", "--template", "{}"]);
+    n.masto_bot("writer", "cut", &["--source", "r", "--template", "{}", "--long", "cut"]);
+    let long = "the quick brown fox jumps over the lazy dog, and then runs far away";
+    n.fake.push_home("r", SourcePost::new("someone", long));
+    n.at(T0, &["run"]).ok();
+    assert_eq!(n.posted("cut"), ["the quick brown fox jumps over the lazy…"]);
+    assert!(n.posted("skip").is_empty());
+    let log = n.farm.run(&["log", "skip", "--json"]).ok().stdout;
+    assert!(log.contains("1 too long"), "{log}");
+    // Shown, listed, and switched back by edit.
+    assert!(n.farm.run(&["show", "cut"]).ok().stdout.contains("cut at a word"));
+    let list = n.farm.run(&["list", "--json"]).ok().json();
+    assert_eq!(row(&list, "cut")["long"], "cut");
+    assert_eq!(row(&list, "skip")["long"], "skip");
+    assert_eq!(row(&list, "r")["long"], serde_json::Value::Null);
+    n.farm.run(&["edit", "cut", "--long", "skip"]).ok();
+    assert!(n.farm.run(&["show", "cut"]).ok().stdout.contains("skipped"));
+    let r = n.farm.run(&["edit", "r", "--long", "cut"]).code(64);
+    assert!(r.stderr.contains("are for writers"), "{}", r.stderr);
+}

@@ -29,6 +29,8 @@ pub struct Settings {
     pub visibility: Option<String>,
     /// `--lang` (Bluesky writers).
     pub lang: Option<String>,
+    /// `--long` (writers): `skip` or `cut`.
+    pub long: Option<String>,
     /// `--cap`.
     pub cap: Option<u32>,
     /// `--keep-age`.
@@ -160,6 +162,10 @@ pub fn account_home(platform: PlatformKind, api: &str) -> String {
 
 /// The writer setting `--lang` sets: the language of a Bluesky post whose source has none.
 pub const LANG_KEY: &str = "lang";
+
+/// The setting that says what a writer does with a text too long for its network: `cut` (at a
+/// word, with "…"); without it, the text is skipped.
+pub const LONG_KEY: &str = "long";
 
 /// Check a `--lang` value: a BCP 47 tag as Bluesky's `langs` takes it, a language of 2 or 3
 /// letters then subtags of 1 to 8 letters or digits (`en`, `pt-BR`, `zh-Hant`, `es-419`).
@@ -338,12 +344,13 @@ pub fn apply(bot: &mut Bot, s: &Settings, mode: EditMode) -> Result<()> {
         || !s.filters.is_empty()
         || s.visibility.is_some()
         || s.lang.is_some()
+        || s.long.is_some()
         || mode.no_template
         || mode.reset_process
         || mode.reset_filters;
     if writer_only && bot.role != Role::Writer {
         return Err(FarmError::usage(format!(
-            "{} is a {}; --template, --process, --filter, --visibility and --lang are for writers",
+            "{} is a {}; --template, --process, --filter, --visibility, --lang and --long are for writers",
             bot.name,
             bot.role.name()
         )));
@@ -368,6 +375,12 @@ pub fn apply(bot: &mut Bot, s: &Settings, mode: EditMode) -> Result<()> {
             )));
         }
         bot.set_setting(LANG_KEY, Some(parse_lang(l)?));
+    }
+    match s.long.as_deref() {
+        None => {}
+        Some("skip") => bot.set_setting(LONG_KEY, None),
+        Some("cut") => bot.set_setting(LONG_KEY, Some("cut".into())),
+        Some(other) => return Err(FarmError::usage(format!("--long {other:?}: use skip or cut"))),
     }
     if let Some(c) = s.cap {
         if c == 0 || c > 3200 {

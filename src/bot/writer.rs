@@ -119,6 +119,7 @@ pub fn scan(store: &Store, bot: &Bot, st: &BotState, rule: LengthRule, want: usi
     let mut after = st.consumed;
     let mut seen: Vec<u64> = Vec::new();
     let look = if hot.is_empty() { want } else { want.max(HOT_LOOKAHEAD) };
+    let cut_long = bot.setting(super::registry::LONG_KEY) == Some("cut");
     'outer: loop {
         let batch: Vec<Post> = store.posts_after(&source, after, 256)?;
         if batch.is_empty() {
@@ -131,8 +132,14 @@ pub fn scan(store: &Store, bot: &Bot, st: &BotState, rule: LengthRule, want: usi
             let skip = match pipeline.run(&post, &mut ctx)? {
                 None => Some(Skip::Nothing),
                 Some(text) => {
-                    let text = text.trim().to_string();
-                    let n = length::count(&text, rule, bot.platform);
+                    let mut text = text.trim().to_string();
+                    let mut n = length::count(&text, rule, bot.platform);
+                    if n > rule.max && cut_long {
+                        if let Some(t) = length::cut(&text, rule, bot.platform) {
+                            n = length::count(&t, rule, bot.platform);
+                            text = t;
+                        }
+                    }
                     let hash = text_hash(&text);
                     if text.is_empty() {
                         Some(Skip::Nothing)

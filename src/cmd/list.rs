@@ -36,6 +36,8 @@ pub struct BotView {
     pub visibility: Option<String>,
     /// Bluesky writers: the language of posts whose source post has none (`--lang`).
     pub lang: Option<String>,
+    /// Writers: what a text too long for the network gets (`--long`): `skip` or `cut`.
+    pub long: Option<&'static str>,
     /// Masked credentials.
     pub credentials: CredView,
     /// Readers: fetch cap and retention.
@@ -89,6 +91,13 @@ impl BotView {
                 .then(|| b.setting(crate::bot::registry::LANG_KEY))
                 .flatten()
                 .map(str::to_string),
+            long: (b.role == crate::bot::Role::Writer).then(|| {
+                if b.setting(crate::bot::registry::LONG_KEY) == Some("cut") {
+                    "cut"
+                } else {
+                    "skip"
+                }
+            }),
             credentials: CredView {
                 consumer_key: mask(&b.creds.consumer_key),
                 consumer_key_from_app: b.platform.uses_oauth1() && b.creds.consumer_key.is_empty(),

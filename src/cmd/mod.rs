@@ -255,6 +255,7 @@ pub fn settings(n: &NetOpts, r: &ReaderOpts, w: &WriterOpts) -> Settings {
         filters: w.filter.clone(),
         visibility: w.visibility.clone(),
         lang: w.lang.clone(),
+        long: w.long.clone(),
         cap: r.cap,
         keep_age: r.keep_age.clone(),
         keep_max: r.keep_max,

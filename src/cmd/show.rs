@@ -117,6 +117,9 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
         if let Some(l) = &b.lang {
             line("lang", l);
         }
+        if let Some(l) = b.long {
+            line("long texts", if l == "cut" { "cut at a word with …" } else { "skipped" });
+        }
     }
     if let Some(r) = &b.reader {
         line(

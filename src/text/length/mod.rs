@@ -47,6 +47,34 @@ pub fn count(text: &str, rule: LengthRule, kind: PlatformKind) -> usize {
     }
 }
 
+/// `text` cut at the end of a word so that, with "…" after it, it fits `rule` on `kind`; `text`
+/// itself when it fits already; `None` when not even its first word fits. A link is one word,
+/// so it is never cut, and an ellipsis after one is set apart by a space (a network would take it
+/// into the link); punctuation left hanging before the cut (`,`, `;`, `:`, a dash) goes.
+pub fn cut(text: &str, rule: LengthRule, kind: PlatformKind) -> Option<String> {
+    if count(text, rule, kind) <= rule.max {
+        return Some(text.to_string());
+    }
+    let mut ends = Vec::new();
+    let mut prev_space = true;
+    for (i, c) in text.char_indices() {
+        if c.is_whitespace() && !prev_space {
+            ends.push(i);
+        }
+        prev_space = c.is_whitespace();
+    }
+    let shortened = |end: usize| {
+        let head = text[..end].trim_end_matches(|c: char| c.is_whitespace() || ",;:-–—".contains(c));
+        let last = head.rsplit(char::is_whitespace).next().unwrap_or("");
+        let link = last.contains("://") || last.starts_with("www.");
+        format!("{head}{}…", if link { " " } else { "" })
+    };
+    // A longer prefix never counts less, so the ends that fit come first.
+    let fitting = ends.partition_point(|&e| count(&shortened(e), rule, kind) <= rule.max);
+    let t = shortened(*ends[..fitting].last()?);
+    (t.chars().count() > 1).then_some(t)
+}
+
 /// Bluesky's limits on a post's text: 300 graphemes and 3,000 UTF-8 bytes.
 pub const BLUESKY_MAX: usize = 300;
 
@@ -98,6 +126,34 @@ fn is_invalid_char(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn cut_ends_at_a_word_with_an_ellipsis_and_never_inside_a_link() {
+        use crate::net::{LengthRule, PlatformKind};
+        let rule = LengthRule { max: 30, url_len: 23 };
+        let m = PlatformKind::Mastodon;
+        assert_eq!(super::cut("short enough", rule, m).as_deref(), Some("short enough"));
+        let t = "one two three four five six seven eight nine ten";
+        let c = super::cut(t, rule, m).unwrap();
+        assert_eq!(c, "one two three four five six…");
+        assert!(super::count(&c, rule, m) <= 30);
+        // The hanging comma goes; the cut is at a word.
+        assert_eq!(
+            super::cut("alpha beta gamma delta, epsilon zeta eta", rule, m).as_deref(),
+            Some("alpha beta gamma delta…")
+        );
+        // A link counts 23 and is one word: kept whole or dropped whole.
+        let c = super::cut("see https://example.org/a/very/long/path/indeed and more words here", rule, m)
+            .unwrap();
+        assert_eq!(c, "see https://example.org/a/very/long/path/indeed …");
+        assert_eq!(super::count(&c, rule, m), 4 + 23 + 2);
+        // Nothing fits: no text.
+        assert_eq!(super::cut(&"x".repeat(40), rule, m), None);
+        // X counts Cyrillic double-free but CJK double: the cut follows the network's count.
+        let x = LengthRule { max: 10, url_len: 23 };
+        let c = super::cut("日本 語の 文章 です ね", x, PlatformKind::X).unwrap();
+        assert!(super::count(&c, x, PlatformKind::X) <= 10, "{c}");
+    }
+
     use super::*;
 
     const RULE_X: LengthRule = LengthRule { max: X_MAX, url_len: 23 };
