@@ -77,6 +77,9 @@ pub struct Request {
     /// Whether repeating the request is harmless. When it is not (creating a post), a failure
     /// after the request went out sets [`NetError::maybe_performed`].
     pub idempotent: bool,
+    /// Keep the body's bytes as they came ([`Response::bytes`]): a feed in another encoding
+    /// than UTF-8 is decoded by its reader.
+    pub keep_bytes: bool,
 }
 
 impl Request {
@@ -92,7 +95,14 @@ impl Request {
             headers: Vec::new(),
             body: None,
             idempotent: method != Method::Post,
+            keep_bytes: false,
         }
+    }
+
+    /// Keep the answer's bytes as they came, in [`Response::bytes`].
+    pub fn keep_bytes(mut self) -> Self {
+        self.keep_bytes = true;
+        self
     }
 
     /// Add a header.
@@ -134,6 +144,9 @@ pub struct Response {
     pub status: u16,
     /// The body as text (invalid UTF-8 replaced), at most [`MAX_BODY`] bytes.
     pub body: String,
+    /// The body's bytes as they came, when the request asked for them
+    /// ([`Request::keep_bytes`]).
+    pub bytes: Option<Vec<u8>>,
     /// Rate-limit state from the headers, for the request's [`Call`] (reset already capped by
     /// [`cap_reset`]).
     pub rate: Option<RateInfo>,
@@ -344,17 +357,25 @@ impl Http {
         let (etag, last_modified) = (get("etag"), get("last-modified"));
         let validators =
             (etag.is_some() || last_modified.is_some()).then(|| Box::new(Validators { etag, last_modified }));
-        let body = resp
-            .body_mut()
-            .with_config()
-            .limit(MAX_BODY)
-            .lossy_utf8(true)
-            .read_to_string()
-            .map_err(|e| self.transport_error(e, req))?;
+        let (body, bytes) = if req.keep_bytes {
+            let raw =
+                resp.body_mut().with_config().limit(MAX_BODY).read_to_vec().map_err(|e| self.transport_error(e, req))?;
+            (String::from_utf8_lossy(&raw).into_owned(), Some(raw))
+        } else {
+            let text = resp
+                .body_mut()
+                .with_config()
+                .limit(MAX_BODY)
+                .lossy_utf8(true)
+                .read_to_string()
+                .map_err(|e| self.transport_error(e, req))?;
+            (text, None)
+        };
         let now = self.now;
         Ok(Response {
             status,
             body,
+            bytes,
             rate: rate_at(req.call, &wanted, now),
             retry_after: retry_after_at(&wanted, now),
             link,
@@ -581,6 +602,7 @@ pub(crate) fn test_response(status: u16, body: &str, call: Call) -> Response {
     Response {
         status,
         body: body.to_string(),
+        bytes: None,
         rate: None,
         retry_after: None,
         link: None,
