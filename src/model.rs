@@ -541,7 +541,8 @@ mod tests {
             assert_eq!(lang_tag(raw).as_deref(), want, "{raw}");
         }
         // Codes that name no language, and what is no tag at all.
-        for raw in ["und", "zxx", "qst", "qme", "qht", "qam", "qct", "mis", "mul", "", "e", "english", "en-", "x y"]
+        for raw in
+            ["und", "zxx", "qst", "qme", "qht", "qam", "qct", "mis", "mul", "", "e", "english", "en-", "x y"]
         {
             assert_eq!(lang_tag(raw), None, "{raw}");
         }

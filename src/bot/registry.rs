@@ -187,7 +187,9 @@ const MAX_WARNING: usize = 200;
 pub fn parse_lang(v: &str) -> Result<String> {
     let plain = !v.contains('_') && v.trim() == v;
     crate::model::lang_tag(v).filter(|_| plain).ok_or_else(|| {
-        FarmError::usage(format!("--lang {v:?} is not a language tag; use e.g. en, pt-BR or zh-Hant (BCP 47)"))
+        FarmError::usage(format!(
+            "--lang {v:?} is not a language tag; use e.g. en, pt-BR or zh-Hant (BCP 47)"
+        ))
     })
 }
 
@@ -197,7 +199,10 @@ fn parse_labels(v: &str) -> Result<String> {
     let mut labels: Vec<&str> = Vec::new();
     for l in v.split(',').map(str::trim).filter(|l| !l.is_empty()) {
         if !known.contains(&l) {
-            return Err(FarmError::usage(format!("--label {l:?} is not a content label; use {}", known.join(", "))));
+            return Err(FarmError::usage(format!(
+                "--label {l:?} is not a content label; use {}",
+                known.join(", ")
+            )));
         }
         if !labels.contains(&l) {
             labels.push(l);

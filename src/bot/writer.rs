@@ -110,7 +110,10 @@ pub fn post_meta(bot: &Bot, source: Option<&Post>) -> std::result::Result<PostMe
     Ok(PostMeta {
         warning: warned.map(str::to_string).or_else(|| own(WARNING_KEY)),
         sensitive: own(SENSITIVE_KEY).is_some() || (carry && source.is_some_and(|p| p.sensitive)),
-        lang: source.and_then(|p| p.lang.as_deref()).and_then(crate::model::lang_tag).or_else(|| own(LANG_KEY)),
+        lang: source
+            .and_then(|p| p.lang.as_deref())
+            .and_then(crate::model::lang_tag)
+            .or_else(|| own(LANG_KEY)),
         labels: own(LABELS_KEY).map(|l| l.split(',').map(str::to_string).collect()).unwrap_or_default(),
         reply_to: None,
     })

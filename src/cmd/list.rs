@@ -100,8 +100,11 @@ impl BotView {
             warning: writer(registry::WARNING_KEY),
             sensitive: is_writer.then(|| b.setting(registry::SENSITIVE_KEY).is_some()),
             labels: writer(registry::LABELS_KEY),
-            warnings: is_writer
-                .then_some(if b.setting(registry::WARNINGS_KEY).is_some() { "carry" } else { "skip" }),
+            warnings: is_writer.then_some(if b.setting(registry::WARNINGS_KEY).is_some() {
+                "carry"
+            } else {
+                "skip"
+            }),
             credentials: CredView {
                 consumer_key: mask(&b.creds.consumer_key),
                 consumer_key_from_app: b.platform.uses_oauth1() && b.creds.consumer_key.is_empty(),

@@ -177,7 +177,8 @@ mod tests {
         // Mastodon 4.5: the paragraph, nested spans and all, goes; the author's words stay.
         let html = r#"<p class="quote-inline">RE: <a href="https://m.example/@a/1"><span class="invisible">https://</span><span class="">m.example/@a/1</span></a></p><p>So true.</p>"#;
         assert_eq!(to_text(html), "So true.");
-        let span = r#"<p>Agreed<span class='quote-inline'><br>RE: <span><span>x</span></span></span> here</p>"#;
+        let span =
+            r#"<p>Agreed<span class='quote-inline'><br>RE: <span><span>x</span></span></span> here</p>"#;
         assert_eq!(to_text(span), "Agreed here");
         // The word in a link or in the text is no class.
         let link = r#"<p><a href="https://e.example/quote-inline">quote-inline</a></p>"#;

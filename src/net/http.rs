@@ -77,9 +77,6 @@ pub struct Request {
     /// Whether repeating the request is harmless. When it is not (creating a post), a failure
     /// after the request went out sets [`NetError::maybe_performed`].
     pub idempotent: bool,
-    /// Keep the body's bytes as they came ([`Response::bytes`]): a feed in another encoding
-    /// than UTF-8 is decoded by its reader.
-    pub keep_bytes: bool,
 }
 
 impl Request {
@@ -95,14 +92,7 @@ impl Request {
             headers: Vec::new(),
             body: None,
             idempotent: method != Method::Post,
-            keep_bytes: false,
         }
-    }
-
-    /// Keep the answer's bytes as they came, in [`Response::bytes`].
-    pub fn keep_bytes(mut self) -> Self {
-        self.keep_bytes = true;
-        self
     }
 
     /// Add a header.
@@ -144,9 +134,6 @@ pub struct Response {
     pub status: u16,
     /// The body as text (invalid UTF-8 replaced), at most [`MAX_BODY`] bytes.
     pub body: String,
-    /// The body's bytes as they came, when the request asked for them
-    /// ([`Request::keep_bytes`]).
-    pub bytes: Option<Vec<u8>>,
     /// Rate-limit state from the headers, for the request's [`Call`] (reset already capped by
     /// [`cap_reset`]).
     pub rate: Option<RateInfo>,
@@ -323,6 +310,17 @@ impl Http {
     /// timeout, reset, oversize body) are errors; HTTP error statuses are not — the platform
     /// classifies them ([`super::x::classify_x`], [`super::mastodon::classify_mastodon`]).
     pub fn send(&self, req: &Request) -> Result<Response, NetError> {
+        self.exchange(req, false).map(|(resp, _)| resp)
+    }
+
+    /// [`Http::send`], and the body's bytes as they came: a feed in another encoding than
+    /// UTF-8 is decoded by its reader.
+    pub fn send_keeping_bytes(&self, req: &Request) -> Result<(Response, Vec<u8>), NetError> {
+        self.exchange(req, true).map(|(resp, bytes)| (resp, bytes.unwrap_or_default()))
+    }
+
+    /// Perform `req`; with `keep_bytes`, the body's bytes too.
+    fn exchange(&self, req: &Request, keep_bytes: bool) -> Result<(Response, Option<Vec<u8>>), NetError> {
         let result = match req.method {
             Method::Get => with_headers(self.agent.get(&req.url), &req.headers).call(),
             Method::Delete => with_headers(self.agent.delete(&req.url), &req.headers).call(),
@@ -357,9 +355,13 @@ impl Http {
         let (etag, last_modified) = (get("etag"), get("last-modified"));
         let validators =
             (etag.is_some() || last_modified.is_some()).then(|| Box::new(Validators { etag, last_modified }));
-        let (body, bytes) = if req.keep_bytes {
-            let raw =
-                resp.body_mut().with_config().limit(MAX_BODY).read_to_vec().map_err(|e| self.transport_error(e, req))?;
+        let (body, bytes) = if keep_bytes {
+            let raw = resp
+                .body_mut()
+                .with_config()
+                .limit(MAX_BODY)
+                .read_to_vec()
+                .map_err(|e| self.transport_error(e, req))?;
             (String::from_utf8_lossy(&raw).into_owned(), Some(raw))
         } else {
             let text = resp
@@ -372,10 +374,9 @@ impl Http {
             (text, None)
         };
         let now = self.now;
-        Ok(Response {
+        let resp = Response {
             status,
             body,
-            bytes,
             rate: rate_at(req.call, &wanted, now),
             retry_after: retry_after_at(&wanted, now),
             link,
@@ -385,7 +386,8 @@ impl Http {
             what: req.what.clone(),
             call: req.call,
             now,
-        })
+        };
+        Ok((resp, bytes))
     }
 
     /// Classify a transport failure: [`NetErrorKind::Unreachable`] when no connection was made
@@ -602,7 +604,6 @@ pub(crate) fn test_response(status: u16, body: &str, call: Call) -> Response {
     Response {
         status,
         body: body.to_string(),
-        bytes: None,
         rate: None,
         retry_after: None,
         link: None,

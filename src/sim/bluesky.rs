@@ -402,7 +402,9 @@ fn invalid_post(record: &Value) -> Option<String> {
     if let Some(labels) = record.get("labels") {
         let kind = labels.get("$type").and_then(Value::as_str);
         if kind != Some("com.atproto.label.defs#selfLabels") {
-            return Some(format!("{pre}: Expected one of com.atproto.label.defs#selfLabels at $.record.labels"));
+            return Some(format!(
+                "{pre}: Expected one of com.atproto.label.defs#selfLabels at $.record.labels"
+            ));
         }
         let values = labels.get("values").and_then(Value::as_array);
         let Some(values) = values else {
@@ -438,7 +440,12 @@ fn invalid_post(record: &Value) -> Option<String> {
 /// The self-label values of a post record.
 fn self_labels(record: &Value) -> Vec<String> {
     let values = record.pointer("/labels/values").and_then(Value::as_array);
-    values.into_iter().flatten().filter_map(|v| v.get("val").and_then(Value::as_str)).map(str::to_string).collect()
+    values
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.get("val").and_then(Value::as_str))
+        .map(str::to_string)
+        .collect()
 }
 
 /// A write's body, its target collection and record, and the writer's DID; or the refusal

@@ -4,7 +4,7 @@
 use super::handle::{not_found, rate_headers, too_many, Ctx, Route};
 use super::oauth;
 use super::server::Response;
-use super::state::{mastodon_page, AuthCode, Created, Family, MastodonApp, Marks, Net, PostRec, State};
+use super::state::{mastodon_page, AuthCode, Created, Family, Marks, MastodonApp, Net, PostRec, State};
 use super::text;
 use serde_json::{json, Map, Value};
 

@@ -171,7 +171,8 @@ fn field(f: Field, fill: &Fill) -> Option<String> {
 fn hashtags(categories: &[String]) -> String {
     let mut tags: Vec<String> = Vec::new();
     for c in categories {
-        let words: Vec<&str> = c.split(|ch: char| !(ch.is_alphanumeric() || ch == '_')).filter(|w| !w.is_empty()).collect();
+        let words: Vec<&str> =
+            c.split(|ch: char| !(ch.is_alphanumeric() || ch == '_')).filter(|w| !w.is_empty()).collect();
         let tag: String = if words.len() == 1 {
             words[0].to_string()
         } else {
@@ -202,7 +203,10 @@ mod tests {
     #[test]
     fn fills_placeholders_and_escapes() {
         let p = Post::default();
-        assert_eq!(render("Гарри Поттер и {}", "Тайная Комната", &p).unwrap(), "Гарри Поттер и Тайная Комната");
+        assert_eq!(
+            render("Гарри Поттер и {}", "Тайная Комната", &p).unwrap(),
+            "Гарри Поттер и Тайная Комната"
+        );
         assert_eq!(render("{0}!", "x", &p).unwrap(), "x!");
         assert_eq!(render("{{{}}} {}", "a", &p).unwrap(), "{a} a");
     }
@@ -218,7 +222,10 @@ mod tests {
             ..Post::default()
         };
         assert_eq!(render("{title} {link}", "", &entry).unwrap(), "Cats & dogs https://n.example/1");
-        assert_eq!(render("{author}: {text} {categories}", "", &entry).unwrap(), "News: Cats\n\nsummary #pets #OpenSource");
+        assert_eq!(
+            render("{author}: {text} {categories}", "", &entry).unwrap(),
+            "News: Cats\n\nsummary #pets #OpenSource"
+        );
         // A field the post lacks: no text, the writer skips the post.
         let toot = Post { author: "bob".into(), text: "hi".into(), ..Post::default() };
         assert_eq!(render("{title} {link}", "", &toot), None);

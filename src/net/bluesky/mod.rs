@@ -434,8 +434,11 @@ impl FeedItem {
         // A link is in a link facet or a link card: the text shows links shortened.
         let linked = p.record.get("facets").and_then(Value::as_array).into_iter().flatten().any(|f| {
             let features = f.get("features").and_then(Value::as_array).into_iter().flatten();
-            features.filter_map(|x| x.get("$type").and_then(Value::as_str)).any(|t| t == "app.bsky.richtext.facet#link")
-        }) || p.record.pointer("/embed/$type").and_then(Value::as_str) == Some("app.bsky.embed.external");
+            features
+                .filter_map(|x| x.get("$type").and_then(Value::as_str))
+                .any(|t| t == "app.bsky.richtext.facet#link")
+        }) || p.record.pointer("/embed/$type").and_then(Value::as_str)
+            == Some("app.bsky.embed.external");
         Post {
             id,
             author: p.author.did.clone(),

@@ -37,7 +37,10 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>, what: &str) -> Result<St
         }
     }
     strict(UTF_8, bytes).ok_or_else(|| {
-        malformed(what, "the feed is not valid UTF-8 and names no other encoding (Content-Type or <?xml encoding?>)")
+        malformed(
+            what,
+            "the feed is not valid UTF-8 and names no other encoding (Content-Type or <?xml encoding?>)",
+        )
     })
 }
 
@@ -55,7 +58,9 @@ fn invalid(enc: &'static Encoding, what: &str) -> NetError {
 fn charset(content_type: &str) -> Option<String> {
     content_type.split(';').skip(1).find_map(|param| {
         let (name, value) = param.split_once('=')?;
-        name.trim().eq_ignore_ascii_case("charset").then(|| value.trim().trim_matches(['"', '\'']).to_string())
+        name.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches(['"', '\'']).to_string())
     })
 }
 
@@ -79,7 +84,8 @@ mod tests {
     const KOSHKA_1251: &[u8] = b"\xca\xee\xf8\xea\xe0";
 
     fn rss(encoding: &str, title: &[u8]) -> Vec<u8> {
-        let mut doc = format!("<?xml version=\"1.0\" encoding=\"{encoding}\"?><rss><channel><title>").into_bytes();
+        let mut doc =
+            format!("<?xml version=\"1.0\" encoding=\"{encoding}\"?><rss><channel><title>").into_bytes();
         doc.extend_from_slice(title);
         doc.extend_from_slice(b"</title></channel></rss>");
         doc
@@ -100,7 +106,8 @@ mod tests {
         let text = decode(bare, Some("text/xml; charset=\"windows-1251\""), "GET /f").unwrap();
         assert!(text.contains("Кошка"), "{text}");
         // A server default `charset=utf-8` on a windows-1251 document: the declaration decides.
-        let text = decode(&rss("windows-1251", KOSHKA_1251), Some("text/xml; charset=UTF-8"), "GET /f").unwrap();
+        let text =
+            decode(&rss("windows-1251", KOSHKA_1251), Some("text/xml; charset=UTF-8"), "GET /f").unwrap();
         assert!(text.contains("Кошка"), "{text}");
         // A byte-order mark beats both.
         let mut utf16 = vec![0xff, 0xfe];
@@ -125,7 +132,10 @@ mod tests {
 
     #[test]
     fn declarations_and_charsets_are_read() {
-        assert_eq!(declared_encoding("<?xml version='1.0' encoding='KOI8-R' ?><rss/>").as_deref(), Some("koi8-r"));
+        assert_eq!(
+            declared_encoding("<?xml version='1.0' encoding='KOI8-R' ?><rss/>").as_deref(),
+            Some("koi8-r")
+        );
         assert_eq!(declared_encoding("<?xml version=\"1.0\"?><rss/>"), None);
         assert_eq!(declared_encoding("<rss/>"), None);
         assert_eq!(charset("application/rss+xml; Charset=ISO-8859-1").as_deref(), Some("ISO-8859-1"));

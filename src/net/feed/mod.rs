@@ -98,15 +98,14 @@ impl Feed {
             .header(
                 "Accept",
                 "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8",
-            )
-            .keep_bytes();
+            );
         if let Some(e) = &cur.etag {
             req = req.header("If-None-Match", e.clone());
         }
         if let Some(m) = &cur.last_modified {
             req = req.header("If-Modified-Since", m.clone());
         }
-        let resp = self.http.send(&req)?;
+        let (resp, bytes) = self.http.send_keeping_bytes(&req)?;
         if let Some(r) = resp.rate {
             rates.push(r);
         }
@@ -116,8 +115,7 @@ impl Feed {
             s if !(200..300).contains(&s) => return Err(server_or_refused(&resp, &format!("HTTP {s}"))),
             _ => {}
         }
-        let bytes = resp.bytes.as_deref().unwrap_or(resp.body.as_bytes());
-        let parsed = parse::parse_bytes(bytes, resp.content_type.as_deref(), &resp.what)?;
+        let parsed = parse::parse_bytes(&bytes, resp.content_type.as_deref(), &resp.what)?;
         let v = resp.validators.as_deref().cloned().unwrap_or_default();
         let next = Cursor {
             etag: validator(v.etag.as_ref()),

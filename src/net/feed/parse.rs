@@ -249,6 +249,38 @@ mod tests {
     }
 
     #[test]
+    fn categories_titles_and_links_of_recorded_feeds() {
+        let atom = parse(include_str!("../../../fixtures/whole/feed_categories.atom"), "GET /a").unwrap();
+        let e = &atom.entries[0];
+        assert_eq!(
+            (e.title.as_str(), e.link.as_deref()),
+            ("Soup is a beverage", Some("https://soup.example/2026/12/beverage"))
+        );
+        // A term that is a URI gives way to its label.
+        assert_eq!(e.categories, ["food", "open source", "hot takes"]);
+        assert_eq!((e.author.as_deref(), e.lang.as_deref()), (Some("Carol"), Some("en")));
+        let rss = parse(include_str!("../../../fixtures/whole/feed_categories.rss"), "GET /r").unwrap();
+        assert_eq!(rss.entries[0].categories, ["food", "cold soups"]);
+        assert_eq!(rss.entries[0].summary, "It is cold.");
+    }
+
+    #[test]
+    fn a_windows_1251_feed_is_decoded() {
+        let bytes = include_bytes!("../../../fixtures/whole/feed_cp1251.xml");
+        let p = parse_bytes(bytes, Some("application/rss+xml"), "GET /ru").unwrap();
+        assert_eq!(p.title, "Новости супа");
+        let e = &p.entries[0];
+        assert_eq!(
+            (e.title.as_str(), e.summary.as_str()),
+            ("Борщ признан напитком", "Щи да каша — пища наша.")
+        );
+        assert_eq!(e.categories, ["еда"]);
+        // The same text given as text is not decoded a second time.
+        let text = super::super::charset::decode(bytes, None, "GET /ru").unwrap();
+        assert_eq!(parse(&text, "GET /ru").unwrap(), p);
+    }
+
+    #[test]
     fn depth_skips_comments_and_cdata() {
         assert_eq!(depth("<a><b/><c><![CDATA[<x><y><z>]]></c><!-- <q><r> --></a>"), 2);
     }

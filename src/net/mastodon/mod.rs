@@ -389,7 +389,12 @@ impl MStatus {
             is_repost: self.reblog.is_some(),
             is_reply: source.in_reply_to_id.is_some(),
             lang: clean_lang(source.language.as_deref()),
-            warning: source.spoiler_text.as_deref().map(str::trim).filter(|w| !w.is_empty()).map(str::to_string),
+            warning: source
+                .spoiler_text
+                .as_deref()
+                .map(str::trim)
+                .filter(|w| !w.is_empty())
+                .map(str::to_string),
             sensitive: source.sensitive.unwrap_or(false),
             link: source.url.clone().filter(|u| u.starts_with("https://") || u.starts_with("http://")),
             categories: source.tags.iter().map(|t| t.name.clone()).filter(|t| !t.is_empty()).collect(),
@@ -443,6 +448,46 @@ mod tests {
             (p.author.as_str(), p.lang.as_deref(), p.created_at),
             ("alice", Some("en"), 1_767_261_600)
         );
+    }
+
+    /// A recorded-shape home timeline (Mastodon 4.5): a media-only post, a poll, a quote post,
+    /// a post with a content warning, a sensitive one without, a plain one with tags.
+    const HOME: &str = include_str!("../../../fixtures/whole/mastodon_home.json");
+
+    #[test]
+    fn statuses_are_kept_whole() {
+        let page: Vec<MStatus> = serde_json::from_str(HOME).unwrap();
+        let posts: Vec<Post> = page.iter().map(|s| s.to_post("GET /t").unwrap()).collect();
+        let polls: Vec<bool> = page.iter().map(MStatus::is_poll).collect();
+        assert_eq!(polls, [false, true, false, false, false, false]);
+        // Media only: no words (the reader skips it).
+        assert_eq!(posts[0].text, "");
+        // The quote post keeps the author's words, not the "RE: <link>" fallback.
+        assert_eq!(posts[2].text, "Strong words about soup.");
+        assert!(!posts[2].has_links && !posts[2].is_repost);
+        // A content warning, and the sensitive flag, are kept; so is the post's own URL.
+        let cw = &posts[3];
+        assert_eq!((cw.warning.as_deref(), cw.sensitive), (Some("spoilers for the finale"), true));
+        assert_eq!(cw.link.as_deref(), Some("https://other.example/@bob/113600000000000003"));
+        assert_eq!(cw.author, "bob@other.example");
+        assert_eq!((posts[4].warning.as_deref(), posts[4].sensitive), (None, true));
+        assert_eq!(posts[4].lang.as_deref(), Some("en-GB"));
+        assert_eq!(posts[5].categories, ["rust", "opensource"]);
+        assert_eq!((posts[5].warning.as_deref(), posts[5].sensitive), (None, false));
+    }
+
+    #[test]
+    fn metadata_on_the_wire() {
+        let meta = |warning: Option<&str>, labels: &[&str]| PostMeta {
+            warning: warning.map(str::to_string),
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+            ..PostMeta::default()
+        };
+        assert_eq!(spoiler_text(&meta(Some(" spoilers "), &["nudity"])).as_deref(), Some("spoilers"));
+        assert_eq!(spoiler_text(&meta(None, &["nudity", "porn"])).as_deref(), Some("nudity, porn"));
+        assert_eq!(spoiler_text(&meta(Some(""), &[])), None);
+        assert_eq!(language("pt-BR").as_deref(), Some("pt"));
+        assert_eq!(language("en").as_deref(), Some("en"));
     }
 
     #[test]

@@ -488,7 +488,8 @@ fn v2_post(t: &V2Tweet, inc: &V2Includes, what: &str) -> Result<Post, NetError> 
     let is_reply = source.in_reply_to_user_id.is_some()
         || source.referenced_tweets.iter().any(|r| r.kind == "replied_to");
     let linked = |e: &Option<Entities>| e.as_ref().is_some_and(|e| !e.urls.is_empty());
-    let has_links = linked(&source.entities) || note.is_some_and(|n| linked(&n.entities)) || text_has_link(&text);
+    let has_links =
+        linked(&source.entities) || note.is_some_and(|n| linked(&n.entities)) || text_has_link(&text);
     Ok(Post {
         id,
         author,
@@ -536,6 +537,19 @@ mod tests {
         assert_eq!(q.text, "a & b https://t.co/x");
         assert!(!q.is_repost && q.is_reply && q.has_links);
         assert_eq!((q.author.as_str(), q.lang.as_deref()), ("carol", None));
+    }
+
+    #[test]
+    fn a_long_post_is_read_whole_from_its_note_tweet() {
+        // Recorded shape: X v2 with `tweet.fields=…,note_tweet`.
+        let page = page(include_str!("../../../fixtures/whole/x_note_tweet.json")).unwrap();
+        let posts: Vec<Post> =
+            page.data.iter().map(|t| v2_post(t, &page.includes, "GET /t").unwrap()).collect();
+        assert_eq!((posts[0].text.as_str(), posts[0].lang.as_deref()), ("ok", None), "qst is no language");
+        assert!(posts[1].is_repost && posts[1].text.ends_with("(retweeted)"), "{}", posts[1].text);
+        assert!(posts[2].text.ends_with("https://t.co/soup123") && !posts[2].text.contains('…'));
+        assert!(posts[2].text.chars().count() > 280 && posts[2].has_links);
+        assert_eq!(posts[2].lang.as_deref(), Some("en"));
     }
 
     #[test]
