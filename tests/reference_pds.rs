@@ -226,3 +226,28 @@ fn auth_labels_the_account_and_a_refused_token_is_refreshed_not_relogged() {
     assert_eq!(r.code, 77, "{}", r.stderr);
     assert!(r.all().contains("will not log in with it again"), "{}", r.all());
 }
+
+#[test]
+fn a_post_with_self_labels_and_langs_is_accepted_and_read_back() {
+    let Some(url) = pds() else { return };
+    let (farm, did, _, _) = farm_with_bot(&url);
+    // A warning that names a label becomes that label; any other becomes graphic-media.
+    for (warning, text, label) in
+        [("nudity", "a statue, unclothed", "nudity"), ("spoilers", "the butler did it", "graphic-media")]
+    {
+        farm.run(&["post", "b", "--warning", warning, "--lang", "pt-br", text]).ok();
+        let rkey = posts(&url, &did).into_iter().find(|(_, t)| t == text).unwrap().0;
+        let (s, v) = xrpc(
+            &url,
+            "GET",
+            &format!("com.atproto.repo.getRecord?repo={did}&collection=app.bsky.feed.post&rkey={rkey}"),
+            None,
+            None,
+        );
+        assert_eq!(s, 200, "{v}");
+        let record = &v["value"];
+        assert_eq!(record["labels"]["$type"], "com.atproto.label.defs#selfLabels", "{record}");
+        assert_eq!(record["labels"]["values"], json!([{"val": label}]), "{record}");
+        assert_eq!(record["langs"], json!(["pt-BR"]), "{record}");
+    }
+}
