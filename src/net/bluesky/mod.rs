@@ -672,16 +672,22 @@ mod tests {
         );
     }
 
-    #[test]
-    fn timeline_items_key_authors_by_did() {
-        let item: FeedItem = serde_json::from_value(json!({
+    /// A timeline item of alice (`did:plc:abc`) with this record.
+    fn item(record: Value) -> FeedItem {
+        serde_json::from_value(json!({
             "post": {"uri": "at://did:plc:abc/app.bsky.feed.post/3n3yfqlr44z2x", "cid": "bafy",
                      "author": {"did": "did:plc:abc", "handle": "alice.test"},
-                     "record": {"$type": POST, "text": "hi https://example.com", "createdAt": "2026-12-06T08:30:48.248Z",
-                                "langs": ["en"], "reply": {"root": {}, "parent": {}}},
-                     "indexedAt": "2026-12-06T08:30:49.000Z"}}))
-        .unwrap();
-        let p = item.to_post();
+                     "record": record, "indexedAt": "2026-12-06T08:30:49.000Z"}}))
+        .unwrap()
+    }
+
+    #[test]
+    fn timeline_items_key_authors_by_did() {
+        let p = item(
+            json!({"$type": POST, "text": "hi https://example.com", "createdAt": "2026-12-06T08:30:48.248Z",
+                            "langs": ["en"], "reply": {"root": {}, "parent": {}}}),
+        )
+        .to_post();
         assert_eq!(p.author, "did:plc:abc");
         assert_eq!(p.id, tid::decode("3n3yfqlr44z2x").unwrap());
         assert!(p.is_reply && p.has_links && !p.is_repost);
@@ -691,16 +697,12 @@ mod tests {
     #[test]
     fn self_labels_warn_and_shortened_links_are_links() {
         // A labelled post with a link shown shortened (the link is in its facet only).
-        let item: FeedItem = serde_json::from_value(json!({
-            "post": {"uri": "at://did:plc:abc/app.bsky.feed.post/3n3yfqlr44z2x", "cid": "bafy",
-                     "author": {"did": "did:plc:abc", "handle": "alice.test"},
-                     "record": {"$type": POST, "text": "see example.com/a…", "createdAt": "2026-12-06T08:30:48.248Z",
-                                "facets": [{"index": {"byteStart": 4, "byteEnd": 20},
-                                            "features": [{"$type": "app.bsky.richtext.facet#link", "uri": "https://example.com/abc"}]}],
-                                "labels": {"$type": "com.atproto.label.defs#selfLabels",
-                                           "values": [{"val": "nudity"}, {"val": "!no-unauthenticated"}]}}}}))
-        .unwrap();
-        let p = item.to_post();
+        let p = item(json!({"$type": POST, "text": "see example.com/a…", "createdAt": "2026-12-06T08:30:48.248Z",
+                            "facets": [{"index": {"byteStart": 4, "byteEnd": 20},
+                                        "features": [{"$type": "app.bsky.richtext.facet#link", "uri": "https://example.com/abc"}]}],
+                            "labels": {"$type": "com.atproto.label.defs#selfLabels",
+                                       "values": [{"val": "nudity"}, {"val": "!no-unauthenticated"}]}}))
+        .to_post();
         assert!(p.has_links && p.sensitive);
         assert_eq!(p.warning.as_deref(), Some("nudity"));
     }
