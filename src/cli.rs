@@ -484,7 +484,7 @@ pub struct WriterOpts {
     pub warning: Option<String>,
     /// Mark posts sensitive (`--sensitive=no` to stop): Mastodon `sensitive`, a Bluesky
     /// self-label.
-    #[arg(long, value_name = "yes|no", num_args = 0..=1, default_missing_value = "yes", value_parser = clap::builder::BoolishValueParser::new())]
+    #[arg(long, value_name = "yes|no", num_args = 0..=1, default_missing_value = "yes", hide_possible_values = true, value_parser = clap::builder::BoolishValueParser::new())]
     pub sensitive: Option<bool>,
     /// Bluesky self-labels on every post: porn, sexual, nudity, graphic-media (comma-separated;
     /// '' for none); on Mastodon they become the content warning.
