@@ -9,7 +9,8 @@
 //! latency, --jobs 1/4/16/64), `year` (a simulated year of hourly runs for 20 bots, then
 //! `farm compact`), `scale` (`farm stats`, `farm export`, `farm import` on the idle farm),
 //! `bluesky` (one Bluesky writer run with a stored session against one Mastodon writer run,
-//! the same fake, the same simulated hour).
+//! the same fake, the same simulated hour), `feed` (a feed reader run with nothing new, one
+//! `304`, against a Mastodon reader run with nothing new, one empty page).
 
 use botfarm::model::{Bot, BotState, ReaderOpts, Role};
 use botfarm::net::{Credentials, PlatformKind, Post};
@@ -649,6 +650,49 @@ fn bluesky() {
     }
 }
 
+/// A reader run with nothing new: a feed reader (one conditional GET answered `304`) against a
+/// Mastodon reader (one `min_id` page that comes back empty). Each reader read its 20 posts an
+/// hour before (not measured).
+fn feed() {
+    use botfarm::sim::feed::{rss, Item};
+    let fake = FakeNet::start();
+    fake.set_now(Some(T0));
+    let items: Vec<Item> =
+        (0..20).map(|k| Item::new(&format!("g{k}"), &format!("Story {k}"), T0 - 3600 + k)).collect();
+    fake.set_feed("/news.xml", rss("News", &items));
+    for platform in [PlatformKind::Feed, PlatformKind::Mastodon] {
+        let mut runs = Runs::default();
+        let mut calls = 0;
+        for i in 0..Runs::ALL {
+            let db = tmp(&format!("{}{i}", platform.name()));
+            let name = format!("r{}{i}", platform.name());
+            let r = if platform == PlatformKind::Feed {
+                bot(&name, Role::Reader, platform, &format!("{}/news.xml", fake.url()), None)
+            } else {
+                fake.add_mastodon_user(&name, &format!("tok-{name}"));
+                for k in 0..20 {
+                    fake.push_home(&name, SourcePost::new("someone", &format!("post {k} about cats")));
+                }
+                let mut r = bot(&name, Role::Reader, platform, &fake.url(), None);
+                r.creds = Credentials { access_token: format!("tok-{name}"), ..Default::default() };
+                r
+            };
+            open(&db).put_bot(&r).unwrap();
+            assert_eq!(farm(&db, T0, &["run"]).status().unwrap().code(), Some(0));
+            fake.clear_requests();
+            assert_eq!(runs.measure(&mut farm(&db, T0 + 3600, &["run"])).code, 0);
+            calls = fake.requests().len();
+            let _ = std::fs::remove_dir_all(&db);
+        }
+        let what = if platform == PlatformKind::Feed {
+            "feed reader run, nothing new (one 304)"
+        } else {
+            "mastodon reader run, nothing new (one empty page)"
+        };
+        report(&format!("10. one {what}"), runs.cost(), calls, 0, "1 API call");
+    }
+}
+
 fn parallel() {
     let fake = FakeNet::start();
     fake.set_latency_ms(100);
@@ -937,6 +981,9 @@ fn main() {
     }
     if want("bluesky") {
         bluesky();
+    }
+    if want("feed") {
+        feed();
     }
     if want("scale") {
         scale(&big);

@@ -93,11 +93,21 @@ pub enum Command {
     )]
     Run(RunArgs),
     /// Post a text by hand as a bot, through the same checks (length, dedup, rate limit).
-    #[command(alias = "tweet", after_help = "Example:\n  farm post hp Гарри Поттер и Тайная Комната")]
+    #[command(
+        alias = "tweet",
+        after_help = "Examples:\n  farm post hp Гарри Поттер и Тайная Комната\n  farm post echo --warning spoilers --lang en The butler did it"
+    )]
     Post {
         /// Bot name.
         #[arg(value_name = "BOT")]
         name: String,
+        /// A content warning (default: a writer's --warning): Mastodon `spoiler_text`, a
+        /// Bluesky self-label, none on X.
+        #[arg(long, value_name = "TEXT")]
+        warning: Option<String>,
+        /// The post's language, BCP 47 (default: a writer's --lang).
+        #[arg(long, value_name = "LANG")]
+        lang: Option<String>,
         /// The words to post.
         #[arg(required = true, num_args = 1..)]
         text: Vec<String>,
@@ -320,6 +330,8 @@ pub struct MetricsArgs {
 }
 
 /// `farm create …`
+// Parsed once per process: the size of the writer's options does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum CreateCmd {
     /// A reader: reads its home timeline and caches the posts for writers.
@@ -377,8 +389,10 @@ pub struct AnalyzerOpts {
 /// processing" has the same with examples).
 const WRITER_SYNTAX: &str = "\
 Filters (--filter SPEC, repeatable) run first on the source post, then the processors (--process
-SPEC, repeatable) in order, then --template ({} is the result). `@PATH` in a value is replaced by
-the file's content when the writer is created.
+SPEC, repeatable) in order, then --template ({} is the result; the source post's {title},
+{link}, {author}, {text} and {categories} too, e.g. --template '{title} {link}'; a post without
+such a field is skipped). `@PATH` in a value is replaced by the file's content when the writer is
+created.
 
 Processors:
   phrase:PATTERN[;min-len=2][;blacklist=W,W…|@FILE][;default-blacklist=no][;pairs=W W|…|@FILE][;cap=title|keep|lower]
@@ -453,7 +467,8 @@ pub struct WriterOpts {
     /// The reader to take posts from.
     #[arg(long, value_name = "READER")]
     pub source: Option<String>,
-    /// Template with `{}` filled by the processed text.
+    /// Template: `{}` is the processed text; `{title}`, `{link}`, `{author}`, `{text}`,
+    /// `{categories}` the source post's fields.
     #[arg(long, value_name = "TEXT")]
     pub template: Option<String>,
     /// A processing step (repeatable); see `farm create writer --help`.
@@ -465,13 +480,29 @@ pub struct WriterOpts {
     /// Mastodon: visibility of posts (default unlisted).
     #[arg(long, value_parser = ["public", "unlisted", "private", "direct"])]
     pub visibility: Option<String>,
-    /// Bluesky: the language of posts whose source post has none (BCP 47: en, pt-BR, zh-Hant).
+    /// The language of posts whose source post has none (BCP 47: en, pt-BR, zh-Hant; '' for
+    /// none): Mastodon `language`, Bluesky `langs`.
     #[arg(long, value_name = "LANG")]
     pub lang: Option<String>,
     /// A text longer than the network allows: skip it (default) or cut it at a word, ending
     /// with "…".
     #[arg(long, value_name = "WHAT", value_parser = ["skip", "cut"])]
     pub long: Option<String>,
+    /// A content warning on every post ('' for none): Mastodon `spoiler_text`, a Bluesky
+    /// self-label; X has none.
+    #[arg(long, value_name = "TEXT")]
+    pub warning: Option<String>,
+    /// Mark posts sensitive (`--sensitive=no` to stop): Mastodon `sensitive`, a Bluesky
+    /// self-label.
+    #[arg(long, value_name = "yes|no", num_args = 0..=1, default_missing_value = "yes", hide_possible_values = true, value_parser = clap::builder::BoolishValueParser::new())]
+    pub sensitive: Option<bool>,
+    /// Bluesky self-labels on every post: porn, sexual, nudity, graphic-media (comma-separated;
+    /// '' for none); on Mastodon they become the content warning.
+    #[arg(long, value_name = "LABELS")]
+    pub label: Option<String>,
+    /// A source post with a content warning: skip it (the default) or carry the warning along.
+    #[arg(long, value_parser = ["skip", "carry"])]
+    pub warnings: Option<String>,
 }
 
 /// `farm create reader NAME …`

@@ -455,6 +455,48 @@ pub struct Post {
     pub categories: Vec<String>,
 }
 
+/// Language codes that name no language: `und` (undetermined), `zxx` (no linguistic content),
+/// `mis` and `mul` (ISO 639), and X's own `qst` (too short), `qme` (media only), `qht`
+/// (hashtags only), `qam` (mentions only), `qct` (cashtags only).
+const NO_LANGUAGE: [&str; 9] = ["und", "zxx", "mis", "mul", "qst", "qme", "qht", "qam", "qct"];
+
+/// A language tag as farm keeps and sends it: a BCP 47 tag (a language of 2 or 3 letters, then
+/// subtags of 1 to 8 letters or digits) in its usual case (`en`, `pt-BR`, `zh-Hant`, `es-419`),
+/// from whatever a network, a feed or a user wrote (`en_us` and `EN-us` are `en-US`). `None` for
+/// a code that names no language ([`NO_LANGUAGE`]) and for anything that is not a tag, so every
+/// reader stores a language the same way and a filter never takes `und` for a language.
+pub fn lang_tag(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    if raw.is_empty() || raw.len() > 35 {
+        return None;
+    }
+    let mut parts = raw.split(['-', '_']);
+    let primary = parts.next()?.to_ascii_lowercase();
+    if !(2..=3).contains(&primary.len()) || !primary.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    if NO_LANGUAGE.contains(&primary.as_str()) {
+        return None;
+    }
+    let mut tag = primary;
+    for p in parts {
+        if !(1..=8).contains(&p.len()) || !p.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return None;
+        }
+        let p = match p.len() {
+            2 if p.bytes().all(|b| b.is_ascii_alphabetic()) => p.to_ascii_uppercase(),
+            4 if p.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                let lower = p.to_ascii_lowercase();
+                lower[..1].to_ascii_uppercase() + &lower[1..]
+            }
+            _ => p.to_ascii_lowercase(),
+        };
+        tag.push('-');
+        tag.push_str(&p);
+    }
+    Some(tag)
+}
+
 /// Length rules of a platform, learned from it where it tells (Mastodon's instance config).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LengthRule {
@@ -483,6 +525,28 @@ mod tests {
             assert_eq!(mask(&"x".repeat(n)), "********", "{n}");
         }
         assert_eq!(mask(""), "(none)");
+    }
+
+    #[test]
+    fn language_tags_are_kept_one_way() {
+        for (raw, want) in [
+            ("en", Some("en")),
+            ("EN-us", Some("en-US")),
+            ("en_US", Some("en-US")),
+            ("pt-br", Some("pt-BR")),
+            ("zh-hant-tw", Some("zh-Hant-TW")),
+            ("es-419", Some("es-419")),
+            (" ru ", Some("ru")),
+        ] {
+            assert_eq!(lang_tag(raw).as_deref(), want, "{raw}");
+        }
+        // Codes that name no language, and what is no tag at all.
+        for raw in
+            ["und", "zxx", "qst", "qme", "qht", "qam", "qct", "mis", "mul", "", "e", "english", "en-", "x y"]
+        {
+            assert_eq!(lang_tag(raw), None, "{raw}");
+        }
+        assert_eq!(lang_tag(&"en-a".repeat(100)), None);
     }
 
     #[test]

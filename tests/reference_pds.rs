@@ -96,6 +96,19 @@ fn posts(url: &str, did: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// One post record of the account, as the server gives it back (`getRecord`, no auth).
+fn record(url: &str, did: &str, rkey: &str) -> Value {
+    let (s, v) = xrpc(
+        url,
+        "GET",
+        &format!("com.atproto.repo.getRecord?repo={did}&collection=app.bsky.feed.post&rkey={rkey}"),
+        None,
+        None,
+    );
+    assert_eq!(s, 200, "{v}");
+    v["value"].clone()
+}
+
 /// A farm with one Bluesky bot `b` for a fresh account.
 fn farm_with_bot(url: &str) -> (Farm, String, String, String) {
     let (handle, did, main_access, app_password) = account(url);
@@ -146,15 +159,8 @@ fn facets_and_the_300_grapheme_limit() {
     let text = format!("Привет 👨‍👩‍👧‍👦 read https://example.com/a?b=c (#farm) @{handle} @nobody.test");
     farm.run(&["post", "b", &text]).ok();
     let (rkey, _) = posts(&url, &did).remove(0);
-    let (s, v) = xrpc(
-        &url,
-        "GET",
-        &format!("com.atproto.repo.getRecord?repo={did}&collection=app.bsky.feed.post&rkey={rkey}"),
-        None,
-        None,
-    );
-    assert_eq!(s, 200);
-    let facets = v["value"]["facets"].as_array().unwrap();
+    let v = record(&url, &did, &rkey);
+    let facets = v["facets"].as_array().unwrap();
     let bytes = text.as_bytes();
     let covered: Vec<String> = facets
         .iter()
@@ -225,4 +231,21 @@ fn auth_labels_the_account_and_a_refused_token_is_refreshed_not_relogged() {
     let r = farm.run_env(&["check", "b"], &[("COLUMNS", "300")]);
     assert_eq!(r.code, 77, "{}", r.stderr);
     assert!(r.all().contains("will not log in with it again"), "{}", r.all());
+}
+
+#[test]
+fn a_post_with_self_labels_and_langs_is_accepted_and_read_back() {
+    let Some(url) = pds() else { return };
+    let (farm, did, _, _) = farm_with_bot(&url);
+    // A warning that names a label becomes that label; any other becomes graphic-media.
+    for (warning, text, label) in
+        [("nudity", "a statue, unclothed", "nudity"), ("spoilers", "the butler did it", "graphic-media")]
+    {
+        farm.run(&["post", "b", "--warning", warning, "--lang", "pt-br", text]).ok();
+        let rkey = posts(&url, &did).into_iter().find(|(_, t)| t == text).unwrap().0;
+        let record = record(&url, &did, &rkey);
+        assert_eq!(record["labels"]["$type"], "com.atproto.label.defs#selfLabels", "{record}");
+        assert_eq!(record["labels"]["values"], json!([{"val": label}]), "{record}");
+        assert_eq!(record["langs"], json!(["pt-BR"]), "{record}");
+    }
 }

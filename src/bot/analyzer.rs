@@ -94,7 +94,7 @@ pub fn strip_template(template: Option<&str>, text: &str) -> String {
     let text = text.trim();
     let Some(t) = template.and_then(|t| Template::parse(t).ok()) else { return text.to_string() };
     const MARK: &str = "\u{0}";
-    let mut parts: Vec<String> = t.render(MARK).split(MARK).map(str::to_string).collect();
+    let mut parts: Vec<String> = t.render_marked(MARK).split(MARK).map(str::to_string).collect();
     let slots = parts.len().saturating_sub(1);
     if slots == 0 {
         return text.to_string();

@@ -27,10 +27,18 @@ pub struct Settings {
     pub filters: Vec<String>,
     /// `--visibility`.
     pub visibility: Option<String>,
-    /// `--lang` (Bluesky writers).
+    /// `--lang` (writers; empty: none).
     pub lang: Option<String>,
     /// `--long` (writers): `skip` or `cut`.
     pub long: Option<String>,
+    /// `--warning` (writers; empty: none).
+    pub warning: Option<String>,
+    /// `--sensitive` (writers).
+    pub sensitive: Option<bool>,
+    /// `--label` (writers; comma-separated, empty: none).
+    pub label: Option<String>,
+    /// `--warnings skip|carry` (writers).
+    pub warnings: Option<String>,
     /// `--cap`.
     pub cap: Option<u32>,
     /// `--keep-age`.
@@ -160,27 +168,64 @@ pub fn account_home(platform: PlatformKind, api: &str) -> String {
     format!("mastodon {}", authority(rest).to_ascii_lowercase())
 }
 
-/// The writer setting `--lang` sets: the language of a Bluesky post whose source has none.
+/// The writer setting `--lang` sets: the language of a post whose source has none.
 pub const LANG_KEY: &str = "lang";
+/// The writer setting `--warning` sets: the content warning of its posts.
+pub const WARNING_KEY: &str = "warning";
+/// The writer setting `--sensitive` sets (`yes`): its posts are marked sensitive.
+pub const SENSITIVE_KEY: &str = "sensitive";
+/// The writer setting `--label` sets: Bluesky self-labels of its posts, comma-separated.
+pub const LABELS_KEY: &str = "labels";
+/// The writer setting `--warnings` sets (`carry`; unset: skip): what it does with a source post
+/// that has a content warning.
+pub const WARNINGS_KEY: &str = "warnings";
 
 /// The setting that says what a writer does with a text too long for its network: `cut` (at a
 /// word, with "…"); without it, the text is skipped.
 pub const LONG_KEY: &str = "long";
 
-/// Check a `--lang` value: a BCP 47 tag as Bluesky's `langs` takes it, a language of 2 or 3
-/// letters then subtags of 1 to 8 letters or digits (`en`, `pt-BR`, `zh-Hant`, `es-419`).
-fn parse_lang(v: &str) -> Result<String> {
-    let mut parts = v.split('-');
-    let primary = parts.next().unwrap_or_default();
-    let ok = (2..=3).contains(&primary.len())
-        && primary.bytes().all(|b| b.is_ascii_alphabetic())
-        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
-    if !ok || v.len() > 35 {
-        return Err(FarmError::usage(format!(
+/// The longest `--warning`: Mastodon's own cap on a content warning is the post's length.
+const MAX_WARNING: usize = 200;
+
+/// Check a `--lang` value: a BCP 47 tag (a language of 2 or 3 letters then subtags of 1 to 8
+/// letters or digits: `en`, `pt-BR`, `zh-Hant`, `es-419`), kept in its usual case; not one of
+/// the codes that name no language (`und`, `zxx`).
+pub fn parse_lang(v: &str) -> Result<String> {
+    let plain = !v.contains('_') && v.trim() == v;
+    crate::model::lang_tag(v).filter(|_| plain).ok_or_else(|| {
+        FarmError::usage(format!(
             "--lang {v:?} is not a language tag; use e.g. en, pt-BR or zh-Hant (BCP 47)"
+        ))
+    })
+}
+
+/// Check a `--label` value: Bluesky self-labels that warn about the content, comma-separated.
+fn parse_labels(v: &str) -> Result<String> {
+    let known = crate::net::bluesky::CONTENT_LABELS;
+    let mut labels: Vec<&str> = Vec::new();
+    for l in v.split(',').map(str::trim).filter(|l| !l.is_empty()) {
+        if !known.contains(&l) {
+            return Err(FarmError::usage(format!(
+                "--label {l:?} is not a content label; use {}",
+                known.join(", ")
+            )));
+        }
+        if !labels.contains(&l) {
+            labels.push(l);
+        }
+    }
+    Ok(labels.join(","))
+}
+
+/// Check a `--warning` value: one line, at most [`MAX_WARNING`] characters.
+pub fn parse_warning(v: &str) -> Result<String> {
+    let w = v.trim();
+    if w.contains(['\n', '\r']) || w.chars().count() > MAX_WARNING {
+        return Err(FarmError::usage(format!(
+            "--warning is one line of at most {MAX_WARNING} characters, e.g. --warning 'politics'"
         )));
     }
-    Ok(v.to_string())
+    Ok(w.to_string())
 }
 
 fn parse_visibility(v: &str) -> Result<String> {
@@ -345,12 +390,16 @@ pub fn apply(bot: &mut Bot, s: &Settings, mode: EditMode) -> Result<()> {
         || s.visibility.is_some()
         || s.lang.is_some()
         || s.long.is_some()
+        || s.warning.is_some()
+        || s.sensitive.is_some()
+        || s.label.is_some()
+        || s.warnings.is_some()
         || mode.no_template
         || mode.reset_process
         || mode.reset_filters;
     if writer_only && bot.role != Role::Writer {
         return Err(FarmError::usage(format!(
-            "{} is a {}; --template, --process, --filter, --visibility, --lang and --long are for writers",
+            "{} is a {}; --template, --process, --filter, --visibility, --lang, --warning, --sensitive, --label, --warnings and --long are for writers",
             bot.name,
             bot.role.name()
         )));
@@ -366,15 +415,27 @@ pub fn apply(bot: &mut Bot, s: &Settings, mode: EditMode) -> Result<()> {
     if let Some(v) = &s.visibility {
         bot.visibility = Some(parse_visibility(v)?);
     }
+    // What a writer's posts carry: an empty value removes the setting.
     if let Some(l) = &s.lang {
-        if bot.platform != PlatformKind::Bluesky {
-            return Err(FarmError::usage(format!(
-                "{} is on {}; --lang is for Bluesky writers (the other networks take no post language)",
-                bot.name,
-                bot.platform.name()
-            )));
-        }
-        bot.set_setting(LANG_KEY, Some(parse_lang(l)?));
+        let l = if l.is_empty() { None } else { Some(parse_lang(l)?) };
+        bot.set_setting(LANG_KEY, l);
+    }
+    if let Some(w) = &s.warning {
+        bot.set_setting(WARNING_KEY, Some(parse_warning(w)?).filter(|w| !w.is_empty()));
+    }
+    if let Some(on) = s.sensitive {
+        bot.set_setting(SENSITIVE_KEY, on.then(|| "yes".to_string()));
+    }
+    if let Some(l) = &s.label {
+        bot.set_setting(LABELS_KEY, Some(parse_labels(l)?).filter(|l| !l.is_empty()));
+    }
+    if let Some(w) = &s.warnings {
+        let carry = match w.as_str() {
+            "skip" => false,
+            "carry" => true,
+            _ => return Err(FarmError::usage(format!("--warnings {w:?}: use skip or carry"))),
+        };
+        bot.set_setting(WARNINGS_KEY, carry.then(|| "carry".to_string()));
     }
     match s.long.as_deref() {
         None => {}

@@ -253,6 +253,10 @@ pub fn run_reader(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
     };
     record::rates(store, &bot.name, &mut st, &reply.rates, now)?;
     let mut posts = reply.value.posts;
+    // A post with no words (media only) is no source for a writer: counted, not cached.
+    let read = posts.len();
+    posts.retain(|p| !p.text.trim().is_empty());
+    let skipped = reply.value.skipped as usize + (read - posts.len());
     let cached = cache_time(store, bot, &st, now).and_then(|stamp| {
         // A post the server gave no time gets the time the cache's ages are judged at.
         for p in &mut posts {
@@ -275,7 +279,10 @@ pub fn run_reader(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
     st.limited_until = None;
     st.total += new as u64;
     store.put_state(&bot.name, &st)?;
-    let line = format!("read {new} new posts ({} cached, {removed} dropped)", st.cached);
+    let mut line = format!("read {new} new posts ({} cached, {removed} dropped)", st.cached);
+    if skipped > 0 {
+        line.push_str(&format!("; {skipped} skipped (a poll, or no text)"));
+    }
     let counters = Counters { fetched: new as u32, calls: reply.value.calls.max(1), ..Default::default() };
     record::tally(store, &bot.name, now, counters, Some(("read", &line)))?;
     Ok(line)
@@ -436,12 +443,14 @@ pub fn run_writer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
     let skipped = s.skipped.len();
     let too_long = s.skipped.iter().filter(|(_, w)| matches!(w, Skip::TooLong(_))).count();
     let dups = s.skipped.iter().filter(|(_, w)| *w == Skip::Duplicate).count();
+    let warned = s.skipped.iter().filter(|(_, w)| *w == Skip::Warned).count();
     st.consumed = st.consumed.max(s.skipped_up_to);
     let Some(c) = s.found.into_iter().next() else {
         record::success(&mut st, now);
         store.put_state(&bot.name, &st)?;
+        let with_cw = if warned > 0 { format!(", {warned} with a content warning") } else { String::new() };
         let line = format!(
-            "nothing to post: {skipped} posts skipped ({too_long} too long, {dups} duplicates){note}"
+            "nothing to post: {skipped} posts skipped ({too_long} too long, {dups} duplicates{with_cw}){note}"
         );
         record::tally(store, &bot.name, now, Counters::default(), Some(("idle", &line)))?;
         return Ok(line);
@@ -453,7 +462,7 @@ pub fn run_writer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
         source_id: c.source_id,
         created: now,
         attempts: 0,
-        meta: Default::default(),
+        meta: c.meta,
     };
     let mut line = send_new(store, bot, &mut st, client.as_mut(), pending, now)?;
     if skipped > 0 {
@@ -491,13 +500,10 @@ fn send(
 ) -> Result<String> {
     p.attempts += 1;
     st.pending = Some(p.clone());
-    let mut meta = p.meta.clone();
-    if meta.lang.is_none() {
-        meta.lang = post_lang(store, bot, &p);
-    }
     crate::config::crash_point("send-before-request");
     super::budget::spend(store, bot, super::budget::CREATE_POINTS, now)?;
-    match client.post(&p.text, &p.key, &meta) {
+    // What goes out with the text was fixed with the intent: a resend is the same post.
+    match client.post(&p.text, &p.key, &p.meta) {
         Ok(reply) => {
             crate::config::crash_point("send-before-confirm");
             record::rates(store, &bot.name, st, &reply.rates, now)?;
@@ -531,25 +537,6 @@ fn send(
             Err(record::failure(store, bot, st, now, &e, 1)?)
         }
     }
-}
-
-/// The language of a Bluesky post (its `langs`): its source post's, when the reader's network
-/// said, else the writer's `lang` setting. Other networks, and a source that cannot be read, get
-/// none (never a reason not to send).
-fn post_lang(store: &Store, bot: &Bot, p: &Pending) -> Option<String> {
-    if bot.platform != PlatformKind::Bluesky {
-        return None;
-    }
-    let from_source = match (&bot.source, p.by_hand()) {
-        (Some(reader), false) => store
-            .posts_after(reader, p.source_id - 1, 1)
-            .unwrap_or_default()
-            .into_iter()
-            .find(|s| s.id == p.source_id)
-            .and_then(|s| s.lang),
-        _ => None,
-    };
-    from_source.or_else(|| bot.setting("lang").map(str::to_string))
 }
 
 /// Record a post as done: the hash against repeats, the cursor past its source, the counters.

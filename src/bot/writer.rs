@@ -1,10 +1,10 @@
 //! A writer's choice of what to post next: the first cached post after its cursor that yields
 //! a usable text (not empty, fits the platform's length, not posted before by this writer).
 
-use super::registry::writer_spec;
+use super::registry::{writer_spec, LABELS_KEY, LANG_KEY, SENSITIVE_KEY, WARNINGS_KEY, WARNING_KEY};
 use crate::error::Result;
-use crate::model::{Bot, BotState};
-use crate::net::{LengthRule, Post};
+use crate::model::{Bot, BotState, PostMeta};
+use crate::net::{LengthRule, PlatformKind, Post};
 use crate::store::Store;
 use crate::text::pipeline::{Ctx, Pipeline};
 use crate::text::{dedup, length};
@@ -18,6 +18,9 @@ pub enum Skip {
     TooLong(usize),
     /// This writer already posted the same (normalised) text.
     Duplicate,
+    /// The source post has a content warning, and the writer skips such posts (`--warnings
+    /// skip`, the default).
+    Warned,
 }
 
 /// A usable text made from a source post.
@@ -29,8 +32,11 @@ pub struct Candidate {
     pub text: String,
     /// Its dedup hash.
     pub hash: u64,
-    /// Its length, counted the platform's way.
+    /// Its length, counted the platform's way (with its content warning on Mastodon).
     pub length: usize,
+    /// What goes out with it ([`post_meta`]); a text generator that knows better (a grammar's
+    /// `{cw …}`) may change it before the intent is recorded.
+    pub meta: PostMeta,
 }
 
 /// The result of a scan for the next candidates.
@@ -84,6 +90,45 @@ pub fn post_key(bot: &Bot, source_id: u64, text: &str, now: i64) -> String {
     }
 }
 
+/// What a writer's post made from `source` carries (a post by hand: `source` is `None`), from the
+/// writer's settings and the source post:
+/// - the content warning: the source post's, with `--warnings carry`, else the writer's
+///   `--warning`; a source post with a warning is skipped ([`Skip::Warned`]) unless the writer
+///   carries warnings;
+/// - sensitive: the writer's `--sensitive`, or a carried source post's flag;
+/// - the language: the source post's, else the writer's `--lang`;
+/// - Bluesky self-labels: the writer's `--label`.
+///
+/// Each network maps what it has of it when the post is sent (`Platform::post`).
+pub fn post_meta(bot: &Bot, source: Option<&Post>) -> std::result::Result<PostMeta, Skip> {
+    let carry = bot.setting(WARNINGS_KEY) == Some("carry");
+    let warned = source.and_then(|p| p.warning.as_deref()).map(str::trim).filter(|w| !w.is_empty());
+    if warned.is_some() && !carry {
+        return Err(Skip::Warned);
+    }
+    let own = |key: &str| bot.setting(key).filter(|v| !v.is_empty()).map(str::to_string);
+    Ok(PostMeta {
+        warning: warned.map(str::to_string).or_else(|| own(WARNING_KEY)),
+        sensitive: own(SENSITIVE_KEY).is_some() || (carry && source.is_some_and(|p| p.sensitive)),
+        lang: source
+            .and_then(|p| p.lang.as_deref())
+            .and_then(crate::model::lang_tag)
+            .or_else(|| own(LANG_KEY)),
+        labels: own(LABELS_KEY).map(|l| l.split(',').map(str::to_string).collect()).unwrap_or_default(),
+        reply_to: None,
+    })
+}
+
+/// The length of a post of `text` carrying `meta`, counted the platform's way: Mastodon counts
+/// the content warning it sends ([`crate::net::mastodon::spoiler_text`]) with the text.
+pub fn counted_length(text: &str, meta: &PostMeta, rule: LengthRule, platform: PlatformKind) -> usize {
+    let n = length::count(text, rule, platform);
+    match crate::net::mastodon::spoiler_text(meta) {
+        Some(w) if platform == PlatformKind::Mastodon => n + length::count(&w, rule, platform),
+        _ => n,
+    }
+}
+
 /// Boring and hot words for a writer, from its analyzer scores.
 pub fn feedback(store: &Store, bot: &Bot) -> Result<(Vec<String>, Vec<String>)> {
     let (boring_below, hot_above) = super::registry::thresholds(bot);
@@ -129,14 +174,21 @@ pub fn scan(store: &Store, bot: &Bot, st: &BotState, rule: LengthRule, want: usi
             after = post.id;
             let mut ctx =
                 Ctx { corpus: &corpus, seed: post.id ^ dedup::hash(&bot.name), boring: &boring, hot: &hot };
-            let skip = match pipeline.run(&post, &mut ctx)? {
-                None => Some(Skip::Nothing),
-                Some(text) => {
+            let made = match post_meta(bot, Some(&post)) {
+                Err(why) => Err(why),
+                Ok(meta) => pipeline.run(&post, &mut ctx)?.map(|text| (text, meta)).ok_or(Skip::Nothing),
+            };
+            let skip = match made {
+                Err(why) => Some(why),
+                Ok((text, meta)) => {
                     let mut text = text.trim().to_string();
-                    let mut n = length::count(&text, rule, bot.platform);
+                    let mut n = counted_length(&text, &meta, rule, bot.platform);
                     if n > rule.max && cut_long {
-                        if let Some(t) = length::cut(&text, rule, bot.platform) {
-                            n = length::count(&t, rule, bot.platform);
+                        // What the content warning takes (Mastodon counts it) is not room for text.
+                        let warning = n - length::count(&text, rule, bot.platform);
+                        let room = LengthRule { max: rule.max.saturating_sub(warning), ..rule };
+                        if let Some(t) = length::cut(&text, room, bot.platform) {
+                            n = counted_length(&t, &meta, rule, bot.platform);
                             text = t;
                         }
                     }
@@ -149,7 +201,7 @@ pub fn scan(store: &Store, bot: &Bot, st: &BotState, rule: LengthRule, want: usi
                         Some(Skip::Duplicate)
                     } else {
                         seen.push(hash);
-                        out.found.push(Candidate { source_id: post.id, text, hash, length: n });
+                        out.found.push(Candidate { source_id: post.id, text, hash, length: n, meta });
                         None
                     }
                 }

@@ -34,10 +34,18 @@ pub struct BotView {
     pub filters: Vec<String>,
     /// Mastodon writers: visibility.
     pub visibility: Option<String>,
-    /// Bluesky writers: the language of posts whose source post has none (`--lang`).
+    /// Writers: the language of posts whose source post has none (`--lang`).
     pub lang: Option<String>,
     /// Writers: what a text too long for the network gets (`--long`): `skip` or `cut`.
     pub long: Option<&'static str>,
+    /// Writers: the content warning of every post (`--warning`).
+    pub warning: Option<String>,
+    /// Writers: whether posts are marked sensitive (`--sensitive`); `null` for other bots.
+    pub sensitive: Option<bool>,
+    /// Writers: Bluesky self-labels of every post, comma-separated (`--label`).
+    pub labels: Option<String>,
+    /// Writers: what a source post with a content warning does, `skip` or `carry` (`--warnings`).
+    pub warnings: Option<&'static str>,
     /// Masked credentials.
     pub credentials: CredView,
     /// Readers: fetch cap and retention.
@@ -74,6 +82,9 @@ impl BotView {
     /// Build the view.
     pub fn new(b: &Bot) -> BotView {
         let mask = |s: &str| (!s.is_empty()).then(|| crate::net::mask(s));
+        use crate::bot::registry;
+        let is_writer = b.role == crate::bot::Role::Writer;
+        let writer = |key: &str| is_writer.then(|| b.setting(key)).flatten().map(str::to_string);
         BotView {
             name: b.name.clone(),
             role: b.role.name(),
@@ -87,16 +98,19 @@ impl BotView {
             process: b.process.clone(),
             filters: b.filters.clone(),
             visibility: b.visibility.clone(),
-            lang: (b.role == crate::bot::Role::Writer)
-                .then(|| b.setting(crate::bot::registry::LANG_KEY))
-                .flatten()
-                .map(str::to_string),
-            long: (b.role == crate::bot::Role::Writer).then(|| {
-                if b.setting(crate::bot::registry::LONG_KEY) == Some("cut") {
-                    "cut"
-                } else {
-                    "skip"
-                }
+            lang: writer(registry::LANG_KEY),
+            long: is_writer.then_some(if b.setting(registry::LONG_KEY) == Some("cut") {
+                "cut"
+            } else {
+                "skip"
+            }),
+            warning: writer(registry::WARNING_KEY),
+            sensitive: is_writer.then(|| b.setting(registry::SENSITIVE_KEY).is_some()),
+            labels: writer(registry::LABELS_KEY),
+            warnings: is_writer.then_some(if b.setting(registry::WARNINGS_KEY).is_some() {
+                "carry"
+            } else {
+                "skip"
             }),
             credentials: CredView {
                 consumer_key: mask(&b.creds.consumer_key),

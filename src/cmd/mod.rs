@@ -119,7 +119,9 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Destroy { name, yes, force } => destroy::run(&g, &name, yes, force),
         Command::App(c) => app::run(&g, c),
         Command::Run(a) => run::run(&g, a),
-        Command::Post { name, text } => post::run(&g, &name, &text.join(" ")),
+        Command::Post { name, warning, lang, text } => {
+            post::run(&g, &name, &text.join(" "), warning.as_deref(), lang.as_deref())
+        }
         Command::Preview { name, n } => preview::run(&g, &name, n),
         Command::Log { name, n, json, .. } => log::run(&g, name.as_deref(), n, json),
         Command::Stats { name, json, .. } => stats::run(&g, name.as_deref(), json),
@@ -256,6 +258,10 @@ pub fn settings(n: &NetOpts, r: &ReaderOpts, w: &WriterOpts) -> Settings {
         visibility: w.visibility.clone(),
         lang: w.lang.clone(),
         long: w.long.clone(),
+        warning: w.warning.clone(),
+        sensitive: w.sensitive,
+        label: w.label.clone(),
+        warnings: w.warnings.clone(),
         cap: r.cap,
         keep_age: r.keep_age.clone(),
         keep_max: r.keep_max,

@@ -7,17 +7,18 @@
 
 use super::{finish, now, open_required, Globals};
 use crate::bot::record::blocked_until;
-use crate::bot::registry::get;
+use crate::bot::registry::{get, parse_lang, parse_warning};
 use crate::bot::run::{offline_rule, send_new, settle};
-use crate::bot::writer::{post_key, text_hash};
+use crate::bot::writer::{counted_length, post_key, post_meta, text_hash};
 use crate::bot::{Bot, Role};
 use crate::clock;
 use crate::error::{FarmError, Result};
 use crate::model::{BotState, Pending};
 use crate::net::Call;
 
-/// Post a text as a bot.
-pub fn run(g: &Globals, name: &str, text: &str) -> Result<()> {
+/// Post a text as a bot, with a content warning and a language when given (else a writer's own
+/// settings: [`post_meta`]).
+pub fn run(g: &Globals, name: &str, text: &str, warning: Option<&str>, lang: Option<&str>) -> Result<()> {
     let store = open_required(&g.dir)?;
     let bot = get(&store, name)?;
     if bot.role == Role::Analyzer {
@@ -35,8 +36,15 @@ pub fn run(g: &Globals, name: &str, text: &str) -> Result<()> {
     if text.is_empty() {
         return Err(FarmError::usage("nothing to post: the text is empty"));
     }
+    let mut meta = post_meta(&bot, None).unwrap_or_default();
+    if let Some(w) = warning {
+        meta.warning = Some(parse_warning(w)?).filter(|w| !w.is_empty());
+    }
+    if let Some(l) = lang {
+        meta.lang = Some(parse_lang(l)?);
+    }
     let rule = offline_rule(&bot, &st);
-    let n = crate::text::length::count(text, rule, bot.platform);
+    let n = counted_length(text, &meta, rule, bot.platform);
     if n > rule.max {
         return Err(FarmError::data(format!(
             "the text is {n} characters long, over {}'s limit of {}; shorten it",
@@ -72,7 +80,7 @@ pub fn run(g: &Globals, name: &str, text: &str) -> Result<()> {
                 source_id: Pending::BY_HAND,
                 created: now,
                 attempts: 0,
-                meta: Default::default(),
+                meta,
             };
             let mut client = connect(crate::bot::endpoint(&store, &bot, &st)?);
             send_new(&store, &bot, &mut st, client.as_mut(), p, now).map(Some)

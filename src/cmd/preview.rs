@@ -1,5 +1,6 @@
 //! `farm preview WRITER [-n 5]`: the next texts a writer would post, without any API call.
 
+use super::show::meta_text;
 use super::{open_required, Globals};
 use crate::bot::registry::get;
 use crate::bot::run::offline_rule;
@@ -22,6 +23,9 @@ pub fn run(g: &Globals, name: &str, n: usize) -> Result<()> {
     let rule = offline_rule(&bot, &st);
     if let Some(p) = &st.pending {
         crate::outln!("(unconfirmed, will be resent) {}", p.text)?;
+        if let Some(m) = meta_text(&p.meta) {
+            crate::outln!("      {m}")?;
+        }
     }
     // A processor's error (an exec command failing) names the writer, as in `farm run`.
     let s = scan(&store, &bot, &st, rule, n).map_err(|e| e.context(&bot.name))?;
@@ -35,6 +39,9 @@ pub fn run(g: &Globals, name: &str, n: usize) -> Result<()> {
     }
     for c in s.found {
         crate::outln!("[{:>3}/{}] {}", c.length, rule.max, c.text)?;
+        if let Some(m) = meta_text(&c.meta) {
+            crate::outln!("          {m}")?;
+        }
     }
     Ok(())
 }

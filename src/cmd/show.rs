@@ -30,6 +30,9 @@ struct StateView {
     cursor: Option<String>,
     consumed: u64,
     pending: Option<String>,
+    /// What the unconfirmed post carries (content warning, sensitive, language, labels, the
+    /// post it answers); `null` when there is none.
+    pending_meta: Option<crate::model::PostMeta>,
     rate_limits: Vec<RateView>,
 }
 
@@ -79,6 +82,7 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
             cursor: st.cursor.clone(),
             consumed: st.consumed,
             pending: st.pending.as_ref().map(|p| p.text.clone()),
+            pending_meta: st.pending.as_ref().map(|p| p.meta.clone()),
             rate_limits: store
                 .rates(&bot.name)?
                 .into_iter()
@@ -119,6 +123,17 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
         }
         if let Some(l) = b.long {
             line("long texts", if l == "cut" { "cut at a word with …" } else { "skipped" });
+        }
+        for (key, value) in [("warning", &b.warning), ("labels", &b.labels)] {
+            if let Some(v) = value {
+                line(key, v);
+            }
+        }
+        if b.sensitive == Some(true) {
+            line("sensitive", "yes");
+        }
+        if b.warnings == Some("carry") {
+            line("warnings", "carried from the source post (--warnings carry)");
         }
     }
     if let Some(r) = &b.reader {
@@ -185,6 +200,9 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
     if let Some(p) = &s.pending {
         line("unconfirmed", p);
     }
+    if let Some(m) = s.pending_meta.as_ref().and_then(meta_text) {
+        line("carrying", &m);
+    }
     if let Some(e) = &s.last_error {
         line("last error", e);
     }
@@ -201,6 +219,25 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
         line("boring", &view.boring_words.join(", "));
     }
     crate::out::write_str(&out)
+}
+
+/// What a post carries besides its text, on one line (`warning "spoilers", sensitive, lang en,
+/// labels nudity`), for `show` and `preview`; `None` when it carries nothing.
+pub fn meta_text(meta: &crate::model::PostMeta) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(w) = &meta.warning {
+        parts.push(format!("warning {w:?}"));
+    }
+    if meta.sensitive {
+        parts.push("sensitive".into());
+    }
+    if let Some(l) = &meta.lang {
+        parts.push(format!("lang {l}"));
+    }
+    if !meta.labels.is_empty() {
+        parts.push(format!("labels {}", meta.labels.join(",")));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// The status line of `farm show`: the name, with the time a limit resets or failures began.

@@ -12,21 +12,47 @@
 /// `<br>` becomes a newline, a paragraph break (`</p><p>`) a blank line, every other tag is
 /// dropped while its text is kept (so links read as written, mentions as `@name`), and entities
 /// are decoded. Leading and trailing whitespace is trimmed.
+///
+/// An element of class `quote-inline` is left out with its text: it is the "RE: <link>"
+/// fallback Mastodon (and other servers) put into a quote post for clients that cannot show
+/// quotes, not what the author wrote.
 pub fn to_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
+    // The name and nesting depth of a `quote-inline` element being left out.
+    let mut skip: Option<(String, usize)> = None;
     while let Some(lt) = rest.find('<') {
-        out.push_str(&decode_entities(&rest[..lt]));
+        if skip.is_none() {
+            out.push_str(&decode_entities(&rest[..lt]));
+        }
         let after = &rest[lt + 1..];
         let Some(gt) = after.find('>') else {
             // A lone `<` that opens no tag: keep it as text.
-            out.push_str(&decode_entities(&rest[lt..]));
+            if skip.is_none() {
+                out.push_str(&decode_entities(&rest[lt..]));
+            }
             rest = "";
             break;
         };
         let tag = &after[..gt];
         rest = &after[gt + 1..];
-        match tag_name(tag).as_str() {
+        let name = tag_name(tag);
+        if let Some((open, depth)) = &mut skip {
+            if name.strip_prefix('/') == Some(open.as_str()) {
+                *depth -= 1;
+                if *depth == 0 {
+                    skip = None;
+                }
+            } else if name == *open && !tag.ends_with('/') {
+                *depth += 1;
+            }
+            continue;
+        }
+        if !name.starts_with('/') && !tag.ends_with('/') && has_class(tag, "quote-inline") {
+            skip = Some((name, 1));
+            continue;
+        }
+        match name.as_str() {
             "br" => out.push('\n'),
             "/p" => out.push_str("\n\n"),
             // A paragraph that follows text without a closing `</p>` still starts a new block.
@@ -36,8 +62,22 @@ pub fn to_text(html: &str) -> String {
             _ => {}
         }
     }
-    out.push_str(&decode_entities(rest));
+    if skip.is_none() {
+        out.push_str(&decode_entities(rest));
+    }
     out.trim().to_string()
+}
+
+/// Whether a tag (the text between `<` and `>`) has `class` among its `class` attribute's
+/// words.
+fn has_class(tag: &str, class: &str) -> bool {
+    let Some(i) = tag.find("class=") else { return false };
+    let value = &tag[i + "class=".len()..];
+    let value = match value.chars().next() {
+        Some(q @ ('"' | '\'')) => value[1..].split(q).next().unwrap_or_default(),
+        _ => value.split_whitespace().next().unwrap_or_default(),
+    };
+    value.split_whitespace().any(|c| c == class)
 }
 
 /// The lower-case name of a tag from the text between `<` and `>`, with a leading `/` for a
@@ -130,6 +170,21 @@ mod tests {
     fn mentions_and_hashtags_keep_their_text() {
         let html = r##"<p><span class="h-card"><a href="https://m.example/@bob" class="u-url mention">@<span>bob</span></a></span> hi <a href="https://m.example/tags/rust" class="mention hashtag" rel="tag">#<span>rust</span></a></p>"##;
         assert_eq!(to_text(html), "@bob hi #rust");
+    }
+
+    #[test]
+    fn a_quote_posts_fallback_paragraph_is_left_out() {
+        // Mastodon 4.5: the paragraph, nested spans and all, goes; the author's words stay.
+        let html = r#"<p class="quote-inline">RE: <a href="https://m.example/@a/1"><span class="invisible">https://</span><span class="">m.example/@a/1</span></a></p><p>So true.</p>"#;
+        assert_eq!(to_text(html), "So true.");
+        let span =
+            r#"<p>Agreed<span class='quote-inline'><br>RE: <span><span>x</span></span></span> here</p>"#;
+        assert_eq!(to_text(span), "Agreed here");
+        // The word in a link or in the text is no class.
+        let link = r#"<p><a href="https://e.example/quote-inline">quote-inline</a></p>"#;
+        assert_eq!(to_text(link), "quote-inline");
+        // Never closed: the rest is left out, nothing breaks.
+        assert_eq!(to_text(r#"<p>a</p><p class="quote-inline">RE: b"#), "a");
     }
 
     #[test]

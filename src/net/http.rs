@@ -313,6 +313,17 @@ impl Http {
     /// timeout, reset, oversize body) are errors; HTTP error statuses are not — the platform
     /// classifies them ([`super::x::classify_x`], [`super::mastodon::classify_mastodon`]).
     pub fn send(&self, req: &Request) -> Result<Response, NetError> {
+        self.exchange(req, false).map(|(resp, _)| resp)
+    }
+
+    /// [`Http::send`], and the body's bytes as they came: a feed in another encoding than
+    /// UTF-8 is decoded by its reader.
+    pub fn send_keeping_bytes(&self, req: &Request) -> Result<(Response, Vec<u8>), NetError> {
+        self.exchange(req, true).map(|(resp, bytes)| (resp, bytes.unwrap_or_default()))
+    }
+
+    /// Perform `req`; with `keep_bytes`, the body's bytes too.
+    fn exchange(&self, req: &Request, keep_bytes: bool) -> Result<(Response, Option<Vec<u8>>), NetError> {
         let result = match req.method {
             Method::Get => with_headers(self.agent.get(&req.url), &req.headers).call(),
             Method::Delete => with_headers(self.agent.delete(&req.url), &req.headers).call(),
@@ -349,15 +360,26 @@ impl Http {
         let (etag, last_modified) = (get("etag"), get("last-modified"));
         let validators =
             (etag.is_some() || last_modified.is_some()).then(|| Box::new(Validators { etag, last_modified }));
-        let body = resp
-            .body_mut()
-            .with_config()
-            .limit(MAX_BODY)
-            .lossy_utf8(true)
-            .read_to_string()
-            .map_err(|e| self.transport_error(e, req))?;
+        let (body, bytes) = if keep_bytes {
+            let raw = resp
+                .body_mut()
+                .with_config()
+                .limit(MAX_BODY)
+                .read_to_vec()
+                .map_err(|e| self.transport_error(e, req))?;
+            (String::from_utf8_lossy(&raw).into_owned(), Some(raw))
+        } else {
+            let text = resp
+                .body_mut()
+                .with_config()
+                .limit(MAX_BODY)
+                .lossy_utf8(true)
+                .read_to_string()
+                .map_err(|e| self.transport_error(e, req))?;
+            (text, None)
+        };
         let now = self.now;
-        Ok(Response {
+        let resp = Response {
             status,
             body,
             rate: rate_at(req.call, &wanted, now),
@@ -369,7 +391,8 @@ impl Http {
             what: req.what.clone(),
             call: req.call,
             now,
-        })
+        };
+        Ok((resp, bytes))
     }
 
     /// Classify a transport failure: [`NetErrorKind::Unreachable`] when no connection was made

@@ -58,6 +58,9 @@ pub struct Timeline {
     pub cursor: Option<String>,
     /// How many HTTP requests were made.
     pub calls: u32,
+    /// Posts read but not kept, because they are no source of words (a Mastodon poll); they
+    /// still count for the cursor.
+    pub skipped: u32,
 }
 
 /// Result of creating a post.

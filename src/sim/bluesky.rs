@@ -399,6 +399,26 @@ fn invalid_post(record: &Value) -> Option<String> {
     if record.get("langs").and_then(Value::as_array).is_some_and(|l| l.len() > 3) {
         return Some(format!("{pre}: array too big (maximum 3) at $.record.langs"));
     }
+    if let Some(labels) = record.get("labels") {
+        let kind = labels.get("$type").and_then(Value::as_str);
+        if kind != Some("com.atproto.label.defs#selfLabels") {
+            return Some(format!(
+                "{pre}: Expected one of com.atproto.label.defs#selfLabels at $.record.labels"
+            ));
+        }
+        let values = labels.get("values").and_then(Value::as_array);
+        let Some(values) = values else {
+            return Some(format!("{pre}: Missing required key \"values\" at $.record.labels"));
+        };
+        if values.len() > 10 {
+            return Some(format!("{pre}: array too big (maximum 10) at $.record.labels.values"));
+        }
+        for (i, v) in values.iter().enumerate() {
+            if !v.get("val").and_then(Value::as_str).is_some_and(|s| !s.is_empty() && s.len() <= 128) {
+                return Some(format!("{pre}: Invalid label value at $.record.labels.values[{i}].val"));
+            }
+        }
+    }
     for (i, f) in record.get("facets").and_then(Value::as_array).into_iter().flatten().enumerate() {
         for (j, feat) in f.get("features").and_then(Value::as_array).into_iter().flatten().enumerate() {
             if let Some(did) = feat.get("did") {
@@ -415,6 +435,17 @@ fn invalid_post(record: &Value) -> Option<String> {
         }
     }
     None
+}
+
+/// The self-label values of a post record.
+fn self_labels(record: &Value) -> Vec<String> {
+    let values = record.pointer("/labels/values").and_then(Value::as_array);
+    values
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.get("val").and_then(Value::as_str))
+        .map(str::to_string)
+        .collect()
 }
 
 /// A write's body, its target collection and record, and the writer's DID; or the refusal
@@ -465,13 +496,11 @@ fn create_record(ctx: &mut Ctx<'_>, user: &str) -> Response {
             return error(400, "InvalidRequest", &format!("Invalid app.bsky.feed.post record: {message}"));
         }
         let lang = record.pointer("/langs/0").and_then(Value::as_str).map(str::to_string);
-        let created = Created {
-            net: Net::Bluesky,
-            idempotency_key: Some(rkey.clone()),
-            visibility: None,
-            spoiler: String::new(),
-        };
+        let created = Created { net: Net::Bluesky, idempotency_key: Some(rkey.clone()), visibility: None };
         let id = ctx.st.create_post(user, &text, None, lang, created);
+        if let Some(rec) = ctx.st.posts.get_mut(&id) {
+            rec.marks.labels = self_labels(&record);
+        }
         ctx.st.bsky.post_ids.insert((did.clone(), rkey.clone()), id);
     }
     let c = cid(ctx.st);
@@ -597,6 +626,10 @@ fn post_view(st: &mut State, p: &PostRec) -> Value {
     };
     if let Some(l) = &p.lang {
         record["langs"] = json!([l]);
+    }
+    if !p.marks.labels.is_empty() {
+        let values: Vec<Value> = p.marks.labels.iter().map(|v| json!({"val": v})).collect();
+        record["labels"] = json!({"$type": "com.atproto.label.defs#selfLabels", "values": values});
     }
     if let Some(parent) = p.in_reply_to.and_then(|r| st.posts.get(&r).cloned()) {
         let pdid = did_of(st, &parent.author);

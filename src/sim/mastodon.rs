@@ -4,7 +4,7 @@
 use super::handle::{not_found, rate_headers, too_many, Ctx, Route};
 use super::oauth;
 use super::server::Response;
-use super::state::{mastodon_page, AuthCode, Created, Family, MastodonApp, Net, PostRec, State};
+use super::state::{mastodon_page, AuthCode, Created, Family, Marks, MastodonApp, Net, PostRec, State};
 use super::text;
 use serde_json::{json, Map, Value};
 
@@ -117,9 +117,9 @@ fn status(ctx: &Ctx<'_>, p: &PostRec) -> Value {
         json!(parent.and_then(|pa| ctx.st.profiles.get(&pa.author)).map(|i| i.to_string())),
     );
     let c = p.created.as_ref();
-    let spoiler = c.map(|c| c.spoiler.clone()).unwrap_or_default();
-    m.insert("sensitive".into(), json!(!spoiler.is_empty()));
-    m.insert("spoiler_text".into(), json!(spoiler));
+    // Mastodon marks a post with a content warning sensitive.
+    m.insert("sensitive".into(), json!(p.marks.sensitive || !p.marks.warning.is_empty()));
+    m.insert("spoiler_text".into(), json!(p.marks.warning));
     m.insert(
         "visibility".into(),
         json!(c.and_then(|c| c.visibility.clone()).unwrap_or_else(|| "public".into())),
@@ -271,9 +271,13 @@ fn post(ctx: &mut Ctx<'_>, user: &str) -> Response {
         }
     }
     let lang = param(&p, "language").filter(|l| !l.is_empty());
-    let created =
-        Created { net: Net::Mastodon, idempotency_key: key.clone(), visibility: Some(visibility), spoiler };
+    // Rails' boolean casting.
+    let sensitive = param(&p, "sensitive").is_some_and(|v| matches!(v.as_str(), "true" | "1" | "t" | "on"));
+    let created = Created { net: Net::Mastodon, idempotency_key: key.clone(), visibility: Some(visibility) };
     let id = ctx.st.create_post(user, &text_in, reply, lang, created);
+    if let Some(rec) = ctx.st.posts.get_mut(&id) {
+        rec.marks = Marks { warning: spoiler, sensitive, labels: Vec::new() };
+    }
     if let Some(k) = key {
         ctx.st.idempotency.insert((user.to_string(), k), (id, ctx.now));
     }

@@ -50,6 +50,12 @@ pub struct SourcePost {
     pub in_reply_to: Option<u64>,
     /// Language code, e.g. `en`.
     pub lang: Option<String>,
+    /// A content warning (Mastodon `spoiler_text`).
+    pub warning: Option<String>,
+    /// Marked sensitive (Mastodon `sensitive`).
+    pub sensitive: bool,
+    /// Bluesky self-labels (`nudity`, `graphic-media`, …).
+    pub labels: Vec<String>,
 }
 
 impl SourcePost {
@@ -73,6 +79,18 @@ impl SourcePost {
     /// Set the language code.
     pub fn lang(mut self, lang: &str) -> SourcePost {
         self.lang = Some(lang.to_string());
+        self
+    }
+
+    /// Put a content warning on it (Mastodon marks it sensitive too).
+    pub fn warning(mut self, warning: &str) -> SourcePost {
+        self.warning = Some(warning.to_string());
+        self
+    }
+
+    /// Add a Bluesky self-label.
+    pub fn label(mut self, value: &str) -> SourcePost {
+        self.labels.push(value.to_string());
         self
     }
 }
@@ -166,6 +184,12 @@ pub struct CreatedPost {
     pub visibility: Option<String>,
     /// The language it was posted with (Mastodon's `language`, Bluesky's first `langs`).
     pub lang: Option<String>,
+    /// Its content warning (Mastodon's `spoiler_text`).
+    pub warning: Option<String>,
+    /// Mastodon's `sensitive`.
+    pub sensitive: bool,
+    /// Bluesky's self-label values.
+    pub labels: Vec<String>,
 }
 
 /// The running fake. Dropping it stops the server promptly (connection threads notice within
@@ -289,6 +313,11 @@ impl FakeNet {
             lang: post.lang.clone(),
             likes: 0,
             reposts: 0,
+            marks: state::Marks {
+                warning: post.warning.clone().unwrap_or_default(),
+                sensitive: post.sensitive,
+                labels: post.labels.clone(),
+            },
             created: None,
             deleted: false,
         };

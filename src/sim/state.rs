@@ -46,8 +46,17 @@ pub(crate) struct Created {
     pub idempotency_key: Option<String>,
     /// Mastodon visibility.
     pub visibility: Option<String>,
-    /// Mastodon content warning.
-    pub spoiler: String,
+}
+
+/// What a post carries besides its text: a content warning, the sensitive flag, self-labels.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Marks {
+    /// Mastodon `spoiler_text` (empty for none).
+    pub warning: String,
+    /// Mastodon `sensitive`.
+    pub sensitive: bool,
+    /// Bluesky self-label values.
+    pub labels: Vec<String>,
 }
 
 /// One post anywhere in the fake.
@@ -71,6 +80,8 @@ pub(crate) struct PostRec {
     pub likes: u64,
     /// Reposts.
     pub reposts: u64,
+    /// Content warning, sensitive flag and self-labels.
+    pub marks: Marks,
     /// Set when created through the API.
     pub created: Option<Created>,
     /// Deleted through the API.
@@ -363,6 +374,7 @@ impl State {
                 lang,
                 likes: 0,
                 reposts: 0,
+                marks: Marks::default(),
                 created: Some(created),
                 deleted: false,
             },
@@ -392,6 +404,9 @@ impl State {
             idempotency_key: c.and_then(|c| c.idempotency_key.clone()),
             visibility: c.and_then(|c| c.visibility.clone()),
             lang: p.lang.clone(),
+            warning: Some(p.marks.warning.clone()).filter(|w| !w.is_empty()),
+            sensitive: p.marks.sensitive,
+            labels: p.marks.labels.clone(),
         }
     }
 

@@ -192,10 +192,11 @@ fn is_hashtag(token: &str) -> bool {
     t.strip_prefix('#').and_then(|r| r.chars().next()).is_some_and(|c| c.is_alphanumeric() || c == '_')
 }
 
-/// The post's language when the platform gave one (not `und`), else a guess for `ru` (has Russian letters) and
-/// `en` (Latin letters, no Russian ones); other languages pass when unknown.
+/// The post's language when the platform gave one (not a code that names no language, such as
+/// `und` or X's `qst`: see [`crate::model::lang_tag`]), else a guess for `ru` (has Russian
+/// letters) and `en` (Latin letters, no Russian ones); other languages pass when unknown.
 fn is_lang(post: &Post, lang: &str) -> bool {
-    if let Some(l) = post.lang.as_deref().filter(|l| !l.is_empty() && *l != "und") {
+    if let Some(l) = post.lang.as_deref().and_then(crate::model::lang_tag) {
         let l = l.to_ascii_lowercase();
         return l == lang || l.starts_with(&format!("{lang}-"));
     }

@@ -4,7 +4,9 @@
 //! # Spec grammar
 //!
 //! ```text
-//! --template TEXT      literal text; {} (or {0}) is replaced by the processed text; {{ }} are braces
+//! --template TEXT      literal text; {} (or {0}) is replaced by the processed text, {title}
+//!                      {link} {author} {text} {categories} by the source post's fields (see
+//!                      [`super::template`]; a post without one is skipped); {{ }} are braces
 //! --process SPEC       repeatable; the processors run in order, each on the previous one's output
 //! --filter SPEC        repeatable; applied to the source post before any processor
 //!
@@ -60,13 +62,15 @@ use super::nouns::Nouns;
 use super::phrase::Phrase;
 use super::replace::Replace;
 use super::spec;
-use super::template::Template;
+use super::template::{Fill, Template};
 use super::words;
 
 /// The spec grammar for `--help`.
 pub const HELP: &str = "\
 Writer text options:
-  --template TEXT    text around the result: {} (or {0}) is the result, {{ and }} are braces
+  --template TEXT    text around the result: {} (or {0}) is the result, {{ and }} are braces;
+                     the source post's fields: {title} {link} {author} {text} (after the
+                     filters) {categories} (as hashtags); a post without such a field is skipped
   --process SPEC     a processor (repeatable, run in order): NAME[:ITEM;ITEM...]
   --filter SPEC      a filter on the source post (repeatable)
   In values \\ escapes the next character; @PATH is replaced by the file's content at create time
@@ -116,7 +120,12 @@ impl WriterSpec {
     ) -> Result<WriterSpec, FarmError> {
         let read = |path: &str| std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"));
         if let Some(t) = &template {
-            Template::parse(t).map_err(|e| FarmError::usage(format!("--template: {e}")))?;
+            let parsed = Template::parse(t).map_err(|e| FarmError::usage(format!("--template: {e}")))?;
+            if !process.is_empty() && !parsed.uses_result() {
+                return Err(FarmError::usage(
+                    "--template has no {} for the processors' result; add {} or drop the --process steps",
+                ));
+            }
         }
         let mut spec = WriterSpec { template, process: Vec::new(), filters: Vec::new() };
         for p in process {
@@ -255,7 +264,8 @@ impl Pipeline {
     /// fails (configuration, exit 78), runs past its timeout (try again, 75) or cannot be started
     /// (I/O, 74); never a silent skip.
     pub fn run(&self, post: &Post, ctx: &mut Ctx) -> Result<Option<String>, FarmError> {
-        let Some(mut text) = self.filters.apply(post) else { return Ok(None) };
+        let Some(filtered) = self.filters.apply(post) else { return Ok(None) };
+        let mut text = filtered.clone();
         for processor in &self.processors {
             let out = match processor {
                 Processor::Phrase(p) => choose(p.candidates(&text), ctx.boring, ctx.hot),
@@ -285,10 +295,11 @@ impl Pipeline {
         if words::mentions_any(&text, ctx.boring) {
             return Ok(None);
         }
-        Ok(Some(match &self.template {
-            Some(t) => t.render(&text),
-            None => text,
-        }))
+        Ok(match &self.template {
+            // A post without a field the template uses is skipped.
+            Some(t) => t.render(&Fill { result: &text, filtered: &filtered, post }),
+            None => Some(text),
+        })
     }
 
     /// Whether a run calls `ctx.corpus` (a `markov` processor is used).

@@ -177,7 +177,7 @@ fn profile(http: &Http, pds: &str, did: &str, rates: &mut Vec<RateInfo>) -> Resu
 }
 
 /// The self-labels on a profile record.
-fn self_labels(profile: &Value) -> Vec<Value> {
+fn profile_labels(profile: &Value) -> Vec<Value> {
     profile.pointer("/labels/values").and_then(Value::as_array).cloned().unwrap_or_default()
 }
 
@@ -190,7 +190,7 @@ fn is_bot_label(l: &Value) -> bool {
 pub fn has_bot_label(pds: &str, did: &str, now: i64) -> NetResult<bool> {
     let mut rates = Vec::new();
     let (p, _) = profile(&Http::new(now), pds, did, &mut rates)?;
-    Ok(Reply { value: self_labels(&p).iter().any(is_bot_label), rates })
+    Ok(Reply { value: profile_labels(&p).iter().any(is_bot_label), rates })
 }
 
 /// Mark the account as a bot: the `bot` self-label on its profile (`app.bsky.actor.profile`,
@@ -201,7 +201,7 @@ pub fn label_bot(pds: &str, access: &str, did: &str, now: i64) -> NetResult<bool
     let http = Http::new(now);
     let mut rates = Vec::new();
     let (mut profile, cid) = profile(&http, pds, did, &mut rates)?;
-    let mut values = self_labels(&profile);
+    let mut values = profile_labels(&profile);
     if values.iter().any(is_bot_label) {
         return Ok(Reply { value: false, rates });
     }
@@ -354,11 +354,40 @@ impl Bluesky {
         if let Some(lang) = clean_lang(meta.lang.as_deref()) {
             record["langs"] = json!([lang]);
         }
+        let labels = self_labels(meta);
+        if !labels.is_empty() {
+            let values: Vec<Value> = labels.iter().map(|v| json!({"val": v})).collect();
+            record["labels"] = json!({"$type": "com.atproto.label.defs#selfLabels", "values": values});
+        }
         if !facets.is_empty() {
             record["facets"] = Value::Array(facets);
         }
         record
     }
+}
+
+/// The self-labels a post may carry (`com.atproto.label.defs#selfLabels`) that warn about its
+/// content; `!no-unauthenticated` asks for something else and is never set by farm.
+pub const CONTENT_LABELS: [&str; 4] = ["porn", "sexual", "nudity", "graphic-media"];
+
+/// The self-labels a post of `meta` carries on Bluesky: its labels; without any, a content
+/// warning or the sensitive flag becomes one label, the warning itself when it names one
+/// (`nudity`), else `graphic-media`: Bluesky has no free-text content warning, and of its
+/// labels only that one warns without saying the post is sexual (the adult labels hide it from
+/// everyone who did not opt in to adult content).
+pub fn self_labels(meta: &PostMeta) -> Vec<String> {
+    let mut labels: Vec<String> = Vec::new();
+    for l in &meta.labels {
+        if CONTENT_LABELS.contains(&l.as_str()) && !labels.contains(l) {
+            labels.push(l.clone());
+        }
+    }
+    let warning = meta.warning.as_deref().map(str::trim).filter(|w| !w.is_empty());
+    if labels.is_empty() && (warning.is_some() || meta.sensitive) {
+        let named = warning.map(str::to_ascii_lowercase).filter(|w| CONTENT_LABELS.contains(&w.as_str()));
+        labels.push(named.unwrap_or_else(|| "graphic-media".to_string()));
+    }
+    labels
 }
 
 /// One `getTimeline` page.
@@ -416,10 +445,30 @@ impl FeedItem {
             None => post_id(&p.uri, time(p.indexed_at.as_deref())),
         };
         let lang = p.record.get("langs").and_then(|l| l.get(0)).and_then(Value::as_str);
+        // Self-labels that warn about the content are Bluesky's content warning.
+        let labels: Vec<&str> = p
+            .record
+            .pointer("/labels/values")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.get("val").and_then(Value::as_str))
+            .filter(|v| CONTENT_LABELS.contains(v))
+            .collect();
+        // A link is in a link facet or a link card: the text shows links shortened.
+        let linked = p.record.get("facets").and_then(Value::as_array).into_iter().flatten().any(|f| {
+            let features = f.get("features").and_then(Value::as_array).into_iter().flatten();
+            features
+                .filter_map(|x| x.get("$type").and_then(Value::as_str))
+                .any(|t| t == "app.bsky.richtext.facet#link")
+        }) || p.record.pointer("/embed/$type").and_then(Value::as_str)
+            == Some("app.bsky.embed.external");
         Post {
             id,
             author: p.author.did.clone(),
-            has_links: text_has_link(&text),
+            has_links: linked || text_has_link(&text),
+            warning: (!labels.is_empty()).then(|| labels.join(", ")),
+            sensitive: !labels.is_empty(),
             created_at: repost_at.unwrap_or(created_at),
             is_repost: repost_at.is_some(),
             is_reply: p.record.get("reply").is_some(),
@@ -477,7 +526,7 @@ impl Platform for Bluesky {
         posts.truncate(cap);
         posts.reverse();
         let cursor = posts.last().map(|p| p.id.to_string());
-        Ok(Reply { value: Timeline { posts, cursor, calls }, rates })
+        Ok(Reply { value: Timeline { posts, cursor, calls, skipped: 0 }, rates })
     }
 
     fn post(&mut self, text: &str, key: &str, meta: &PostMeta) -> NetResult<Posted> {
@@ -647,19 +696,54 @@ mod tests {
         );
     }
 
-    #[test]
-    fn timeline_items_key_authors_by_did() {
-        let item: FeedItem = serde_json::from_value(json!({
+    /// A timeline item of alice (`did:plc:abc`) with this record.
+    fn item(record: Value) -> FeedItem {
+        serde_json::from_value(json!({
             "post": {"uri": "at://did:plc:abc/app.bsky.feed.post/3n3yfqlr44z2x", "cid": "bafy",
                      "author": {"did": "did:plc:abc", "handle": "alice.test"},
-                     "record": {"$type": POST, "text": "hi https://example.com", "createdAt": "2026-12-06T08:30:48.248Z",
-                                "langs": ["en"], "reply": {"root": {}, "parent": {}}},
-                     "indexedAt": "2026-12-06T08:30:49.000Z"}}))
-        .unwrap();
-        let p = item.to_post();
+                     "record": record, "indexedAt": "2026-12-06T08:30:49.000Z"}}))
+        .unwrap()
+    }
+
+    #[test]
+    fn timeline_items_key_authors_by_did() {
+        let p = item(
+            json!({"$type": POST, "text": "hi https://example.com", "createdAt": "2026-12-06T08:30:48.248Z",
+                            "langs": ["en"], "reply": {"root": {}, "parent": {}}}),
+        )
+        .to_post();
         assert_eq!(p.author, "did:plc:abc");
         assert_eq!(p.id, tid::decode("3n3yfqlr44z2x").unwrap());
         assert!(p.is_reply && p.has_links && !p.is_repost);
         assert_eq!(p.lang.as_deref(), Some("en"));
+    }
+
+    #[test]
+    fn self_labels_warn_and_shortened_links_are_links() {
+        // A labelled post with a link shown shortened (the link is in its facet only).
+        let p = item(json!({"$type": POST, "text": "see example.com/a…", "createdAt": "2026-12-06T08:30:48.248Z",
+                            "facets": [{"index": {"byteStart": 4, "byteEnd": 20},
+                                        "features": [{"$type": "app.bsky.richtext.facet#link", "uri": "https://example.com/abc"}]}],
+                            "labels": {"$type": "com.atproto.label.defs#selfLabels",
+                                       "values": [{"val": "nudity"}, {"val": "!no-unauthenticated"}]}}))
+        .to_post();
+        assert!(p.has_links && p.sensitive);
+        assert_eq!(p.warning.as_deref(), Some("nudity"));
+    }
+
+    #[test]
+    fn a_content_warning_maps_to_a_self_label() {
+        let meta = |warning: Option<&str>, sensitive: bool, labels: &[&str]| PostMeta {
+            warning: warning.map(str::to_string),
+            sensitive,
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+            ..PostMeta::default()
+        };
+        assert!(self_labels(&meta(None, false, &[])).is_empty());
+        assert_eq!(self_labels(&meta(Some("spoilers"), false, &[])), vec!["graphic-media"]);
+        assert_eq!(self_labels(&meta(None, true, &[])), vec!["graphic-media"]);
+        assert_eq!(self_labels(&meta(Some("Nudity"), true, &[])), vec!["nudity"]);
+        // Labels given win; unknown ones and repeats are dropped.
+        assert_eq!(self_labels(&meta(Some("spoilers"), true, &["porn", "porn", "bogus"])), vec!["porn"]);
     }
 }

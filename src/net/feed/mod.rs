@@ -9,6 +9,7 @@
 //! its entries or rewrites an old one. A feed has no post ids: each new entry gets the next
 //! number of the cursor's sequence, oldest first, so the ids grow like a timeline's.
 
+pub mod charset;
 pub mod parse;
 
 use super::http::{rate_limited, server_or_refused, Http, Request};
@@ -93,17 +94,18 @@ impl Feed {
         cur: &Cursor,
         rates: &mut Vec<RateInfo>,
     ) -> Result<Option<(parse::Parsed, Cursor)>, NetError> {
-        let mut req = Request::new(Method::Get, self.ep.api.clone(), Call::Timeline).header(
-            "Accept",
-            "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8",
-        );
+        let mut req = Request::new(Method::Get, self.ep.api.clone(), Call::Timeline)
+            .header(
+                "Accept",
+                "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8",
+            );
         if let Some(e) = &cur.etag {
             req = req.header("If-None-Match", e.clone());
         }
         if let Some(m) = &cur.last_modified {
             req = req.header("If-Modified-Since", m.clone());
         }
-        let resp = self.http.send(&req)?;
+        let (resp, bytes) = self.http.send_keeping_bytes(&req)?;
         if let Some(r) = resp.rate {
             rates.push(r);
         }
@@ -113,7 +115,7 @@ impl Feed {
             s if !(200..300).contains(&s) => return Err(server_or_refused(&resp, &format!("HTTP {s}"))),
             _ => {}
         }
-        let parsed = parse::parse(&resp.body, &resp.what)?;
+        let parsed = parse::parse_bytes(&bytes, resp.content_type.as_deref(), &resp.what)?;
         let v = resp.validators.as_deref().cloned().unwrap_or_default();
         let next = Cursor {
             etag: validator(v.etag.as_ref()),
@@ -167,7 +169,7 @@ impl Platform for Feed {
         let first = since.is_none();
         let cur = since.and_then(Cursor::decode).unwrap_or_default();
         let Some((parsed, mut next)) = self.fetch(&cur, &mut rates)? else {
-            return Ok(Reply { value: Timeline { posts: Vec::new(), cursor: None, calls: 1 }, rates });
+            return Ok(Reply { value: Timeline { calls: 1, ..Timeline::default() }, rates });
         };
         // The entries not read yet, oldest first (by date; among equal dates, feeds list newest
         // first), each once.
@@ -220,10 +222,13 @@ impl Platform for Feed {
                 is_reply: false,
                 lang: clean_lang(e.lang.as_deref()),
                 text,
+                title: Some(e.title.clone()).filter(|t| !t.trim().is_empty()),
+                link: e.link.clone(),
+                categories: e.categories.clone(),
                 ..Post::default()
             });
         }
-        let value = Timeline { posts, cursor: Some(next.encode()), calls: 1 };
+        let value = Timeline { posts, cursor: Some(next.encode()), calls: 1, skipped: 0 };
         Ok(Reply { value, rates })
     }
 

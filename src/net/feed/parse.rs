@@ -1,11 +1,12 @@
 //! The foreign format, parsed at the edge: an RSS 0.9x/1.0/2.0, Atom or JSON Feed body becomes
 //! a list of [`Entry`] values, farm's own shape, with the `feed-rs` crate doing the format work.
 //!
-//! Before the crate sees a body, three cheap checks refuse what a hostile or broken server may
-//! send, each as one [`NetErrorKind::Malformed`] line: text that was not UTF-8 (farm reads the
-//! body as UTF-8, so a Latin-1 feed would come out garbled), XML entity declarations (the
-//! "billion laughs" expansion; feeds never need them) and elements nested deeper than
-//! [`MAX_DEPTH`]. The size is already bounded by the HTTP layer ([`crate::net::http::MAX_BODY`]).
+//! The bytes become text first ([`super::charset`]: a feed in windows-1251 or ISO-8859-1 is
+//! decoded, not refused). Before the crate sees the text, two cheap checks refuse what a hostile
+//! or broken server may send, each as one [`NetErrorKind::Malformed`] line: XML entity
+//! declarations (the "billion laughs" expansion; feeds never need them) and elements nested
+//! deeper than [`MAX_DEPTH`]. The size is already bounded by the HTTP layer
+//! ([`crate::net::http::MAX_BODY`]).
 
 use crate::net::html::to_text;
 use crate::net::http::{malformed, one_line};
@@ -51,9 +52,17 @@ pub struct Parsed {
     pub entries: Vec<Entry>,
 }
 
-/// Parse a feed `body` fetched by `what` (e.g. `GET /feed.xml`, for messages).
+/// Parse a feed's bytes, fetched by `what` (e.g. `GET /feed.xml`, for messages) with this
+/// `Content-Type`: decoded ([`super::charset::decode`]), then [`parse`]d.
+pub fn parse_bytes(bytes: &[u8], content_type: Option<&str>, what: &str) -> Result<Parsed, NetError> {
+    parse(&super::charset::decode(bytes, content_type, what)?, what)
+}
+
+/// Parse a feed's text, fetched by `what` (e.g. `GET /feed.xml`, for messages). The text is
+/// already Unicode: an `encoding` its XML declaration names is not applied again.
 pub fn parse(body: &str, what: &str) -> Result<Parsed, NetError> {
     check(body, what)?;
+    let body = without_declaration(body);
     let parser = feed_rs::parser::Builder::new()
         // No made-up ids: an entry without one is keyed by its link below.
         .id_generator(|_, _, _| String::new())
@@ -82,7 +91,7 @@ pub fn parse(body: &str, what: &str) -> Result<Parsed, NetError> {
                 link,
                 summary,
                 published: e.published.or(e.updated).map_or(0, |t| t.timestamp()),
-                categories: e.categories.iter().map(|c| c.term.clone()).collect(),
+                categories: categories(&e.categories),
                 author: e
                     .authors
                     .first()
@@ -96,6 +105,24 @@ pub fn parse(body: &str, what: &str) -> Result<Parsed, NetError> {
     Ok(Parsed { title: feed.title.as_ref().map(plain).unwrap_or_default(), entries })
 }
 
+/// An entry's category terms (their labels where the term is a URI or a code), trimmed, each
+/// once, at most 20.
+fn categories(list: &[feed_rs::model::Category]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in list {
+        let term = c.term.trim();
+        let label = c.label.as_deref().map(str::trim).filter(|l| !l.is_empty());
+        let name = match label {
+            Some(l) if term.contains("://") || term.is_empty() => l,
+            _ => term,
+        };
+        if !name.is_empty() && out.len() < 20 && !out.iter().any(|o| o.eq_ignore_ascii_case(name)) {
+            out.push(name.to_string());
+        }
+    }
+    out
+}
+
 /// A text field as plain text: HTML (and XHTML) made plain with [`to_text`], plain text trimmed.
 fn plain(t: &feed_rs::model::Text) -> String {
     if t.content_type.to_string().contains("html") {
@@ -105,21 +132,22 @@ fn plain(t: &feed_rs::model::Text) -> String {
     }
 }
 
-/// Refuse what the parser should never see: broken encodings, entity declarations, and nesting
+/// The text without its XML declaration (`<?xml … encoding="…"?>`), so the parser does not
+/// decode the already decoded text a second time in the encoding it names.
+fn without_declaration(body: &str) -> &str {
+    let head = body.trim_start_matches('\u{feff}').trim_start();
+    match head.strip_prefix("<?xml").and_then(|d| d.find("?>").map(|end| &d[end + 2..])) {
+        Some(rest) => rest,
+        None => body,
+    }
+}
+
+/// Refuse what the parser should never see: an empty body, entity declarations, and nesting
 /// deeper than [`MAX_DEPTH`].
 fn check(body: &str, what: &str) -> Result<(), NetError> {
     let head = body.trim_start_matches('\u{feff}').trim_start();
     if head.is_empty() {
         return Err(malformed(what, "the feed is empty"));
-    }
-    let declared = declared_encoding(head);
-    let utf8 = declared.as_deref().is_none_or(|e| matches!(e, "utf-8" | "utf8" | "us-ascii" | "ascii"));
-    if body.contains('\u{fffd}') || (!utf8 && !body.is_ascii()) {
-        let said = declared.map_or(String::new(), |e| format!(" (it says {e})"));
-        return Err(malformed(
-            what,
-            &format!("the feed is not valid UTF-8{said}; farm reads UTF-8 feeds only"),
-        ));
     }
     if !head.starts_with('<') {
         // JSON Feed: serde_json bounds its own nesting.
@@ -132,18 +160,6 @@ fn check(body: &str, what: &str) -> Result<(), NetError> {
         return Err(malformed(what, &format!("the feed nests elements deeper than {MAX_DEPTH} levels")));
     }
     Ok(())
-}
-
-/// The `encoding` of an XML declaration (`<?xml version="1.0" encoding="ISO-8859-1"?>`),
-/// lowercased.
-fn declared_encoding(head: &str) -> Option<String> {
-    let decl = head.strip_prefix("<?xml")?;
-    let decl = &decl[..decl.find("?>")?];
-    let rest = &decl[decl.find("encoding")? + "encoding".len()..];
-    let rest = rest.trim_start().strip_prefix('=')?.trim_start();
-    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-    let value = &rest[1..];
-    Some(value[..value.find(quote)?].to_ascii_lowercase())
 }
 
 /// The deepest element nesting of an XML text (comments, CDATA, declarations and processing
@@ -220,18 +236,48 @@ mod tests {
         let nested = format!("<rss>{}{}</rss>", "<a>".repeat(10_000), "</a>".repeat(10_000));
         let laughs =
             r#"<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><rss>&b;</rss>"#;
-        let latin1 = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss>caf\u{fffd}</rss>";
         for (body, words) in [
             ("", "empty"),
             (nested.as_str(), "deeper than 64"),
             (laughs, "entities"),
-            (latin1, "not valid UTF-8 (it says iso-8859-1)"),
             ("<html><body>hi</body></html>", "not an RSS, Atom or JSON feed"),
         ] {
             let e = parse(body, "GET /f").unwrap_err();
             assert_eq!(e.kind, NetErrorKind::Malformed);
             assert!(e.message.contains(words) && !e.message.contains('\n'), "{}", e.message);
         }
+    }
+
+    #[test]
+    fn categories_titles_and_links_of_recorded_feeds() {
+        let atom = parse(include_str!("../../../fixtures/whole/feed_categories.atom"), "GET /a").unwrap();
+        let e = &atom.entries[0];
+        assert_eq!(
+            (e.title.as_str(), e.link.as_deref()),
+            ("Soup is a beverage", Some("https://soup.example/2026/12/beverage"))
+        );
+        // A term that is a URI gives way to its label.
+        assert_eq!(e.categories, ["food", "open source", "hot takes"]);
+        assert_eq!((e.author.as_deref(), e.lang.as_deref()), (Some("Carol"), Some("en")));
+        let rss = parse(include_str!("../../../fixtures/whole/feed_categories.rss"), "GET /r").unwrap();
+        assert_eq!(rss.entries[0].categories, ["food", "cold soups"]);
+        assert_eq!(rss.entries[0].summary, "It is cold.");
+    }
+
+    #[test]
+    fn a_windows_1251_feed_is_decoded() {
+        let bytes = include_bytes!("../../../fixtures/whole/feed_cp1251.xml");
+        let p = parse_bytes(bytes, Some("application/rss+xml"), "GET /ru").unwrap();
+        assert_eq!(p.title, "Новости супа");
+        let e = &p.entries[0];
+        assert_eq!(
+            (e.title.as_str(), e.summary.as_str()),
+            ("Борщ признан напитком", "Щи да каша — пища наша.")
+        );
+        assert_eq!(e.categories, ["еда"]);
+        // The same text given as text is not decoded a second time.
+        let text = super::super::charset::decode(bytes, None, "GET /ru").unwrap();
+        assert_eq!(parse(&text, "GET /ru").unwrap(), p);
     }
 
     #[test]

@@ -124,6 +124,9 @@ impl Platform for Mastodon {
             return Ok(Reply { value: Timeline::default(), rates });
         }
         let path = "/api/v1/timelines/home";
+        // Polls read: no source of words (the question alone makes no sense), but the cursor
+        // moves past them.
+        let mut polls: Vec<u64> = Vec::new();
         match since {
             None => {
                 let limit = cap.min(PAGE).to_string();
@@ -131,6 +134,9 @@ impl Platform for Mastodon {
                 calls += 1;
                 for s in &page {
                     posts.push(s.to_post(&what)?);
+                    if s.is_poll() {
+                        polls.push(parse_id(&s.id, &what)?);
+                    }
                 }
                 posts.sort_by_key(|p| p.id);
                 posts.dedup_by_key(|p| p.id);
@@ -148,6 +154,9 @@ impl Platform for Mastodon {
                     let mut page_posts = Vec::with_capacity(page.len());
                     for s in &page {
                         page_posts.push(s.to_post(&what)?);
+                        if s.is_poll() {
+                            polls.push(parse_id(&s.id, &what)?);
+                        }
                     }
                     // Only what is really newer than the cursor (a sloppy server might repeat it).
                     let floor: u64 = min_id.parse().unwrap_or(0);
@@ -172,12 +181,27 @@ impl Platform for Mastodon {
             }
         }
         let cursor = posts.last().map(|p| p.id.to_string());
-        Ok(Reply { value: Timeline { posts, cursor, calls }, rates })
+        let read = posts.len();
+        posts.retain(|p| !polls.contains(&p.id));
+        let skipped = (read - posts.len()) as u32;
+        Ok(Reply { value: Timeline { posts, cursor, calls, skipped }, rates })
     }
 
-    fn post(&mut self, text: &str, key: &str, _meta: &PostMeta) -> NetResult<Posted> {
+    fn post(&mut self, text: &str, key: &str, meta: &PostMeta) -> NetResult<Posted> {
         let mut rates = Vec::new();
-        let body = form(&[("status", text), ("visibility", self.visibility.as_str())]);
+        let mut fields = vec![("status", text), ("visibility", self.visibility.as_str())];
+        let spoiler = spoiler_text(meta);
+        if let Some(w) = &spoiler {
+            fields.push(("spoiler_text", w));
+        }
+        if meta.sensitive || !meta.labels.is_empty() {
+            fields.push(("sensitive", "true"));
+        }
+        let language = meta.lang.as_deref().and_then(language);
+        if let Some(l) = &language {
+            fields.push(("language", l));
+        }
+        let body = form(&fields);
         let mut req =
             self.request(Method::Post, self.ep.url("/api/v1/statuses"), Call::Post).body(Body::Form(body));
         if !key.is_empty() {
@@ -298,6 +322,25 @@ pub fn mark_bot(ep: Endpoint, now: i64) -> NetResult<bool> {
     }
 }
 
+/// The content warning a post of `meta` carries on Mastodon (`spoiler_text`): its warning, else
+/// its Bluesky self-labels as words (`nudity`), else none. Mastodon counts it with the text
+/// towards the length limit.
+pub fn spoiler_text(meta: &PostMeta) -> Option<String> {
+    let warning = meta.warning.as_deref().map(str::trim).filter(|w| !w.is_empty());
+    match warning {
+        Some(w) => Some(w.to_string()),
+        None if !meta.labels.is_empty() => Some(meta.labels.join(", ")),
+        None => None,
+    }
+}
+
+/// Mastodon's `language` for a language tag: its language subtag (`pt-BR` → `pt`), the ISO 639
+/// code Mastodon takes.
+fn language(tag: &str) -> Option<String> {
+    let primary = tag.split('-').next()?.to_ascii_lowercase();
+    (!primary.is_empty()).then_some(primary)
+}
+
 /// An account (`verify_credentials`, a status' author).
 #[derive(Debug, Deserialize)]
 struct MAccount {
@@ -334,9 +377,31 @@ struct MStatus {
     favourites_count: u64,
     #[serde(default)]
     reblogs_count: u64,
+    /// The content warning (empty for none).
+    #[serde(default)]
+    spoiler_text: Option<String>,
+    #[serde(default)]
+    sensitive: Option<bool>,
+    #[serde(default)]
+    poll: Option<serde_json::Value>,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    tags: Vec<MTag>,
+}
+
+/// A hashtag of a status.
+#[derive(Debug, Deserialize)]
+struct MTag {
+    name: String,
 }
 
 impl MStatus {
+    /// Whether it is a poll (a reblog of one too).
+    fn is_poll(&self) -> bool {
+        self.reblog.as_deref().unwrap_or(self).poll.as_ref().is_some_and(|p| !p.is_null())
+    }
+
     /// A home-timeline [`Post`]; a reblog takes the inner status' text.
     fn to_post(&self, what: &str) -> Result<Post, NetError> {
         let id = parse_id(&self.id, what)?;
@@ -356,6 +421,15 @@ impl MStatus {
             is_repost: self.reblog.is_some(),
             is_reply: source.in_reply_to_id.is_some(),
             lang: clean_lang(source.language.as_deref()),
+            warning: source
+                .spoiler_text
+                .as_deref()
+                .map(str::trim)
+                .filter(|w| !w.is_empty())
+                .map(str::to_string),
+            sensitive: source.sensitive.unwrap_or(false),
+            link: source.url.clone().filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+            categories: source.tags.iter().map(|t| t.name.clone()).filter(|t| !t.is_empty()).collect(),
             text,
             ..Post::default()
         })
@@ -406,6 +480,46 @@ mod tests {
             (p.author.as_str(), p.lang.as_deref(), p.created_at),
             ("alice", Some("en"), 1_767_261_600)
         );
+    }
+
+    /// A recorded-shape home timeline (Mastodon 4.5): a media-only post, a poll, a quote post,
+    /// a post with a content warning, a sensitive one without, a plain one with tags.
+    const HOME: &str = include_str!("../../../fixtures/whole/mastodon_home.json");
+
+    #[test]
+    fn statuses_are_kept_whole() {
+        let page: Vec<MStatus> = serde_json::from_str(HOME).unwrap();
+        let posts: Vec<Post> = page.iter().map(|s| s.to_post("GET /t").unwrap()).collect();
+        let polls: Vec<bool> = page.iter().map(MStatus::is_poll).collect();
+        assert_eq!(polls, [false, true, false, false, false, false]);
+        // Media only: no words (the reader skips it).
+        assert_eq!(posts[0].text, "");
+        // The quote post keeps the author's words, not the "RE: <link>" fallback.
+        assert_eq!(posts[2].text, "Strong words about soup.");
+        assert!(!posts[2].has_links && !posts[2].is_repost);
+        // A content warning, and the sensitive flag, are kept; so is the post's own URL.
+        let cw = &posts[3];
+        assert_eq!((cw.warning.as_deref(), cw.sensitive), (Some("spoilers for the finale"), true));
+        assert_eq!(cw.link.as_deref(), Some("https://other.example/@bob/113600000000000003"));
+        assert_eq!(cw.author, "bob@other.example");
+        assert_eq!((posts[4].warning.as_deref(), posts[4].sensitive), (None, true));
+        assert_eq!(posts[4].lang.as_deref(), Some("en-GB"));
+        assert_eq!(posts[5].categories, ["rust", "opensource"]);
+        assert_eq!((posts[5].warning.as_deref(), posts[5].sensitive), (None, false));
+    }
+
+    #[test]
+    fn metadata_on_the_wire() {
+        let meta = |warning: Option<&str>, labels: &[&str]| PostMeta {
+            warning: warning.map(str::to_string),
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+            ..PostMeta::default()
+        };
+        assert_eq!(spoiler_text(&meta(Some(" spoilers "), &["nudity"])).as_deref(), Some("spoilers"));
+        assert_eq!(spoiler_text(&meta(None, &["nudity", "porn"])).as_deref(), Some("nudity, porn"));
+        assert_eq!(spoiler_text(&meta(Some(""), &[])), None);
+        assert_eq!(language("pt-BR").as_deref(), Some("pt"));
+        assert_eq!(language("en").as_deref(), Some("en"));
     }
 
     #[test]

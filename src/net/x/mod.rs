@@ -15,7 +15,9 @@ use serde::Deserialize;
 use std::time::Duration;
 
 /// The tweet fields asked for on the home timeline.
-const TIMELINE_FIELDS: &str = "created_at,lang,author_id,referenced_tweets,entities,in_reply_to_user_id";
+/// `note_tweet` holds the whole text of a post longer than 280 characters (`text` is cut).
+const TIMELINE_FIELDS: &str =
+    "created_at,lang,author_id,referenced_tweets,entities,in_reply_to_user_id,note_tweet";
 /// The expansions asked for on the home timeline (authors and retweeted originals).
 const TIMELINE_EXPANSIONS: &str = "author_id,referenced_tweets.id";
 
@@ -290,7 +292,7 @@ pub(crate) fn finish_timeline(
     posts.truncate(cap);
     posts.reverse();
     let cursor = if posts.is_empty() { None } else { cursor };
-    Timeline { posts, cursor, calls }
+    Timeline { posts, cursor, calls, skipped: 0 }
 }
 
 /// Whether a text has a link in it.
@@ -298,9 +300,11 @@ pub(crate) fn text_has_link(text: &str) -> bool {
     text.contains("http://") || text.contains("https://")
 }
 
-/// `lang`, without X's "undetermined".
+/// A post's `lang` as every reader stores it ([`crate::model::lang_tag`]): a tag in its usual
+/// case, `None` for the codes that name no language (X's `und`, `zxx`, `qst`, `qme`, …) and for
+/// anything that is not a tag.
 pub(crate) fn clean_lang(lang: Option<&str>) -> Option<String> {
-    lang.filter(|l| !l.is_empty() && *l != "und").map(str::to_string)
+    lang.and_then(crate::model::lang_tag)
 }
 
 /// `{"data": T}`.
@@ -430,6 +434,16 @@ struct V2Tweet {
     in_reply_to_user_id: Option<String>,
     #[serde(default)]
     public_metrics: Option<V2Metrics>,
+    #[serde(default)]
+    note_tweet: Option<V2Note>,
+}
+
+/// The whole text of a long post (`note_tweet`).
+#[derive(Debug, Deserialize)]
+struct V2Note {
+    text: String,
+    #[serde(default)]
+    entities: Option<Entities>,
 }
 
 /// A reference from one tweet to another (`retweeted`, `quoted`, `replied_to`).
@@ -468,10 +482,14 @@ fn v2_post(t: &V2Tweet, inc: &V2Includes, what: &str) -> Result<Post, NetError> 
     };
     let retweeted = t.referenced_tweets.iter().find(|r| r.kind == "retweeted");
     let source = retweeted.and_then(|r| inc.tweets.iter().find(|x| x.id == r.id)).unwrap_or(t);
-    let text = decode_entities(&source.text);
+    // A long post's whole text is its `note_tweet`; `text` is cut at 280 characters.
+    let note = source.note_tweet.as_ref().filter(|n| !n.text.trim().is_empty());
+    let text = decode_entities(note.map_or(&source.text, |n| &n.text));
     let is_reply = source.in_reply_to_user_id.is_some()
         || source.referenced_tweets.iter().any(|r| r.kind == "replied_to");
-    let has_links = source.entities.as_ref().is_some_and(|e| !e.urls.is_empty()) || text_has_link(&text);
+    let linked = |e: &Option<Entities>| e.as_ref().is_some_and(|e| !e.urls.is_empty());
+    let has_links =
+        linked(&source.entities) || note.is_some_and(|n| linked(&n.entities)) || text_has_link(&text);
     Ok(Post {
         id,
         author,
@@ -519,6 +537,28 @@ mod tests {
         assert_eq!(q.text, "a & b https://t.co/x");
         assert!(!q.is_repost && q.is_reply && q.has_links);
         assert_eq!((q.author.as_str(), q.lang.as_deref()), ("carol", None));
+    }
+
+    #[test]
+    fn a_long_post_is_read_whole_from_its_note_tweet() {
+        // Recorded shape: X v2 with `tweet.fields=…,note_tweet`.
+        let page = page(include_str!("../../../fixtures/whole/x_note_tweet.json")).unwrap();
+        let posts: Vec<Post> =
+            page.data.iter().map(|t| v2_post(t, &page.includes, "GET /t").unwrap()).collect();
+        assert_eq!((posts[0].text.as_str(), posts[0].lang.as_deref()), ("ok", None), "qst is no language");
+        assert!(posts[1].is_repost && posts[1].text.ends_with("(retweeted)"), "{}", posts[1].text);
+        assert!(posts[2].text.ends_with("https://t.co/soup123") && !posts[2].text.contains('…'));
+        assert!(posts[2].text.chars().count() > 280 && posts[2].has_links);
+        assert_eq!(posts[2].lang.as_deref(), Some("en"));
+    }
+
+    #[test]
+    fn codes_that_name_no_language_are_no_language() {
+        for code in ["und", "zxx", "qst", "qme", "qht", "qam", "qct", "", "not a tag"] {
+            assert_eq!(clean_lang(Some(code)), None, "{code}");
+        }
+        assert_eq!(clean_lang(Some("en")).as_deref(), Some("en"));
+        assert_eq!(clean_lang(Some("en-gb")).as_deref(), Some("en-GB"));
     }
 
     #[test]

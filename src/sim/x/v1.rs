@@ -184,7 +184,7 @@ pub(super) fn v1_update(ctx: &mut Ctx<'_>, user: &str) -> Response {
     }
     let reply = param(&params, "in_reply_to_status_id").and_then(|v| v.parse().ok());
     let key = ctx.req.header("idempotency-key").map(str::to_string);
-    let created = Created { net: Net::X, idempotency_key: key, visibility: None, spoiler: String::new() };
+    let created = Created { net: Net::X, idempotency_key: key, visibility: None };
     let id = ctx.st.create_post(user, &status, reply, None, created);
     let extended = param(&params, "tweet_mode").as_deref() == Some("extended");
     match ctx.st.posts.get(&id) {

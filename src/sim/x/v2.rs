@@ -219,11 +219,28 @@ fn v2_entities(xt: &XText) -> Option<Value> {
 }
 
 fn v2_tweet(st: &State, p: &PostRec, o: &V2Opts) -> Value {
-    let (xt, refs) = x_text_of(st, p);
+    let (full, refs) = x_text_of(st, p);
+    // A post longer than 280 characters: `text` is cut, the whole text is its `note_tweet`.
+    let long = p.repost_of.is_none() && text::x_weighted_len(&p.text) > 280;
+    let xt = if long {
+        let mut cut = full.cut(270);
+        cut.text.push('…');
+        cut
+    } else {
+        full.clone()
+    };
     let id = p.id.to_string();
     let mut m = Map::new();
     m.insert("id".into(), json!(id));
     m.insert("text".into(), json!(x_escape(&xt.text)));
+    if long && o.has("note_tweet") {
+        let mut note = Map::new();
+        note.insert("text".into(), json!(x_escape(&full.text)));
+        if let Some(e) = v2_entities(&full) {
+            note.insert("entities".into(), e);
+        }
+        m.insert("note_tweet".into(), Value::Object(note));
+    }
     m.insert("edit_history_tweet_ids".into(), json!([id]));
     let profile = |name: &str| st.profiles.get(name).copied().unwrap_or(0).to_string();
     if o.has("created_at") {
@@ -444,7 +461,7 @@ pub(super) fn v2_create(ctx: &mut Ctx<'_>, user: &str) -> Response {
         .and_then(|v| v.as_str().map(str::to_string).or_else(|| v.as_u64().map(|n| n.to_string())))
         .and_then(|s| s.parse::<u64>().ok());
     let key = ctx.req.header("idempotency-key").map(str::to_string);
-    let created = Created { net: Net::X, idempotency_key: key, visibility: None, spoiler: String::new() };
+    let created = Created { net: Net::X, idempotency_key: key, visibility: None };
     let id = ctx.st.create_post(user, &text, reply, None, created);
     let shown = x_escape(&text::x_render(&text).text);
     Response::json(
