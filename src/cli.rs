@@ -464,6 +464,22 @@ pub struct WriterOpts {
     /// Bluesky: the language of posts whose source post has none (BCP 47: en, pt-BR, zh-Hant).
     #[arg(long, value_name = "LANG")]
     pub lang: Option<String>,
+    /// Post at these times of day instead of --every: 09:00,13:30,21:00 (see --tz, --days).
+    #[arg(long, value_name = "HH:MM,…", conflicts_with = "every")]
+    pub at: Option<String>,
+    /// The time zone of --at and --days, an IANA name: Europe/Moscow, America/New_York (default UTC).
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// The weekdays of --at: mon-fri, sat,sun, weekdays, weekends (default daily).
+    #[arg(long, value_name = "DAYS")]
+    pub days: Option<String>,
+    /// Move each slot later by up to this much, the same for a slot on every run: 10m (default 0).
+    #[arg(long, value_name = "DURATION")]
+    pub jitter: Option<String>,
+    /// Slots that passed while farm was not running: skip them, post once for the latest, or
+    /// post for each of the last day, one per run (default once).
+    #[arg(long, value_parser = ["skip", "once", "all"])]
+    pub missed: Option<String>,
 }
 
 /// `farm create reader NAME …`

@@ -6,11 +6,16 @@
 //! back-off that doubles from 10 minutes up to the interval. A clock that stepped back never
 //! makes a bot due early: a bot whose last run is in the future is not due.
 //!
+//! A writer with time slots ([`super::slots`]) is due instead when the first slot after the
+//! last one it served fires; a slot once served (stored with the post intent) never fires
+//! again, whatever the clock does.
+//!
 //! Unless it is more than [`MAX_AHEAD`] in the future: then the clock was wrong when it was
 //! stored (one run with the clock years ahead, from a bad RTC at boot before NTP), or is wrong
 //! now, and believing it would silence the bot until that date. [`forget_future`] takes such a
 //! time as now: the interval counts from now, an unconfirmed post is retried at once.
 
+use super::slots;
 use crate::model::{Bot, BotState, RateInfo};
 
 /// The longest a known rate limit may hold a bot back, seconds. A server's reset further away
@@ -75,6 +80,11 @@ pub fn forget_future(st: &mut BotState, windows: &mut [RateInfo], now: i64) -> O
         seen(p.created);
         p.created = 0;
     }
+    if is_ahead(st.slot_done, now) {
+        // The slots up to now count as served: the next one fires as usual.
+        seen(st.slot_done);
+        st.slot_done = now;
+    }
     if let Some((_, t)) = st.length_rule.filter(|(_, t)| is_ahead(*t, now)) {
         seen(t);
         st.length_rule = None;
@@ -124,6 +134,10 @@ pub fn due_at(bot: &Bot, st: &BotState) -> Option<i64> {
         // The last attempt failed: retry after a back-off of 10 min, 20 min, … up to the interval.
         let backoff = (600i64 << (st.fails - 1).min(10)).min(every);
         st.last_attempt + backoff - slack(backoff as u64)
+    } else if let Some(slots) = slots::of(bot).ok().flatten() {
+        // Time slots: when the first slot after the last one served fires. (A stored schedule
+        // that cannot be read falls back to the interval; the writer's run reports it.)
+        slots.due_at(&bot.name, st.slot_done)
     } else if st.last_ok == 0 {
         0
     } else {

@@ -258,6 +258,13 @@ pub fn settings(n: &NetOpts, r: &ReaderOpts, w: &WriterOpts) -> Settings {
         cap: r.cap,
         keep_age: r.keep_age.clone(),
         keep_max: r.keep_max,
+        slots: crate::bot::slots::SlotOpts {
+            at: w.at.clone(),
+            tz: w.tz.clone(),
+            days: w.days.clone(),
+            jitter: w.jitter.clone(),
+            missed: w.missed.clone(),
+        },
     }
 }
 
