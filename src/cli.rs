@@ -58,7 +58,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  farm edit hp --every 2h\n  FARM_ACCESS_TOKEN=… farm edit news --credentials\n  FARM_ACCESS_TOKEN=… farm edit news --platform mastodon --api https://mastodon.social --credentials\n  farm edit hp-rates --min-age 2d --hot-above 5"
     )]
-    Edit(EditArgs),
+    Edit(Box<EditArgs>),
     /// Pause a bot: `farm run` skips it until resumed.
     Pause {
         /// Bot name.
@@ -328,7 +328,7 @@ pub enum CreateCmd {
         after_help = "Examples:\n  farm create writer hp --source news --template 'Гарри Поттер и {}' --process 'phrase:ADJF,nomn NOUN,nomn'\n  farm create writer echo --source news --platform mastodon --api https://mastodon.social --filter no-links\n\n`farm create writer --help` lists the processors and filters.",
         after_long_help = WRITER_SYNTAX
     )]
-    Writer(WriterArgs),
+    Writer(Box<WriterArgs>),
     /// An analyzer: scores a writer's posts by engagement and feeds hot and boring words back.
     #[command(after_help = "Example:\n  farm create analyzer hp-rates --writer hp --every 1d")]
     Analyzer(AnalyzerArgs),

@@ -836,6 +836,8 @@ fn escaping_round_trips_through_the_strict_parsers() {
         next_due_at: None,
         clock_ahead: None,
         last_error: None,
+        slots: None,
+        slot: Default::default(),
         hourly: vec![0; 24],
         rate_limits: vec![RateRow {
             call: "post \"x\"\nnew".into(),

@@ -305,6 +305,28 @@ mod tests {
     }
 
     #[test]
+    fn a_slot_writer_is_due_when_its_next_slot_fires_never_again_for_a_served_one() {
+        let mut b = bot(3600);
+        b.role = Role::Writer;
+        let day = crate::clock::parse_rfc3339("2026-01-05T00:00:00Z").unwrap();
+        b.set_setting(slots::KEY, Some("at=09:00,21:00;days=daily;tz=UTC;jitter=0;missed=once".into()));
+        let mut st = BotState { slot_done: day, ..Default::default() };
+        assert_eq!(due_at(&b, &st), Some(day + 9 * 3600));
+        assert!(!is_due(&b, &st, day + 9 * 3600 - 1));
+        assert!(is_due(&b, &st, day + 9 * 3600));
+        // Served at 09:05: due at 21:00, also when the clock steps back into the slot.
+        st = BotState { slot_done: day + 9 * 3600, last_ok: day + 9 * 3600 + 300, ..st };
+        st.last_attempt = st.last_ok;
+        assert_eq!(due_at(&b, &st), Some(day + 21 * 3600));
+        assert!(!is_due(&b, &st, day + 9 * 3600 + 60));
+        // Slots served up to a time years ahead (a run with the clock wrong): taken as now.
+        let now = day + 12 * 3600;
+        let mut ahead = BotState { slot_done: now + 5 * 365 * 86_400, ..Default::default() };
+        assert_eq!(forget_future(&mut ahead, &mut [], now), Some(now + 5 * 365 * 86_400));
+        assert_eq!(due_at(&b, &ahead), Some(day + 21 * 3600));
+    }
+
+    #[test]
     fn paused_is_never_due() {
         let mut b = bot(60);
         b.paused = true;

@@ -377,8 +377,8 @@ impl Slots {
         parts.join(",")
     }
 
-    /// The whole schedule in words: `at 09:00,13:30 mon-fri Europe/Moscow, jitter 10m, missed
-    /// slots: once`.
+    /// The whole schedule in words: `at 09:00,13:30 mon-fri Europe/Moscow, jitter 10m, --missed
+    /// once`.
     pub fn describe(&self) -> String {
         let days = if self.days == 0x7f { String::new() } else { format!(" {}", self.days_text()) };
         let jitter = if self.jitter > 0 {
@@ -386,12 +386,7 @@ impl Slots {
         } else {
             String::new()
         };
-        format!(
-            "at {}{days} {}{jitter}, missed slots: {}",
-            self.times_text(),
-            self.tz.name(),
-            self.missed.name()
-        )
+        format!("at {}{days} {}{jitter}, --missed {}", self.times_text(), self.tz.name(), self.missed.name())
     }
 
     /// The shortest time between two slots in a week, seconds (nominal: DST moves some by an
@@ -687,7 +682,7 @@ mod tests {
         assert_eq!(utc(s.next_after(ts("2026-01-02T09:00:00Z"))), "2026-01-05T08:00:00Z");
         assert_eq!(s.shortest_gap(), 86_400);
         assert_eq!(s.days_text(), "mon-fri");
-        assert_eq!(s.describe(), "at 09:00 mon-fri Europe/Berlin, missed slots: once");
+        assert_eq!(s.describe(), "at 09:00 mon-fri Europe/Berlin, --missed once");
     }
 
     #[test]
