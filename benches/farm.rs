@@ -374,7 +374,9 @@ fn slots() {
         for r in 0..10 {
             let rname = format!("reader{r:02}");
             store.put_bot(&bot(&rname, Role::Reader, PlatformKind::Mastodon, api, None)).unwrap();
-            store.put_state(&rname, &BotState { last_ok: T0, last_attempt: T0, ..Default::default() }).unwrap();
+            store
+                .put_state(&rname, &BotState { last_ok: T0, last_attempt: T0, ..Default::default() })
+                .unwrap();
             for w in 0..100 {
                 let wname = format!("writer{r:02}-{w:02}");
                 let mut b = bot(&wname, Role::Writer, PlatformKind::Mastodon, api, Some(&rname));
@@ -390,8 +392,14 @@ fn slots() {
         }
         botfarm::bot::refresh_next_due(&store, T0).unwrap();
         drop(store);
-        let kind = if slotted { "1,000 slot writers (3 a day, 4 zones, jitter)" } else { "1,000 writers by interval" };
-        for args in [&["stats", "--json"][..], &["list"], &["pause", "writer00-00"], &["resume", "writer00-00"]] {
+        let kind = if slotted {
+            "1,000 slot writers (3 a day, 4 zones, jitter)"
+        } else {
+            "1,000 writers by interval"
+        };
+        for args in
+            [&["stats", "--json"][..], &["list"], &["pause", "writer00-00"], &["resume", "writer00-00"]]
+        {
             let runs: Vec<Cost> = (0..5).map(|_| measure(&mut farm(&db, T0 + 600, args))).collect();
             report(&format!("10. `farm {}`, {kind}", args.join(" ")), median(runs), 0, du(&db), "");
         }

@@ -269,3 +269,31 @@ fn slots_are_set_changed_and_taken_away_with_edit() {
     cron(&mut n, ts("2026-01-02T01:10:00Z"), ts("2026-01-02T03:50:00Z"));
     assert_eq!(post_times(&n), ["2026-01-02T00:00:00Z", "2026-01-02T02:00:00Z"]);
 }
+
+#[test]
+fn a_text_refused_for_good_leaves_its_slot_open_a_refused_resend_waits_for_the_next_slot() {
+    use botfarm::sim::Fault;
+    let start = ts("2026-01-05T08:00:00Z");
+    let mut n = farm_at(start, 20, &["--at", "09:00,13:00"]);
+    cron(&mut n, start, start + 3000);
+    // The 09:00 text is refused for good (422): it never went out, and after the back-off the
+    // next text is posted for the same slot.
+    n.fake.fail_next(1, Fault::Status(422), Some("/api/v1/statuses"));
+    let nine = ts("2026-01-05T09:00:00Z");
+    assert_ne!(n.synced(nine, &["run"]).code, 0);
+    cron(&mut n, nine + 600, nine + 3 * 3600);
+    assert_eq!(post_times(&n), ["2026-01-05T09:10:00Z"]);
+    // The 13:00 post's answer is lost (503: kept, resent by the next run), and the resend is
+    // refused for good: the slot had its post's intent, so the writer waits for the next slot
+    // instead of retrying every few minutes.
+    let one = ts("2026-01-05T13:00:00Z");
+    n.fake.fail_next(1, Fault::Status(503), Some("/api/v1/statuses"));
+    assert_ne!(n.synced(one, &["run"]).code, 0);
+    assert!(n.state("w")["pending"].is_string());
+    n.fake.fail_next(1, Fault::Status(422), Some("/api/v1/statuses"));
+    assert_ne!(n.synced(one + 600, &["run"]).code, 0);
+    assert!(n.state("w")["pending"].is_null());
+    assert_eq!(row(&n, "w")["next_due_at"], "2026-01-06T09:00:00Z");
+    cron(&mut n, one + 1200, ts("2026-01-06T09:00:00Z"));
+    assert_eq!(post_times(&n), ["2026-01-05T09:10:00Z", "2026-01-06T09:00:00Z"]);
+}

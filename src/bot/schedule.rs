@@ -121,6 +121,9 @@ pub fn due_at(bot: &Bot, st: &BotState) -> Option<i64> {
         return None;
     }
     let every = bot.every as i64;
+    // Time slots: when the first slot after the last one served fires. (A stored schedule that
+    // cannot be read falls back to the interval; the writer's run reports it.)
+    let slot = slots::of(bot).ok().flatten().map(|s| s.due_at(&bot.name, st.slot_done));
     let mut at = if st.pending.is_some() {
         // An unconfirmed post is retried at the next run, whatever the interval; after failures
         // with a back-off capped at 30 minutes, well inside Mastodon's one-hour idempotency window.
@@ -133,11 +136,11 @@ pub fn due_at(bot: &Bot, st: &BotState) -> Option<i64> {
     } else if st.fails > 0 {
         // The last attempt failed: retry after a back-off of 10 min, 20 min, … up to the interval.
         let backoff = (600i64 << (st.fails - 1).min(10)).min(every);
-        st.last_attempt + backoff - slack(backoff as u64)
-    } else if let Some(slots) = slots::of(bot).ok().flatten() {
-        // Time slots: when the first slot after the last one served fires. (A stored schedule
-        // that cannot be read falls back to the interval; the writer's run reports it.)
-        slots.due_at(&bot.name, st.slot_done)
+        let retry = st.last_attempt + backoff - slack(backoff as u64);
+        // A slot writer retries for a slot still owed, else waits for its next slot.
+        slot.map_or(retry, |s| s.max(retry))
+    } else if let Some(slot) = slot {
+        slot
     } else if st.last_ok == 0 {
         0
     } else {
@@ -319,6 +322,13 @@ mod tests {
         st.last_attempt = st.last_ok;
         assert_eq!(due_at(&b, &st), Some(day + 21 * 3600));
         assert!(!is_due(&b, &st, day + 9 * 3600 + 60));
+        // A failed run retries a slot still owed after the back-off; once its slot is served
+        // (a resend the server refused for good), it waits for the next slot.
+        let failed =
+            BotState { slot_done: day, fails: 1, last_attempt: day + 9 * 3600, ..Default::default() };
+        assert_eq!(due_at(&b, &failed), Some(day + 9 * 3600 + 600 - 60));
+        let served = BotState { slot_done: day + 9 * 3600, ..failed };
+        assert_eq!(due_at(&b, &served), Some(day + 21 * 3600));
         // Slots served up to a time years ahead (a run with the clock wrong): taken as now.
         let now = day + 12 * 3600;
         let mut ahead = BotState { slot_done: now + 5 * 365 * 86_400, ..Default::default() };
