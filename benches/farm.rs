@@ -10,7 +10,8 @@
 //! `farm compact`), `scale` (`farm stats`, `farm export`, `farm import` on the idle farm),
 //! `bluesky` (one Bluesky writer run with a stored session against one Mastodon writer run,
 //! the same fake, the same simulated hour), `feed` (a feed reader run with nothing new, one
-//! `304`, against a Mastodon reader run with nothing new, one empty page).
+//! `304`, against a Mastodon reader run with nothing new, one empty page), `slots` (`farm stats`,
+//! `list`, `pause` with 1,000 writers by time slots against 1,000 by interval).
 
 use botfarm::model::{Bot, BotState, ReaderOpts, Role};
 use botfarm::net::{Credentials, PlatformKind, Post};
@@ -360,6 +361,51 @@ fn scale(db: &Path) {
         let _ = std::fs::remove_dir_all(&target);
     }
     let _ = std::fs::remove_file(&archive);
+}
+
+/// Time slots: what working out every slot writer's next slot (zones, DST, jitter) costs
+/// `farm stats --json`, `farm list` and a change of the farm (`farm pause`, which rewrites the
+/// next-due record from every bot), against the same farm of 1,000 writers by interval.
+fn slots() {
+    for slotted in [false, true] {
+        let db = tmp(if slotted { "slots" } else { "interval" });
+        let store = open(&db);
+        let api = "http://127.0.0.1:9";
+        let zones = ["Europe/Berlin", "America/New_York", "Europe/Moscow", "Europe/London"];
+        for r in 0..10 {
+            let rname = format!("reader{r:02}");
+            store.put_bot(&bot(&rname, Role::Reader, PlatformKind::Mastodon, api, None)).unwrap();
+            store
+                .put_state(&rname, &BotState { last_ok: T0, last_attempt: T0, ..Default::default() })
+                .unwrap();
+            for w in 0..100 {
+                let wname = format!("writer{r:02}-{w:02}");
+                let mut b = bot(&wname, Role::Writer, PlatformKind::Mastodon, api, Some(&rname));
+                if slotted {
+                    let tz = zones[w % zones.len()];
+                    let at = format!("at=09:00,13:30,21:00;days=mon-fri;tz={tz};jitter=600;missed=once");
+                    b.set_setting(botfarm::bot::slots::KEY, Some(at));
+                }
+                store.put_bot(&b).unwrap();
+                let st = BotState { last_ok: T0, last_attempt: T0, slot_done: T0, ..Default::default() };
+                store.put_state(&wname, &st).unwrap();
+            }
+        }
+        botfarm::bot::refresh_next_due(&store, T0).unwrap();
+        drop(store);
+        let kind = if slotted {
+            "1,000 slot writers (3 a day, 4 zones, jitter)"
+        } else {
+            "1,000 writers by interval"
+        };
+        for args in
+            [&["stats", "--json"][..], &["list"], &["pause", "writer00-00"], &["resume", "writer00-00"]]
+        {
+            let runs: Vec<Cost> = (0..5).map(|_| measure(&mut farm(&db, T0 + 600, args))).collect();
+            report(&format!("10. `farm {}`, {kind}", args.join(" ")), median(runs), 0, du(&db), "");
+        }
+        let _ = std::fs::remove_dir_all(&db);
+    }
 }
 
 /// What measuring costs by itself: `/bin/true` spawned through the same harness (GNU `time` as
@@ -996,5 +1042,8 @@ fn main() {
     }
     if want("layout") {
         layout();
+    }
+    if want("slots") {
+        slots();
     }
 }

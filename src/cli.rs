@@ -58,7 +58,7 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  farm edit hp --every 2h\n  FARM_ACCESS_TOKEN=… farm edit news --credentials\n  FARM_ACCESS_TOKEN=… farm edit news --platform mastodon --api https://mastodon.social --credentials\n  farm edit hp-rates --min-age 2d --hot-above 5"
     )]
-    Edit(EditArgs),
+    Edit(Box<EditArgs>),
     /// Pause a bot: `farm run` skips it until resumed.
     Pause {
         /// Bot name.
@@ -330,8 +330,6 @@ pub struct MetricsArgs {
 }
 
 /// `farm create …`
-// Parsed once per process: the size of the writer's options does not matter.
-#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum CreateCmd {
     /// A reader: reads its home timeline and caches the posts for writers.
@@ -344,7 +342,7 @@ pub enum CreateCmd {
         after_help = "Examples:\n  farm create writer hp --source news --template 'Гарри Поттер и {}' --process 'phrase:ADJF,nomn NOUN,nomn'\n  farm create writer echo --source news --platform mastodon --api https://mastodon.social --filter no-links\n\n`farm create writer --help` lists the processors and filters.",
         after_long_help = WRITER_SYNTAX
     )]
-    Writer(WriterArgs),
+    Writer(Box<WriterArgs>),
     /// An analyzer: scores a writer's posts by engagement and feeds hot and boring words back.
     #[command(after_help = "Example:\n  farm create analyzer hp-rates --writer hp --every 1d")]
     Analyzer(AnalyzerArgs),
@@ -503,6 +501,22 @@ pub struct WriterOpts {
     /// A source post with a content warning: skip it (the default) or carry the warning along.
     #[arg(long, value_parser = ["skip", "carry"])]
     pub warnings: Option<String>,
+    /// Post at these times of day instead of --every: 09:00,13:30,21:00 (see --tz, --days).
+    #[arg(long, value_name = "HH:MM,…", conflicts_with = "every")]
+    pub at: Option<String>,
+    /// The time zone of --at and --days, an IANA name: Europe/Moscow, America/New_York (default UTC).
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// The weekdays of --at: mon-fri, sat,sun, weekdays, weekends (default daily).
+    #[arg(long, value_name = "DAYS")]
+    pub days: Option<String>,
+    /// Move each slot later by up to this much, the same for a slot on every run: 10m (default 0).
+    #[arg(long, value_name = "DURATION")]
+    pub jitter: Option<String>,
+    /// Slots that passed while farm was not running: skip them, post once for the latest, or
+    /// post for each of the last day, one per run (default once).
+    #[arg(long, value_parser = ["skip", "once", "all"])]
+    pub missed: Option<String>,
 }
 
 /// `farm create reader NAME …`

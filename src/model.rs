@@ -184,6 +184,14 @@ pub struct BotState {
     pub length_rule: Option<(LengthRule, i64)>,
     /// Until when the bot is blocked by a rate limit (latest known reset), for display.
     pub limited_until: Option<i64>,
+    /// A writer with time slots: the (nominal, Unix seconds) time of the latest slot it has
+    /// served — posted for, found nothing to post for, or let pass by its missed-slot policy.
+    /// Stored with the post intent, so a slot is never served twice; set to the time `--at`
+    /// was given, so slots before that are not owed. 0 for a writer without slots.
+    pub slot_done: i64,
+    /// A writer with time slots: how many slots passed without a post of their own (the farm
+    /// was not running, or the bot failed, until a later slot), in total.
+    pub slots_missed: u64,
 }
 
 impl Pending {

@@ -8,6 +8,7 @@ pub mod registry;
 pub mod run;
 pub mod schedule;
 pub mod session;
+pub mod slots;
 pub mod stats;
 pub mod status;
 pub mod writer;

@@ -1,6 +1,7 @@
 //! Creating, changing and destroying bots: the rules the registry commands share.
 
 use super::analyzer::{self, BORING_KEY, HOT_KEY, MIN_AGE_KEY, REPOST_WEIGHT_KEY};
+use super::slots::{self, SlotOpts};
 use crate::clock;
 use crate::error::{FarmError, Result};
 use crate::model::{normalize_name, Bot, BotState, ReaderOpts, Role};
@@ -45,6 +46,8 @@ pub struct Settings {
     pub keep_age: Option<String>,
     /// `--keep-max`.
     pub keep_max: Option<u32>,
+    /// `--at`, `--tz`, `--days`, `--jitter`, `--missed` (writers' time slots).
+    pub slots: SlotOpts,
 }
 
 /// Parse a `--platform` value.
@@ -384,6 +387,7 @@ pub fn apply(bot: &mut Bot, s: &Settings, mode: EditMode) -> Result<()> {
     if let Some(e) = &s.every {
         bot.every = clock::parse_duration(e)?;
     }
+    apply_slots(bot, s)?;
     let writer_only = s.template.is_some()
         || !s.process.is_empty()
         || !s.filters.is_empty()
@@ -472,6 +476,51 @@ pub fn apply(bot: &mut Bot, s: &Settings, mode: EditMode) -> Result<()> {
         bot.filters = spec.filters;
     }
     Ok(())
+}
+
+/// Time slots on create and edit: `--at` gives a writer slots (its interval becomes the
+/// shortest gap between them, for the back-off after failures), `--tz`, `--days`, `--jitter` and
+/// `--missed` change them, `--every` takes them away. Only writers have slots: a reader reads
+/// whatever is new whenever it runs, and an analyzer scores at its interval.
+fn apply_slots(bot: &mut Bot, s: &Settings) -> Result<()> {
+    let o = &s.slots;
+    if !o.any() {
+        if s.every.is_some() {
+            bot.set_setting(slots::KEY, None);
+        }
+        return Ok(());
+    }
+    if bot.role != Role::Writer {
+        return Err(FarmError::usage(format!(
+            "{} is a {}; --at, --tz, --days, --jitter and --missed are for writers (give it an --every)",
+            bot.name,
+            bot.role.name()
+        )));
+    }
+    if s.every.is_some() {
+        return Err(FarmError::usage(
+            "--every and the time slots (--at, --tz, --days, --jitter, --missed) exclude each other: --every runs by interval, --at at set times",
+        ));
+    }
+    // A stored schedule that cannot be read is replaced by one given whole.
+    let current = slots::of(bot).ok().flatten();
+    let new = slots::edit(current.as_ref(), o)?;
+    bot.every = new.shortest_gap();
+    bot.set_setting(slots::KEY, Some(new.to_setting()));
+    Ok(())
+}
+
+/// After `create` or `edit` stored `bot` (`before`: as it was, `None` for a new bot): when its
+/// time slots are new or changed, slots up to `now` are not owed (the first one to post for is
+/// the next to come), so the state records them as served.
+pub fn start_slots(store: &Store, before: Option<&Bot>, bot: &Bot, now: i64) -> Result<()> {
+    let key = |b: &Bot| b.setting(slots::KEY).map(str::to_string);
+    if key(bot).is_none() || before.map(key) == Some(key(bot)) {
+        return Ok(());
+    }
+    let mut st = store.state(&bot.name)?;
+    st.slot_done = st.slot_done.max(now);
+    store.put_state(&bot.name, &st)
 }
 
 /// An analyzer's settings given on the command line (`create analyzer`, `edit`); `None` =

@@ -3,7 +3,7 @@
 
 use super::record::{self, blocked_until};
 use super::writer::{post_key, scan, Skip};
-use super::{endpoint_at, schedule};
+use super::{endpoint_at, schedule, slots};
 use crate::clock;
 use crate::error::{FarmError, Kind, Result};
 use crate::model::{Bot, BotState, Counters, Pending, Role};
@@ -399,15 +399,12 @@ pub fn run_writer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
     }
     let mut st = store.state(&bot.name)?;
     let source = bot.source.clone().unwrap_or_default();
-    // Never more often than the interval, whatever happens (retries, clock steps, manual runs).
-    let next_post = st.last_post_at + bot.every as i64 - schedule::slack(bot.every);
-    if st.last_post_at > 0 && (now < st.last_post_at || now < next_post) {
-        return Ok(format!(
-            "posted at {}; next post not before {}",
-            clock::format(st.last_post_at),
-            clock::format(next_post)
-        ));
-    }
+    let turn = match writer_turn(store, bot, &mut st, now, dry)? {
+        Turn::Not(line) => return Ok(line),
+        Turn::Interval => None,
+        Turn::Slot(t) => Some(t),
+    };
+    let slot_note = turn.as_ref().map(SlotTurn::note).unwrap_or_default();
     let reader = store.bot(&source)?;
     let Some(reader) = reader else {
         let e = FarmError::config(format!(
@@ -429,8 +426,8 @@ pub fn run_writer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
         let rule = offline_rule(bot, &st);
         let s = scan(store, bot, &st, rule, 1)?;
         return Ok(match s.found.first() {
-            Some(c) => format!("would post ({} chars): {}{note}", c.length, c.text),
-            None => format!("nothing to post ({} posts skipped){note}", s.skipped.len()),
+            Some(c) => format!("would post ({} chars): {}{note}{slot_note}", c.length, c.text),
+            None => format!("nothing to post ({} posts skipped){note}{slot_note}", s.skipped.len()),
         });
     }
     let mut client = open_client(store, bot, &mut st, now, connect)?;
@@ -447,13 +444,19 @@ pub fn run_writer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
     st.consumed = st.consumed.max(s.skipped_up_to);
     let Some(c) = s.found.into_iter().next() else {
         record::success(&mut st, now);
+        if let Some(t) = &turn {
+            t.serve(&mut st);
+        }
         store.put_state(&bot.name, &st)?;
         let with_cw = if warned > 0 { format!(", {warned} with a content warning") } else { String::new() };
         let line = format!(
             "nothing to post: {skipped} posts skipped ({too_long} too long, {dups} duplicates{with_cw}){note}"
         );
         record::tally(store, &bot.name, now, Counters::default(), Some(("idle", &line)))?;
-        return Ok(line);
+        if let Some(t) = &turn {
+            t.log_missed(store, bot, now)?;
+        }
+        return Ok(format!("{line}{slot_note}"));
     };
     let pending = Pending {
         key: post_key(bot, c.source_id, &c.text, now),
@@ -464,12 +467,120 @@ pub fn run_writer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
         attempts: 0,
         meta: c.meta,
     };
-    let mut line = send_new(store, bot, &mut st, client.as_mut(), pending, now)?;
+    // A slot is served with its post's intent, in the same record: a crash after it never
+    // gives the slot a second post.
+    let open = (st.slot_done, st.slots_missed);
+    if let Some(t) = &turn {
+        t.serve(&mut st);
+    }
+    let sent = send_new(store, bot, &mut st, client.as_mut(), pending, now);
+    if let Some(t) = &turn {
+        if sent.is_err() && st.pending.is_none() {
+            // The server refused this text for good: it never went out, and the slot stays
+            // open for the next text (after the back-off).
+            (st.slot_done, st.slots_missed) = open;
+            store.put_state(&bot.name, &st)?;
+        } else {
+            t.log_missed(store, bot, now)?;
+        }
+    }
+    let mut line = sent?;
     if skipped > 0 {
         line.push_str(&format!(" ({skipped} posts skipped)"));
     }
     line.push_str(note);
+    line.push_str(&slot_note);
     Ok(line)
+}
+
+/// Whether a writer may post at a run: once per interval, or for a writer with time slots once
+/// per slot ([`slots::Slots::plan`]).
+enum Turn {
+    /// By its interval, which has passed.
+    Interval,
+    /// A slot to post for.
+    Slot(SlotTurn),
+    /// Not now: the line says why (a slot let pass by `--missed skip` is recorded, unless in a
+    /// dry run).
+    Not(String),
+}
+
+/// The slot a writer's run posts for, and the slots missed before it.
+struct SlotTurn {
+    slots: slots::Slots,
+    slot: i64,
+    missed: Vec<i64>,
+}
+
+impl SlotTurn {
+    /// Record the slot as served in the state (the caller stores it).
+    fn serve(&self, st: &mut BotState) {
+        st.slot_done = st.slot_done.max(self.slot);
+        st.slots_missed += self.missed.len() as u64;
+    }
+
+    /// Log the missed slots, if any, as a `missed` event.
+    fn log_missed(&self, store: &Store, bot: &Bot, now: i64) -> Result<()> {
+        if self.missed.is_empty() {
+            return Ok(());
+        }
+        let line = format!("{}; posting for the {} slot", self.slots.missed_text(&self.missed), self.local());
+        record::tally(store, &bot.name, now, Counters::default(), Some(("missed", &line)))
+    }
+
+    fn local(&self) -> String {
+        self.slots.local_text(self.slot)
+    }
+
+    /// What `-v` adds to the run's line: ` (the 2026-03-02 09:00 Europe/Moscow (06:00 UTC)
+    /// slot; 2 missed)`.
+    fn note(&self) -> String {
+        let missed =
+            if self.missed.is_empty() { String::new() } else { format!("; {} missed", self.missed.len()) };
+        format!(" (the {} slot{missed})", self.local())
+    }
+}
+
+/// The [`Turn`] of `bot` at `now`.
+fn writer_turn(store: &Store, bot: &Bot, st: &mut BotState, now: i64, dry: bool) -> Result<Turn> {
+    let plan = match slots::of(bot) {
+        Ok(Some(s)) => {
+            let plan = s.plan(&bot.name, st.slot_done, now);
+            (s, plan)
+        }
+        Ok(None) => {
+            // Never more often than the interval, whatever happens (retries, clock steps,
+            // manual runs).
+            let next_post = st.last_post_at + bot.every as i64 - schedule::slack(bot.every);
+            if st.last_post_at > 0 && (now < st.last_post_at || now < next_post) {
+                return Ok(Turn::Not(format!(
+                    "posted at {}; next post not before {}",
+                    clock::format(st.last_post_at),
+                    clock::format(next_post)
+                )));
+            }
+            return Ok(Turn::Interval);
+        }
+        Err(e) if dry => return Err(e.context(&bot.name)),
+        Err(e) => return Err(record::local_failure(store, bot, st, now, e, 0)?),
+    };
+    match plan {
+        (s, slots::Plan::Wait { fire, .. }) => {
+            Ok(Turn::Not(format!("next slot {}; not posting", s.local_text(fire))))
+        }
+        (s, slots::Plan::Serve { slot, post: false, missed }) => {
+            let line = format!("{}; --missed skip: no post", s.missed_text(&missed));
+            if !dry {
+                let t = SlotTurn { slots: s, slot, missed };
+                record::success(st, now);
+                t.serve(st);
+                store.put_state(&bot.name, st)?;
+                record::tally(store, &bot.name, now, Counters::default(), Some(("missed", &line)))?;
+            }
+            Ok(Turn::Not(line))
+        }
+        (s, slots::Plan::Serve { slot, missed, .. }) => Ok(Turn::Slot(SlotTurn { slots: s, slot, missed })),
+    }
 }
 
 /// Record a new intent durably (a writer's next post, or a post by hand), then send it.

@@ -6,11 +6,16 @@
 //! back-off that doubles from 10 minutes up to the interval. A clock that stepped back never
 //! makes a bot due early: a bot whose last run is in the future is not due.
 //!
+//! A writer with time slots ([`super::slots`]) is due instead when the first slot after the
+//! last one it served fires; a slot once served (stored with the post intent) never fires
+//! again, whatever the clock does.
+//!
 //! Unless it is more than [`MAX_AHEAD`] in the future: then the clock was wrong when it was
 //! stored (one run with the clock years ahead, from a bad RTC at boot before NTP), or is wrong
 //! now, and believing it would silence the bot until that date. [`forget_future`] takes such a
 //! time as now: the interval counts from now, an unconfirmed post is retried at once.
 
+use super::slots;
 use crate::model::{Bot, BotState, RateInfo};
 
 /// The longest a known rate limit may hold a bot back, seconds. A server's reset further away
@@ -75,6 +80,11 @@ pub fn forget_future(st: &mut BotState, windows: &mut [RateInfo], now: i64) -> O
         seen(p.created);
         p.created = 0;
     }
+    if is_ahead(st.slot_done, now) {
+        // The slots up to now count as served: the next one fires as usual.
+        seen(st.slot_done);
+        st.slot_done = now;
+    }
     if let Some((_, t)) = st.length_rule.filter(|(_, t)| is_ahead(*t, now)) {
         seen(t);
         st.length_rule = None;
@@ -111,6 +121,9 @@ pub fn due_at(bot: &Bot, st: &BotState) -> Option<i64> {
         return None;
     }
     let every = bot.every as i64;
+    // Time slots: when the first slot after the last one served fires. (A stored schedule that
+    // cannot be read falls back to the interval; the writer's run reports it.)
+    let slot = slots::of(bot).ok().flatten().map(|s| s.due_at(&bot.name, st.slot_done));
     let mut at = if st.pending.is_some() {
         // An unconfirmed post is retried at the next run, whatever the interval; after failures
         // with a back-off capped at 30 minutes, well inside Mastodon's one-hour idempotency window.
@@ -123,7 +136,11 @@ pub fn due_at(bot: &Bot, st: &BotState) -> Option<i64> {
     } else if st.fails > 0 {
         // The last attempt failed: retry after a back-off of 10 min, 20 min, … up to the interval.
         let backoff = (600i64 << (st.fails - 1).min(10)).min(every);
-        st.last_attempt + backoff - slack(backoff as u64)
+        let retry = st.last_attempt + backoff - slack(backoff as u64);
+        // A slot writer retries for a slot still owed, else waits for its next slot.
+        slot.map_or(retry, |s| s.max(retry))
+    } else if let Some(slot) = slot {
+        slot
     } else if st.last_ok == 0 {
         0
     } else {
@@ -288,6 +305,35 @@ mod tests {
         assert_eq!(st.failing_since, Some(now));
         // When it was made is unknown: the run looks among the account's own posts first.
         assert_eq!(st.pending.unwrap().created, 0);
+    }
+
+    #[test]
+    fn a_slot_writer_is_due_when_its_next_slot_fires_never_again_for_a_served_one() {
+        let mut b = bot(3600);
+        b.role = Role::Writer;
+        let day = crate::clock::parse_rfc3339("2026-01-05T00:00:00Z").unwrap();
+        b.set_setting(slots::KEY, Some("at=09:00,21:00;days=daily;tz=UTC;jitter=0;missed=once".into()));
+        let mut st = BotState { slot_done: day, ..Default::default() };
+        assert_eq!(due_at(&b, &st), Some(day + 9 * 3600));
+        assert!(!is_due(&b, &st, day + 9 * 3600 - 1));
+        assert!(is_due(&b, &st, day + 9 * 3600));
+        // Served at 09:05: due at 21:00, also when the clock steps back into the slot.
+        st = BotState { slot_done: day + 9 * 3600, last_ok: day + 9 * 3600 + 300, ..st };
+        st.last_attempt = st.last_ok;
+        assert_eq!(due_at(&b, &st), Some(day + 21 * 3600));
+        assert!(!is_due(&b, &st, day + 9 * 3600 + 60));
+        // A failed run retries a slot still owed after the back-off; once its slot is served
+        // (a resend the server refused for good), it waits for the next slot.
+        let failed =
+            BotState { slot_done: day, fails: 1, last_attempt: day + 9 * 3600, ..Default::default() };
+        assert_eq!(due_at(&b, &failed), Some(day + 9 * 3600 + 600 - 60));
+        let served = BotState { slot_done: day + 9 * 3600, ..failed };
+        assert_eq!(due_at(&b, &served), Some(day + 21 * 3600));
+        // Slots served up to a time years ahead (a run with the clock wrong): taken as now.
+        let now = day + 12 * 3600;
+        let mut ahead = BotState { slot_done: now + 5 * 365 * 86_400, ..Default::default() };
+        assert_eq!(forget_future(&mut ahead, &mut [], now), Some(now + 5 * 365 * 86_400));
+        assert_eq!(due_at(&b, &ahead), Some(day + 21 * 3600));
     }
 
     #[test]

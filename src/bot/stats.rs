@@ -28,6 +28,8 @@ pub struct Summary {
     pub next_due: Option<i64>,
     /// The latest time an earlier run stored too far ahead of the clock ([`status::Standing`]).
     pub ahead: Option<i64>,
+    /// A writer with time slots: when its next slot fires ([`status::Standing::next_slot`]).
+    pub next_slot: Option<i64>,
     /// Readers: posts in the cache; writers: unprocessed posts in the reader's cache;
     /// analyzers: 0.
     pub backlog: u64,
@@ -163,6 +165,7 @@ pub fn summary(
         limited_until: standing.limited_until,
         next_due: standing.next_due,
         ahead: standing.ahead,
+        next_slot: standing.next_slot,
         backlog: backlog(store, b, st, reader_cached)?,
         hourly,
         last_24h,

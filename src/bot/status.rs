@@ -121,6 +121,9 @@ pub struct Standing {
     /// The latest time an earlier run stored too far ahead of the clock, which the next run
     /// takes as now ([`schedule::forget_future`]); the clock was wrong then or is wrong now.
     pub ahead: Option<i64>,
+    /// A writer with time slots: when its next slot to come fires ([`super::slots::Slots::upcoming`]);
+    /// `None` without slots, or when it has no next due time.
+    pub next_slot: Option<i64>,
 }
 
 /// The [`Standing`] of `bot` at `now`, from its state, its own rate-limit `windows`, the
@@ -136,13 +139,16 @@ pub fn standing(
 ) -> Standing {
     let mut st = st.clone();
     let ahead = schedule::forget_future(&mut st, &mut windows.to_vec(), now);
+    // A bot without credentials is due only after `farm auth` (which rewrites the next-due
+    // record): else every cron tick would open the farm to skip it, with a mailed line.
+    let next_due = if needs_auth { None } else { next_due(bot, &st, window, now) };
+    let slots = super::slots::of(bot).ok().flatten();
     Standing {
         status: status(bot, &st, window, needs_auth, now),
         limited_until: limited_until(&st, window, now),
-        // A bot without credentials is due only after `farm auth` (which rewrites the next-due
-        // record): else every cron tick would open the farm to skip it, with a mailed line.
-        next_due: if needs_auth { None } else { next_due(bot, &st, window, now) },
+        next_due,
         ahead,
+        next_slot: slots.filter(|_| next_due.is_some()).map(|s| s.upcoming(&bot.name, st.slot_done, now).1),
     }
 }
 

@@ -53,14 +53,15 @@ pub fn create(
     let mut bot = new_bot(&store, role, name, &s, Default::default(), now)?;
     bot.creds = creds;
     store.put_bot(&bot)?;
+    crate::bot::registry::start_slots(&store, None, &bot, now)?;
     store.log(&bot.name, now, "create", &format!("created {} on {}", role.name(), bot.platform.name()))?;
     finish(&store)?;
     eprintln!(
-        "created {} {} ({}, every {})",
+        "created {} {} ({}, {})",
         role.name(),
         bot.name,
         bot.platform.name(),
-        crate::clock::format_duration(bot.every)
+        crate::bot::slots::schedule_text(&bot)
     );
     Ok(())
 }

@@ -6,7 +6,7 @@
 use super::{analyzer_settings, finish, now, open_required, read_credentials, settings, Globals};
 use crate::bot::registry::{
     account_home, apply, apply_analyzer, check_analyzer, dependents, forget_account_id, get, start_afresh,
-    EditMode,
+    start_slots, EditMode,
 };
 use crate::bot::{Bot, Role};
 use crate::cli::EditArgs;
@@ -68,6 +68,7 @@ pub fn run(g: &Globals, a: EditArgs) -> Result<()> {
     }
     let now = now()?;
     store.put_bot(&bot)?;
+    start_slots(&store, Some(&before), &bot, now)?;
     if let Some((_, w)) = &writer {
         store.put_bot(w)?;
         store.log(&w.name, now, "edit", &format!("thresholds changed through {}", bot.name))?;

@@ -1,7 +1,7 @@
 //! `farm list [--json]`
 
 use super::{now, open_existing, print_json, Globals};
-use crate::bot::{status, Bot};
+use crate::bot::{slots, status, Bot};
 use crate::clock;
 use crate::error::Result;
 use crate::out::{Cell, Column, Table};
@@ -48,6 +48,8 @@ pub struct BotView {
     pub warnings: Option<&'static str>,
     /// Masked credentials.
     pub credentials: CredView,
+    /// Writers with time slots: the slots (`null`: it runs by its interval, `every`).
+    pub slots: Option<SlotsView>,
     /// Readers: fetch cap and retention.
     pub reader: Option<ReaderView>,
     /// Creation time, RFC 3339.
@@ -65,6 +67,79 @@ pub struct CredView {
     pub access_token: Option<String>,
     /// Whether an access secret is set.
     pub access_secret_set: bool,
+}
+
+/// A writer's time slots (`--at`, `--tz`, `--days`, `--jitter`, `--missed`).
+#[derive(Serialize, Debug, Clone, PartialEq)]
+pub struct SlotsView {
+    /// Times of day, `HH:MM`, in `tz`.
+    pub at: Vec<String>,
+    /// Weekdays: `daily`, `mon-fri`, `mon,wed,fri`.
+    pub days: String,
+    /// The IANA time zone.
+    pub tz: String,
+    /// The largest jitter, seconds.
+    pub jitter_secs: u64,
+    /// `skip`, `once` or `all`.
+    pub missed: String,
+    /// All of it in words, for the text views ([`slots::Slots::describe`]).
+    #[serde(skip)]
+    pub text: String,
+}
+
+impl SlotsView {
+    /// The view of a bot's slots, if it has any (a stored schedule that cannot be read shows as
+    /// none; the bot's runs report it).
+    pub fn of(b: &Bot) -> Option<SlotsView> {
+        let s = slots::of(b).ok().flatten()?;
+        Some(SlotsView {
+            at: s.times_text().split(',').map(str::to_string).collect(),
+            days: s.days_text(),
+            tz: s.tz.name().to_string(),
+            jitter_secs: s.jitter,
+            missed: s.missed.name().to_string(),
+            text: s.describe(),
+        })
+    }
+}
+
+/// Where a writer's time slots stand, as `stats --json` rows and `show --json`'s `state` have it
+/// (all `null` for a bot without slots).
+#[derive(Serialize, Debug, Clone, Default, PartialEq)]
+pub struct SlotState {
+    /// When its next slot fires (RFC 3339, UTC), the jitter added.
+    pub next_slot_at: Option<String>,
+    /// The same time in the slots' own zone (RFC 3339 with its offset: `2026-03-02T09:00:00+03:00`).
+    pub next_slot_local: Option<String>,
+    /// Slots that passed without a post of their own, in total.
+    pub slots_missed: Option<u64>,
+    /// The next slot in words, in its zone and in UTC (`2026-03-02 09:00 Europe/Moscow (06:00
+    /// UTC)`; `none (paused)`), for the text views.
+    #[serde(skip)]
+    pub next_slot_text: Option<String>,
+}
+
+impl SlotState {
+    /// The slot state of `b` with state `st`, whose next slot fires at `next` (the
+    /// [`crate::bot::status::Standing::next_slot`]).
+    pub fn new(b: &Bot, st: &crate::model::BotState, next: Option<i64>) -> SlotState {
+        let Some(s) = slots::of(b).ok().flatten() else { return SlotState::default() };
+        SlotState {
+            next_slot_at: next.map(clock::format),
+            next_slot_local: next.map(|t| s.local_rfc3339(t)),
+            slots_missed: Some(st.slots_missed),
+            next_slot_text: Some(next.map_or("none (paused)".into(), |t| s.local_text(t))),
+        }
+    }
+}
+
+/// The `every` cell of a table: the interval (`every`, `1h`), or a slot writer's times (`at
+/// 09:00,21:00`).
+pub fn every_cell(every: &str, slots: Option<&SlotsView>) -> String {
+    match slots {
+        Some(s) => format!("at {}", s.at.join(",")),
+        None => every.to_string(),
+    }
 }
 
 /// Reader limits.
@@ -118,6 +193,7 @@ impl BotView {
                 access_token: mask(&b.creds.access_token),
                 access_secret_set: !b.creds.access_secret.is_empty(),
             },
+            slots: SlotsView::of(b),
             reader: (b.role == crate::bot::Role::Reader).then_some(ReaderView {
                 cap: b.reader.cap,
                 max_age_secs: b.reader.max_age,
@@ -171,7 +247,7 @@ pub fn run(g: &Globals, json: bool, names: bool) -> Result<()> {
         Column::left("role").drop(3),
         Column::left("platform").drop(5),
         Column::left("source").drop(6).cut_middle(12),
-        Column::right("every").drop(4),
+        Column::right("every").drop(4).cut_end(8),
         Column::left("status"),
         Column::left("next due").drop(2),
     ]);
@@ -185,7 +261,7 @@ pub fn run(g: &Globals, json: bool, names: bool) -> Result<()> {
             b.role.name().into(),
             b.platform.name().into(),
             b.source.clone().unwrap_or_default().into(),
-            clock::format_duration(b.every).into(),
+            every_cell(&clock::format_duration(b.every), SlotsView::of(b).as_ref()).into(),
             Cell::coloured(status, crate::out::status_colour(status)),
             next_due_text(standing.next_due, now).into(),
         ]);

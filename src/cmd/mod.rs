@@ -113,7 +113,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Create(c) => create::run(&g, c),
         Command::List { json, names, .. } => list::run(&g, json, names),
         Command::Show { name, json, .. } => show::run(&g, &name, json),
-        Command::Edit(a) => edit::run(&g, a),
+        Command::Edit(a) => edit::run(&g, *a),
         Command::Pause { name } => pause::run(&g, &name, true),
         Command::Resume { name } => pause::run(&g, &name, false),
         Command::Destroy { name, yes, force } => destroy::run(&g, &name, yes, force),
@@ -265,6 +265,13 @@ pub fn settings(n: &NetOpts, r: &ReaderOpts, w: &WriterOpts) -> Settings {
         cap: r.cap,
         keep_age: r.keep_age.clone(),
         keep_max: r.keep_max,
+        slots: crate::bot::slots::SlotOpts {
+            at: w.at.clone(),
+            tz: w.tz.clone(),
+            days: w.days.clone(),
+            jitter: w.jitter.clone(),
+            missed: w.missed.clone(),
+        },
     }
 }
 

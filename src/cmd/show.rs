@@ -1,6 +1,6 @@
 //! `farm show NAME [--json]`
 
-use super::list::{next_due_text, BotView};
+use super::list::{next_due_text, BotView, SlotState};
 use super::stats::kinds_text;
 use super::{now, open_required, print_json, Globals};
 use crate::bot::registry::{get, writer_spec};
@@ -33,6 +33,11 @@ struct StateView {
     /// What the unconfirmed post carries (content warning, sensitive, language, labels, the
     /// post it answers); `null` when there is none.
     pending_meta: Option<crate::model::PostMeta>,
+    /// A writer with time slots: where they stand, as in `farm stats --json`, and the time up
+    /// to which its slots are served (or were not owed: before `--at` was given).
+    #[serde(flatten)]
+    slot: SlotState,
+    slots_served_until: Option<String>,
     rate_limits: Vec<RateView>,
 }
 
@@ -83,6 +88,8 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
             consumed: st.consumed,
             pending: st.pending.as_ref().map(|p| p.text.clone()),
             pending_meta: st.pending.as_ref().map(|p| p.meta.clone()),
+            slot: SlotState::new(&bot, &st, standing.next_slot),
+            slots_served_until: view_slots_served(&bot, &st),
             rate_limits: store
                 .rates(&bot.name)?
                 .into_iter()
@@ -107,7 +114,11 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
     out.push('\n');
     let mut line = |key: &str, value: &str| out.push_str(&crate::out::pair(key, value, width));
     line("api", &b.api);
-    line("every", &format!("{}{}", b.every, if b.paused { " (paused)" } else { "" }));
+    let paused = if b.paused { " (paused)" } else { "" };
+    match &b.slots {
+        Some(sv) => line("slots", &format!("{}{paused}", sv.text)),
+        None => line("every", &format!("{}{paused}", b.every)),
+    }
     if let Some(src) = &b.source {
         line("source", src);
     }
@@ -183,6 +194,10 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
     line("status", &status_text(status));
     line("last ok", &if st.last_ok > 0 { clock::short(st.last_ok) } else { "never".into() });
     line("next due", &next_due_text(standing.next_due, now));
+    if let (Some(next), Some(missed)) = (&s.slot.next_slot_text, s.slot.slots_missed) {
+        line("next slot", next);
+        line("missed", &missed_text(missed));
+    }
     if let Some(t) = standing.ahead {
         line(
             "clock",
@@ -238,6 +253,17 @@ pub fn meta_text(meta: &crate::model::PostMeta) -> Option<String> {
         parts.push(format!("labels {}", meta.labels.join(",")));
     }
     (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// Until when a slot writer's slots are served (RFC 3339); `None` for a bot without slots.
+fn view_slots_served(bot: &crate::bot::Bot, st: &crate::bot::BotState) -> Option<String> {
+    let has_slots = crate::bot::slots::of(bot).ok().flatten().is_some();
+    (has_slots && st.slot_done > 0).then(|| clock::format(st.slot_done))
+}
+
+/// Slots missed, in words: `0 slots`, `1 slot`, `2 slots`.
+pub fn missed_text(n: u64) -> String {
+    format!("{n} slot{}", if n == 1 { "" } else { "s" })
 }
 
 /// The status line of `farm show`: the name, with the time a limit resets or failures began.

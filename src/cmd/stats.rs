@@ -8,7 +8,7 @@
 //! status. Posts fetched (readers), made (writers) and scored (analyzers) are separate columns
 //! and totals. Colour only when stdout is a terminal and `NO_COLOR` is not set.
 
-use super::list::next_due_text;
+use super::list::{every_cell, next_due_text, SlotState, SlotsView};
 use super::{now, open_existing, print_json, Globals};
 use crate::bot::registry::get;
 use crate::bot::stats::{self, DayCounts, Kinds, Summary};
@@ -78,6 +78,11 @@ pub struct Row {
     pub clock_ahead: Option<String>,
     /// The last error, one line.
     pub last_error: Option<String>,
+    /// A writer's time slots, as in `farm list --json`; `null` when it runs by `every`.
+    pub slots: Option<SlotsView>,
+    /// Where its slots stand: `next_slot_at`, `next_slot_local`, `slots_missed`.
+    #[serde(flatten)]
+    pub slot: SlotState,
     /// The bot's own kind of count (a reader's posts fetched, a writer's posts made, an
     /// analyzer's posts scored) in each of the last 24 hours, oldest first; the last entry is
     /// the current hour.
@@ -164,6 +169,8 @@ impl Row {
             next_due_at: s.next_due.map(clock::format),
             clock_ahead: s.ahead.map(clock::format),
             last_error: st.last_error.clone(),
+            slots: SlotsView::of(b),
+            slot: SlotState::new(b, st, s.next_slot),
             hourly: s.hourly.clone(),
             rate_limits: s
                 .rates
@@ -311,7 +318,7 @@ pub fn render_table(rows: &[(Row, BotState)], now: i64, width: usize, colour: bo
         Column::left("role").drop(6),
         Column::left("platform").drop(12),
         Column::left("source").drop(14).cut_middle(12),
-        Column::right("every").drop(9),
+        Column::right("every").drop(9).cut_end(8),
         Column::left("status"),
         Column::right("backlog").drop(2),
         Column::right("fetched").drop(3),
@@ -332,7 +339,7 @@ pub fn render_table(rows: &[(Row, BotState)], now: i64, width: usize, colour: bo
             r.role.clone().into(),
             r.platform.clone().into(),
             r.source.clone().unwrap_or_default().into(),
-            r.every.clone().into(),
+            every_cell(&r.every, r.slots.as_ref()).into(),
             Cell::coloured(r.status.clone(), crate::out::status_colour(&r.status)),
             r.backlog.to_string().into(),
             count_cell(r, "reader", r.fetched_24h).into(),
@@ -367,6 +374,11 @@ pub fn render_table(rows: &[(Row, BotState)], now: i64, width: usize, colour: bo
             "  ",
         ));
     }
+    let slotted: Vec<String> =
+        rows.iter().filter_map(|(r, _)| slots_note(r).map(|n| format!("{} {n}", r.name))).collect();
+    if !slotted.is_empty() {
+        out.push_str(&wrap(&format!("slots: {}", slotted.join("; ")), width, "  "));
+    }
     let bluesky: Vec<&Row> = rows.iter().map(|(r, _)| r).filter(|r| r.bluesky_ip_left.is_some()).collect();
     if let Some(ip) = bluesky.first().and_then(|r| r.bluesky_ip_left) {
         let points: Vec<String> = bluesky.iter().map(|r| format!("{} {}", r.name, points_text(r))).collect();
@@ -377,6 +389,17 @@ pub fn render_table(rows: &[(Row, BotState)], now: i64, width: usize, colour: bo
         ));
     }
     out
+}
+
+/// A slot writer's next slot and missed slots, in words (`next 2026-03-02 09:00 Europe/Moscow
+/// (06:00 UTC), 2 missed`); `None` for a bot without slots.
+fn slots_note(r: &Row) -> Option<String> {
+    let missed = r.slot.slots_missed?;
+    let next = match (&r.slot.next_slot_at, &r.slot.next_slot_text) {
+        (Some(_), Some(text)) => format!("next {text}"),
+        _ => "no next slot (paused)".into(),
+    };
+    Some(format!("{next}, {missed} missed"))
 }
 
 /// What is left of the farm's shared Bluesky per-IP budget, in words.
@@ -428,11 +451,15 @@ pub fn render_history(r: &Row, days: &[Day], now: i64, width: usize) -> String {
     let line = |key: &str, value: &str| crate::out::pair(key, value, width);
     let mut out = crate::out::cut(
         &format!(
-            "{} ({} on {}, every {}{}): {}",
+            "{} ({} on {}, {}{}): {}",
             r.name,
             r.role,
             r.platform,
-            r.every,
+            if r.slots.is_some() {
+                every_cell(&r.every, r.slots.as_ref())
+            } else {
+                format!("every {}", r.every)
+            },
             r.source.as_ref().map(|s| format!(", source {s}")).unwrap_or_default(),
             r.status
         ),
@@ -459,6 +486,11 @@ pub fn render_history(r: &Row, days: &[Day], now: i64, width: usize) -> String {
     out.push_str(&line("last run", &last_run_text(r)));
     let next_due = r.next_due_at.as_deref().and_then(clock::parse_rfc3339);
     out.push_str(&line("next due", &next_due_text(next_due, now)));
+    if let Some(sv) = &r.slots {
+        out.push_str(&line("slots", &sv.text));
+        out.push_str(&line("next slot", r.slot.next_slot_text.as_deref().unwrap_or_default()));
+        out.push_str(&line("missed", &super::show::missed_text(r.slot.slots_missed.unwrap_or(0))));
+    }
     if let Some(e) = &r.last_error {
         out.push_str(&line("last error", e));
     }

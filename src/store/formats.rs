@@ -11,11 +11,12 @@ impl Stored for Bot {
 }
 
 impl Stored for BotState {
-    const VERSION: u8 = 2;
+    const VERSION: u8 = 3;
     const WHAT: &'static str = "bot state";
     fn migrate(v: u8, body: &[u8]) -> Result<Self> {
         match v {
-            1 => Ok(decode_body::<BotStateV1>(body, Self::WHAT)?.into()),
+            1 => Ok(decode_body::<BotStateV2<PendingV1>>(body, Self::WHAT)?.into()),
+            2 => Ok(decode_body::<BotStateV2<crate::model::Pending>>(body, Self::WHAT)?.into()),
             _ => Err(FarmError::data(format!(
                 "a stored bot state has format version {v}, which this farm cannot read"
             ))),
@@ -23,7 +24,7 @@ impl Stored for BotState {
     }
 }
 
-/// A pending post as farms before issue #22 stored it: no [`PostMeta`].
+/// A pending post as farms before issue #22 stored it: no [`crate::model::PostMeta`].
 #[derive(serde::Deserialize)]
 struct PendingV1 {
     text: String,
@@ -34,9 +35,25 @@ struct PendingV1 {
     attempts: u32,
 }
 
-/// Format version 1 of a bot state: the same fields, with a [`PendingV1`].
+impl From<PendingV1> for crate::model::Pending {
+    fn from(p: PendingV1) -> Self {
+        crate::model::Pending {
+            text: p.text,
+            hash: p.hash,
+            key: p.key,
+            source_id: p.source_id,
+            created: p.created,
+            attempts: p.attempts,
+            meta: Default::default(),
+        }
+    }
+}
+
+/// Format versions 1 and 2 of a bot state, before time slots (issue #23): the same fields
+/// without `slot_done` and `slots_missed`, with a [`PendingV1`] (version 1) or today's pending
+/// post (version 2).
 #[derive(serde::Deserialize)]
-struct BotStateV1 {
+struct BotStateV2<P> {
     last_ok: i64,
     last_attempt: i64,
     fails: u32,
@@ -44,7 +61,7 @@ struct BotStateV1 {
     last_error: Option<String>,
     cursor: Option<String>,
     consumed: u64,
-    pending: Option<PendingV1>,
+    pending: Option<P>,
     last_post_at: i64,
     total: u64,
     cached: u64,
@@ -53,8 +70,8 @@ struct BotStateV1 {
     limited_until: Option<i64>,
 }
 
-impl From<BotStateV1> for BotState {
-    fn from(s: BotStateV1) -> BotState {
+impl<P: Into<crate::model::Pending>> From<BotStateV2<P>> for BotState {
+    fn from(s: BotStateV2<P>) -> BotState {
         BotState {
             last_ok: s.last_ok,
             last_attempt: s.last_attempt,
@@ -63,21 +80,15 @@ impl From<BotStateV1> for BotState {
             last_error: s.last_error,
             cursor: s.cursor,
             consumed: s.consumed,
-            pending: s.pending.map(|p| crate::model::Pending {
-                text: p.text,
-                hash: p.hash,
-                key: p.key,
-                source_id: p.source_id,
-                created: p.created,
-                attempts: p.attempts,
-                meta: Default::default(),
-            }),
+            pending: s.pending.map(Into::into),
             last_post_at: s.last_post_at,
             total: s.total,
             cached: s.cached,
             account_id: s.account_id,
             length_rule: s.length_rule,
             limited_until: s.limited_until,
+            slot_done: 0,
+            slots_missed: 0,
         }
     }
 }
@@ -256,6 +267,8 @@ mod tests {
             account_id: Some("14".into()),
             length_rule: Some((LengthRule { max: 500, url_len: 23 }, 15)),
             limited_until: Some(16),
+            slot_done: 19,
+            slots_missed: 20,
         };
         let rate = RateInfo { call: Call::OwnPosts, limit: Some(75), remaining: 0, reset: 17 };
         vec![
@@ -306,21 +319,30 @@ mod tests {
         assert_eq!((p.text.as_str(), p.key.as_str(), p.source_id, p.attempts), ("t", "k", 8, 10));
         assert_eq!(p.meta, crate::model::PostMeta::default());
         assert_eq!((st.consumed, st.limited_until), (6, Some(16)));
+        // One of version 2 (before time slots) keeps its post's metadata, and owes no slot.
+        let st: BotState = crate::store::codec::decode(&unhex(OLD_STATE_V2)).unwrap();
+        let p = st.pending.unwrap();
+        assert_eq!((p.text.as_str(), p.meta.labels.as_slice()), ("t", &["nudity".to_string()][..]));
+        assert_eq!((st.consumed, st.limited_until, st.slot_done, st.slots_missed), (6, Some(16), 0, 0));
     }
 
     /// A version-1 bot state, as farms wrote it before issue #22.
     const OLD_STATE_V1: &str = "0102040301080101650101350601017407016b08120a160c0d0102313401fbf401171e0120";
+
+    /// A version-2 bot state, as farms wrote it before issue #23 (time slots).
+    const OLD_STATE_V2: &str = "0202040301080101650101350601017407016b08120a01026377010102727501066e7564697479010661743a2f2f70010263310661743a2f2f72000108756e6c6973746564160c0d0102313401fbf401171e0120";
 
     /// A posts-tree value as schema-3 farms wrote it (a bare version-1 post).
     const OLD_POST_V1: &str = "01fd01003ef1ee275e1a07736f6d656f6e6536d093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b820d0a2d0b0d0b9d0bdd0b0d18f20d09ad0bed0bcd0bdd0b0d182d0b0fc0072abd201000101027275";
     /// A version-2 cached post (ordinal 18), as farms wrote it before issue #22.
     const OLD_CACHED_V2: &str = "0212fd01003ef1ee275e1a07736f6d656f6e6536d093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b820d0a2d0b0d0b9d0bdd0b0d18f20d09ad0bed0bcd0bdd0b0d182d0b0fc0072abd201000101027275";
 
-    /// Recorded from the encoder (issue #14; cached posts at format version 3, issue #22).
+    /// Recorded from the encoder (issue #14; cached posts at format version 3, issue #22; bot
+    /// states at format version 3, issue #23).
     #[rustfmt::skip]
     const GOLDEN: &[(&str, &str)] = &[
         ("bot", "0102687001011168747470733a2f2f6170692e782e636f6dfb100e0101046e65777302636b026373026174026173011dd093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b8207b7d010670687261736501086e6f2d6c696e6b730108756e6c6973746564c8fc008d2700fb8813fc80f40300fc0072abd201016b0176"),
-        ("state", "0202040301080101650101350601017407016b08120a01026377010102727501066e7564697479010661743a2f2f70010263310661743a2f2f72000108756e6c6973746564160c0d0102313401fbf401171e0120"),
+        ("state", "0302040301080101650101350601017407016b08120a01026377010102727501066e7564697479010661743a2f2f70010263310661743a2f2f72000108756e6c6973746564160c0d0102313401fbf401171e01202614"),
         ("cached", "0312fd01003ef1ee275e1a07736f6d656f6e6536d093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b820d0a2d0b0d0b9d0bdd0b0d18f20d09ad0bed0bcd0bdd0b0d182d0b0fc0072abd201000101027275010873706f696c65727301010ed09dd0bed0b2d0bed181d182d0b8011568747470733a2f2f6578616d706c652e6f72672f310105626f6f6b73"),
         ("rate", "0103014b0022"),
     ];
