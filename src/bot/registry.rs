@@ -29,6 +29,8 @@ pub struct Settings {
     pub visibility: Option<String>,
     /// `--lang` (Bluesky writers).
     pub lang: Option<String>,
+    /// `--reply` and the `--reply-*` options (writers).
+    pub reply: super::reply::ReplySettings,
     /// `--cap`.
     pub cap: Option<u32>,
     /// `--keep-age`.
@@ -291,6 +293,7 @@ pub fn new_bot(
         settings: Vec::new(),
     };
     apply(&mut bot, s, EditMode::default())?;
+    super::reply::apply(&mut bot, &s.reply, now)?;
     Ok(bot)
 }
 
@@ -511,6 +514,8 @@ pub fn start_afresh(store: &Store, bot: &Bot) -> Result<String> {
         ..st
     };
     store.put_state(&bot.name, &st)?;
+    // The old account's mentions are not this one's.
+    store.forget_replies(&bot.name)?;
     Ok(line)
 }
 

@@ -50,6 +50,8 @@ struct ShowView {
     state: StateView,
     hot_words: Vec<String>,
     boring_words: Vec<String>,
+    /// A writer that answers its mentions: as in `farm stats --json`; `null` for other bots.
+    replies: Option<crate::bot::reply::Summary>,
 }
 
 /// Show one bot.
@@ -92,6 +94,7 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
         },
         hot_words: hot,
         boring_words: boring,
+        replies: crate::bot::reply::Summary::of(&store, &bot)?,
     };
     if json {
         return print_json(&view);
@@ -116,6 +119,9 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
         }
         if let Some(l) = &b.lang {
             line("lang", l);
+        }
+        if view.replies.is_some() {
+            line("replies", &crate::bot::reply::Rules::of(&bot).describe());
         }
     }
     if let Some(r) = &b.reader {
@@ -181,6 +187,9 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
     }
     if let Some(p) = &s.pending {
         line("unconfirmed", p);
+    }
+    if let Some(r) = &view.replies {
+        line("mentions", &r.line());
     }
     if let Some(e) = &s.last_error {
         line("last error", e);

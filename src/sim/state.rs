@@ -180,6 +180,8 @@ pub(crate) fn default_limit(fam: Family, ep: Endpoint) -> (u64, i64) {
         (_, Endpoint::Post) => (100, Q),
         (_, Endpoint::OwnPosts) => (900, Q),
         (_, Endpoint::Delete) => (50, Q),
+        (Family::XV1, Endpoint::Mentions) => (75, Q),
+        (_, Endpoint::Mentions) => (180, Q),
     }
 }
 
@@ -236,6 +238,8 @@ pub(crate) struct State {
     pub bsky: super::bluesky::Bsky,
     /// Feeds served by path ([`super::feed`]).
     pub feeds: HashMap<String, super::feed::Doc>,
+    /// Accounts marked as bots ([`super::FakeNet::set_bot`]).
+    pub bots: std::collections::HashSet<String>,
 }
 
 impl State {
@@ -269,6 +273,7 @@ impl State {
             pending_mastodon_user: None,
             bsky: super::bluesky::Bsky::new(),
             feeds: HashMap::new(),
+            bots: Default::default(),
         }
     }
 

@@ -175,9 +175,16 @@ impl Platform for Mastodon {
         Ok(Reply { value: Timeline { posts, cursor, calls }, rates })
     }
 
-    fn post(&mut self, text: &str, key: &str, _meta: &PostMeta) -> NetResult<Posted> {
+    fn post(&mut self, text: &str, key: &str, meta: &PostMeta) -> NetResult<Posted> {
         let mut rates = Vec::new();
-        let body = form(&[("status", text), ("visibility", self.visibility.as_str())]);
+        // A reply threads under its parent and follows its visibility.
+        let reply = meta.reply_to.as_ref();
+        let visibility = reply.and_then(|r| r.visibility.as_deref()).unwrap_or(self.visibility.as_str());
+        let mut fields = vec![("status", text), ("visibility", visibility)];
+        if let Some(r) = reply {
+            fields.push(("in_reply_to_id", r.parent.id.as_str()));
+        }
+        let body = form(&fields);
         let mut req =
             self.request(Method::Post, self.ep.url("/api/v1/statuses"), Call::Post).body(Body::Form(body));
         if !key.is_empty() {
@@ -267,6 +274,98 @@ impl Platform for Mastodon {
     fn account_id(&self) -> Option<String> {
         self.account_id.clone()
     }
+
+    fn mentions(&mut self, since: Option<&str>, cap: usize) -> NetResult<Mentions> {
+        let mut rates = Vec::new();
+        let mut out = Mentions::default();
+        if cap == 0 {
+            return Ok(Reply { value: out, rates });
+        }
+        // Forward from the cursor with `min_id`, like the home timeline: what a capped read
+        // leaves, the next one reads.
+        let floor: u64 = since.and_then(|s| s.parse().ok()).unwrap_or(0);
+        let limit = if since.is_none() { cap.min(PAGE) } else { PAGE }.to_string();
+        let mut min_id = since.map(str::to_string);
+        let mut newest = floor;
+        loop {
+            let mut params = vec![("types[]", "mention"), ("limit", limit.as_str())];
+            if let Some(m) = &min_id {
+                params.push(("min_id", m));
+            }
+            let req = self.request(
+                Method::Get,
+                query(&self.ep.url("/api/v1/notifications"), &params),
+                Call::Mentions,
+            );
+            let resp = self.send(&req, &mut rates)?;
+            out.calls += 1;
+            let page: Vec<MNotification> = resp.json()?;
+            let mut ids = Vec::with_capacity(page.len());
+            for n in &page {
+                ids.push((parse_id(&n.id, &resp.what)?, n));
+            }
+            // Oldest first, only what is newer than the cursor, up to the cap: the cursor stops
+            // at the last one taken, so none is skipped.
+            ids.sort_by_key(|(id, _)| *id);
+            let mut got = false;
+            for (id, n) in ids {
+                if id <= newest || out.mentions.len() >= cap {
+                    continue;
+                }
+                newest = id;
+                got = true;
+                if let Some(m) = n.to_mention(&resp.what)? {
+                    out.mentions.push(m);
+                }
+            }
+            // A short page is the last; a page of nothing new (a sloppy server) too; and no
+            // more pages than the cap needs, whatever a server sends.
+            let pages_done = out.calls as usize > cap.div_ceil(PAGE);
+            // The first read takes the newest page: a full one may leave older mentions.
+            out.overflow |= since.is_none() && page.len() >= cap.min(PAGE);
+            if since.is_none() || page.len() < PAGE || !got || out.mentions.len() >= cap || pages_done {
+                break;
+            }
+            min_id = Some(newest.to_string());
+        }
+        out.cursor = (newest > floor).then(|| newest.to_string());
+        Ok(Reply { value: out, rates })
+    }
+}
+
+/// A notification (`GET /api/v1/notifications`).
+#[derive(Debug, Deserialize)]
+struct MNotification {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    account: MAccount,
+    #[serde(default)]
+    status: Option<MStatus>,
+}
+
+impl MNotification {
+    /// The mention it announces; `None` for another type, or a mention whose status is gone.
+    fn to_mention(&self, what: &str) -> Result<Option<Mention>, NetError> {
+        let Some(s) = self.status.as_ref().filter(|_| self.kind == "mention") else {
+            return Ok(None);
+        };
+        parse_id(&s.id, what)?;
+        let author =
+            self.account.acct.clone().filter(|a| !a.is_empty()).unwrap_or(self.account.username.clone());
+        Ok(Some(Mention {
+            post: PostRef { id: s.id.clone(), cid: None },
+            root: None,
+            in_reply_to: s.in_reply_to_id.clone(),
+            author,
+            author_id: self.account.id.clone(),
+            author_is_bot: self.account.bot,
+            text: to_text(&s.content),
+            created_at: s.created_at.as_deref().and_then(crate::clock::parse_rfc3339).unwrap_or(0),
+            visibility: s.visibility.clone(),
+            lang: clean_lang(s.language.as_deref()),
+        }))
+    }
 }
 
 /// An account (`verify_credentials`, a status' author).
@@ -276,6 +375,8 @@ struct MAccount {
     username: String,
     #[serde(default)]
     acct: Option<String>,
+    #[serde(default)]
+    bot: bool,
 }
 
 /// The answer to `POST /api/v1/statuses`.
@@ -298,6 +399,8 @@ struct MStatus {
     in_reply_to_id: Option<String>,
     #[serde(default)]
     language: Option<String>,
+    #[serde(default)]
+    visibility: Option<String>,
     #[serde(default)]
     favourites_count: u64,
     #[serde(default)]
