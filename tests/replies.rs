@@ -181,6 +181,9 @@ fn an_account_marked_as_a_bot_is_answered_only_when_allowed() {
     n.synced(T0, &["run"]).ok();
     assert!(n.posted("w").is_empty());
     assert_eq!(replies(&n.farm, "w")["skipped"]["bot"].as_u64(), Some(1));
+    // A writer that only answers reads its mentions once an interval, like any run.
+    n.synced(T0 + 600, &["run"]).ok();
+    assert_eq!(n.count("/api/v1/notifications"), 1);
     n.farm.run(&["edit", "w", "--reply-allow-bots", "@Robo"]).ok();
     let show = n.farm.run_env(&["show", "w"], &[("COLUMNS", "300")]).ok().stdout;
     assert!(show.contains("bots answered: robo"), "{show}");

@@ -736,7 +736,14 @@ pub fn answer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector
     let made = rs.counts.answered - answered_before;
     lines.push(format!("{made} answered, {} passed over, {} waiting", passed.total(), rs.waiting.len()));
     match outcome {
-        Ok(()) => Ok(lines.join("; ")),
+        Ok(()) => {
+            // The run is done (a writer that only answers has no post to record it): its
+            // next one is an interval away.
+            let mut st = store.state(&bot.name)?;
+            record::success(&mut st, now);
+            store.put_state(&bot.name, &st)?;
+            Ok(lines.join("; "))
+        }
         Err(e) => Err(FarmError::new(e.kind, format!("{}; {}", e.message, lines.join("; ")))),
     }
 }

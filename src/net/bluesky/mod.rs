@@ -756,6 +756,35 @@ mod tests {
     }
 
     #[test]
+    fn notifications_carry_the_thread_and_the_bot_label() {
+        let n: Notification = serde_json::from_value(json!({
+            "uri": "at://did:plc:b/app.bsky.feed.post/3n3yfqlr44z2x", "cid": "bafyb", "reason": "reply",
+            "author": {"did": "did:plc:b", "handle": "b.test", "labels": [{"val": "bot", "src": "did:plc:b"}]},
+            "record": {"text": "@w.test hi", "createdAt": "2026-01-01T10:00:00.000Z", "langs": ["de"],
+                       "reply": {"root": {"uri": "at://r", "cid": "bafyr"}, "parent": {"uri": "at://p", "cid": "bafyp"}}},
+            "indexedAt": "2026-01-01T10:00:01.250Z"}))
+        .unwrap();
+        let m = n.to_mention();
+        assert_eq!(m.root, Some(PostRef { id: "at://r".into(), cid: Some("bafyr".into()) }));
+        assert_eq!(
+            (m.in_reply_to.as_deref(), m.author.as_str(), m.author_is_bot),
+            (Some("at://p"), "b.test", true)
+        );
+        assert_eq!(
+            (m.post.cid.as_deref(), m.lang.as_deref(), m.created_at),
+            (Some("bafyb"), Some("de"), 1_767_261_600)
+        );
+        assert_eq!(millis(&n.indexed_at), 1_767_261_601_250);
+        // A post that starts its thread is its own root; no labels, no bot.
+        let first: Notification = serde_json::from_value(json!({
+            "uri": "at://m", "cid": "bafym", "reason": "mention", "author": {"did": "did:plc:c"},
+            "record": {"text": "hey"}, "indexedAt": "garbage"}))
+        .unwrap();
+        let m = first.to_mention();
+        assert_eq!((m.root.unwrap().id.as_str(), m.author_is_bot, m.created_at), ("at://m", false, 0));
+    }
+
+    #[test]
     fn timeline_items_key_authors_by_did() {
         let item: FeedItem = serde_json::from_value(json!({
             "post": {"uri": "at://did:plc:abc/app.bsky.feed.post/3n3yfqlr44z2x", "cid": "bafy",

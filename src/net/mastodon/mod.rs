@@ -480,6 +480,32 @@ mod tests {
     }
 
     #[test]
+    fn notifications_become_mentions() {
+        let page: Vec<MNotification> = serde_json::from_str(
+            r#"[{"id":"12","type":"mention","account":{"id":"7","username":"ann","acct":"ann@far.example","bot":true},
+                 "status":{"id":"99","content":"<p><span class=\"h-card\"><a href=\"https://x/@w\">@<span>w</span></a></span> hi</p>",
+                           "in_reply_to_id":"98","visibility":"direct","language":"en","created_at":"2026-01-01T10:00:00.000Z",
+                           "account":{"id":"7","username":"ann"}}},
+                {"id":"13","type":"favourite","account":{"id":"8","username":"bob"},"status":null},
+                {"id":"14","type":"mention","account":{"id":"9","username":"gone"},"status":null}]"#,
+        )
+        .unwrap();
+        let m = page[0].to_mention("GET /n").unwrap().unwrap();
+        assert_eq!(
+            (m.post.id.as_str(), m.in_reply_to.as_deref(), m.author.as_str()),
+            ("99", Some("98"), "ann@far.example")
+        );
+        assert_eq!(
+            (m.author_id.as_str(), m.author_is_bot, m.visibility.as_deref()),
+            ("7", true, Some("direct"))
+        );
+        assert_eq!((m.text.as_str(), m.created_at), ("@w hi", 1_767_261_600));
+        // Another type, or a mention whose status is gone: nothing to answer.
+        assert_eq!(page[1].to_mention("GET /n").unwrap(), None);
+        assert_eq!(page[2].to_mention("GET /n").unwrap(), None);
+    }
+
+    #[test]
     fn instance_config_defaults() {
         let i: MInstance = serde_json::from_str(r#"{"domain":"m.example"}"#).unwrap();
         assert!(i.configuration.is_none());

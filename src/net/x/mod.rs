@@ -607,6 +607,26 @@ mod tests {
     }
 
     #[test]
+    fn mentions_keep_their_thread_and_an_unknown_author_by_id() {
+        let page = page(
+            r#"{"data":[{"id":"30","text":"@w hi &amp; bye","author_id":"5","conversation_id":"20","lang":"en",
+                         "referenced_tweets":[{"type":"replied_to","id":"25"}]},
+                        {"id":"31","text":"@w ghost","author_id":"6"}],
+                "includes":{"users":[{"id":"5","username":"ann"}]},"meta":{"result_count":2}}"#,
+        )
+        .unwrap();
+        let m = v2_mention(&page.data[0], &page.includes);
+        assert_eq!(
+            (m.post.id.as_str(), m.root.unwrap().id.as_str(), m.in_reply_to.as_deref()),
+            ("30", "20", Some("25"))
+        );
+        assert_eq!((m.author.as_str(), m.author_id.as_str(), m.text.as_str()), ("ann", "5", "@w hi & bye"));
+        // A deleted or suspended author is missing from includes: its id stands for its handle.
+        let ghost = v2_mention(&page.data[1], &page.includes);
+        assert_eq!((ghost.author.as_str(), ghost.root, ghost.in_reply_to), ("6", None, None));
+    }
+
+    #[test]
     fn empty_page_and_bad_ids() {
         let empty = page(r#"{"meta":{"result_count":0}}"#).unwrap();
         assert!(empty.data.is_empty() && empty.meta.newest_id.is_none());
