@@ -541,9 +541,9 @@ pub struct ReplyCounts {
     pub farm: u64,
     /// Older than the writer's replies or than the horizon.
     pub old: u64,
-    /// Past the most mentions one read takes, left unread.
+    /// Reads that may have left older mentions unread (more came in than one read takes).
     pub flood: u64,
-    /// The writer's processors made no usable text of it.
+    /// The writer's processors made no usable text of it, or it was malformed.
     pub nothing: u64,
     /// The server refused the reply for good (the mention or its author is gone).
     pub gone: u64,

@@ -558,10 +558,15 @@ pub fn dropped(store: &Store, writer: &str, p: &Pending, why: Skip) -> Result<()
 }
 
 /// Take newly read mentions into the waiting list: each once (not one answered, passed over or
-/// waiting already), bounded. Returns how many were new.
+/// waiting already), bounded; a malformed one is counted as passed over (`nothing`). Returns how
+/// many were new.
 fn take(rs: &mut ReplyState, read: Vec<Mention>) -> usize {
     let mut new = 0;
-    for m in read.into_iter().filter_map(bounded) {
+    for m in read {
+        let Some(m) = bounded(m) else {
+            rs.counts.nothing += 1;
+            continue;
+        };
         let known = rs.done.contains(&m.post.id) || rs.waiting.iter().any(|w| w.post.id == m.post.id);
         if !known && rs.waiting.len() < WAITING_MAX {
             rs.waiting.push(m);
@@ -920,6 +925,8 @@ mod tests {
         assert!(mark_done(&mut rs, "3") && !mark_done(&mut rs, "3"));
         assert_eq!(take(&mut rs, vec![mention("3", "c")]), 0);
         assert_eq!(rs.counts.seen, 2);
+        assert_eq!(take(&mut rs, vec![mention("", "nobody")]), 0);
+        assert_eq!(rs.counts.nothing, 1);
     }
 
     #[test]

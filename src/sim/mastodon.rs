@@ -281,7 +281,7 @@ fn post(ctx: &mut Ctx<'_>, user: &str) -> Response {
     }
     let reply = param(&p, "in_reply_to_id").and_then(|v| v.parse::<u64>().ok());
     if let Some(r) = reply {
-        if !ctx.st.posts.get(&r).is_some_and(|p| !p.deleted) {
+        if ctx.st.posts.get(&r).is_none_or(|p| p.deleted) {
             return error(404, "The post you are trying to reply to does not appear to exist.");
         }
     }
