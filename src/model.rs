@@ -80,6 +80,28 @@ pub struct Bot {
 }
 
 impl Bot {
+    /// A bot for unit tests: `b`, on X, hourly, reading `src`, created at 0, nothing else set.
+    #[cfg(test)]
+    pub(crate) fn for_tests(role: Role) -> Bot {
+        Bot {
+            name: "b".into(),
+            role,
+            platform: PlatformKind::X,
+            api: String::new(),
+            every: 3600,
+            paused: false,
+            source: Some("src".into()),
+            creds: Default::default(),
+            template: None,
+            process: vec![],
+            filters: vec![],
+            visibility: None,
+            reader: Default::default(),
+            created_at: 0,
+            settings: vec![],
+        }
+    }
+
     /// The value of an extra setting.
     pub fn setting(&self, key: &str) -> Option<&str> {
         self.settings.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())

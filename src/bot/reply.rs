@@ -18,7 +18,7 @@
 
 use super::record::{self, blocked_until};
 use super::registry::writer_spec;
-use super::run::{length_rule, offline_rule, open_client, send_new, Connector};
+use super::run::{called, length_rule, offline_rule, open_client, send_new, Connector};
 use super::writer::{feedback, text_hash, Candidate};
 use crate::clock;
 use crate::error::{FarmError, Result};
@@ -639,16 +639,8 @@ fn read(
         return Ok(Err(format!("mentions not read: rate-limited until {}", clock::format(until))));
     }
     let res = client.mentions(rs.cursor.as_deref(), room);
-    if let Some(id) = client.account_id() {
-        st.account_id = Some(id);
-    }
-    let got = match res {
-        Ok(r) => r,
-        Err(e) => return Err(record::failure(store, bot, st, now, &e, 1)?),
-    };
-    record::rates(store, &bot.name, st, &got.rates, now)?;
+    let got = called(store, bot, st, client, res, now)?;
     store.put_state(&bot.name, st)?;
-    let got = got.value;
     let new = take(&mut rs, got.mentions);
     let mut line = format!("read {new} new mention(s)");
     if got.overflow {
@@ -938,23 +930,7 @@ mod tests {
 
     #[test]
     fn options_are_checked() {
-        let mut bot = Bot {
-            name: "w".into(),
-            role: Role::Writer,
-            platform: PlatformKind::Mastodon,
-            api: "https://m.example".into(),
-            every: 3600,
-            paused: false,
-            source: Some("r".into()),
-            creds: Default::default(),
-            template: None,
-            process: vec![],
-            filters: vec![],
-            visibility: None,
-            reader: Default::default(),
-            created_at: 100,
-            settings: vec![],
-        };
+        let mut bot = Bot { created_at: 100, ..Bot::for_tests(Role::Writer) };
         let s = |mode: &str| ReplySettings { mode: Some(mode.into()), ..Default::default() };
         assert!(apply(&mut bot, &s("sometimes"), 200).is_err());
         apply(&mut bot, &s("mentions"), 200).unwrap();

@@ -671,15 +671,7 @@ fn look_for_pending(
     }
     let look_back = if bot.role == Role::Writer { LOOK_BACK } else { LOOK_BACK_OTHER };
     let res = client.own_posts(look_back);
-    if let Some(id) = client.account_id() {
-        st.account_id = Some(id);
-    }
-    let reply = match res {
-        Ok(r) => r,
-        Err(e) => return Err(record::failure(store, bot, st, now, &e, 1)?),
-    };
-    record::rates(store, &bot.name, st, &reply.rates, now)?;
-    let own = reply.value;
+    let own = called(store, bot, st, client, res, now)?;
     if own.iter().any(|o| super::writer::same_post(&p.text, &o.text)) {
         let line = format!("already posted (found among its own posts): {}", p.text);
         let id = own.iter().find(|o| super::writer::same_post(&p.text, &o.text)).map(|o| o.id.to_string());
@@ -701,6 +693,29 @@ fn look_for_pending(
         return Ok(Some(line));
     }
     Ok(None)
+}
+
+/// The value of a run's call `res` made through `client`: the account id the client learned is
+/// kept, the call's rate windows are stored; a failure is recorded as the run's
+/// ([`record::failure`]) and returned.
+pub(super) fn called<T>(
+    store: &Store,
+    bot: &Bot,
+    st: &mut BotState,
+    client: &dyn Platform,
+    res: crate::net::NetResult<T>,
+    now: i64,
+) -> Result<T> {
+    if let Some(id) = client.account_id() {
+        st.account_id = Some(id);
+    }
+    match res {
+        Ok(r) => {
+            record::rates(store, &bot.name, st, &r.rates, now)?;
+            Ok(r.value)
+        }
+        Err(e) => Err(record::failure(store, bot, st, now, &e, 1)?),
+    }
 }
 
 /// The exit code class of a set of outcomes: the most serious failure.

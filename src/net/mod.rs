@@ -77,6 +77,23 @@ pub struct Mentions {
     pub calls: u32,
 }
 
+impl Mentions {
+    /// The mentions a read gathered from the newest back, each with its order key (a post id,
+    /// a time): oldest first, the newest `cap` of them, the cursor the newest one's key.
+    pub(crate) fn newest<K: Ord + ToString>(
+        mut found: Vec<(K, Mention)>,
+        cap: usize,
+        overflow: bool,
+        calls: u32,
+    ) -> Mentions {
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        let drop = found.len().saturating_sub(cap);
+        found.drain(..drop);
+        let cursor = found.last().map(|(k, _)| k.to_string());
+        Mentions { mentions: found.into_iter().map(|(_, m)| m).collect(), cursor, overflow, calls }
+    }
+}
+
 /// Result of creating a post.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Posted {

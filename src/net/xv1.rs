@@ -209,12 +209,7 @@ impl Platform for XV1 {
         }
         // The walk goes from the newest back and stops at the cap: older mentions may be left.
         let overflow = found.len() >= cap;
-        found.sort_by_key(|(id, _)| *id);
-        let drop = found.len().saturating_sub(cap);
-        found.drain(..drop);
-        let cursor = found.last().map(|(id, _)| id.to_string());
-        let mentions = found.into_iter().map(|(_, m)| m).collect();
-        Ok(Reply { value: Mentions { mentions, cursor, overflow, calls }, rates })
+        Ok(Reply { value: Mentions::newest(found, cap, overflow, calls), rates })
     }
 }
 

@@ -709,12 +709,7 @@ impl Platform for Bluesky {
             }
             cursor = next;
         }
-        found.sort_by_key(|(at, _)| *at);
-        let drop = found.len().saturating_sub(cap);
-        found.drain(..drop);
-        out.cursor = found.last().map(|(at, _)| at.to_string());
-        out.mentions = found.into_iter().map(|(_, m)| m).collect();
-        Ok(Reply { value: out, rates })
+        Ok(Reply { value: Mentions::newest(found, cap, out.overflow, out.calls), rates })
     }
 }
 

@@ -264,12 +264,7 @@ impl Platform for XV2 {
             }
             token = next;
         }
-        found.sort_by_key(|(id, _)| *id);
-        let drop = found.len().saturating_sub(cap);
-        found.drain(..drop);
-        out.cursor = found.last().map(|(id, _)| id.to_string());
-        out.mentions = found.into_iter().map(|(_, m)| m).collect();
-        Ok(Reply { value: out, rates })
+        Ok(Reply { value: Mentions::newest(found, cap, out.overflow, out.calls), rates })
     }
 }
 
