@@ -680,7 +680,8 @@ pub fn answer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector
     let mut lines = vec![match read(store, bot, &mut st, client.as_mut(), now)? {
         Ok(line) | Err(line) => line,
     }];
-    let who = Accounts::of(store, bot, &st)?;
+    // The farm's accounts, read when a mention waits.
+    let mut who: Option<Accounts> = None;
     let mut passed = Passed::default();
     let answered_before = store.replies(&bot.name)?.counts.answered;
     let mut sent = 0;
@@ -691,7 +692,11 @@ pub fn answer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector
         if sent >= BUDGET {
             break Ok(());
         }
-        if let Some(why) = judge(&rules, &rs, &who, &m, now) {
+        let accounts = match &who {
+            Some(a) => a,
+            None => who.insert(Accounts::of(store, bot, &st)?),
+        };
+        if let Some(why) = judge(&rules, &rs, accounts, &m, now) {
             pass(store, bot, &m, why, &mut passed)?;
             continue;
         }
