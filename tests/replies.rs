@@ -342,6 +342,35 @@ fn a_flood_is_read_and_answered_in_bounded_steps() {
 }
 
 #[test]
+fn an_x_flood_past_one_read_is_counted_and_logged() {
+    let mut n = Net::new();
+    n.fake.set_oauth_wall_clock(true);
+    n.farm.set_now(&rfc(T0 - 3600));
+    n.x_bot("reader", "r", "x", &[]);
+    n.x_bot("writer", "w", "x", &["--source", "r", "--reply", "only"]);
+    mention(&n, T0 - 60, SourcePost::new("ann", "@w first"));
+    n.synced(T0, &["run", "w"]).ok();
+    // 150 new mentions: X lists them from the newest, one read takes 100.
+    n.fake.set_now(Some(T0 + 60));
+    for i in 0..150 {
+        n.fake.add_post(SourcePost::new(&format!("fan{i}"), &format!("@w hi {i}")));
+    }
+    n.fake.clear_requests();
+    n.synced(T0 + 3600, &["run", "w"]).ok();
+    assert_eq!(n.count("/mentions"), 1, "one page of 100");
+    let r = replies(&n.farm, "w");
+    assert_eq!(
+        (r["seen"].as_u64(), r["floods"].as_u64(), r["waiting"].as_u64()),
+        (Some(101), Some(1), Some(97)),
+        "{r}"
+    );
+    // The newest 100 were read; the first three of them answered.
+    assert_eq!(n.posted("w"), ["first", "hi 50", "hi 51", "hi 52"]);
+    let log = n.farm.run(&["log", "w", "--json"]).ok().json().to_string();
+    assert!(log.contains("the older ones are left unanswered"), "{log}");
+}
+
+#[test]
 fn hostile_mentions_cost_bounded_work_and_block_nothing() {
     let mut n = masto_replier(&["--reply", "only", "--template", "ok {}", "--process", "exec:cut -c1-20"]);
     // A body of 50 KB with control characters, a reply chain 3,000 deep, and a mention whose
