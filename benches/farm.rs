@@ -11,7 +11,8 @@
 //! `bluesky` (one Bluesky writer run with a stored session against one Mastodon writer run,
 //! the same fake, the same simulated hour), `feed` (a feed reader run with nothing new, one
 //! `304`, against a Mastodon reader run with nothing new, one empty page), `slots` (`farm stats`,
-//! `list`, `pause` with 1,000 writers by time slots against 1,000 by interval).
+//! `list`, `pause` with 1,000 writers by time slots against 1,000 by interval), `replies` (one
+//! `--reply only` writer run with 100 mentions waiting).
 
 use botfarm::model::{Bot, BotState, ReaderOpts, Role};
 use botfarm::net::{Credentials, PlatformKind, Post};
@@ -643,6 +644,43 @@ fn writer() {
     report("3. one writer run, Russian morphology (phrase)", runs.cost(), calls, disk, "≤ 70 ms, ≤ 29.5 MB");
 }
 
+/// One run of a Mastodon writer that only answers its mentions (`--reply only`), 100 new
+/// mentions from 100 accounts waiting on the server: it reads the newest page (40), passes the
+/// loop guard over them and answers three (the budget of a run).
+fn replies() {
+    let fake = FakeNet::start();
+    let mut runs = Runs::default();
+    let mut calls = 0;
+    let mut disk = 0;
+    for i in 0..Runs::ALL {
+        let db = tmp(&format!("replies{i}"));
+        let name = format!("wr{i}");
+        fake.add_mastodon_user(&name, &format!("tok-{name}"));
+        fake.set_now(Some(T0 + 3000));
+        for k in 0..100 {
+            fake.add_post(SourcePost::new(&format!("fan{k}"), &format!("@{name} question number {k}?")));
+        }
+        {
+            let store = open(&db);
+            let mut r = bot("reader", Role::Reader, PlatformKind::Mastodon, &fake.url(), None);
+            r.paused = true;
+            store.put_bot(&r).unwrap();
+            let mut w = bot(&name, Role::Writer, PlatformKind::Mastodon, &fake.url(), Some("reader"));
+            w.template = Some("you asked: {}".into());
+            w.settings = vec![("reply".into(), "only".into())];
+            store.put_bot(&w).unwrap();
+            store.flush().unwrap();
+        }
+        fake.clear_requests();
+        assert_eq!(runs.measure(&mut farm(&db, T0 + 3600, &["run"])).code, 0);
+        calls = fake.requests().len();
+        disk = du(&db);
+        assert_eq!(fake.posts_by(&name).len(), 3);
+        let _ = std::fs::remove_dir_all(&db);
+    }
+    report("3b. one reply run: 100 mentions waiting, a page read, 3 answered", runs.cost(), calls, disk, "");
+}
+
 /// One writer run with nothing special about its text, on Mastodon and on Bluesky: the Bluesky
 /// writer logged in an hour before (not measured) and runs on its stored session.
 fn bluesky() {
@@ -1030,6 +1068,9 @@ fn main() {
     }
     if want("feed") {
         feed();
+    }
+    if want("replies") {
+        replies();
     }
     if want("scale") {
         scale(&big);

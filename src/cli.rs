@@ -517,6 +517,31 @@ pub struct WriterOpts {
     /// post for each of the last day, one per run (default once).
     #[arg(long, value_parser = ["skip", "once", "all"])]
     pub missed: Option<String>,
+    /// Replies to mentions (listed last: their heading applies to what follows).
+    #[command(flatten)]
+    pub reply: ReplyOpts,
+}
+
+/// Options of a writer that answers its mentions.
+#[derive(Args, Debug, Default, Clone)]
+#[command(next_help_heading = "Reply options")]
+pub struct ReplyOpts {
+    /// Answer mentions: `mentions` (and post as usual), `only` (answer, post nothing else) or
+    /// `off` (default).
+    #[arg(long, value_name = "MODE", value_parser = ["mentions", "only", "off"])]
+    pub reply: Option<String>,
+    /// Loop guard: at most N replies in one thread (default 4).
+    #[arg(long, value_name = "N")]
+    pub reply_thread_max: Option<u32>,
+    /// Loop guard: at most N replies to one account an hour (default 3).
+    #[arg(long, value_name = "N")]
+    pub reply_per_hour: Option<u32>,
+    /// Mentions older than this are not answered (default 1d).
+    #[arg(long, value_name = "DURATION")]
+    pub reply_horizon: Option<String>,
+    /// Accounts marked as bots that are answered anyway: handles, comma-separated ("" for none).
+    #[arg(long, value_name = "HANDLES")]
+    pub reply_allow_bots: Option<String>,
 }
 
 /// `farm create reader NAME …`

@@ -80,6 +80,28 @@ pub struct Bot {
 }
 
 impl Bot {
+    /// A bot for unit tests: `b`, on X, hourly, reading `src`, created at 0, nothing else set.
+    #[cfg(test)]
+    pub(crate) fn for_tests(role: Role) -> Bot {
+        Bot {
+            name: "b".into(),
+            role,
+            platform: PlatformKind::X,
+            api: String::new(),
+            every: 3600,
+            paused: false,
+            source: Some("src".into()),
+            creds: Default::default(),
+            template: None,
+            process: vec![],
+            filters: vec![],
+            visibility: None,
+            reader: Default::default(),
+            created_at: 0,
+            settings: vec![],
+        }
+    }
+
     /// The value of an extra setting.
     pub fn setting(&self, key: &str) -> Option<&str> {
         self.settings.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
@@ -197,6 +219,14 @@ pub struct BotState {
 impl Pending {
     /// The `source_id` of a post by hand (`farm post`): no reader post has id 0.
     pub const BY_HAND: u64 = 0;
+    /// The `source_id` of a reply to a mention: it answers no reader post ([`Pending::meta`]
+    /// says which post it answers), and the writer's cursor never moves for it.
+    pub const REPLY: u64 = u64::MAX;
+
+    /// Whether this is a reply to a mention ([`crate::bot::reply`]).
+    pub fn is_reply(&self) -> bool {
+        self.source_id == Self::REPLY
+    }
 
     /// Whether this is a post by hand (`farm post`) rather than a writer's.
     pub fn by_hand(&self) -> bool {
@@ -399,6 +429,9 @@ pub enum Call {
     WritePointsHour,
     /// Not a call: the Bluesky write points an account spent in its current day window.
     WritePointsDay,
+    /// Read the mentions of the account (a writer that answers them). Added last: the stored
+    /// variant numbers of the others stay as they were.
+    Mentions,
 }
 
 impl Call {
@@ -412,6 +445,7 @@ impl Call {
             Call::Delete => "delete",
             Call::WritePointsHour => "write_points_hour",
             Call::WritePointsDay => "write_points_day",
+            Call::Mentions => "mentions",
         }
     }
 }
@@ -503,6 +537,88 @@ pub fn lang_tag(raw: &str) -> Option<String> {
         tag.push_str(&p);
     }
     Some(tag)
+}
+
+/// A post that mentions a bot's account or answers one of its posts, as the network lists it
+/// (Mastodon notifications of type mention, X mentions, Bluesky notifications of reason mention
+/// or reply): what a reply needs to thread under it, and what the loop guard judges it by.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mention {
+    /// The mentioning post, which the reply answers (X and Mastodon: its id; Bluesky: its URI
+    /// and CID).
+    pub post: PostRef,
+    /// The first post of its thread, when the network says (X `conversation_id`, Bluesky
+    /// `reply.root`).
+    pub root: Option<PostRef>,
+    /// The id (Bluesky: URI) of the post it answers, when it is a reply.
+    pub in_reply_to: Option<String>,
+    /// The author's handle without `@` (Mastodon `acct`: `name@domain` for a remote account).
+    pub author: String,
+    /// The author's account id (X and Mastodon id, Bluesky DID).
+    pub author_id: String,
+    /// The author's account says it is a bot (Mastodon `bot: true`, the Bluesky `bot` label).
+    pub author_is_bot: bool,
+    /// Plain text (HTML removed for Mastodon).
+    pub text: String,
+    /// Unix seconds, 0 when unknown.
+    pub created_at: i64,
+    /// Mastodon: its visibility (a reply follows it).
+    pub visibility: Option<String>,
+    /// Its language, when the network gives one.
+    pub lang: Option<String>,
+}
+
+/// A writer's memory of its mentions (tree `replies`, one per writer that answers them): the
+/// cursor, the mentions read and not decided yet, and what the loop guard counts. Every list is
+/// bounded ([`crate::bot::reply`] says how far).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyState {
+    /// The network's cursor: the newest mention read (Mastodon notification id, X post id,
+    /// Bluesky `indexedAt` in milliseconds).
+    pub cursor: Option<String>,
+    /// Mentions read and not answered or passed over yet, oldest first. One whose reply is
+    /// unconfirmed stays here until the reply is settled.
+    pub waiting: Vec<Mention>,
+    /// The newest mentions answered or passed over (their post ids), oldest first: none is
+    /// answered twice, whatever a server sends again.
+    pub done: Vec<String>,
+    /// Replies made per thread: (thread key, replies, time of the last), most recent last.
+    pub threads: Vec<(String, u32, i64)>,
+    /// This writer's newest replies: (the reply's post id, its thread key), so that a mention
+    /// answering one of them is counted in that thread.
+    pub own: Vec<(String, String)>,
+    /// Replies made in the last hour: (author account id, time).
+    pub recent: Vec<(String, i64)>,
+    /// What happened to the mentions so far.
+    pub counts: ReplyCounts,
+}
+
+/// Mentions counted since the writer began answering them: read, answered, and passed over by
+/// the loop guard, for each reason ([`crate::bot::reply::Skip`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyCounts {
+    /// New mentions read.
+    pub seen: u64,
+    /// Answered.
+    pub answered: u64,
+    /// From an account marked as a bot.
+    pub bot: u64,
+    /// In a thread that had its replies.
+    pub thread: u64,
+    /// From an account that had its replies this hour.
+    pub account: u64,
+    /// From the writer's own account.
+    pub itself: u64,
+    /// From another bot of this farm.
+    pub farm: u64,
+    /// Older than the writer's replies or than the horizon.
+    pub old: u64,
+    /// Reads that may have left older mentions unread (more came in than one read takes).
+    pub flood: u64,
+    /// The writer's processors made no usable text of it, or it was malformed.
+    pub nothing: u64,
+    /// The server refused the reply for good (the mention or its author is gone).
+    pub gone: u64,
 }
 
 /// Length rules of a platform, learned from it where it tells (Mastodon's instance config).

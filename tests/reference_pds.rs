@@ -249,3 +249,69 @@ fn a_post_with_self_labels_and_langs_is_accepted_and_read_back() {
         assert_eq!(record["langs"], json!(["pt-BR"]), "{record}");
     }
 }
+
+#[test]
+fn a_reply_threads_under_a_mention_with_strong_refs_exactly_once() {
+    use botfarm::model::ReplyTo;
+    use botfarm::net::bluesky::{create_session, tid, Bluesky};
+    use botfarm::net::{Endpoint, Platform, PlatformKind, PostMeta, PostRef};
+    let Some(url) = pds() else { return };
+    // A thread by people: a first post, and a mention of the bot answering it.
+    let (_, did_a, access_a, _) = account(&url);
+    let create = |access: &str, did: &str, record: Value| {
+        let (s, v) = xrpc(
+            &url,
+            "POST",
+            "com.atproto.repo.createRecord",
+            Some(access),
+            Some(json!({"repo": did, "collection": "app.bsky.feed.post", "record": record})),
+        );
+        assert_eq!(s, 200, "createRecord: {v}");
+        PostRef { id: v["uri"].as_str().unwrap().into(), cid: v["cid"].as_str().map(str::to_string) }
+    };
+    let now = || botfarm::clock::format(botfarm::clock::now().unwrap());
+    let first = create(
+        &access_a,
+        &did_a,
+        json!({"$type": "app.bsky.feed.post", "text": "a thread", "createdAt": now()}),
+    );
+    let (handle_b, did_b, _, password_b) = account(&url);
+    let strong = |p: &PostRef| json!({"uri": p.id, "cid": p.cid});
+    let mention = create(
+        &access_a,
+        &did_a,
+        json!({"$type": "app.bsky.feed.post", "text": format!("@{handle_b} what now?"), "createdAt": now(),
+               "reply": {"root": strong(&first), "parent": strong(&first)}}),
+    );
+    // The bot's reply, as a writer sends it: its record key chosen with the intent, both refs.
+    let t = botfarm::clock::now().unwrap();
+    let session = create_session(&url, &handle_b, &password_b, t).unwrap().value;
+    let ep = Endpoint {
+        kind: PlatformKind::Bluesky,
+        api: session.pds.clone().unwrap_or(url.clone()),
+        creds: botfarm::net::Credentials { access_token: session.access.clone(), ..Default::default() },
+        account_id: Some(did_b.clone()),
+    };
+    let meta = PostMeta {
+        reply_to: Some(ReplyTo { parent: mention.clone(), root: first.clone(), visibility: None }),
+        ..PostMeta::default()
+    };
+    let key = tid::for_intent(t, 24);
+    let sent = Bluesky::new(ep.clone(), t).post("it depends", &key, &meta).unwrap().value;
+    assert!(!sent.duplicate);
+    let (s, v) = xrpc(
+        &url,
+        "GET",
+        &format!("com.atproto.repo.getRecord?repo={did_b}&collection=app.bsky.feed.post&rkey={key}"),
+        None,
+        None,
+    );
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["value"]["reply"]["root"], strong(&first), "{v}");
+    assert_eq!(v["value"]["reply"]["parent"], strong(&mention), "{v}");
+    // Sent again with its key (a lost answer, a kill): the server's 500 is settled by the key,
+    // one reply.
+    let again = Bluesky::new(ep, t).post("it depends", &key, &meta).unwrap().value;
+    assert!(again.duplicate);
+    assert_eq!(posts(&url, &did_b).len(), 1);
+}

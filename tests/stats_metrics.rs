@@ -88,6 +88,7 @@ fn stats_json_has_every_field() {
         "write_points_hour_left",
         "write_points_day_left",
         "bluesky_ip_left",
+        "replies",
     ];
     for r in s.as_array().unwrap() {
         let obj = r.as_object().unwrap();
@@ -852,6 +853,7 @@ fn escaping_round_trips_through_the_strict_parsers() {
         write_points_hour_left: None,
         write_points_day_left: None,
         bluesky_ip_left: None,
+        replies: None,
     };
     let rows = vec![(r, botfarm::bot::BotState::default())];
     let lines = parse_influx(&influx(&rows, 1));

@@ -5,6 +5,7 @@ pub mod analyzer;
 pub mod budget;
 pub mod record;
 pub mod registry;
+pub mod reply;
 pub mod run;
 pub mod schedule;
 pub mod session;

@@ -40,6 +40,8 @@ pub struct Settings {
     pub label: Option<String>,
     /// `--warnings skip|carry` (writers).
     pub warnings: Option<String>,
+    /// `--reply` and the `--reply-*` options (writers).
+    pub reply: super::reply::ReplySettings,
     /// `--cap`.
     pub cap: Option<u32>,
     /// `--keep-age`.
@@ -345,6 +347,7 @@ pub fn new_bot(
         settings: Vec::new(),
     };
     apply(&mut bot, s, EditMode::default())?;
+    super::reply::apply(&mut bot, &s.reply, now)?;
     Ok(bot)
 }
 
@@ -634,6 +637,8 @@ pub fn start_afresh(store: &Store, bot: &Bot) -> Result<String> {
         ..st
     };
     store.put_state(&bot.name, &st)?;
+    // The old account's mentions are not this one's.
+    store.forget_replies(&bot.name)?;
     Ok(line)
 }
 

@@ -140,7 +140,7 @@ fn settle_then_read(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Con
 /// The client of a bot for a run at `now`. A Bluesky bot first gets a usable session
 /// ([`super::session::ensure`]); when it cannot, that is the run's failure, recorded like a
 /// refused call.
-fn open_client(
+pub(super) fn open_client(
     store: &Store,
     bot: &Bot,
     st: &mut BotState,
@@ -326,7 +326,7 @@ pub fn prune(store: &Store, reader: &Bot, st: &mut BotState, now: i64) -> Result
 }
 
 /// The length rule of a writer's platform: fixed for X, learned (and cached) for Mastodon.
-fn length_rule(
+pub(super) fn length_rule(
     store: &Store,
     bot: &Bot,
     st: &mut BotState,
@@ -392,11 +392,29 @@ pub fn settle(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector
     send(store, bot, &mut st, client.as_mut(), p, now, false).map(Some)
 }
 
-/// One writer run: settle an unconfirmed post, or pick the next usable text and post it once.
+/// One writer run: settle an unconfirmed post (or reply), or pick the next usable text and post
+/// it once; then, for a writer that answers its mentions, read and answer them
+/// ([`super::reply::answer`]; `--reply only`: that alone).
 pub fn run_writer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector) -> Result<String> {
     if let Some(line) = settle(store, bot, now, dry, connect)? {
         return Ok(line);
     }
+    let mode = super::reply::Mode::of(bot);
+    if mode == super::reply::Mode::Only {
+        return super::reply::answer(store, bot, now, dry, connect);
+    }
+    let line = post_next(store, bot, now, dry, connect)?;
+    if mode == super::reply::Mode::Off {
+        return Ok(line);
+    }
+    match super::reply::answer(store, bot, now, dry, connect) {
+        Ok(replies) => Ok(format!("{line}; {replies}")),
+        Err(e) => Err(FarmError::new(e.kind, format!("{}; {line}", e.message))),
+    }
+}
+
+/// A writer's own post of a run: the next usable text, posted once per interval.
+fn post_next(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector) -> Result<String> {
     let mut st = store.state(&bot.name)?;
     let source = bot.source.clone().unwrap_or_default();
     let turn = match writer_turn(store, bot, &mut st, now, dry)? {
@@ -620,12 +638,14 @@ fn send(
             record::rates(store, &bot.name, st, &reply.rates, now)?;
             let line = if reply.value.duplicate {
                 format!("already posted (the server said duplicate): {}", p.text)
+            } else if p.is_reply() {
+                format!("replied: {}", p.text)
             } else if p.by_hand() {
                 format!("posted by hand: {}", p.text)
             } else {
                 format!("posted: {}", p.text)
             };
-            confirm(store, bot, st, &p, now, 1, line)
+            confirm(store, bot, st, &p, reply.value.id.as_deref(), now, line)
         }
         Err(e) if first && p.by_hand() && e.not_performed() => {
             // A post by hand the server refused at its only sending never went out: there is
@@ -635,7 +655,24 @@ fn send(
             let counters = Counters { calls: 1, errors: 1, ..Default::default() };
             Err(record::call_failed(store, &bot.name, now, &e, counters, None)?)
         }
-        Err(e) if matches!(e.kind, NetErrorKind::TooLong | NetErrorKind::Rejected) => {
+        Err(e)
+            if p.is_reply()
+                && (e.kind == NetErrorKind::Refused && e.not_performed() || refused_for_good(&e)) =>
+        {
+            // A reply refused for good (its mention or the mention's author is gone, or the
+            // text is not taken): the mention is passed over, the writer's run goes on.
+            use super::reply::Skip as Passed;
+            let why = if e.kind == NetErrorKind::TooLong { Passed::Nothing } else { Passed::Gone };
+            super::reply::dropped(store, &bot.name, &p, why)?;
+            st.pending = None;
+            store.put_state(&bot.name, st)?;
+            let e = e.scrubbed(&*store.secrets()?).named(&bot.name);
+            let line = format!("the reply was refused ({}); not sent again: {}", e.message, p.text);
+            let counters = Counters { calls: 1, ..Default::default() };
+            record::tally(store, &bot.name, now, counters, Some(("skip", &line)))?;
+            Ok(line)
+        }
+        Err(e) if refused_for_good(&e) => {
             // Refused for good (the server counts differently than we did, or will not take
             // this text in any form): drop this text, move on to the next one.
             st.pending = None;
@@ -650,28 +687,42 @@ fn send(
     }
 }
 
-/// Record a post as done: the hash against repeats, the cursor past its source, the counters.
-/// `calls` is the number of requests this confirmation took.
+/// Whether the server refused a post's text for good: resending the same can never succeed.
+fn refused_for_good(e: &crate::net::NetError) -> bool {
+    matches!(e.kind, NetErrorKind::TooLong | NetErrorKind::Rejected)
+}
+
+/// Record a post as done: the hash against repeats, the cursor past its source, the counters;
+/// a reply's mention as answered. `posted` is the new post's id, when known. One request made
+/// this confirmation.
 fn confirm(
     store: &Store,
     bot: &Bot,
     st: &mut BotState,
     p: &Pending,
+    posted: Option<&str>,
     now: i64,
-    calls: u32,
     line: String,
 ) -> Result<String> {
     store.add_hash(&bot.name, p.hash, now)?;
+    if p.is_reply() {
+        // Before the intent goes: a kill in between confirms it again, counted once.
+        super::reply::answered(store, &bot.name, p, posted, now)?;
+    }
     st.pending = None;
     if bot.role == Role::Writer {
         // The latest of the three: a clock that stepped back must not open the next interval
         // early. A writer's total counts its posts (a reader's its fetched posts, see
-        // [`super::stats::Kinds`]).
-        st.last_post_at = now.max(p.created).max(st.last_post_at);
+        // [`super::stats::Kinds`]); its replies have their own budget, not its interval.
+        if !p.is_reply() {
+            st.last_post_at = now.max(p.created).max(st.last_post_at);
+        }
         st.total += 1;
     }
     if !p.by_hand() {
-        st.consumed = st.consumed.max(p.source_id);
+        if !p.is_reply() {
+            st.consumed = st.consumed.max(p.source_id);
+        }
         record::success(st, now);
     }
     // A post by hand is not one of the bot's runs: its schedule, failures and back-off stay.
@@ -680,7 +731,7 @@ fn confirm(
         store,
         &bot.name,
         now,
-        Counters { posts: 1, calls, ..Default::default() },
+        Counters { posts: 1, calls: 1, ..Default::default() },
         Some(("post", &line)),
     )?;
     Ok(line)
@@ -718,18 +769,11 @@ fn look_for_pending(
     }
     let look_back = if bot.role == Role::Writer { LOOK_BACK } else { LOOK_BACK_OTHER };
     let res = client.own_posts(look_back);
-    if let Some(id) = client.account_id() {
-        st.account_id = Some(id);
-    }
-    let reply = match res {
-        Ok(r) => r,
-        Err(e) => return Err(record::failure(store, bot, st, now, &e, 1)?),
-    };
-    record::rates(store, &bot.name, st, &reply.rates, now)?;
-    let own = reply.value;
+    let own = called(store, bot, st, client, res, now)?;
     if own.iter().any(|o| super::writer::same_post(&p.text, &o.text)) {
         let line = format!("already posted (found among its own posts): {}", p.text);
-        return confirm(store, bot, st, p, now, 1, line).map(Some);
+        let id = own.iter().find(|o| super::writer::same_post(&p.text, &o.text)).map(|o| o.id.to_string());
+        return confirm(store, bot, st, p, id.as_deref(), now, line).map(Some);
     }
     record::tally(store, &bot.name, now, Counters { calls: 1, ..Default::default() }, None)?;
     // The whole account was read, or a post older than this one was (a time ahead of the clock
@@ -747,6 +791,29 @@ fn look_for_pending(
         return Ok(Some(line));
     }
     Ok(None)
+}
+
+/// The value of a run's call `res` made through `client`: the account id the client learned is
+/// kept, the call's rate windows are stored; a failure is recorded as the run's
+/// ([`record::failure`]) and returned.
+pub(super) fn called<T>(
+    store: &Store,
+    bot: &Bot,
+    st: &mut BotState,
+    client: &dyn Platform,
+    res: crate::net::NetResult<T>,
+    now: i64,
+) -> Result<T> {
+    if let Some(id) = client.account_id() {
+        st.account_id = Some(id);
+    }
+    match res {
+        Ok(r) => {
+            record::rates(store, &bot.name, st, &r.rates, now)?;
+            Ok(r.value)
+        }
+        Err(e) => Err(record::failure(store, bot, st, now, &e, 1)?),
+    }
 }
 
 /// The exit code class of a set of outcomes: the most serious failure.

@@ -235,23 +235,7 @@ mod tests {
     use crate::model::Pending;
 
     fn bot(role: Role) -> Bot {
-        Bot {
-            name: "b".into(),
-            role,
-            platform: crate::model::PlatformKind::X,
-            api: String::new(),
-            every: 3600,
-            paused: false,
-            source: Some("src".into()),
-            creds: Default::default(),
-            template: None,
-            process: vec![],
-            filters: vec![],
-            visibility: None,
-            reader: Default::default(),
-            created_at: 0,
-            settings: vec![],
-        }
+        Bot::for_tests(role)
     }
 
     fn pending() -> Pending {

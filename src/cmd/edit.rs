@@ -131,6 +131,7 @@ fn edited(
         bot.source = Some(reader.name);
     }
     apply(&mut bot, s, mode)?;
+    crate::bot::reply::apply(&mut bot, &s.reply, super::now()?)?;
     // An analyzer's thresholds are its writer's settings: (the writer before, after).
     let mut writer = None;
     if *an != Default::default() {

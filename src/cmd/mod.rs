@@ -262,6 +262,13 @@ pub fn settings(n: &NetOpts, r: &ReaderOpts, w: &WriterOpts) -> Settings {
         sensitive: w.sensitive,
         label: w.label.clone(),
         warnings: w.warnings.clone(),
+        reply: crate::bot::reply::ReplySettings {
+            mode: w.reply.reply.clone(),
+            thread_max: w.reply.reply_thread_max,
+            per_hour: w.reply.reply_per_hour,
+            horizon: w.reply.reply_horizon.clone(),
+            allow_bots: w.reply.reply_allow_bots.clone(),
+        },
         cap: r.cap,
         keep_age: r.keep_age.clone(),
         keep_max: r.keep_max,

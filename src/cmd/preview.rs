@@ -32,6 +32,13 @@ pub fn run(g: &Globals, name: &str, n: usize) -> Result<()> {
             crate::outln!("      {m}")?;
         }
     }
+    let mode = crate::bot::reply::Mode::of(&bot);
+    if mode != crate::bot::reply::Mode::Off {
+        preview_replies(&store, &bot, n)?;
+    }
+    if mode == crate::bot::reply::Mode::Only {
+        return Ok(());
+    }
     // A processor's error (an exec command failing) names the writer, as in `farm run`.
     let s = scan(&store, &bot, &st, rule, n).map_err(|e| e.context(&bot.name))?;
     if s.found.is_empty() {
@@ -46,6 +53,23 @@ pub fn run(g: &Globals, name: &str, n: usize) -> Result<()> {
         crate::outln!("[{:>3}/{}] {}", c.length, rule.max, c.text)?;
         if let Some(m) = meta_text(&c.meta) {
             crate::outln!("          {m}")?;
+        }
+    }
+    Ok(())
+}
+
+/// The replies a writer would make to the mentions it has read and not answered yet (the next
+/// run reads new ones first), or why it would pass one over.
+fn preview_replies(store: &crate::store::Store, bot: &crate::bot::Bot, n: usize) -> Result<()> {
+    let waiting = crate::bot::reply::preview(store, bot, n).map_err(|e| e.context(&bot.name))?;
+    if waiting.is_empty() {
+        eprintln!("{}: no mentions waiting for an answer (the next run reads new ones)", bot.name);
+    }
+    let max = crate::bot::run::offline_rule(bot, &store.state(&bot.name)?).max;
+    for (m, decision) in waiting {
+        match decision {
+            Ok(c) => crate::outln!("[{:>3}/{max}] (reply to @{}) {}", c.length, m.author, c.text)?,
+            Err(why) => crate::outln!("(not answering @{}: {})", m.author, why.why())?,
         }
     }
     Ok(())

@@ -58,6 +58,8 @@ struct ShowView {
     state: StateView,
     hot_words: Vec<String>,
     boring_words: Vec<String>,
+    /// A writer that answers its mentions: as in `farm stats --json`; `null` for other bots.
+    replies: Option<crate::bot::reply::Summary>,
 }
 
 /// Show one bot.
@@ -103,6 +105,7 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
         },
         hot_words: hot,
         boring_words: boring,
+        replies: crate::bot::reply::Summary::of(&store, &bot)?,
     };
     if json {
         return print_json(&view);
@@ -145,6 +148,9 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
         }
         if b.warnings == Some("carry") {
             line("warnings", "carried from the source post (--warnings carry)");
+        }
+        if view.replies.is_some() {
+            line("replies", &crate::bot::reply::Rules::of(&bot).describe());
         }
     }
     if let Some(r) = &b.reader {
@@ -217,6 +223,9 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
     }
     if let Some(m) = s.pending_meta.as_ref().and_then(meta_text) {
         line("carrying", &m);
+    }
+    if let Some(r) = &view.replies {
+        line("mentions", &r.line());
     }
     if let Some(e) = &s.last_error {
         line("last error", e);

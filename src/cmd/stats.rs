@@ -96,6 +96,9 @@ pub struct Row {
     /// Bluesky: requests left of the per-IP budget the farm's Bluesky bots share (3,000 per 5
     /// minutes); `null` on other networks.
     pub bluesky_ip_left: Option<u64>,
+    /// A writer that answers its mentions: mentions seen, answered, waiting and passed over by
+    /// the loop guard (by reason); `null` for other bots.
+    pub replies: Option<crate::bot::reply::Summary>,
 }
 
 /// A known rate-limit window in `farm stats --json`.
@@ -185,7 +188,14 @@ impl Row {
             write_points_hour_left: s.write_points.map(|p| p.0),
             write_points_day_left: s.write_points.map(|p| p.1),
             bluesky_ip_left: None,
+            replies: None,
         }
+    }
+
+    /// Fill in a writer's replies ([`crate::bot::reply::Summary`]).
+    fn with_replies(mut self, store: &Store, bot: &crate::bot::Bot) -> Result<Row> {
+        self.replies = crate::bot::reply::Summary::of(store, bot)?;
+        Ok(self)
     }
 
     /// Fill in the farm's shared Bluesky budget (`budget`: what is left and when it resets, as
@@ -215,10 +225,10 @@ impl Day {
 /// Rows of every bot, ordered by name, with their raw state.
 pub fn rows(store: &Store, now: i64) -> Result<Vec<(Row, BotState)>> {
     let ip = crate::bot::budget::bluesky_budget(store, now)?;
-    Ok(stats::summaries(store, now)?
+    stats::summaries(store, now)?
         .into_iter()
-        .map(|s| (Row::new(&s).with_ip_budget(ip), s.state))
-        .collect())
+        .map(|s| Ok((Row::new(&s).with_ip_budget(ip).with_replies(store, &s.bot)?, s.state)))
+        .collect()
 }
 
 /// A sparkline of values: `▁` for nothing, `▂`…`█` for some activity up to the most.
@@ -494,6 +504,9 @@ pub fn render_history(r: &Row, days: &[Day], now: i64, width: usize) -> String {
     if let Some(e) = &r.last_error {
         out.push_str(&line("last error", e));
     }
+    if let Some(replies) = &r.replies {
+        out.push_str(&line("mentions", &replies.line()));
+    }
     if let Some(ip) = r.bluesky_ip_left {
         out.push_str(&line("write points", &format!("{} left", points_text(r))));
         out.push_str(&line("bluesky", &format!("{} left", ip_text(ip))));
@@ -547,7 +560,8 @@ pub fn run(g: &Globals, name: Option<&str>, json: bool) -> Result<()> {
     if let Some(n) = name {
         let bot = get(&store, n)?;
         let ip = crate::bot::budget::bluesky_budget(&store, now)?;
-        let r = Row::new(&stats::summary_of(&store, &bot, now)?).with_ip_budget(ip);
+        let r =
+            Row::new(&stats::summary_of(&store, &bot, now)?).with_ip_budget(ip).with_replies(&store, &bot)?;
         let days: Vec<Day> = stats::history(&store, &bot, now, HISTORY_DAYS)?.iter().map(Day::new).collect();
         if json {
             return print_json(&History { bot: r, days });

@@ -27,7 +27,9 @@ use serde::{Deserialize, Serialize};
 // The records the clients fill in and the store keeps are the farm's own, defined with the
 // other stored records and their format versions in `model`; re-exported here so the
 // clients read naturally.
-pub use crate::model::{mask, Call, Credentials, LengthRule, PlatformKind, Post, PostMeta, RateInfo};
+pub use crate::model::{
+    mask, Call, Credentials, LengthRule, Mention, PlatformKind, Post, PostMeta, PostRef, RateInfo,
+};
 
 /// Everything a client needs to talk to one account.
 #[derive(Debug, Clone)]
@@ -61,6 +63,38 @@ pub struct Timeline {
     /// Posts read but not kept, because they are no source of words (a Mastodon poll); they
     /// still count for the cursor.
     pub skipped: u32,
+}
+
+/// One read of the account's mentions ([`Platform::mentions`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mentions {
+    /// New mentions, oldest first (each at most once).
+    pub mentions: Vec<Mention>,
+    /// The cursor to store for the next read (the newest mention read), `None` if nothing new.
+    pub cursor: Option<String>,
+    /// Older mentions may have been left unread for good: there were more than the read takes
+    /// and the network pages from the newest (X, Bluesky; on Mastodon, which pages from the
+    /// cursor, only the first read, which takes the newest page).
+    pub overflow: bool,
+    /// How many HTTP requests were made.
+    pub calls: u32,
+}
+
+impl Mentions {
+    /// The mentions a read gathered from the newest back, each with its order key (a post id,
+    /// a time): oldest first, the newest `cap` of them, the cursor the newest one's key.
+    pub(crate) fn newest<K: Ord + ToString>(
+        mut found: Vec<(K, Mention)>,
+        cap: usize,
+        overflow: bool,
+        calls: u32,
+    ) -> Mentions {
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        let drop = found.len().saturating_sub(cap);
+        found.drain(..drop);
+        let cursor = found.last().map(|(k, _)| k.to_string());
+        Mentions { mentions: found.into_iter().map(|(_, m)| m).collect(), cursor, overflow, calls }
+    }
 }
 
 /// Result of creating a post.
@@ -244,6 +278,12 @@ pub trait Platform: Send {
     fn length_rule(&mut self) -> NetResult<LengthRule>;
     /// The account id learned so far (cached by the caller to save calls).
     fn account_id(&self) -> Option<String>;
+    /// Mentions of the account newer than `since` (the stored cursor), oldest first, at most
+    /// `cap`; with `since = None` only the newest page. A network without mentions (a feed)
+    /// refuses.
+    fn mentions(&mut self, _since: Option<&str>, _cap: usize) -> NetResult<Mentions> {
+        Err(NetError::new(NetErrorKind::Refused, "this network has no mentions to answer"))
+    }
 }
 
 /// Build the client for an endpoint, for a run at `now` (Unix seconds, from
@@ -302,5 +342,9 @@ impl Platform for Scrubbed {
     }
     fn account_id(&self) -> Option<String> {
         self.inner.account_id()
+    }
+    fn mentions(&mut self, since: Option<&str>, cap: usize) -> NetResult<Mentions> {
+        let r = self.inner.mentions(since, cap);
+        self.guard(r)
     }
 }

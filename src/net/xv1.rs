@@ -133,13 +133,15 @@ impl Platform for XV1 {
         Ok(Reply { value: finish_timeline(posts, cap, cursor, calls), rates })
     }
 
-    fn post(&mut self, text: &str, _key: &str, _meta: &PostMeta) -> NetResult<Posted> {
+    fn post(&mut self, text: &str, _key: &str, meta: &PostMeta) -> NetResult<Posted> {
         let mut rates = Vec::new();
-        let req = self.signer().post_form(
-            &self.ep.url("/1.1/statuses/update.json"),
-            &[("status", text)],
-            Call::Post,
-        );
+        let mut fields = vec![("status", text)];
+        if let Some(r) = &meta.reply_to {
+            // X puts the parent's author (and the thread's) in front of the reply itself.
+            fields.push(("in_reply_to_status_id", r.parent.id.as_str()));
+            fields.push(("auto_populate_reply_metadata", "true"));
+        }
+        let req = self.signer().post_form(&self.ep.url("/1.1/statuses/update.json"), &fields, Call::Post);
         let value = match send(&self.http, &req, &mut rates)? {
             Answer::Duplicate => Posted { id: None, duplicate: true },
             Answer::Ok(resp) => {
@@ -187,6 +189,27 @@ impl Platform for XV1 {
 
     fn account_id(&self) -> Option<String> {
         self.user_id.clone()
+    }
+
+    fn mentions(&mut self, since: Option<&str>, cap: usize) -> NetResult<Mentions> {
+        let mut rates = Vec::new();
+        if cap == 0 {
+            return Ok(Reply { value: Mentions::default(), rates });
+        }
+        let path = "/1.1/statuses/mentions_timeline.json";
+        let (tweets, calls, what) =
+            self.walk(path, Call::Mentions, since, cap, since.is_some(), &mut rates)?;
+        let floor: u64 = since.and_then(|s| s.parse().ok()).unwrap_or(0);
+        let mut found: Vec<(u64, Mention)> = Vec::new();
+        for t in &tweets {
+            let id = t.id(&what)?;
+            if id > floor && !found.iter().any(|(f, _)| *f == id) {
+                found.push((id, t.to_mention(&what)?));
+            }
+        }
+        // The walk goes from the newest back and stops at the cap: older mentions may be left.
+        let overflow = found.len() >= cap;
+        Ok(Reply { value: Mentions::newest(found, cap, overflow, calls), rates })
     }
 }
 
@@ -240,6 +263,8 @@ struct V1Tweet {
 #[derive(Debug, Deserialize)]
 struct V1User {
     screen_name: String,
+    #[serde(default)]
+    id_str: Option<String>,
 }
 
 impl V1Tweet {
@@ -262,6 +287,31 @@ impl V1Tweet {
 
     fn is_reply(&self) -> bool {
         self.in_reply_to_status_id_str.is_some() || self.in_reply_to_status_id.is_some()
+    }
+
+    /// A mention of the account: v1.1 names no thread, only the post it answers.
+    fn to_mention(&self, what: &str) -> Result<Mention, NetError> {
+        let id = self.id(what)?;
+        let Some(user) = &self.user else {
+            return Err(malformed(what, "a tweet has no `user`"));
+        };
+        let in_reply_to = self
+            .in_reply_to_status_id_str
+            .clone()
+            .or(self.in_reply_to_status_id.map(|n| n.to_string()))
+            .filter(|s| !s.is_empty());
+        Ok(Mention {
+            post: PostRef { id: id.to_string(), cid: None },
+            root: None,
+            in_reply_to,
+            author: user.screen_name.clone(),
+            author_id: user.id_str.clone().unwrap_or_default(),
+            author_is_bot: false,
+            text: decode_entities(self.text(what)?),
+            created_at: self.created_at.as_deref().and_then(parse_v1_time).unwrap_or(0),
+            visibility: None,
+            lang: clean_lang(self.lang.as_deref()),
+        })
     }
 
     /// A home-timeline [`Post`]; a retweet takes `retweeted_status.full_text`.

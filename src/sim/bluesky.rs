@@ -84,6 +84,11 @@ impl Bsky {
         }
     }
 
+    /// A post record of `did` by record key.
+    pub(crate) fn record(&self, did: &str, rkey: &str) -> Option<Value> {
+        self.records.get(&(did.to_string(), POST.to_string(), rkey.to_string())).map(|(v, _)| v.clone())
+    }
+
     /// Make every access token of `handle` expired at `now`.
     pub(crate) fn expire_access(&mut self, handle: &str, now: i64) {
         for (h, exp) in self.access.values_mut() {
@@ -185,6 +190,7 @@ pub(crate) fn endpoint_of(nsid: &str) -> Option<super::Endpoint> {
         "com.atproto.repo.createRecord" | "com.atproto.repo.putRecord" | "com.atproto.repo.getRecord" => Post,
         "com.atproto.repo.listRecords" | "app.bsky.feed.getPosts" => OwnPosts,
         "com.atproto.repo.deleteRecord" => Delete,
+        "app.bsky.notification.listNotifications" => Mentions,
         _ => return None,
     })
 }
@@ -234,6 +240,7 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, route: &Route) -> (Response, Option<Stri
         ("GET", "com.atproto.identity.resolveHandle") => resolve_handle(ctx),
         ("GET", "app.bsky.feed.getTimeline") => timeline(ctx, &u),
         ("GET", "app.bsky.feed.getPosts") => get_posts(ctx),
+        ("GET", "app.bsky.notification.listNotifications") => list_notifications(ctx, &u),
         _ => error(501, "MethodNotImplemented", "Method Not Implemented"),
     };
     let resp = match hit {
@@ -490,6 +497,12 @@ fn create_record(ctx: &mut Ctx<'_>, user: &str) -> Response {
         // The reference PDS: "There is already a value at key", as a 500.
         return error(500, "InternalServerError", "Internal Server Error");
     }
+    let parent = match reply_parent(ctx.st, &record) {
+        Ok(p) => p,
+        Err(why) => {
+            return error(400, "InvalidRequest", &format!("Invalid app.bsky.feed.post record: {why}"))
+        }
+    };
     if collection == POST {
         let text = record.get("text").and_then(Value::as_str).unwrap_or("").to_string();
         if let Some(message) = ctx.st.take_rejection(&text) {
@@ -497,7 +510,7 @@ fn create_record(ctx: &mut Ctx<'_>, user: &str) -> Response {
         }
         let lang = record.pointer("/langs/0").and_then(Value::as_str).map(str::to_string);
         let created = Created { net: Net::Bluesky, idempotency_key: Some(rkey.clone()), visibility: None };
-        let id = ctx.st.create_post(user, &text, None, lang, created);
+        let id = ctx.st.create_post(user, &text, parent, lang, created);
         if let Some(rec) = ctx.st.posts.get_mut(&id) {
             rec.marks.labels = self_labels(&record);
         }
@@ -608,6 +621,92 @@ fn resolve_handle(ctx: &mut Ctx<'_>) -> Response {
     }
 }
 
+/// The post a new record answers (`reply.parent`), when it is a reply: both of its strong refs
+/// must have a URI and a CID, as the lexicon says; a parent the fake does not know is kept as no
+/// post (the real server does not check it either).
+fn reply_parent(st: &mut State, record: &Value) -> Result<Option<u64>, String> {
+    let Some(reply) = record.get("reply") else { return Ok(None) };
+    for part in ["root", "parent"] {
+        let uri = reply.pointer(&format!("/{part}/uri")).and_then(Value::as_str).unwrap_or("");
+        let cid = reply.pointer(&format!("/{part}/cid")).and_then(Value::as_str).unwrap_or("");
+        if !uri.starts_with("at://") || cid.len() < 8 {
+            return Err(format!("reply.{part} must be a strong ref (uri and cid) at $.record.reply.{part}"));
+        }
+    }
+    let uri = reply.pointer("/parent/uri").and_then(Value::as_str).unwrap_or("");
+    Ok(post_of_uri(st, uri))
+}
+
+/// The fake's post behind an `at://` URI.
+fn post_of_uri(st: &mut State, uri: &str) -> Option<u64> {
+    let mut parts = uri.trim_start_matches("at://").split('/');
+    let (did, _, rkey) = (parts.next()?, parts.next()?, parts.next()?);
+    if let Some(id) = st.bsky.post_ids.get(&(did.to_string(), rkey.to_string())) {
+        return Some(*id);
+    }
+    let candidates: Vec<PostRec> = st.posts.values().filter(|p| rkey_of(p) == rkey).cloned().collect();
+    candidates.into_iter().find(|p| did_of(st, &p.author) == did).map(|p| p.id)
+}
+
+/// A strong ref (`{uri, cid}`) of a post: the CID of its record when it was created through
+/// the API.
+fn strong_ref(st: &mut State, p: &PostRec) -> Value {
+    let did = did_of(st, &p.author);
+    let rkey = rkey_of(p);
+    let cid = st.bsky.records.get(&(did.clone(), POST.to_string(), rkey.clone())).map(|(_, c)| c.clone());
+    json!({"uri": format!("at://{did}/{POST}/{rkey}"), "cid": cid.unwrap_or_else(|| "bafyreipost".into())})
+}
+
+/// A profile view of `name`: its DID, handle, and the `bot` label when it is marked as one
+/// ([`super::FakeNet::set_bot`], or its profile record carries the self-label).
+fn author_view(st: &mut State, name: &str) -> Value {
+    let did = did_of(st, name);
+    let profile = st.bsky.records.get(&(did.clone(), "app.bsky.actor.profile".into(), "self".into()));
+    let labelled = profile
+        .and_then(|(v, _)| v.pointer("/labels/values").and_then(Value::as_array))
+        .is_some_and(|l| l.iter().any(|x| x.get("val").and_then(Value::as_str) == Some("bot")));
+    let mut v = json!({"did": did, "handle": handle_of(name), "labels": []});
+    if labelled || st.is_bot(name) {
+        v["labels"] = json!([{"src": did, "uri": format!("at://{did}/app.bsky.actor.profile/self"), "val": "bot",
+            "cts": "2026-01-01T00:00:00.000Z"}]);
+    }
+    v
+}
+
+/// `app.bsky.notification.listNotifications`: newest first, a `mention` for each post naming
+/// the account and a `reply` for each answering one of its posts, paged with a cursor;
+/// `reasons` filters.
+fn list_notifications(ctx: &mut Ctx<'_>, user: &str) -> Response {
+    let limit = ctx.query("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(50).clamp(1, 100);
+    let before = ctx.query("cursor").and_then(|c| c.parse::<u64>().ok());
+    let reasons: Vec<String> =
+        ctx.req.query_params().into_iter().filter(|(k, _)| k == "reasons").map(|(_, v)| v).collect();
+    let mut ids = Vec::new();
+    for id in ctx.st.mentions_of(user, user, false) {
+        let answers = ctx.st.posts.get(&id).and_then(|p| p.in_reply_to).and_then(|r| ctx.st.posts.get(&r));
+        let reason = if answers.is_some_and(|r| r.author == user) { "reply" } else { "mention" };
+        if reasons.is_empty() || reasons.iter().any(|r| r == reason) {
+            ids.push((id, reason));
+        }
+    }
+    let plain: Vec<u64> = ids.iter().map(|(id, _)| *id).collect();
+    let (page, more) = super::state::x_page(&plain, None, None, before, limit);
+    let mut list = Vec::new();
+    for id in &page {
+        let Some(p) = ctx.st.posts.get(id).cloned() else { continue };
+        let reason = ids.iter().find(|(i, _)| i == id).map_or("mention", |(_, r)| *r);
+        let view = post_view(ctx.st, &p);
+        list.push(json!({"uri": view["uri"], "cid": strong_ref(ctx.st, &p)["cid"],
+            "author": author_view(ctx.st, &p.author), "reason": reason, "record": view["record"],
+            "isRead": false, "indexedAt": text::iso_millis(p.created_at), "labels": []}));
+    }
+    let mut out = json!({"notifications": list});
+    if let (true, Some(last)) = (more, page.last()) {
+        out["cursor"] = json!(last.to_string());
+    }
+    Response::json(200, &out)
+}
+
 /// The record key of a post: the one it was created with, or one made from its time and id.
 fn rkey_of(p: &PostRec) -> String {
     match p.created.as_ref().filter(|c| c.net == Net::Bluesky).and_then(|c| c.idempotency_key.clone()) {
@@ -632,11 +731,12 @@ fn post_view(st: &mut State, p: &PostRec) -> Value {
         record["labels"] = json!({"$type": "com.atproto.label.defs#selfLabels", "values": values});
     }
     if let Some(parent) = p.in_reply_to.and_then(|r| st.posts.get(&r).cloned()) {
-        let pdid = did_of(st, &parent.author);
-        let puri = format!("at://{pdid}/{POST}/{}", rkey_of(&parent));
-        record["reply"] = json!({"root": {"uri": puri, "cid": "bafyreiparent"}, "parent": {"uri": puri, "cid": "bafyreiparent"}});
+        let root = st.root_of(parent.id);
+        let root = st.posts.get(&root).cloned().unwrap_or_else(|| parent.clone());
+        record["reply"] = json!({"root": strong_ref(st, &root), "parent": strong_ref(st, &parent)});
     }
-    json!({"uri": uri, "cid": "bafyreipost", "author": {"did": did, "handle": handle_of(&p.author)},
+    let cid = strong_ref(st, p)["cid"].clone();
+    json!({"uri": uri, "cid": cid, "author": author_view(st, &p.author),
         "record": record, "indexedAt": text::iso_millis(p.created_at),
         "likeCount": p.likes, "repostCount": p.reposts, "replyCount": 0})
 }

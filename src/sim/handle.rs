@@ -22,6 +22,8 @@ pub(crate) enum Route {
     V2Create,
     /// `DELETE /2/tweets/:id`.
     V2Delete(String),
+    /// `GET /2/users/:id/mentions`.
+    V2Mentions(String),
     /// `GET /1.1/account/verify_credentials.json`.
     V1Verify,
     /// `GET /1.1/statuses/home_timeline.json`.
@@ -32,6 +34,8 @@ pub(crate) enum Route {
     V1UserTimeline,
     /// `POST /1.1/statuses/destroy/:id.json`.
     V1Destroy(String),
+    /// `GET /1.1/statuses/mentions_timeline.json`.
+    V1Mentions,
     /// `POST /oauth/request_token`.
     XRequestToken,
     /// `GET /oauth/authorize?oauth_token=..`.
@@ -50,6 +54,8 @@ pub(crate) enum Route {
     MAccountStatuses(String),
     /// `DELETE /api/v1/statuses/:id`.
     MDelete(String),
+    /// `GET /api/v1/notifications`.
+    MNotifications,
     /// `GET /api/v2/instance`.
     MInstance,
     /// `POST /api/v1/apps`.
@@ -69,11 +75,11 @@ impl Route {
     pub(crate) fn family(&self) -> Family {
         use Route::*;
         match self {
-            V2Me | V2Timeline(_) | V2UserTweets(_) | V2Create | V2Delete(_) => Family::XV2,
-            V1Verify | V1Home | V1Update | V1UserTimeline | V1Destroy(_) => Family::XV1,
+            V2Me | V2Timeline(_) | V2UserTweets(_) | V2Create | V2Delete(_) | V2Mentions(_) => Family::XV2,
+            V1Verify | V1Home | V1Update | V1UserTimeline | V1Destroy(_) | V1Mentions => Family::XV1,
             XRequestToken | XAuthorize | XAccessToken => Family::XOAuth,
-            MVerify | MUpdateCredentials | MHome | MPost | MAccountStatuses(_) | MDelete(_) | MInstance
-            | MApps | MAuthorize | MToken => Family::Mastodon,
+            MVerify | MUpdateCredentials | MHome | MPost | MAccountStatuses(_) | MDelete(_)
+            | MNotifications | MInstance | MApps | MAuthorize | MToken => Family::Mastodon,
             Bsky(_) => Family::Bluesky,
             NotFound(f) => *f,
         }
@@ -88,6 +94,7 @@ impl Route {
             V2Create | V1Update | MPost => Some(Endpoint::Post),
             V2UserTweets(_) | V1UserTimeline | MAccountStatuses(_) => Some(Endpoint::OwnPosts),
             V2Delete(_) | V1Destroy(_) | MDelete(_) => Some(Endpoint::Delete),
+            V2Mentions(_) | V1Mentions | MNotifications => Some(Endpoint::Mentions),
             Bsky(nsid) => bluesky::endpoint_of(nsid),
             _ => None,
         }
@@ -115,10 +122,12 @@ pub(crate) fn route(req: &Request) -> Route {
         ("GET", ["2", "users", id, "tweets"]) => Route::V2UserTweets(id.to_string()),
         ("POST", ["2", "tweets"]) => Route::V2Create,
         ("DELETE", ["2", "tweets", id]) => Route::V2Delete(id.to_string()),
+        ("GET", ["2", "users", id, "mentions"]) => Route::V2Mentions(id.to_string()),
         ("GET", ["1.1", "account", "verify_credentials.json"]) => Route::V1Verify,
         ("GET", ["1.1", "statuses", "home_timeline.json"]) => Route::V1Home,
         ("POST", ["1.1", "statuses", "update.json"]) => Route::V1Update,
         ("GET", ["1.1", "statuses", "user_timeline.json"]) => Route::V1UserTimeline,
+        ("GET", ["1.1", "statuses", "mentions_timeline.json"]) => Route::V1Mentions,
         ("POST", ["1.1", "statuses", "destroy", file]) if file.ends_with(".json") => {
             Route::V1Destroy(file.trim_end_matches(".json").to_string())
         }
@@ -133,6 +142,7 @@ pub(crate) fn route(req: &Request) -> Route {
         ("POST", ["api", "v1", "statuses"]) => Route::MPost,
         ("GET", ["api", "v1", "accounts", id, "statuses"]) => Route::MAccountStatuses(id.to_string()),
         ("DELETE", ["api", "v1", "statuses", id]) => Route::MDelete(id.to_string()),
+        ("GET", ["api", "v1", "notifications"]) => Route::MNotifications,
         ("GET", ["api", "v2", "instance"]) => Route::MInstance,
         ("POST", ["api", "v1", "apps"]) => Route::MApps,
         ("GET" | "POST", ["xrpc", nsid]) => Route::Bsky(nsid.to_string()),

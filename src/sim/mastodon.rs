@@ -81,6 +81,7 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, route: &Route) -> (Response, Option<Stri
         Route::MPost => post(ctx, &user),
         Route::MAccountStatuses(id) => account_statuses(ctx, id),
         Route::MDelete(id) => delete(ctx, &user, id),
+        Route::MNotifications => notifications(ctx, &user),
         _ => not_found(Family::Mastodon),
     };
     (rate_headers(resp, Family::Mastodon, hit), Some(user))
@@ -94,7 +95,7 @@ fn account(ctx: &Ctx<'_>, name: &str) -> Value {
     };
     let count = ctx.st.posts.values().filter(|p| p.author == name && !p.deleted).count();
     json!({"id": id.to_string(), "username": username, "acct": name, "display_name": username,
-        "locked": false, "bot": ctx.st.bots.contains(name), "discoverable": true, "group": false,
+        "locked": false, "bot": ctx.st.is_bot(name), "discoverable": true, "group": false,
         "created_at": text::iso_millis(1_577_836_800), "note": "", "url": url, "uri": url,
         "avatar": format!("http://{}/avatars/original/missing.png", ctx.host),
         "avatar_static": format!("http://{}/avatars/original/missing.png", ctx.host),
@@ -227,6 +228,35 @@ fn home(ctx: &Ctx<'_>, user: &str) -> Response {
     page_response(ctx, &ids)
 }
 
+/// The first notification id; notifications count up from here, in the order of their posts.
+const FIRST_NOTIFICATION: u64 = 1_000;
+
+/// `GET /api/v1/notifications`: a notification of type mention for each post that mentions
+/// the user or answers one of the user's posts, paged like a timeline (`limit` at most 80).
+fn notifications(ctx: &Ctx<'_>, user: &str) -> Response {
+    let p = params(ctx);
+    let types: Vec<String> =
+        p.iter().filter(|(k, _)| k == "types[]" || k == "types").map(|(_, v)| v.clone()).collect();
+    if !types.is_empty() && !types.iter().any(|t| t == "mention") {
+        return Response::json(200, &json!([]));
+    }
+    let first = super::state::FIRST_POST_ID;
+    let posts = ctx.st.mentions_of(user, user, false);
+    let ids: Vec<u64> = posts.iter().map(|id| id - first + FIRST_NOTIFICATION).collect();
+    let limit = param(&p, "limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(40).clamp(1, 80);
+    let id = |n: &str| param(&p, n).and_then(|v| v.parse::<u64>().ok());
+    let page = mastodon_page(&ids, id("max_id"), id("since_id"), id("min_id"), limit);
+    let list: Vec<Value> = page
+        .iter()
+        .filter_map(|nid| ctx.st.posts.get(&(nid - FIRST_NOTIFICATION + first)).map(|s| (nid, s)))
+        .map(|(nid, s)| {
+            json!({"id": nid.to_string(), "type": "mention", "created_at": text::iso_millis(s.created_at),
+                "account": account(ctx, &s.author), "status": status(ctx, s)})
+        })
+        .collect();
+    Response::json(200, &Value::Array(list))
+}
+
 fn account_statuses(ctx: &Ctx<'_>, id: &str) -> Response {
     let Some(name) = id.parse::<u64>().ok().and_then(|i| ctx.st.name_of(i)) else {
         return error(404, "Record not found");
@@ -266,7 +296,7 @@ fn post(ctx: &mut Ctx<'_>, user: &str) -> Response {
     }
     let reply = param(&p, "in_reply_to_id").and_then(|v| v.parse::<u64>().ok());
     if let Some(r) = reply {
-        if !ctx.st.posts.contains_key(&r) {
+        if ctx.st.posts.get(&r).is_none_or(|p| p.deleted) {
             return error(404, "The post you are trying to reply to does not appear to exist.");
         }
     }

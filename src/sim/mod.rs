@@ -23,6 +23,7 @@ mod bluesky;
 pub mod feed;
 mod handle;
 mod mastodon;
+mod mentions;
 pub mod oauth;
 mod server;
 mod state;
@@ -146,6 +147,9 @@ pub enum Endpoint {
     OwnPosts,
     /// Deleting a post.
     Delete,
+    /// Reading the mentions (`/2/users/:id/mentions`, `mentions_timeline.json`,
+    /// `/api/v1/notifications`, `listNotifications`).
+    Mentions,
 }
 
 /// One request as the fake saw it.
@@ -338,6 +342,64 @@ impl FakeNet {
         };
         st.home.entry(username.to_string()).or_default().push(id);
         id
+    }
+
+    /// Add a post by `post.author` that is on nobody's home timeline (a mention, a reply) and
+    /// return its id. It mentions whom its text names (`@name`, on Bluesky `@name.test`) and
+    /// answers `post.in_reply_to`: the networks list it among those accounts' mentions.
+    pub fn add_post(&self, post: SourcePost) -> u64 {
+        let mut st = self.shared.lock();
+        let now = st.now();
+        st.profile(&post.author);
+        let id = st.next_id();
+        st.posts.insert(
+            id,
+            PostRec {
+                id,
+                author: post.author,
+                text: post.text,
+                created_at: now,
+                repost_of: None,
+                in_reply_to: post.in_reply_to,
+                lang: post.lang,
+                likes: 0,
+                reposts: 0,
+                created: None,
+                deleted: false,
+                marks: Default::default(),
+            },
+        );
+        id
+    }
+
+    /// Mark an account as a bot (Mastodon `bot: true`, the Bluesky `bot` label), or not.
+    pub fn set_bot(&self, name: &str, bot: bool) {
+        let mut st = self.shared.lock();
+        if bot {
+            st.bots.insert(name.to_string());
+        } else {
+            st.bots.remove(name);
+        }
+    }
+
+    /// Delete an account's posts, as when the account is deleted: they leave every list, and a
+    /// reply to one is refused where the network checks (Mastodon 404).
+    pub fn delete_posts_of(&self, name: &str) {
+        for p in self.shared.lock().posts.values_mut().filter(|p| p.author == name) {
+            p.deleted = true;
+        }
+    }
+
+    /// The record `rkey` of the Bluesky account `handle`'s posts, as it was written.
+    pub fn bluesky_record(&self, handle: &str, rkey: &str) -> Option<serde_json::Value> {
+        let mut st = self.shared.lock();
+        let did = bluesky::did_of(&mut st, handle);
+        st.bsky.record(&did, rkey)
+    }
+
+    /// The post a post answers, as the network recorded it (`None` when it answers nothing).
+    pub fn in_reply_to(&self, id: u64) -> Option<u64> {
+        self.shared.lock().posts.get(&id).and_then(|p| p.in_reply_to)
     }
 
     /// The next `n` requests whose path contains `path_contains` (any request when `None`) get

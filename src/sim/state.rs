@@ -191,6 +191,8 @@ pub(crate) fn default_limit(fam: Family, ep: Endpoint) -> (u64, i64) {
         (_, Endpoint::Post) => (100, Q),
         (_, Endpoint::OwnPosts) => (900, Q),
         (_, Endpoint::Delete) => (50, Q),
+        (Family::XV1, Endpoint::Mentions) => (75, Q),
+        (_, Endpoint::Mentions) => (180, Q),
     }
 }
 
@@ -211,8 +213,6 @@ pub(crate) struct State {
     seed: u64,
     /// Every known name (users and authors) → numeric id.
     pub profiles: HashMap<String, u64>,
-    /// Mastodon accounts whose `bot` flag is set.
-    pub bots: std::collections::HashSet<String>,
     /// X consumer key → secret.
     pub consumers: HashMap<String, String>,
     /// X access token → owner.
@@ -249,6 +249,8 @@ pub(crate) struct State {
     pub bsky: super::bluesky::Bsky,
     /// Feeds served by path ([`super::feed`]).
     pub feeds: HashMap<String, super::feed::Doc>,
+    /// Accounts marked as bots ([`super::FakeNet::set_bot`]).
+    pub bots: std::collections::HashSet<String>,
 }
 
 impl State {
@@ -263,7 +265,6 @@ impl State {
             next_user_id: FIRST_USER_ID,
             seed: 0x5EED_F00D_u64,
             profiles: HashMap::new(),
-            bots: Default::default(),
             consumers: HashMap::new(),
             x_tokens: HashMap::new(),
             bearers: HashMap::new(),
@@ -283,6 +284,7 @@ impl State {
             pending_mastodon_user: None,
             bsky: super::bluesky::Bsky::new(),
             feeds: HashMap::new(),
+            bots: Default::default(),
         }
     }
 

@@ -32,6 +32,7 @@ impl Store {
         self.secrets_changed();
         self.bots.remove(name.as_bytes()).map_err(sled_err)?;
         self.state.remove(name.as_bytes()).map_err(sled_err)?;
+        self.forget_replies(name)?;
         let p = prefix(name);
         for k in
             [key2("ord", name.as_bytes()), key2("ordmin", name.as_bytes()), key2("cord", name.as_bytes())]

@@ -3,7 +3,7 @@
 
 use super::codec::{decode_body, Stored};
 use crate::error::{FarmError, Result};
-use crate::model::{AppKeys, Bot, BotState, CachedPost, Counters, Event, Post, RateInfo};
+use crate::model::{AppKeys, Bot, BotState, CachedPost, Counters, Event, Post, RateInfo, ReplyState};
 
 impl Stored for Bot {
     const VERSION: u8 = 1;
@@ -170,6 +170,11 @@ impl Stored for RateInfo {
     const WHAT: &'static str = "rate-limit state";
 }
 
+impl Stored for ReplyState {
+    const VERSION: u8 = 1;
+    const WHAT: &'static str = "reply state";
+}
+
 impl Stored for CachedPost {
     const VERSION: u8 = 3;
     const WHAT: &'static str = "cached post";
@@ -271,7 +276,40 @@ mod tests {
             slots_missed: 20,
         };
         let rate = RateInfo { call: Call::OwnPosts, limit: Some(75), remaining: 0, reset: 17 };
+        let replies = ReplyState {
+            cursor: Some("19".into()),
+            waiting: vec![crate::model::Mention {
+                post: crate::model::PostRef { id: "at://m".into(), cid: Some("c2".into()) },
+                root: Some(crate::model::PostRef { id: "at://r".into(), cid: Some("c3".into()) }),
+                in_reply_to: Some("at://p".into()),
+                author: "ann.test".into(),
+                author_id: "did:plc:ann".into(),
+                author_is_bot: true,
+                text: "@hp привет".into(),
+                created_at: 20,
+                visibility: Some("direct".into()),
+                lang: Some("ru".into()),
+            }],
+            done: vec!["21".into()],
+            threads: vec![("22".into(), 23, 24)],
+            own: vec![("25".into(), "22".into())],
+            recent: vec![("26".into(), 27)],
+            counts: crate::model::ReplyCounts {
+                seen: 1,
+                answered: 2,
+                bot: 3,
+                thread: 4,
+                account: 5,
+                itself: 6,
+                farm: 7,
+                old: 8,
+                flood: 9,
+                nothing: 10,
+                gone: 11,
+            },
+        };
         vec![
+            ("replies", encode(&replies).unwrap()),
             ("bot", encode(&bot).unwrap()),
             ("state", encode(&state).unwrap()),
             ("cached", encode(&CachedPost { ord: 18, post }).unwrap()),
@@ -345,5 +383,7 @@ mod tests {
         ("state", "0302040301080101650101350601017407016b08120a01026377010102727501066e7564697479010661743a2f2f70010263310661743a2f2f72000108756e6c6973746564160c0d0102313401fbf401171e01202614"),
         ("cached", "0312fd01003ef1ee275e1a07736f6d656f6e6536d093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b820d0a2d0b0d0b9d0bdd0b0d18f20d09ad0bed0bcd0bdd0b0d182d0b0fc0072abd201000101027275010873706f696c65727301010ed09dd0bed0b2d0bed181d182d0b8011568747470733a2f2f6578616d706c652e6f72672f310105626f6f6b73"),
         ("rate", "0103014b0022"),
+        // A writer's reply state, format version 1 (issue #24).
+        ("replies", "0101023139010661743a2f2f6d01026332010661743a2f2f7201026333010661743a2f2f7008616e6e2e746573740b6469643a706c633a616e6e011040687020d0bfd180d0b8d0b2d0b5d18228010664697265637401027275010232310102323217300102323502323201023236360102030405060708090a0b"),
     ];
 }

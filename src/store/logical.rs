@@ -317,6 +317,7 @@ pub fn validate_record(tree: &str, key: &[u8], value: &[u8]) -> Result<()> {
             return Err(FarmError::data("an archive does not say where the posts are kept; refused"))
         }
         "daily" => drop(decode::<Counters>(value)?),
+        "replies" => drop(decode::<crate::model::ReplyState>(value)?),
         t if t.starts_with("posts:") => {
             let post = decode::<CachedPost>(value)?.post;
             if key != post.id.to_be_bytes() {

@@ -24,7 +24,8 @@
 //! (bot\0call → [`RateInfo`](crate::model::RateInfo)), `counters` (bot\0hour →
 //! [`Counters`](crate::model::Counters)), `daily` (bot\0day →
 //! [`Counters`](crate::model::Counters)), `events` (bot\0seq →
-//! [`Event`](crate::model::Event)), `scores` (writer\0word → score). Posts trees, one per
+//! [`Event`](crate::model::Event)), `scores` (writer\0word → score), `replies` (writer →
+//! [`ReplyState`](crate::model::ReplyState)). Posts trees, one per
 //! reader in the control database or its shard: `posts:<reader>` (big-endian id →
 //! [`CachedPost`](crate::model::CachedPost): the post and its ordinal, the reader's running
 //! count of cached posts, so that a writer's backlog takes lookups instead of a walk). Every value
@@ -47,6 +48,7 @@ mod logical;
 mod meta;
 mod migrate;
 mod posts;
+mod replies;
 mod secrets;
 
 pub use dir::{
@@ -105,6 +107,7 @@ pub struct Store {
     events: sled::Tree,
     meta: sled::Tree,
     scores: sled::Tree,
+    replies: sled::Tree,
     /// Records the archive code has walked or loaded since the posts shards were last released
     /// (see [`RELEASE_EVERY`]).
     bulk: u64,
@@ -256,6 +259,7 @@ impl Store {
             events: t("events")?,
             meta: t("meta")?,
             scores: t("scores")?,
+            replies: t("replies")?,
             db,
             posts: (0..POST_SHARDS).map(|_| OnceLock::new()).collect(),
             posts_opening: std::sync::Mutex::new(()),

@@ -48,12 +48,17 @@ impl Net {
 
     /// Add a Mastodon account on the fake and a bot for it.
     pub fn masto_bot(&self, role: &str, name: &str, extra: &[&str]) {
+        self.masto_bot_in(&self.farm, role, name, extra);
+    }
+
+    /// [`Net::masto_bot`] in another farm on the same fake network (a second data directory).
+    pub fn masto_bot_in(&self, farm: &Farm, role: &str, name: &str, extra: &[&str]) {
         let token = format!("bearer-{name}-0123456789");
         self.fake.add_mastodon_user(name, &token);
         let url = self.fake.url();
         let mut args = vec!["create", role, name, "--platform", "mastodon", "--api", &url];
         args.extend_from_slice(extra);
-        self.farm.run_env(&args, &[("FARM_ACCESS_TOKEN", &token)]).ok();
+        farm.run_env(&args, &[("FARM_ACCESS_TOKEN", &token)]).ok();
     }
 
     /// Add a Bluesky account `NAME.test` on the fake (app password [`bsky_password`]) and a bot

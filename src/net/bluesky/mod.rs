@@ -362,6 +362,12 @@ impl Bluesky {
         if !facets.is_empty() {
             record["facets"] = Value::Array(facets);
         }
+        if let Some(r) = &meta.reply_to {
+            // Both strong refs; a root without its CID (there is none) falls back to the parent.
+            let strong = |p: &PostRef| json!({"uri": p.id, "cid": p.cid.clone().unwrap_or_default()});
+            let root = if r.root.cid.is_some() { &r.root } else { &r.parent };
+            record["reply"] = json!({"root": strong(root), "parent": strong(&r.parent)});
+        }
         record
     }
 }
@@ -388,6 +394,78 @@ pub fn self_labels(meta: &PostMeta) -> Vec<String> {
         labels.push(named.unwrap_or_else(|| "graphic-media".to_string()));
     }
     labels
+}
+
+/// Bluesky's notification reasons a reply answers: a mention, or a reply to one of its posts.
+const MENTION_REASONS: [&str; 2] = ["mention", "reply"];
+
+/// One `listNotifications` page.
+#[derive(Debug, Deserialize)]
+struct NotificationPage {
+    #[serde(default)]
+    notifications: Vec<Notification>,
+    #[serde(default)]
+    cursor: Option<String>,
+}
+
+/// `app.bsky.notification.listNotifications#notification` (only what farm reads).
+#[derive(Debug, Deserialize)]
+struct Notification {
+    uri: String,
+    cid: String,
+    author: NotificationAuthor,
+    reason: String,
+    #[serde(default)]
+    record: Value,
+    #[serde(default, rename = "indexedAt")]
+    indexed_at: String,
+}
+
+/// The author's profile view in a notification.
+#[derive(Debug, Deserialize)]
+struct NotificationAuthor {
+    did: String,
+    #[serde(default)]
+    handle: String,
+    #[serde(default)]
+    labels: Vec<Value>,
+}
+
+/// Milliseconds of an RFC 3339 time (0 when it is not one).
+fn millis(t: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(t.trim()).map_or(0, |t| t.timestamp_millis())
+}
+
+impl Notification {
+    /// The mention it announces: the post, its thread's root (the post itself when it starts
+    /// one), its author and whether the author's profile carries the `bot` label.
+    fn to_mention(&self) -> Mention {
+        let r = &self.record;
+        let strong = |v: Option<&Value>| {
+            let v = v?;
+            Some(PostRef {
+                id: v.get("uri")?.as_str()?.to_string(),
+                cid: v.get("cid").and_then(Value::as_str).map(str::to_string),
+            })
+        };
+        let me = PostRef { id: self.uri.clone(), cid: Some(self.cid.clone()) };
+        let root = strong(r.pointer("/reply/root")).unwrap_or_else(|| me.clone());
+        let in_reply_to = strong(r.pointer("/reply/parent")).map(|p| p.id);
+        let is_bot = self.author.labels.iter().any(|l| l.get("val").and_then(Value::as_str) == Some("bot"));
+        let created = r.get("createdAt").and_then(Value::as_str).and_then(crate::clock::parse_rfc3339);
+        Mention {
+            post: me,
+            root: Some(root),
+            in_reply_to,
+            author: self.author.handle.clone(),
+            author_id: self.author.did.clone(),
+            author_is_bot: is_bot,
+            text: r.get("text").and_then(Value::as_str).unwrap_or("").to_string(),
+            created_at: created.unwrap_or_else(|| millis(&self.indexed_at) / 1000),
+            visibility: None,
+            lang: clean_lang(r.pointer("/langs/0").and_then(Value::as_str)),
+        }
+    }
 }
 
 /// One `getTimeline` page.
@@ -657,6 +735,55 @@ impl Platform for Bluesky {
     fn account_id(&self) -> Option<String> {
         self.did.clone()
     }
+
+    fn mentions(&mut self, since: Option<&str>, cap: usize) -> NetResult<Mentions> {
+        let mut rates = Vec::new();
+        let mut out = Mentions::default();
+        if cap == 0 {
+            return Ok(Reply { value: out, rates });
+        }
+        // Notifications page from the newest back; the cursor is the newest one's `indexedAt`
+        // (milliseconds). One at the cursor's very millisecond is read again, and the caller
+        // knows it: two mentions indexed in the same millisecond are both read.
+        let floor: i64 = since.and_then(|s| s.parse().ok()).unwrap_or(i64::MIN);
+        let limit = cap.min(PAGE).to_string();
+        let mut cursor: Option<String> = None;
+        let mut found: Vec<(i64, Mention)> = Vec::new();
+        loop {
+            let mut params = vec![("limit", limit.as_str())];
+            params.extend(MENTION_REASONS.iter().map(|r| ("reasons", *r)));
+            if let Some(c) = &cursor {
+                params.push(("cursor", c));
+            }
+            let req =
+                self.request(Method::Get, "app.bsky.notification.listNotifications", &params, Call::Mentions);
+            let resp = send(&self.http, &req, &mut rates)?;
+            out.calls += 1;
+            let page: NotificationPage = resp.json()?;
+            let before = found.len();
+            let mut reached = false;
+            for n in &page.notifications {
+                let at = millis(&n.indexed_at);
+                if at < floor {
+                    reached = true;
+                } else if MENTION_REASONS.contains(&n.reason.as_str())
+                    && !found.iter().any(|(_, m)| m.post.id == n.uri)
+                {
+                    found.push((at, n.to_mention()));
+                }
+            }
+            let next = page.cursor.filter(|c| !c.is_empty() && Some(c) != cursor.as_ref());
+            if found.len() >= cap && !reached && next.is_some() {
+                // More new ones than one read takes: the older are left for good.
+                out.overflow = true;
+            }
+            if since.is_none() || reached || found.len() >= cap || found.len() == before || next.is_none() {
+                break;
+            }
+            cursor = next;
+        }
+        Ok(Reply { value: Mentions::newest(found, cap, out.overflow, out.calls), rates })
+    }
 }
 
 #[cfg(test)]
@@ -694,6 +821,35 @@ mod tests {
             pds_of(&json!({"service":[{"id":"#atproto_pds","serviceEndpoint":"javascript:x"}]})),
             None
         );
+    }
+
+    #[test]
+    fn notifications_carry_the_thread_and_the_bot_label() {
+        let n: Notification = serde_json::from_value(json!({
+            "uri": "at://did:plc:b/app.bsky.feed.post/3n3yfqlr44z2x", "cid": "bafyb", "reason": "reply",
+            "author": {"did": "did:plc:b", "handle": "b.test", "labels": [{"val": "bot", "src": "did:plc:b"}]},
+            "record": {"text": "@w.test hi", "createdAt": "2026-01-01T10:00:00.000Z", "langs": ["de"],
+                       "reply": {"root": {"uri": "at://r", "cid": "bafyr"}, "parent": {"uri": "at://p", "cid": "bafyp"}}},
+            "indexedAt": "2026-01-01T10:00:01.250Z"}))
+        .unwrap();
+        let m = n.to_mention();
+        assert_eq!(m.root, Some(PostRef { id: "at://r".into(), cid: Some("bafyr".into()) }));
+        assert_eq!(
+            (m.in_reply_to.as_deref(), m.author.as_str(), m.author_is_bot),
+            (Some("at://p"), "b.test", true)
+        );
+        assert_eq!(
+            (m.post.cid.as_deref(), m.lang.as_deref(), m.created_at),
+            (Some("bafyb"), Some("de"), 1_767_261_600)
+        );
+        assert_eq!(millis(&n.indexed_at), 1_767_261_601_250);
+        // A post that starts its thread is its own root; no labels, no bot.
+        let first: Notification = serde_json::from_value(json!({
+            "uri": "at://m", "cid": "bafym", "reason": "mention", "author": {"did": "did:plc:c"},
+            "record": {"text": "hey"}, "indexedAt": "garbage"}))
+        .unwrap();
+        let m = first.to_mention();
+        assert_eq!((m.root.unwrap().id.as_str(), m.author_is_bot, m.created_at), ("at://m", false, 0));
     }
 
     /// A timeline item of alice (`did:plc:abc`) with this record.

@@ -189,7 +189,13 @@ impl Platform for Mastodon {
 
     fn post(&mut self, text: &str, key: &str, meta: &PostMeta) -> NetResult<Posted> {
         let mut rates = Vec::new();
-        let mut fields = vec![("status", text), ("visibility", self.visibility.as_str())];
+        // A reply threads under its parent and follows its visibility.
+        let reply = meta.reply_to.as_ref();
+        let visibility = reply.and_then(|r| r.visibility.as_deref()).unwrap_or(self.visibility.as_str());
+        let mut fields = vec![("status", text), ("visibility", visibility)];
+        if let Some(r) = reply {
+            fields.push(("in_reply_to_id", r.parent.id.as_str()));
+        }
         let spoiler = spoiler_text(meta);
         if let Some(w) = &spoiler {
             fields.push(("spoiler_text", w));
@@ -291,6 +297,98 @@ impl Platform for Mastodon {
     fn account_id(&self) -> Option<String> {
         self.account_id.clone()
     }
+
+    fn mentions(&mut self, since: Option<&str>, cap: usize) -> NetResult<Mentions> {
+        let mut rates = Vec::new();
+        let mut out = Mentions::default();
+        if cap == 0 {
+            return Ok(Reply { value: out, rates });
+        }
+        // Forward from the cursor with `min_id`, like the home timeline: what a capped read
+        // leaves, the next one reads.
+        let floor: u64 = since.and_then(|s| s.parse().ok()).unwrap_or(0);
+        let limit = if since.is_none() { cap.min(PAGE) } else { PAGE }.to_string();
+        let mut min_id = since.map(str::to_string);
+        let mut newest = floor;
+        loop {
+            let mut params = vec![("types[]", "mention"), ("limit", limit.as_str())];
+            if let Some(m) = &min_id {
+                params.push(("min_id", m));
+            }
+            let req = self.request(
+                Method::Get,
+                query(&self.ep.url("/api/v1/notifications"), &params),
+                Call::Mentions,
+            );
+            let resp = self.send(&req, &mut rates)?;
+            out.calls += 1;
+            let page: Vec<MNotification> = resp.json()?;
+            let mut ids = Vec::with_capacity(page.len());
+            for n in &page {
+                ids.push((parse_id(&n.id, &resp.what)?, n));
+            }
+            // Oldest first, only what is newer than the cursor, up to the cap: the cursor stops
+            // at the last one taken, so none is skipped.
+            ids.sort_by_key(|(id, _)| *id);
+            let mut got = false;
+            for (id, n) in ids {
+                if id <= newest || out.mentions.len() >= cap {
+                    continue;
+                }
+                newest = id;
+                got = true;
+                if let Some(m) = n.to_mention(&resp.what)? {
+                    out.mentions.push(m);
+                }
+            }
+            // A short page is the last; a page of nothing new (a sloppy server) too; and no
+            // more pages than the cap needs, whatever a server sends.
+            let pages_done = out.calls as usize > cap.div_ceil(PAGE);
+            // The first read takes the newest page: a full one may leave older mentions.
+            out.overflow |= since.is_none() && page.len() >= cap.min(PAGE);
+            if since.is_none() || page.len() < PAGE || !got || out.mentions.len() >= cap || pages_done {
+                break;
+            }
+            min_id = Some(newest.to_string());
+        }
+        out.cursor = (newest > floor).then(|| newest.to_string());
+        Ok(Reply { value: out, rates })
+    }
+}
+
+/// A notification (`GET /api/v1/notifications`).
+#[derive(Debug, Deserialize)]
+struct MNotification {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    account: MAccount,
+    #[serde(default)]
+    status: Option<MStatus>,
+}
+
+impl MNotification {
+    /// The mention it announces; `None` for another type, or a mention whose status is gone.
+    fn to_mention(&self, what: &str) -> Result<Option<Mention>, NetError> {
+        let Some(s) = self.status.as_ref().filter(|_| self.kind == "mention") else {
+            return Ok(None);
+        };
+        parse_id(&s.id, what)?;
+        let author =
+            self.account.acct.clone().filter(|a| !a.is_empty()).unwrap_or(self.account.username.clone());
+        Ok(Some(Mention {
+            post: PostRef { id: s.id.clone(), cid: None },
+            root: None,
+            in_reply_to: s.in_reply_to_id.clone(),
+            author,
+            author_id: self.account.id.clone(),
+            author_is_bot: self.account.bot,
+            text: to_text(&s.content),
+            created_at: s.created_at.as_deref().and_then(crate::clock::parse_rfc3339).unwrap_or(0),
+            visibility: s.visibility.clone(),
+            lang: clean_lang(s.language.as_deref()),
+        }))
+    }
 }
 
 /// Mark the account behind `ep` as a bot (Mastodon's `bot` flag, shown as a robot badge) with
@@ -373,6 +471,8 @@ struct MStatus {
     in_reply_to_id: Option<String>,
     #[serde(default)]
     language: Option<String>,
+    #[serde(default)]
+    visibility: Option<String>,
     #[serde(default)]
     favourites_count: u64,
     #[serde(default)]
@@ -520,6 +620,32 @@ mod tests {
         assert_eq!(spoiler_text(&meta(Some(""), &[])), None);
         assert_eq!(language("pt-BR").as_deref(), Some("pt"));
         assert_eq!(language("en").as_deref(), Some("en"));
+    }
+
+    #[test]
+    fn notifications_become_mentions() {
+        let page: Vec<MNotification> = serde_json::from_str(
+            r#"[{"id":"12","type":"mention","account":{"id":"7","username":"ann","acct":"ann@far.example","bot":true},
+                 "status":{"id":"99","content":"<p><span class=\"h-card\"><a href=\"https://x/@w\">@<span>w</span></a></span> hi</p>",
+                           "in_reply_to_id":"98","visibility":"direct","language":"en","created_at":"2026-01-01T10:00:00.000Z",
+                           "account":{"id":"7","username":"ann"}}},
+                {"id":"13","type":"favourite","account":{"id":"8","username":"bob"},"status":null},
+                {"id":"14","type":"mention","account":{"id":"9","username":"gone"},"status":null}]"#,
+        )
+        .unwrap();
+        let m = page[0].to_mention("GET /n").unwrap().unwrap();
+        assert_eq!(
+            (m.post.id.as_str(), m.in_reply_to.as_deref(), m.author.as_str()),
+            ("99", Some("98"), "ann@far.example")
+        );
+        assert_eq!(
+            (m.author_id.as_str(), m.author_is_bot, m.visibility.as_deref()),
+            ("7", true, Some("direct"))
+        );
+        assert_eq!((m.text.as_str(), m.created_at), ("@w hi", 1_767_261_600));
+        // Another type, or a mention whose status is gone: nothing to answer.
+        assert_eq!(page[1].to_mention("GET /n").unwrap(), None);
+        assert_eq!(page[2].to_mention("GET /n").unwrap(), None);
     }
 
     #[test]

@@ -21,6 +21,10 @@ const TIMELINE_FIELDS: &str =
 /// The expansions asked for on the home timeline (authors and retweeted originals).
 const TIMELINE_EXPANSIONS: &str = "author_id,referenced_tweets.id";
 
+/// The tweet fields asked for on the mentions timeline.
+const MENTION_FIELDS: &str =
+    "created_at,lang,author_id,conversation_id,referenced_tweets,in_reply_to_user_id";
+
 /// X's length rule: 280 weighted characters, every URL counts 23.
 pub const X_LENGTH: LengthRule = LengthRule { max: 280, url_len: 23 };
 
@@ -131,9 +135,14 @@ impl Platform for XV2 {
         Ok(Reply { value: finish_timeline(posts, cap, cursor, calls), rates })
     }
 
-    fn post(&mut self, text: &str, _key: &str, _meta: &PostMeta) -> NetResult<Posted> {
+    fn post(&mut self, text: &str, _key: &str, meta: &PostMeta) -> NetResult<Posted> {
         let mut rates = Vec::new();
-        let body = serde_json::json!({ "text": text }).to_string();
+        let mut body = serde_json::json!({ "text": text });
+        if let Some(r) = &meta.reply_to {
+            // X puts the parent's author in front of the reply itself.
+            body["reply"] = serde_json::json!({ "in_reply_to_tweet_id": r.parent.id });
+        }
+        let body = body.to_string();
         let req = self.signer().post_json(&self.ep.url("/2/tweets"), body, Call::Post);
         let value = match send(&self.http, &req, &mut rates)? {
             Answer::Duplicate => Posted { id: None, duplicate: true },
@@ -209,6 +218,75 @@ impl Platform for XV2 {
 
     fn account_id(&self) -> Option<String> {
         self.user_id.clone()
+    }
+
+    fn mentions(&mut self, since: Option<&str>, cap: usize) -> NetResult<Mentions> {
+        let mut rates = Vec::new();
+        let mut out = Mentions::default();
+        if cap == 0 {
+            return Ok(Reply { value: out, rates });
+        }
+        let uid = self.ensure_user_id(&mut rates, &mut out.calls)?;
+        let url = self.ep.url(&format!("/2/users/{uid}/mentions"));
+        let max_results = cap.clamp(5, 100).to_string();
+        let floor: u64 = since.and_then(|s| s.parse().ok()).unwrap_or(0);
+        let mut token: Option<String> = None;
+        let mut found: Vec<(u64, Mention)> = Vec::new();
+        loop {
+            let mut params = vec![
+                ("max_results", max_results.as_str()),
+                ("tweet.fields", MENTION_FIELDS),
+                ("expansions", "author_id"),
+            ];
+            if let Some(s) = since {
+                params.push(("since_id", s));
+            }
+            if let Some(t) = &token {
+                params.push(("pagination_token", t));
+            }
+            let req = self.signer().get(&url, &params, Call::Mentions);
+            let resp = send_ok(&self.http, &req, &mut rates)?;
+            out.calls += 1;
+            let page = V2Page::read(&resp)?;
+            let before = found.len();
+            for t in &page.data {
+                let id = parse_id(&t.id, &resp.what)?;
+                if id > floor && !found.iter().any(|(f, _)| *f == id) {
+                    found.push((id, v2_mention(t, &page.includes)));
+                }
+            }
+            let next = page.meta.next_token.filter(|t| token.as_deref() != Some(t.as_str()));
+            // Pages come newest first: past the cap, the older ones are left for good.
+            if found.len() > cap || (found.len() == cap && next.is_some()) {
+                out.overflow = true;
+                break;
+            }
+            if since.is_none() || found.len() == before || next.is_none() {
+                break;
+            }
+            token = next;
+        }
+        Ok(Reply { value: Mentions::newest(found, cap, out.overflow, out.calls), rates })
+    }
+}
+
+/// A post from the mentions timeline as a [`Mention`]: its thread is its `conversation_id`;
+/// an author missing from `includes` (a deleted or suspended account) keeps its id as handle.
+fn v2_mention(t: &V2Tweet, inc: &V2Includes) -> Mention {
+    let author_id = t.author_id.clone().unwrap_or_default();
+    let author =
+        inc.users.iter().find(|u| u.id == author_id).map_or(author_id.clone(), |u| u.username.clone());
+    Mention {
+        post: PostRef { id: t.id.clone(), cid: None },
+        root: t.conversation_id.clone().map(|id| PostRef { id, cid: None }),
+        in_reply_to: t.referenced_tweets.iter().find(|r| r.kind == "replied_to").map(|r| r.id.clone()),
+        author,
+        author_id,
+        author_is_bot: false,
+        text: decode_entities(&t.text),
+        created_at: t.created_at.as_deref().and_then(crate::clock::parse_rfc3339).unwrap_or(0),
+        visibility: None,
+        lang: clean_lang(t.lang.as_deref()),
     }
 }
 
@@ -433,6 +511,8 @@ struct V2Tweet {
     #[serde(default)]
     in_reply_to_user_id: Option<String>,
     #[serde(default)]
+    conversation_id: Option<String>,
+    #[serde(default)]
     public_metrics: Option<V2Metrics>,
     #[serde(default)]
     note_tweet: Option<V2Note>,
@@ -559,6 +639,26 @@ mod tests {
         }
         assert_eq!(clean_lang(Some("en")).as_deref(), Some("en"));
         assert_eq!(clean_lang(Some("en-gb")).as_deref(), Some("en-GB"));
+    }
+
+    #[test]
+    fn mentions_keep_their_thread_and_an_unknown_author_by_id() {
+        let page = page(
+            r#"{"data":[{"id":"30","text":"@w hi &amp; bye","author_id":"5","conversation_id":"20","lang":"en",
+                         "referenced_tweets":[{"type":"replied_to","id":"25"}]},
+                        {"id":"31","text":"@w ghost","author_id":"6"}],
+                "includes":{"users":[{"id":"5","username":"ann"}]},"meta":{"result_count":2}}"#,
+        )
+        .unwrap();
+        let m = v2_mention(&page.data[0], &page.includes);
+        assert_eq!(
+            (m.post.id.as_str(), m.root.unwrap().id.as_str(), m.in_reply_to.as_deref()),
+            ("30", "20", Some("25"))
+        );
+        assert_eq!((m.author.as_str(), m.author_id.as_str(), m.text.as_str()), ("ann", "5", "@w hi & bye"));
+        // A deleted or suspended author is missing from includes: its id stands for its handle.
+        let ghost = v2_mention(&page.data[1], &page.includes);
+        assert_eq!((ghost.author.as_str(), ghost.root, ghost.in_reply_to), ("6", None, None));
     }
 
     #[test]

@@ -14,8 +14,8 @@ pub(crate) use signed::user;
 use super::handle::{not_found, rate_headers, too_many, Ctx, Route};
 use super::server::Response;
 use signed::auth_error;
-use v1::{v1_destroy, v1_home, v1_update, v1_user, v1_user_timeline};
-use v2::{v2_create, v2_delete, v2_me, v2_timeline, v2_user_tweets};
+use v1::{v1_destroy, v1_home, v1_mentions, v1_update, v1_user, v1_user_timeline};
+use v2::{v2_create, v2_delete, v2_me, v2_mentions, v2_timeline, v2_user_tweets};
 
 /// Handle an authenticated X API request (v1.1 or v2).
 pub(crate) fn handle_api(ctx: &mut Ctx<'_>, route: &Route) -> (Response, Option<String>) {
@@ -37,11 +37,13 @@ pub(crate) fn handle_api(ctx: &mut Ctx<'_>, route: &Route) -> (Response, Option<
         Route::V2UserTweets(id) => v2_user_tweets(ctx, id),
         Route::V2Create => v2_create(ctx, &user),
         Route::V2Delete(id) => v2_delete(ctx, &user, id),
+        Route::V2Mentions(id) => v2_mentions(ctx, id),
         Route::V1Verify => Response::json(200, &v1_user(ctx.st, &user)),
         Route::V1Home => v1_home(ctx, &user),
         Route::V1Update => v1_update(ctx, &user),
         Route::V1UserTimeline => v1_user_timeline(ctx, &user),
         Route::V1Destroy(id) => v1_destroy(ctx, &user, id),
+        Route::V1Mentions => v1_mentions(ctx, &user),
         _ => not_found(fam),
     };
     (rate_headers(resp, fam, hit), Some(user))

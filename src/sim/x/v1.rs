@@ -171,6 +171,13 @@ pub(super) fn v1_user_timeline(ctx: &Ctx<'_>, user: &str) -> Response {
     v1_list(ctx, &ids)
 }
 
+/// `GET /1.1/statuses/mentions_timeline.json`: the posts that name the user or answer one of
+/// the user's (the newest 800).
+pub(super) fn v1_mentions(ctx: &Ctx<'_>, user: &str) -> Response {
+    let all = ctx.st.mentions_of(user, user, true);
+    v1_list(ctx, &all[all.len().saturating_sub(800)..])
+}
+
 pub(super) fn v1_update(ctx: &mut Ctx<'_>, user: &str) -> Response {
     let params = v1_params(ctx);
     let Some(status) = param(&params, "status").filter(|s| !s.trim().is_empty()) else {

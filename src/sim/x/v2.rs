@@ -253,7 +253,7 @@ fn v2_tweet(st: &State, p: &PostRec, o: &V2Opts) -> Value {
         m.insert("lang".into(), json!(p.lang.clone().unwrap_or_else(|| "und".into())));
     }
     if o.has("conversation_id") {
-        m.insert("conversation_id".into(), json!(p.in_reply_to.unwrap_or(p.id).to_string()));
+        m.insert("conversation_id".into(), json!(st.root_of(p.id).to_string()));
     }
     if o.has("referenced_tweets") && !refs.is_empty() {
         let r: Vec<Value> = refs.iter().map(|(t, i)| json!({"type": t, "id": i.to_string()})).collect();
@@ -394,6 +394,22 @@ pub(super) fn v2_timeline(ctx: &Ctx<'_>, user: &str, path_id: &str) -> Response 
 }
 
 pub(super) fn v2_user_tweets(ctx: &Ctx<'_>, path_id: &str) -> Response {
+    v2_list_of(ctx, path_id, 10, |st, name| st.own_ids(name, Some(Net::X)))
+}
+
+/// `GET /2/users/:id/mentions`: the posts that name the user or answer one of the user's,
+/// newest first (default 10 a page, like X).
+pub(super) fn v2_mentions(ctx: &Ctx<'_>, path_id: &str) -> Response {
+    v2_list_of(ctx, path_id, 10, |st, name| st.mentions_of(name, name, true))
+}
+
+/// A page of one user's list of posts (`ids_of` the user's name), as X pages them.
+fn v2_list_of(
+    ctx: &Ctx<'_>,
+    path_id: &str,
+    default: usize,
+    ids_of: impl Fn(&State, &str) -> Vec<u64>,
+) -> Response {
     let name = path_id.parse::<u64>().ok().and_then(|id| ctx.st.name_of(id));
     let Some(name) = name else {
         return Response::json(
@@ -405,11 +421,11 @@ pub(super) fn v2_user_tweets(ctx: &Ctx<'_>, path_id: &str) -> Response {
     };
     let page = (|| -> Result<Value, Response> {
         let o = V2Opts::parse(ctx, V2_TIMELINE_PARAMS)?;
-        let max = max_results(ctx, 5, 100, 10)?;
+        let max = max_results(ctx, 5, 100, default)?;
         let since = id_param(ctx, "since_id")?;
         let until = id_param(ctx, "until_id")?;
         let before = pagination_token(ctx)?;
-        let ids = ctx.st.own_ids(&name, Some(Net::X));
+        let ids = ids_of(ctx.st, &name);
         let (page, more) = x_page(&ids, since, until, before, max);
         Ok(v2_list(ctx.st, &page, more, &o))
     })();
