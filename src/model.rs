@@ -105,7 +105,7 @@ pub struct Pending {
     /// Deterministic idempotency key.
     pub key: String,
     /// The reader post it was made from (the writer cursor moves here once posted);
-    /// [`Pending::BY_HAND`] for a post by hand.
+    /// [`Pending::BY_HAND`] for a post by hand, [`Pending::GENERATED`] for a grammar writer's.
     pub source_id: u64,
     /// When the intent was recorded.
     pub created: i64,
@@ -131,6 +131,17 @@ pub struct PostMeta {
     pub labels: Vec<String>,
     /// The post this one answers, when it is a reply.
     pub reply_to: Option<ReplyTo>,
+}
+
+/// Whether `v` is a language tag as Bluesky's `langs` takes it (BCP 47): a language of 2 or 3
+/// letters, then subtags of 1 to 8 letters or digits (`en`, `pt-BR`, `zh-Hant`, `es-419`).
+pub fn is_language_tag(v: &str) -> bool {
+    let mut parts = v.split('-');
+    let primary = parts.next().unwrap_or_default();
+    (2..=3).contains(&primary.len())
+        && primary.bytes().all(|b| b.is_ascii_alphabetic())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+        && v.len() <= 35
 }
 
 /// Where a reply goes: its parent, and the root of the thread.
@@ -190,9 +201,18 @@ impl Pending {
     /// The `source_id` of a post by hand (`farm post`): no reader post has id 0.
     pub const BY_HAND: u64 = 0;
 
+    /// The `source_id` of a grammar writer's post: it was made from no reader post, and its
+    /// writer's cursor stays where it is.
+    pub const GENERATED: u64 = u64::MAX;
+
     /// Whether this is a post by hand (`farm post`) rather than a writer's.
     pub fn by_hand(&self) -> bool {
         self.source_id == Self::BY_HAND
+    }
+
+    /// The reader post it was made from: none for a post by hand or a grammar writer's.
+    pub fn source_post(&self) -> Option<u64> {
+        (self.source_id != Self::BY_HAND && self.source_id != Self::GENERATED).then_some(self.source_id)
     }
 }
 

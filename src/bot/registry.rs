@@ -6,7 +6,7 @@ use crate::error::{FarmError, Result};
 use crate::model::{normalize_name, Bot, BotState, ReaderOpts, Role};
 use crate::net::{Credentials, PlatformKind};
 use crate::store::Store;
-use crate::text::pipeline::WriterSpec;
+use crate::text::pipeline::{WriterSpec, TRACERY};
 
 /// Settings given on the command line for `create` or `edit`; `None` = unchanged / default.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -161,15 +161,14 @@ pub fn account_home(platform: PlatformKind, api: &str) -> String {
 /// The writer setting `--lang` sets: the language of a Bluesky post whose source has none.
 pub const LANG_KEY: &str = "lang";
 
+/// The writer setting that holds a grammar writer's Tracery grammar (compact JSON, read from
+/// `--process tracery:FILE`).
+pub const GRAMMAR_KEY: &str = "tracery";
+
 /// Check a `--lang` value: a BCP 47 tag as Bluesky's `langs` takes it, a language of 2 or 3
 /// letters then subtags of 1 to 8 letters or digits (`en`, `pt-BR`, `zh-Hant`, `es-419`).
 fn parse_lang(v: &str) -> Result<String> {
-    let mut parts = v.split('-');
-    let primary = parts.next().unwrap_or_default();
-    let ok = (2..=3).contains(&primary.len())
-        && primary.bytes().all(|b| b.is_ascii_alphabetic())
-        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
-    if !ok || v.len() > 35 {
+    if !crate::model::is_language_tag(v) {
         return Err(FarmError::usage(format!(
             "--lang {v:?} is not a language tag; use e.g. en, pt-BR or zh-Hant (BCP 47)"
         )));
@@ -231,12 +230,14 @@ pub fn new_bot(
                 return Err(FarmError::usage("a reader has no --source; it reads its own home timeline"));
             }
         }
+        // A grammar writer has no reader ([`apply`] checks the grammar).
+        Role::Writer if s.source.is_none() => {
+            if !s.process.iter().any(|p| p.split([':', ';']).next() == Some(TRACERY)) {
+                return Err(needs_source());
+            }
+        }
         Role::Writer => {
-            let src = s.source.as_deref().ok_or_else(|| {
-                FarmError::usage(
-                    "a writer needs --source READER: the reader whose posts it turns into new ones",
-                )
-            })?;
+            let src = s.source.as_deref().unwrap_or_default();
             let reader = check_source(store, src, Role::Reader, Role::Writer)?;
             // A writer posts on the reader's network unless told otherwise.
             if platform.is_none() {
@@ -256,7 +257,8 @@ pub fn new_bot(
             source = Some(writer.name);
         }
     }
-    let platform = platform.ok_or_else(|| FarmError::usage("--platform is required: x, x-v1 or mastodon"))?;
+    let platform = platform
+        .ok_or_else(|| FarmError::usage("--platform is required: x, x-v1, mastodon, bluesky or feed"))?;
     if platform == PlatformKind::Feed && role != Role::Reader {
         return Err(FarmError::usage(
             "a feed can only be read; give the writer its own network: --platform mastodon --api https://your.instance",
@@ -390,14 +392,44 @@ pub fn apply(bot: &mut Bot, s: &Settings, mode: EditMode) -> Result<()> {
         let mut filters = if mode.reset_filters { Vec::new() } else { bot.filters.clone() };
         // Newly given specs are validated (and their @file references read) here.
         let fresh = WriterSpec::from_cli(None, &s.process, &s.filters)?;
-        process.extend(fresh.process);
+        let mut grammar =
+            if mode.reset_process { None } else { bot.setting(GRAMMAR_KEY).map(str::to_string) };
+        if let Some(new) = fresh.grammar {
+            // A new grammar replaces the one the writer has, in its place.
+            if grammar.replace(new).is_some() {
+                process.retain(|p| p != TRACERY);
+                process.insert(0, TRACERY.to_string());
+            }
+        }
+        let has_step = process.iter().any(|p| p == TRACERY);
+        process.extend(fresh.process.into_iter().filter(|p| !(has_step && p == TRACERY)));
         filters.extend(fresh.filters);
-        let spec = WriterSpec::from_cli(template, &process, &filters)?;
+        let mut spec = WriterSpec::from_cli(template, &process, &filters)?;
+        spec.grammar = grammar;
+        spec.check()?;
+        match (spec.is_generator(), &bot.source) {
+            (true, Some(reader)) => {
+                return Err(FarmError::usage(format!(
+                    "{} takes its posts from the reader {reader}; a grammar writer makes its own and has no reader: create one for the grammar (farm create writer NAME --process tracery:FILE --platform …)",
+                    bot.name
+                )))
+            }
+            (false, None) => return Err(needs_source()),
+            _ => {}
+        }
         bot.template = spec.template;
         bot.process = spec.process;
         bot.filters = spec.filters;
+        bot.set_setting(GRAMMAR_KEY, spec.grammar);
     }
     Ok(())
+}
+
+/// The error for a writer with neither a reader nor a grammar.
+fn needs_source() -> FarmError {
+    FarmError::usage(
+        "a writer needs --source READER (the reader whose posts it turns into new ones) or a grammar to make its own: --process tracery:FILE",
+    )
 }
 
 /// An analyzer's settings given on the command line (`create analyzer`, `edit`); `None` =
@@ -525,7 +557,12 @@ pub fn forget_account_id(store: &Store, name: &str) -> Result<()> {
 
 /// The writer spec of a bot, as the text pipeline wants it.
 pub fn writer_spec(bot: &Bot) -> WriterSpec {
-    WriterSpec { template: bot.template.clone(), process: bot.process.clone(), filters: bot.filters.clone() }
+    WriterSpec {
+        template: bot.template.clone(),
+        process: bot.process.clone(),
+        filters: bot.filters.clone(),
+        grammar: bot.setting(GRAMMAR_KEY).map(str::to_string),
+    }
 }
 
 /// Bots that use `name` as their source.

@@ -2,7 +2,7 @@
 //! plain threads. One slow or failing bot never blocks or fails the others.
 
 use super::record::{self, blocked_until};
-use super::writer::{post_key, scan, Skip};
+use super::writer::{network_key, scan, Skip};
 use super::{endpoint_at, schedule};
 use crate::clock;
 use crate::error::{FarmError, Kind, Result};
@@ -401,8 +401,9 @@ pub fn run_writer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
             clock::format(next_post)
         ));
     }
+    // A grammar writer has no reader (no source: `reader` is `None`).
     let reader = store.bot(&source)?;
-    let Some(reader) = reader else {
+    if reader.is_none() && bot.source.is_some() {
         let e = FarmError::config(format!(
             "{}: its reader {source} is gone; `farm edit {} --source READER`",
             bot.name, bot.name
@@ -413,8 +414,8 @@ pub fn run_writer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
             record::tally(store, &bot.name, now, Counters::default(), Some(("error", &e.message)))?;
         }
         return Err(e);
-    };
-    let note = if reader.paused { " (its reader is paused)" } else { "" };
+    }
+    let note = if reader.is_some_and(|r| r.paused) { " (its reader is paused)" } else { "" };
     if let Some(until) = blocked_until(store, &bot.name, Call::Post, now)? {
         return Ok(format!("rate-limited until {}; not posting", clock::format(until)));
     }
@@ -440,20 +441,21 @@ pub fn run_writer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
     let Some(c) = s.found.into_iter().next() else {
         record::success(&mut st, now);
         store.put_state(&bot.name, &st)?;
+        let what = if bot.source.is_some() { "posts" } else { "texts of its grammar" };
         let line = format!(
-            "nothing to post: {skipped} posts skipped ({too_long} too long, {dups} duplicates){note}"
+            "nothing to post: {skipped} {what} skipped ({too_long} too long, {dups} duplicates){note}"
         );
         record::tally(store, &bot.name, now, Counters::default(), Some(("idle", &line)))?;
         return Ok(line);
     };
     let pending = Pending {
-        key: post_key(bot, c.source_id, &c.text, now),
+        key: network_key(bot, c.key, now),
         text: c.text,
         hash: c.hash,
         source_id: c.source_id,
         created: now,
         attempts: 0,
-        meta: Default::default(),
+        meta: c.meta,
     };
     let mut line = send_new(store, bot, &mut st, client.as_mut(), pending, now)?;
     if skipped > 0 {
@@ -520,9 +522,14 @@ fn send(
         }
         Err(e) if matches!(e.kind, NetErrorKind::TooLong | NetErrorKind::Rejected) => {
             // Refused for good (the server counts differently than we did, or will not take
-            // this text in any form): drop this text, move on to the next one.
+            // this text in any form): drop this text, move on to the next one. A grammar's
+            // text is kept as posted, so its next roll takes another.
             st.pending = None;
-            st.consumed = st.consumed.max(p.source_id);
+            match p.source_post() {
+                Some(id) => st.consumed = st.consumed.max(id),
+                None if p.source_id == Pending::GENERATED => store.add_hash(&bot.name, p.hash, now)?,
+                None => {}
+            }
             let err = record::failure(store, bot, st, now, &e, 1)?;
             Err(err)
         }
@@ -573,7 +580,9 @@ fn confirm(
         st.total += 1;
     }
     if !p.by_hand() {
-        st.consumed = st.consumed.max(p.source_id);
+        if let Some(id) = p.source_post() {
+            st.consumed = st.consumed.max(id);
+        }
         record::success(st, now);
     }
     // A post by hand is not one of the bot's runs: its schedule, failures and back-off stay.

@@ -36,6 +36,9 @@ pub struct BotView {
     pub visibility: Option<String>,
     /// Bluesky writers: the language of posts whose source post has none (`--lang`).
     pub lang: Option<String>,
+    /// Grammar writers: the Tracery grammar (`--process tracery:FILE`), a JSON object in the
+    /// file's order.
+    pub grammar: Option<crate::text::tracery::grammar::Source>,
     /// Masked credentials.
     pub credentials: CredView,
     /// Readers: fetch cap and retention.
@@ -89,6 +92,9 @@ impl BotView {
                 .then(|| b.setting(crate::bot::registry::LANG_KEY))
                 .flatten()
                 .map(str::to_string),
+            grammar: b
+                .setting(crate::bot::registry::GRAMMAR_KEY)
+                .and_then(|g| crate::text::tracery::grammar::Source::from_json(g).ok()),
             credentials: CredView {
                 consumer_key: mask(&b.creds.consumer_key),
                 consumer_key_from_app: b.platform.uses_oauth1() && b.creds.consumer_key.is_empty(),
