@@ -410,7 +410,7 @@ pub fn apply(bot: &mut Bot, s: &Settings, mode: EditMode) -> Result<()> {
         match (spec.is_generator(), &bot.source) {
             (true, Some(reader)) => {
                 return Err(FarmError::usage(format!(
-                    "{} takes its posts from the reader {reader}; a grammar writer makes its own and has no reader: create one for the grammar (farm create writer NAME --process tracery:FILE --platform …)",
+                    "{}: a writer has a reader ({reader}) or a grammar, not both: a grammar writer makes its own posts; drop --source, or drop the grammar with --reset-process",
                     bot.name
                 )))
             }

@@ -255,8 +255,8 @@ fn roll(
         }
         if broken.len() == ROLLS as usize {
             return Err(FarmError::config(format!(
-                "{}: its grammar failed {ROLLS} times in a row: {}; give it a grammar that ends sooner (farm edit {} --process tracery:FILE)",
-                bot.name, broken[0], bot.name
+                "its grammar failed {ROLLS} times in a row: {}; give it a grammar that ends sooner (farm edit {} --process tracery:FILE)",
+                broken[0], bot.name
             )));
         }
         let Some(c) = made else { break };
