@@ -131,6 +131,7 @@ impl<'de> Visitor<'de> for SourceVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Source, A::Error> {
         let mut rules: Vec<(String, Vec<String>)> = Vec::new();
+        let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         while let Some(key) = map.next_key::<String>()? {
             let value: serde_json::Value = map.next_value()?;
             let texts = match value {
@@ -152,9 +153,12 @@ impl<'de> Visitor<'de> for SourceVisitor {
                     )))
                 }
             };
-            match rules.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, v)) => *v = texts,
-                None => rules.push((key, texts)),
+            match index.get(&key) {
+                Some(&i) => rules[i].1 = texts,
+                None => {
+                    index.insert(key.clone(), rules.len());
+                    rules.push((key, texts));
+                }
             }
         }
         Ok(Source(rules))
@@ -199,6 +203,14 @@ fn sections(rule: &str) -> Result<Vec<Section<'_>>, String> {
                     start = i + 1;
                 }
                 depth += 1;
+                // Each level is a level of recursion when the rule is parsed and expanded.
+                if depth > super::MAX_DEPTH {
+                    return Err(format!(
+                        "brackets nested more than {} deep in \"{}\"",
+                        super::MAX_DEPTH,
+                        short(rule)
+                    ));
+                }
             }
             ']' => {
                 if depth == 0 {
@@ -438,6 +450,8 @@ mod tests {
             ("#a.replace(x)#", "replace"),
             ("#[x:y]#", "empty tag"),
             ("[:x]", "without a rule name"),
+            (&"[a:".repeat(100), "nested more than 64 deep"),
+            (&format!("{}x{}", "#[a:".repeat(70), "]#".repeat(70)), "nested more than 64 deep"),
         ] {
             let e = parse_rule(rule).unwrap_err();
             assert!(e.contains(words), "{rule}: {e}");

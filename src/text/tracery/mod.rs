@@ -160,18 +160,37 @@ impl Tracery {
                 }
             }
         }
+        // Rules that can finish, found in time linear in the grammar: each choice counts the
+        // rules it uses that are not known to finish yet; a rule finishes when one of its
+        // choices gets to zero (rules pushed by actions finish: they are made of finished text).
         let mut finite: HashSet<&str> = pushed.iter().map(String::as_str).collect();
-        loop {
-            let before = finite.len();
-            for (symbol, list) in &self.rules {
-                if !finite.contains(symbol.as_str())
-                    && list.iter().any(|r| uses(r).iter().all(|u| finite.contains(u.as_str())))
-                {
-                    finite.insert(symbol);
+        let mut waiting: Vec<(&str, usize)> = Vec::new();
+        let mut users: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut ready: Vec<&str> = Vec::new();
+        for (symbol, list) in &self.rules {
+            for rule in list {
+                let mut open: Vec<String> =
+                    uses(rule).into_iter().filter(|u| !finite.contains(u.as_str())).collect();
+                open.sort();
+                open.dedup();
+                if open.is_empty() {
+                    ready.push(symbol);
                 }
+                for u in open.iter() {
+                    users.entry(u.clone()).or_default().push(waiting.len());
+                }
+                waiting.push((symbol, open.len()));
             }
-            if finite.len() == before {
-                break;
+        }
+        while let Some(symbol) = ready.pop() {
+            if !finite.insert(symbol) {
+                continue;
+            }
+            for &choice in users.get(symbol).into_iter().flatten() {
+                waiting[choice].1 -= 1;
+                if waiting[choice].1 == 0 {
+                    ready.push(waiting[choice].0);
+                }
             }
         }
         let endless = self.source.0.iter().find(|(s, _)| seen.contains(s) && !finite.contains(s.as_str()));

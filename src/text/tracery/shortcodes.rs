@@ -71,15 +71,15 @@ fn find(text: &str) -> Vec<Found<'_>> {
             continue;
         }
         let rest = &text[body_start + name_len..];
-        let Some(close) = rest.find('}') else { continue };
-        let inner = &rest[..close];
-        let arg = if inner.is_empty() {
-            None
-        } else if let Some(a) = inner.strip_prefix([' ', '\u{a0}']) {
-            Some(a)
-        } else {
+        // The name ends the shortcode or a space follows it: checked before looking for the
+        // `}`, so each character is looked at a bounded number of times.
+        if !rest.starts_with(['}', ' ', '\u{a0}']) {
             continue;
-        };
+        }
+        // No `}` after here: no later shortcode is closed either.
+        let Some(close) = rest.find('}') else { break };
+        let inner = &rest[..close];
+        let arg = inner.strip_prefix([' ', '\u{a0}']);
         let end = body_start + name_len + close + 1;
         out.push(Found { start: open, end, name, arg });
         from = end;

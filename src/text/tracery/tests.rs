@@ -37,7 +37,7 @@ fn flatten(rule: &str) -> String {
 }
 
 fn grammar(json: &str) -> Tracery {
-    Tracery::from_json(json).unwrap_or_else(|e| panic!("{json}: {e}"))
+    Tracery::from_json(json).unwrap_or_else(|e| panic!("{}: {e}", grammar::short(json)))
 }
 
 #[test]
@@ -317,4 +317,24 @@ fn russian_modifiers_in_a_grammar() {
     assert_eq!(seen.len(), 6);
     let g = grammar(r##"{"origin": ["#зверь.plur.capitalize#, #зверь.ablt#"], "зверь": ["серый волк"]}"##);
     assert_eq!(g.generate(0).unwrap().text, "Серые волки, серым волком");
+}
+
+#[test]
+fn big_hostile_grammars_are_read_in_time_linear_in_their_size() {
+    // No timing here (benches/ has the speed): a quadratic step would make this test take minutes.
+    // 10,000 rules, each able to finish only through the next.
+    let mut chain: Vec<String> = (0..10_000).map(|i| format!(r##""s{i}":["#s{}#"]"##, i + 1)).collect();
+    chain.push(r##""s10000":["end"],"origin":["#s0#"]"##.into());
+    let json = format!("{{{}}}", chain.join(","));
+    assert!(json.len() <= MAX_GRAMMAR_BYTES, "{}", json.len());
+    let g = grammar(&json);
+    assert!(g.generate(1).unwrap_err().contains("nested more than 64"));
+    // One key given 15,000 times: the last one counts.
+    let json = format!("{{{}\"origin\":[\"last\"]}}", "\"origin\":[\"x\"],".repeat(15_000));
+    assert_eq!(grammar(&json).generate(1).unwrap().text, "last");
+    // 40,000 shortcodes never closed, and as many almost-shortcodes.
+    for piece in ["{cut ", "{cutx "] {
+        let json = format!(r#"{{"origin": ["{}}}"]}}"#, piece.repeat(40_000));
+        assert!(grammar(&json).generate(1).is_ok());
+    }
 }
