@@ -138,7 +138,7 @@ impl Tracery {
             symbols_used(r, &mut used);
             used
         };
-        // Reachable from origin, in the file's order (so the first error is the first rule).
+        // Reachable from origin, breadth first (the first error found is the nearest to it).
         let mut reach = vec![ORIGIN.to_string()];
         let mut seen: HashSet<String> = reach.iter().cloned().collect();
         let mut i = 0;
