@@ -12,7 +12,9 @@
 //! the same fake, the same simulated hour), `feed` (a feed reader run with nothing new, one
 //! `304`, against a Mastodon reader run with nothing new, one empty page), `slots` (`farm stats`,
 //! `list`, `pause` with 1,000 writers by time slots against 1,000 by interval), `replies` (one
-//! `--reply only` writer run with 100 mentions waiting).
+//! `--reply only` writer run with 100 mentions waiting),
+//! `tracery` (one writer run of a Tracery grammar, in English and with Russian modifiers,
+//! against one of a template over a reader's post).
 
 use botfarm::model::{Bot, BotState, ReaderOpts, Role};
 use botfarm::net::{Credentials, PlatformKind, Post};
@@ -707,21 +709,11 @@ fn bluesky() {
             };
             {
                 let store = open(&db);
-                let mut r = bot("reader", Role::Reader, PlatformKind::Mastodon, &fake.url(), None);
-                r.paused = true;
-                store.put_bot(&r).unwrap();
-                let posts: Vec<Post> = (0..20)
-                    .map(|k| plain_post(100 + k, "a", format!("post number {k} about cats"), T0))
-                    .collect();
-                store.add_posts("reader", &posts).unwrap();
+                cats_reader(&store, &fake.url());
                 store.put_bot(&w).unwrap();
                 store.flush().unwrap();
             }
-            assert_eq!(farm(&db, T0, &["run"]).status().unwrap().code(), Some(0));
-            fake.set_now(Some(T0 + 3600));
-            fake.clear_requests();
-            assert_eq!(runs.measure(&mut farm(&db, T0 + 3600, &["run"])).code, 0);
-            calls = fake.requests().len();
+            calls = second_run(&fake, &db, &mut runs);
             let _ = std::fs::remove_dir_all(&db);
         }
         report(
@@ -774,6 +766,90 @@ fn feed() {
             "mastodon reader run, nothing new (one empty page)"
         };
         report(&format!("10. one {what}"), runs.cost(), calls, 0, "1 API call");
+    }
+}
+
+/// A paused Mastodon reader `reader` with 20 cached posts about cats, for a writer to take from.
+fn cats_reader(store: &Store, url: &str) {
+    let mut r = bot("reader", Role::Reader, PlatformKind::Mastodon, url, None);
+    r.paused = true;
+    store.put_bot(&r).unwrap();
+    let posts: Vec<Post> =
+        (0..20).map(|k| plain_post(100 + k, "a", format!("post number {k} about cats"), T0)).collect();
+    store.add_posts("reader", &posts).unwrap();
+}
+
+/// Run the farm in `db` at `T0` (not measured), then measure its run an hour later; the API
+/// calls that one made.
+fn second_run(fake: &FakeNet, db: &Path, runs: &mut Runs) -> usize {
+    assert_eq!(farm(db, T0, &["run"]).status().unwrap().code(), Some(0));
+    fake.set_now(Some(T0 + 3600));
+    fake.clear_requests();
+    assert_eq!(runs.measure(&mut farm(db, T0 + 3600, &["run"])).code, 0);
+    fake.requests().len()
+}
+
+/// A Tracery grammar in the style of the hosts' bots (pytracery's test grammar): pushes, pops,
+/// function actions, modifiers.
+const TRACERY_EN: &str = r##"{
+    "origin": ["#[#setPronouns#][#setOccupation#][hero:#name#]story#"],
+    "name": ["Cheri", "Fox", "Morgana", "Jedoo", "Brick", "Shadow", "Krox", "Urga", "Zelph"],
+    "story": ["#hero.capitalize# was a great #occupation#, and this song tells of #heroTheir# adventure. #hero.capitalize# #didStuff#, then #heroThey# #didStuff#, then #heroThey# went home to read a book."],
+    "monster": ["dragon", "ogre", "witch", "wizard", "goblin", "golem", "giant", "sphinx", "warlord"],
+    "setPronouns": ["[heroThey:they][heroTheir:their]", "[heroThey:she][heroTheir:her]", "[heroThey:he][heroTheir:his]"],
+    "setOccupation": ["[occupation:baker][didStuff:baked bread,decorated cupcakes,folded dough,iced a cake]",
+                      "[occupation:warrior][didStuff:fought #monster.a#,saved a village from #monster.a#,battled #monster.s#]"]
+}"##;
+
+/// A grammar whose every post inflects Russian words through the dictionary.
+const TRACERY_RU: &str = r##"{
+    "origin": ["#[з:#зверь#][ц:#цвет#]фраза#"],
+    "фраза": ["Нет #ц.agree(з).gent# #з.gent#, есть #ц.agree(з)# #з#, и #з.plur# рады."],
+    "зверь": ["кошка", "волк", "окно", "ёж", "сова", "медведь"],
+    "цвет": ["серый", "белый", "рыжий", "тихий"]
+}"##;
+
+/// One writer run of a Tracery grammar against one of a template over a reader's post, on
+/// Mastodon: the second run of each (the first learned the instance's length limit).
+fn tracery() {
+    let fake = FakeNet::start();
+    let cases = [
+        ("a template over a reader's post", None),
+        ("a Tracery grammar (hosts' style, English)", Some(TRACERY_EN)),
+        ("a Tracery grammar with Russian modifiers", Some(TRACERY_RU)),
+    ];
+    for (k, (label, grammar)) in cases.into_iter().enumerate() {
+        let mut runs = Runs::default();
+        let mut calls = 0;
+        for i in 0..Runs::ALL {
+            fake.set_now(Some(T0));
+            let db = tmp(&format!("tracery{k}-{i}"));
+            let name = format!("t{k}x{i}");
+            fake.add_mastodon_user(&name, &format!("tok-{name}"));
+            let mut w = bot(&name, Role::Writer, PlatformKind::Mastodon, &fake.url(), None);
+            w.creds = Credentials { access_token: format!("tok-{name}"), ..Default::default() };
+            {
+                let store = open(&db);
+                match grammar {
+                    Some(g) => {
+                        let g = botfarm::text::tracery::Tracery::from_json(g).unwrap();
+                        w.process = vec![botfarm::text::pipeline::TRACERY.into()];
+                        w.set_setting(botfarm::bot::registry::GRAMMAR_KEY, Some(g.to_json()));
+                    }
+                    None => {
+                        cats_reader(&store, &fake.url());
+                        w.source = Some("reader".into());
+                        w.template = Some("📣 {}".into());
+                    }
+                }
+                store.put_bot(&w).unwrap();
+                store.flush().unwrap();
+            }
+            calls = second_run(&fake, &db, &mut runs);
+            assert_eq!(fake.posts_by(&name).len(), 2, "{label}");
+            let _ = std::fs::remove_dir_all(&db);
+        }
+        report(&format!("10. one writer run, {label}"), runs.cost(), calls, 0, "1 API call");
     }
 }
 
@@ -1071,6 +1147,9 @@ fn main() {
     }
     if want("replies") {
         replies();
+    }
+    if want("tracery") {
+        tracery();
     }
     if want("scale") {
         scale(&big);

@@ -337,7 +337,7 @@ pub enum CreateCmd {
         after_help = "Examples:\n  FARM_ACCESS_TOKEN=… FARM_ACCESS_SECRET=… farm create reader @news --platform x\n  FARM_ACCESS_TOKEN=… farm create reader feed --platform mastodon --api https://mastodon.social"
     )]
     Reader(ReaderArgs),
-    /// A writer: turns a reader's posts into new posts.
+    /// A writer: turns a reader's posts into new posts, or makes its own from a grammar.
     #[command(
         after_help = "Examples:\n  farm create writer hp --source news --template 'Гарри Поттер и {}' --process 'phrase:ADJF,nomn NOUN,nomn'\n  farm create writer echo --source news --platform mastodon --api https://mastodon.social --filter no-links\n\n`farm create writer --help` lists the processors and filters.",
         after_long_help = WRITER_SYNTAX
@@ -404,6 +404,9 @@ Processors:
       a new sentence from a word chain over the reader's cached posts
   exec:COMMAND[;timeout=10s]
       the text on the stdin of `sh -c COMMAND`, its stdout is the result (empty: skip)
+  tracery:FILE
+      a writer that makes its own posts from a Tracery grammar (Cheap Bots Done Quick's JSON),
+      stored with it: no --source, no filters; first, the steps after it change its text
 
 Filters:
   no-retweets  no-replies  no-links  no-mentions      skip such posts (each also =no)
@@ -413,7 +416,8 @@ Filters:
 
 Examples:
   farm create writer hp --source news --template 'Гарри Поттер и {}' --process 'phrase:ADJF,nomn NOUN,nomn'
-  farm create writer echo --source news --platform mastodon --api https://mastodon.social --filter no-links";
+  farm create writer echo --source news --platform mastodon --api https://mastodon.social --filter no-links
+  farm create writer owls --platform bluesky --process tracery:owls.json";
 
 /// `--platform` values (`twitter` and `twitter-v1` are accepted too).
 fn platforms() -> PossibleValuesParser {
@@ -462,7 +466,7 @@ pub struct ReaderOpts {
 #[derive(Args, Debug, Default, Clone)]
 #[command(next_help_heading = "Writer options")]
 pub struct WriterOpts {
-    /// The reader to take posts from.
+    /// The reader to take posts from (none for a grammar writer, --process tracery:FILE).
     #[arg(long, value_name = "READER")]
     pub source: Option<String>,
     /// Template: `{}` is the processed text; `{title}`, `{link}`, `{author}`, `{text}`,

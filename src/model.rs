@@ -127,7 +127,7 @@ pub struct Pending {
     /// Deterministic idempotency key.
     pub key: String,
     /// The reader post it was made from (the writer cursor moves here once posted);
-    /// [`Pending::BY_HAND`] for a post by hand.
+    /// [`Pending::BY_HAND`] for a post by hand, [`Pending::GENERATED`] for a grammar writer's.
     pub source_id: u64,
     /// When the intent was recorded.
     pub created: i64,
@@ -228,9 +228,19 @@ impl Pending {
         self.source_id == Self::REPLY
     }
 
+    /// The `source_id` of a grammar writer's post: it was made from no reader post, and its
+    /// writer's cursor stays where it is.
+    pub const GENERATED: u64 = u64::MAX - 1;
+
     /// Whether this is a post by hand (`farm post`) rather than a writer's.
     pub fn by_hand(&self) -> bool {
         self.source_id == Self::BY_HAND
+    }
+
+    /// The reader post it was made from: none for a post by hand, a reply or a grammar writer's.
+    pub fn source_post(&self) -> Option<u64> {
+        let made_of_none = [Self::BY_HAND, Self::GENERATED, Self::REPLY];
+        (!made_of_none.contains(&self.source_id)).then_some(self.source_id)
     }
 }
 

@@ -41,6 +41,7 @@ fn each_create_lists_only_its_own_options() {
         "replace:FROM=TO",
         "markov[",
         "exec:COMMAND",
+        "tracery:FILE",
         "no-retweets",
         "strip-hashtags",
         "blacklist=",

@@ -7,7 +7,7 @@ use crate::error::{FarmError, Result};
 use crate::model::{normalize_name, Bot, BotState, ReaderOpts, Role};
 use crate::net::{Credentials, PlatformKind};
 use crate::store::Store;
-use crate::text::pipeline::WriterSpec;
+use crate::text::pipeline::{WriterSpec, TRACERY};
 
 /// Settings given on the command line for `create` or `edit`; `None` = unchanged / default.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -185,6 +185,10 @@ pub const LABELS_KEY: &str = "labels";
 /// that has a content warning.
 pub const WARNINGS_KEY: &str = "warnings";
 
+/// The writer setting that holds a grammar writer's Tracery grammar (compact JSON, read from
+/// `--process tracery:FILE`).
+pub const GRAMMAR_KEY: &str = "tracery";
+
 /// The setting that says what a writer does with a text too long for its network: `cut` (at a
 /// word, with "…"); without it, the text is skipped.
 pub const LONG_KEY: &str = "long";
@@ -287,12 +291,14 @@ pub fn new_bot(
                 return Err(FarmError::usage("a reader has no --source; it reads its own home timeline"));
             }
         }
+        // A grammar writer has no reader ([`apply`] checks the grammar).
+        Role::Writer if s.source.is_none() => {
+            if !s.process.iter().any(|p| p.split([':', ';']).next() == Some(TRACERY)) {
+                return Err(needs_source());
+            }
+        }
         Role::Writer => {
-            let src = s.source.as_deref().ok_or_else(|| {
-                FarmError::usage(
-                    "a writer needs --source READER: the reader whose posts it turns into new ones",
-                )
-            })?;
+            let src = s.source.as_deref().unwrap_or_default();
             let reader = check_source(store, src, Role::Reader, Role::Writer)?;
             // A writer posts on the reader's network unless told otherwise.
             if platform.is_none() {
@@ -312,7 +318,8 @@ pub fn new_bot(
             source = Some(writer.name);
         }
     }
-    let platform = platform.ok_or_else(|| FarmError::usage("--platform is required: x, x-v1 or mastodon"))?;
+    let platform = platform
+        .ok_or_else(|| FarmError::usage("--platform is required: x, x-v1, mastodon, bluesky or feed"))?;
     if platform == PlatformKind::Feed && role != Role::Reader {
         return Err(FarmError::usage(
             "a feed can only be read; give the writer its own network: --platform mastodon --api https://your.instance",
@@ -471,12 +478,35 @@ pub fn apply(bot: &mut Bot, s: &Settings, mode: EditMode) -> Result<()> {
         let mut filters = if mode.reset_filters { Vec::new() } else { bot.filters.clone() };
         // Newly given specs are validated (and their @file references read) here.
         let fresh = WriterSpec::from_cli(None, &s.process, &s.filters)?;
-        process.extend(fresh.process);
+        let mut grammar =
+            if mode.reset_process { None } else { bot.setting(GRAMMAR_KEY).map(str::to_string) };
+        if let Some(new) = fresh.grammar {
+            // A new grammar replaces the one the writer has, in its place.
+            if grammar.replace(new).is_some() {
+                process.retain(|p| p != TRACERY);
+                process.insert(0, TRACERY.to_string());
+            }
+        }
+        let has_step = process.iter().any(|p| p == TRACERY);
+        process.extend(fresh.process.into_iter().filter(|p| !(has_step && p == TRACERY)));
         filters.extend(fresh.filters);
-        let spec = WriterSpec::from_cli(template, &process, &filters)?;
+        let mut spec = WriterSpec::from_cli(template, &process, &filters)?;
+        spec.grammar = grammar;
+        spec.check()?;
+        match (spec.is_generator(), &bot.source) {
+            (true, Some(reader)) => {
+                return Err(FarmError::usage(format!(
+                    "{}: a writer has a reader ({reader}) or a grammar, not both: a grammar writer makes its own posts; drop --source, or drop the grammar with --reset-process",
+                    bot.name
+                )))
+            }
+            (false, None) => return Err(needs_source()),
+            _ => {}
+        }
         bot.template = spec.template;
         bot.process = spec.process;
         bot.filters = spec.filters;
+        bot.set_setting(GRAMMAR_KEY, spec.grammar);
     }
     Ok(())
 }
@@ -524,6 +554,13 @@ pub fn start_slots(store: &Store, before: Option<&Bot>, bot: &Bot, now: i64) -> 
     let mut st = store.state(&bot.name)?;
     st.slot_done = st.slot_done.max(now);
     store.put_state(&bot.name, &st)
+}
+
+/// The error for a writer with neither a reader nor a grammar.
+fn needs_source() -> FarmError {
+    FarmError::usage(
+        "a writer needs --source READER (the reader whose posts it turns into new ones) or a grammar to make its own: --process tracery:FILE",
+    )
 }
 
 /// An analyzer's settings given on the command line (`create analyzer`, `edit`); `None` =
@@ -653,7 +690,12 @@ pub fn forget_account_id(store: &Store, name: &str) -> Result<()> {
 
 /// The writer spec of a bot, as the text pipeline wants it.
 pub fn writer_spec(bot: &Bot) -> WriterSpec {
-    WriterSpec { template: bot.template.clone(), process: bot.process.clone(), filters: bot.filters.clone() }
+    WriterSpec {
+        template: bot.template.clone(),
+        process: bot.process.clone(),
+        filters: bot.filters.clone(),
+        grammar: bot.setting(GRAMMAR_KEY).map(str::to_string),
+    }
 }
 
 /// Bots that use `name` as their source.

@@ -468,7 +468,8 @@ pub fn compose(store: &Store, bot: &Bot, m: &Mention, rule: LengthRule) -> Resul
     if length > rule.max || store.has_hash(&bot.name, hash)? {
         return Ok(None);
     }
-    Ok(Some(Candidate { source_id: Pending::REPLY, text, hash, length, meta }))
+    // The reply's key is made from its mention when its intent is recorded ([`intent`]).
+    Ok(Some(Candidate { source_id: Pending::REPLY, text, hash, length, key: String::new(), meta }))
 }
 
 /// The visibility of a Mastodon reply: the mention's, or the writer's own when that is more

@@ -2,7 +2,7 @@
 //! plain threads. One slow or failing bot never blocks or fails the others.
 
 use super::record::{self, blocked_until};
-use super::writer::{post_key, scan, Skip};
+use super::writer::{network_key, scan, Skip};
 use super::{endpoint_at, schedule, slots};
 use crate::clock;
 use crate::error::{FarmError, Kind, Result};
@@ -423,8 +423,9 @@ fn post_next(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector)
         Turn::Slot(t) => Some(t),
     };
     let slot_note = turn.as_ref().map(SlotTurn::note).unwrap_or_default();
+    // A grammar writer has no reader (no source: `reader` is `None`).
     let reader = store.bot(&source)?;
-    let Some(reader) = reader else {
+    if reader.is_none() && bot.source.is_some() {
         let e = FarmError::config(format!(
             "{}: its reader {source} is gone; `farm edit {} --source READER`",
             bot.name, bot.name
@@ -435,8 +436,8 @@ fn post_next(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector)
             record::tally(store, &bot.name, now, Counters::default(), Some(("error", &e.message)))?;
         }
         return Err(e);
-    };
-    let note = if reader.paused { " (its reader is paused)" } else { "" };
+    }
+    let note = if reader.is_some_and(|r| r.paused) { " (its reader is paused)" } else { "" };
     if let Some(until) = blocked_until(store, &bot.name, Call::Post, now)? {
         return Ok(format!("rate-limited until {}; not posting", clock::format(until)));
     }
@@ -467,8 +468,9 @@ fn post_next(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector)
         }
         store.put_state(&bot.name, &st)?;
         let with_cw = if warned > 0 { format!(", {warned} with a content warning") } else { String::new() };
+        let what = if bot.source.is_some() { "posts" } else { "texts of its grammar" };
         let line = format!(
-            "nothing to post: {skipped} posts skipped ({too_long} too long, {dups} duplicates{with_cw}){note}"
+            "nothing to post: {skipped} {what} skipped ({too_long} too long, {dups} duplicates{with_cw}){note}"
         );
         record::tally(store, &bot.name, now, Counters::default(), Some(("idle", &line)))?;
         if let Some(t) = &turn {
@@ -477,7 +479,7 @@ fn post_next(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector)
         return Ok(format!("{line}{slot_note}"));
     };
     let pending = Pending {
-        key: post_key(bot, c.source_id, &c.text, now),
+        key: network_key(bot, c.key, now),
         text: c.text,
         hash: c.hash,
         source_id: c.source_id,
@@ -674,9 +676,14 @@ fn send(
         }
         Err(e) if refused_for_good(&e) => {
             // Refused for good (the server counts differently than we did, or will not take
-            // this text in any form): drop this text, move on to the next one.
+            // this text in any form): drop this text, move on to the next one. A grammar's
+            // text is kept as posted, so its next roll takes another.
             st.pending = None;
-            st.consumed = st.consumed.max(p.source_id);
+            match p.source_post() {
+                Some(id) => st.consumed = st.consumed.max(id),
+                None if p.source_id == Pending::GENERATED => store.add_hash(&bot.name, p.hash, now)?,
+                None => {}
+            }
             let err = record::failure(store, bot, st, now, &e, 1)?;
             Err(err)
         }
@@ -720,8 +727,8 @@ fn confirm(
         st.total += 1;
     }
     if !p.by_hand() {
-        if !p.is_reply() {
-            st.consumed = st.consumed.max(p.source_id);
+        if let Some(id) = p.source_post() {
+            st.consumed = st.consumed.max(id);
         }
         record::success(st, now);
     }

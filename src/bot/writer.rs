@@ -2,12 +2,12 @@
 //! a usable text (not empty, fits the platform's length, not posted before by this writer).
 
 use super::registry::{writer_spec, LABELS_KEY, LANG_KEY, SENSITIVE_KEY, WARNINGS_KEY, WARNING_KEY};
-use crate::error::Result;
-use crate::model::{Bot, BotState, PostMeta};
+use crate::error::{FarmError, Result};
+use crate::model::{Bot, BotState, Pending, PostMeta};
 use crate::net::{LengthRule, PlatformKind, Post};
 use crate::store::Store;
-use crate::text::pipeline::{Ctx, Pipeline};
-use crate::text::{dedup, length};
+use crate::text::pipeline::{Ctx, Pipeline, Roll};
+use crate::text::{dedup, length, tracery};
 
 /// Why a source post did not give a usable text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,8 +34,10 @@ pub struct Candidate {
     pub hash: u64,
     /// Its length, counted the platform's way (with its content warning on Mastodon).
     pub length: usize,
-    /// What goes out with it ([`post_meta`]); a text generator that knows better (a grammar's
-    /// `{cw …}`) may change it before the intent is recorded.
+    /// Its idempotency key ([`idempotency_key`], or [`generated_key`] for a grammar's).
+    pub key: String,
+    /// What goes out with it ([`post_meta`], or a grammar's shortcodes: content warning,
+    /// language, labels).
     pub meta: PostMeta,
 }
 
@@ -80,10 +82,22 @@ pub fn idempotency_key(writer: &str, source_id: u64, text: &str) -> String {
     format!("farm-{writer}-{source_id}-{h:016x}")
 }
 
+/// The idempotency key of a grammar writer's post `number` (its first is 1), rolled again
+/// `attempt` times: the inputs of its seed ([`tracery::seed`]) are in it.
+pub fn generated_key(writer: &str, number: u64, attempt: u32, text: &str) -> String {
+    let h = dedup::hash(&format!("{writer}\u{0}g{number}.{attempt}\u{0}{text}"));
+    format!("farm-{writer}-g{number}.{attempt}-{h:016x}")
+}
+
 /// The key a new post of `text` is recorded and sent with, at `now`: the idempotency key
 /// ([`idempotency_key`]), or on Bluesky the post's record key, a TID of `now` drawn from it.
 pub fn post_key(bot: &Bot, source_id: u64, text: &str, now: i64) -> String {
-    let key = idempotency_key(&bot.name, source_id, text);
+    network_key(bot, idempotency_key(&bot.name, source_id, text), now)
+}
+
+/// The key a new post whose idempotency key is `key` is recorded and sent with, at `now`: the
+/// key itself, or on Bluesky the post's record key, a TID of `now` drawn from it.
+pub fn network_key(bot: &Bot, key: String, now: i64) -> String {
     match bot.platform {
         crate::net::PlatformKind::Bluesky => crate::net::bluesky::tid::for_intent(now, dedup::hash(&key)),
         _ => key,
@@ -158,13 +172,15 @@ pub fn scan(store: &Store, bot: &Bot, st: &BotState, rule: LengthRule, want: usi
     let source = bot.source.clone().unwrap_or_default();
     let pipeline = Pipeline::new(&writer_spec(bot))?;
     let (boring, hot) = feedback(store, bot)?;
+    if pipeline.is_generator() {
+        return roll(store, bot, st, rule, want, &pipeline, &boring);
+    }
     let corpus_reader = source.clone();
     let corpus = move || store.recent_posts(&corpus_reader, 2000).unwrap_or_default();
     let mut out = Scan { skipped_up_to: st.consumed, ..Default::default() };
     let mut after = st.consumed;
     let mut seen: Vec<u64> = Vec::new();
     let look = if hot.is_empty() { want } else { want.max(HOT_LOOKAHEAD) };
-    let cut_long = bot.setting(super::registry::LONG_KEY) == Some("cut");
     'outer: loop {
         let batch: Vec<Post> = store.posts_after(&source, after, 256)?;
         if batch.is_empty() {
@@ -180,31 +196,15 @@ pub fn scan(store: &Store, bot: &Bot, st: &BotState, rule: LengthRule, want: usi
             };
             let skip = match made {
                 Err(why) => Some(why),
-                Ok((text, meta)) => {
-                    let mut text = text.trim().to_string();
-                    let mut n = counted_length(&text, &meta, rule, bot.platform);
-                    if n > rule.max && cut_long {
-                        // What the content warning takes (Mastodon counts it) is not room for text.
-                        let warning = n - length::count(&text, rule, bot.platform);
-                        let room = LengthRule { max: rule.max.saturating_sub(warning), ..rule };
-                        if let Some(t) = length::cut(&text, room, bot.platform) {
-                            n = counted_length(&t, &meta, rule, bot.platform);
-                            text = t;
-                        }
-                    }
-                    let hash = text_hash(&text);
-                    if text.is_empty() {
-                        Some(Skip::Nothing)
-                    } else if n > rule.max {
-                        Some(Skip::TooLong(n))
-                    } else if seen.contains(&hash) || store.has_hash(&bot.name, hash)? {
-                        Some(Skip::Duplicate)
-                    } else {
+                Ok((text, meta)) => match judge(store, bot, rule, &text, &meta, &seen)? {
+                    Err(why) => Some(why),
+                    Ok((text, hash, length)) => {
                         seen.push(hash);
-                        out.found.push(Candidate { source_id: post.id, text, hash, length: n, meta });
+                        let key = idempotency_key(&bot.name, post.id, &text);
+                        out.found.push(Candidate { source_id: post.id, text, hash, length, key, meta });
                         None
                     }
-                }
+                },
             };
             if let Some(why) = skip {
                 if out.found.is_empty() {
@@ -225,6 +225,101 @@ pub fn scan(store: &Store, bot: &Bot, st: &BotState, rule: LengthRule, want: usi
     // Posts looked at past the last text kept are looked at again next time.
     if let Some(last) = out.found.iter().map(|c| c.source_id).max() {
         out.skipped.retain(|(id, _)| *id < last);
+    }
+    Ok(out)
+}
+
+/// A text made for `bot`, judged: trimmed (cut at a word with `--long cut`), with its hash and
+/// its length counted with what it carries (`meta`), or why it is skipped (empty, too long,
+/// posted before or `seen` earlier in this scan).
+fn judge(
+    store: &Store,
+    bot: &Bot,
+    rule: LengthRule,
+    text: &str,
+    meta: &PostMeta,
+    seen: &[u64],
+) -> Result<std::result::Result<(String, u64, usize), Skip>> {
+    let mut text = text.trim().to_string();
+    let mut n = counted_length(&text, meta, rule, bot.platform);
+    if n > rule.max && bot.setting(super::registry::LONG_KEY) == Some("cut") {
+        // What the content warning takes (Mastodon counts it) is not room for text.
+        let warning = n - length::count(&text, rule, bot.platform);
+        let room = LengthRule { max: rule.max.saturating_sub(warning), ..rule };
+        if let Some(t) = length::cut(&text, room, bot.platform) {
+            n = counted_length(&t, meta, rule, bot.platform);
+            text = t;
+        }
+    }
+    let hash = text_hash(&text);
+    Ok(if text.is_empty() {
+        Err(Skip::Nothing)
+    } else if n > rule.max {
+        Err(Skip::TooLong(n))
+    } else if seen.contains(&hash) || store.has_hash(&bot.name, hash)? {
+        Err(Skip::Duplicate)
+    } else {
+        Ok((text, hash, n))
+    })
+}
+
+/// How many texts a grammar writer makes for one post before it gives up until its next run:
+/// an empty, too long or already posted text, or a seed that broke the grammar's limits, is
+/// rolled again with the next seed ([`tracery::seed`]).
+pub const ROLLS: u32 = 20;
+
+/// A grammar writer's next `want` posts, without any API call: post number `n` (the writer's
+/// posts so far plus one, and one more while a post is unconfirmed: it goes out first) rolls
+/// seeds `(n, 0)`, `(n, 1)`, … until a text is usable. Posts are taken to go out in turn, so
+/// the run and a preview list the same texts. When every roll of a post broke the grammar's
+/// limits, that is the writer's configuration error.
+fn roll(
+    store: &Store,
+    bot: &Bot,
+    st: &BotState,
+    rule: LengthRule,
+    want: usize,
+    pipeline: &Pipeline,
+    boring: &[String],
+) -> Result<Scan> {
+    let mut out = Scan { skipped_up_to: st.consumed, ..Default::default() };
+    let mut seen: Vec<u64> = st.pending.iter().map(|p| p.hash).collect();
+    let mut number = st.total + 1 + seen.len() as u64;
+    let no_corpus = Vec::new;
+    while out.found.len() < want {
+        let mut broken: Vec<String> = Vec::new();
+        let mut made = None;
+        for attempt in 0..ROLLS {
+            let seed = tracery::seed(&bot.name, number, attempt);
+            let mut ctx = Ctx { corpus: &no_corpus, seed, boring, hot: &[] };
+            let skip = match pipeline.generate(&mut ctx)? {
+                Roll::Text(text, meta) => match judge(store, bot, rule, &text, &meta, &seen)? {
+                    Err(why) => why,
+                    Ok((text, hash, length)) => {
+                        let key = generated_key(&bot.name, number, attempt, &text);
+                        made =
+                            Some(Candidate { source_id: Pending::GENERATED, text, hash, length, key, meta });
+                        break;
+                    }
+                },
+                Roll::Nothing => Skip::Nothing,
+                Roll::Failed(why) => {
+                    broken.push(why);
+                    Skip::Nothing
+                }
+            };
+            out.skipped.push((Pending::GENERATED, skip));
+        }
+        if broken.len() == ROLLS as usize {
+            return Err(FarmError::config(format!(
+                "its grammar failed {ROLLS} times in a row: {}; give it a grammar that ends sooner (farm edit {} --process tracery:FILE)",
+                broken[0], bot.name
+            )));
+        }
+        let Some(c) = made else { break };
+        seen.push(c.hash);
+        out.found.push(c);
+        number += 1;
     }
     Ok(out)
 }

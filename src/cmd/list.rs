@@ -46,6 +46,9 @@ pub struct BotView {
     pub labels: Option<String>,
     /// Writers: what a source post with a content warning does, `skip` or `carry` (`--warnings`).
     pub warnings: Option<&'static str>,
+    /// Grammar writers: the Tracery grammar (`--process tracery:FILE`), a JSON object in the
+    /// file's order.
+    pub grammar: Option<crate::text::tracery::grammar::Source>,
     /// Masked credentials.
     pub credentials: CredView,
     /// Writers with time slots: the slots (`null`: it runs by its interval, `every`).
@@ -187,6 +190,9 @@ impl BotView {
             } else {
                 "skip"
             }),
+            grammar: b
+                .setting(crate::bot::registry::GRAMMAR_KEY)
+                .and_then(|g| crate::text::tracery::grammar::Source::from_json(g).ok()),
             credentials: CredView {
                 consumer_key: mask(&b.creds.consumer_key),
                 consumer_key_from_app: b.platform.uses_oauth1() && b.creds.consumer_key.is_empty(),

@@ -41,7 +41,13 @@ pub fn run(g: &Globals, name: &str, n: usize) -> Result<()> {
     }
     // A processor's error (an exec command failing) names the writer, as in `farm run`.
     let s = scan(&store, &bot, &st, rule, n).map_err(|e| e.context(&bot.name))?;
-    if s.found.is_empty() {
+    if s.found.is_empty() && bot.source.is_none() {
+        eprintln!(
+            "{}: nothing to post: {} texts of its grammar rolled, none usable (already posted, too long or empty)",
+            bot.name,
+            s.skipped.len()
+        );
+    } else if s.found.is_empty() {
         eprintln!(
             "{}: nothing to post from the {} cached posts after its cursor ({} skipped)",
             bot.name,

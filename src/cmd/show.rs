@@ -242,6 +242,10 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
     if !view.boring_words.is_empty() {
         line("boring", &view.boring_words.join(", "));
     }
+    // A grammar whole, indented and never cut: it is configuration, to be read or copied.
+    if let Some(g) = &b.grammar {
+        out.push_str(&format!("grammar:\n{}\n", g.to_pretty_json()));
+    }
     crate::out::write_str(&out)
 }
 

@@ -13,7 +13,8 @@ pub mod replace;
 pub mod rng;
 pub mod spec;
 pub mod template;
+pub mod tracery;
 pub mod words;
 
 pub use morph::lemma;
-pub use pipeline::{Ctx, Pipeline, WriterSpec, HELP};
+pub use pipeline::{Ctx, Pipeline, Roll, WriterSpec, HELP};

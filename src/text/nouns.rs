@@ -157,10 +157,13 @@ pub fn noun_form(word: &str) -> Option<String> {
 }
 
 /// `word` (a verb or an adjective/participle) in the form that agrees with `noun` in gender and
-/// number: past tense for verbs (`заебать` + `кошка` → `заебала`), nominative for adjectives
-/// (`новый` + `ножницы` → `новые`).
+/// number: past tense for verbs (`заебать` + `кошка` → `заебала`); adjectives and participles in
+/// the noun's case too (`новый` + `ножницы` → `новые`, `серый` + `кошкой` → `серой`), with its
+/// animacy in the accusative (`серый` + `кота` → `серого`, + `стол` → `серый`).
 pub fn agree(word: &str, noun: &str) -> Option<String> {
-    let noun_parse = morph::parses(noun).into_iter().find(|p| p.grammemes.contains("NOUN"))?;
+    // A common noun before a proper name (котов: the cats', not Mr Kotov).
+    let all = morph::parses(noun);
+    let noun_parse = morph::common_parses(&all).into_iter().find(|p| p.grammemes.contains("NOUN"))?;
     let g = &noun_parse.grammemes;
     let number: &[&str] = if g.contains("plur") && !g.contains("sing") {
         &["plur"]
@@ -177,18 +180,35 @@ pub fn agree(word: &str, noun: &str) -> Option<String> {
         ["INFN", "VERB", "ADJF", "PRTF", "ADJS", "PRTS"].iter().any(|pos| p.grammemes.contains(*pos))
     })?;
     let pos = &word_parse.grammemes;
+    let case = [("nomn", "nomn"), ("gent", "gent"), ("gen1", "gent"), ("gen2", "gent"), ("datv", "datv")]
+        .into_iter()
+        .chain([("accs", "accs"), ("acc2", "accs"), ("ablt", "ablt"), ("loct", "loct")])
+        .chain([("loc1", "loct"), ("loc2", "loct"), ("voct", "nomn")])
+        .find(|(g2, _)| g.contains(*g2))
+        .map_or("nomn", |(_, c)| c);
     let kind: &[&str] = if pos.contains("INFN") || pos.contains("VERB") {
         &["VERB", "past"]
     } else if pos.contains("ADJF") {
-        &["ADJF", "nomn"]
+        &["ADJF"]
     } else if pos.contains("PRTF") {
-        &["PRTF", "nomn"]
+        &["PRTF"]
     } else if pos.contains("ADJS") {
         &["ADJS"]
     } else {
         &["PRTS"]
     };
-    let wanted: Vec<&str> = kind.iter().chain(number).copied().collect();
+    let mut wanted: Vec<&str> = kind.iter().chain(number).copied().collect();
+    if kind == ["ADJF"] || kind == ["PRTF"] {
+        wanted.push(case);
+        // An accusative adjective takes the noun's animacy where it has two forms (masculine
+        // singular, plural); the other forms carry no animacy, hence the second try without.
+        if let Some(a) = ["anim", "inan"].into_iter().find(|a| case == "accs" && g.contains(*a)) {
+            let animate: Vec<&str> = wanted.iter().copied().chain([a]).collect();
+            if let Some(form) = morph::inflect(&word_parse.normal_form, &animate) {
+                return Some(form);
+            }
+        }
+    }
     morph::inflect(&word_parse.normal_form, &wanted)
 }
 
@@ -211,6 +231,10 @@ mod tests {
         assert_eq!(agree("новый", "ножницы").as_deref(), Some("новые"));
         assert_eq!(agree("новый", "кошка").as_deref(), Some("новая"));
         assert_eq!(agree("кот", "кошка"), None);
+        // In the noun's case, with its animacy in the accusative.
+        assert_eq!(agree("серый", "кошкой").as_deref(), Some("серой"));
+        assert_eq!(agree("серый", "котов").as_deref(), Some("серых"));
+        assert_eq!(agree("серый", "стол").as_deref(), Some("серый"));
     }
 
     #[test]

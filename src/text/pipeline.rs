@@ -42,6 +42,11 @@
 //!     writer, never a skip. It runs in a process group of its own, killed when it exits or
 //!     times out: what it leaves in the background does not outlive it.
 //!
+//! tracery:FILE
+//!     a writer that makes its own posts from a Tracery grammar (a JSON file, read when the writer
+//!     is created or edited and stored with it; see `super::tracery`): it has no reader and no
+//!     filters, is the first step, and the steps after it (not markov) change its text.
+//!
 //! filters: no-retweets, no-replies, no-links, no-mentions (each also =yes/=no), strip-urls,
 //!          strip-mentions (also a leading "RT @x:"), strip-hashtags, blacklist=W,W..|@FILE, lang=ru
 //! ```
@@ -63,7 +68,9 @@ use super::phrase::Phrase;
 use super::replace::Replace;
 use super::spec;
 use super::template::{Fill, Template};
+use super::tracery::Tracery;
 use super::words;
+use crate::model::PostMeta;
 
 /// The spec grammar for `--help`.
 pub const HELP: &str = "\
@@ -90,6 +97,9 @@ Processors:
       new sentence from the reader's recent posts; skips when nothing new comes out
   exec:COMMAND[;timeout=10s]
       text on stdin of `sh -c COMMAND`, its stdout is the result (empty: skip)
+  tracery:FILE
+      posts made from a Tracery grammar (CBDQ/BBDQ JSON), stored with the writer; no --source,
+      no filters; first step (later steps change its text)
 
 Filters:
   no-retweets, no-replies, no-links, no-mentions  (each also =yes or =no)
@@ -107,7 +117,13 @@ pub struct WriterSpec {
     pub process: Vec<String>,
     /// The `--filter` specs, in order, file references resolved.
     pub filters: Vec<String>,
+    /// A grammar writer's Tracery grammar (compact JSON), when `process` starts with
+    /// [`TRACERY`].
+    pub grammar: Option<String>,
 }
+
+/// The step of a grammar writer, first in its `process`; the grammar is kept beside it.
+pub const TRACERY: &str = "tracery";
 
 impl WriterSpec {
     /// Build from CLI values: `--template`, repeatable `--process SPEC`, repeatable `--filter SPEC`;
@@ -127,9 +143,17 @@ impl WriterSpec {
                 ));
             }
         }
-        let mut spec = WriterSpec { template, process: Vec::new(), filters: Vec::new() };
+        let mut spec = WriterSpec { template, ..WriterSpec::default() };
         for p in process {
             let usage = |e: String| FarmError::usage(format!("--process '{}': {e}", one_line(p)));
+            if name_of(p) == TRACERY {
+                // A bare `tracery` is the step of a grammar already stored (see `check`).
+                if let Some(grammar) = read_grammar(p).map_err(usage)? {
+                    spec.grammar = Some(grammar);
+                }
+                spec.process.push(TRACERY.to_string());
+                continue;
+            }
             let resolved = if name_of(p) == "exec" {
                 p.clone()
             } else {
@@ -144,7 +168,43 @@ impl WriterSpec {
             filters::parse(&resolved).map_err(usage)?;
             spec.filters.push(resolved);
         }
+        if spec.grammar.is_some() {
+            spec.check()?;
+        }
         Ok(spec)
+    }
+
+    /// Whether this is a grammar writer's spec (its first step is [`TRACERY`]).
+    pub fn is_generator(&self) -> bool {
+        self.process.iter().any(|p| p == TRACERY)
+    }
+
+    /// Check how a grammar fits with the other settings: one `tracery` step, the first, with its
+    /// grammar; no `markov` (it learns from a reader's posts) and no filters (they pick them).
+    pub fn check(&self) -> Result<(), FarmError> {
+        let usage = |e: &str| Err(FarmError::usage(e.to_string()));
+        let steps = self.process.iter().filter(|p| *p == TRACERY).count();
+        if steps == 0 {
+            return match self.grammar {
+                None => Ok(()),
+                Some(_) => Err(FarmError::software("a grammar is stored without its tracery step")),
+            };
+        }
+        if steps > 1 || self.process[0] != TRACERY {
+            return usage("--process tracery:FILE makes the text, so it comes first, once; the steps after it change its text (--reset-process to start over)");
+        }
+        if self.grammar.is_none() {
+            return usage("--process tracery needs its grammar file: --process tracery:FILE");
+        }
+        if self.process.iter().any(|p| name_of(p) == "markov") {
+            return usage(
+                "a grammar writer has no reader, so no posts for markov to learn from; drop --process markov",
+            );
+        }
+        if !self.filters.is_empty() {
+            return usage("a grammar writer has no reader, so no posts for filters to pick; drop the --filter options (--reset-filters)");
+        }
+        Ok(())
     }
 
     /// Human one-line-per-item description for `farm show`.
@@ -158,6 +218,14 @@ impl WriterSpec {
             lines.push("process: none (the post's text)".to_string());
         }
         for p in &self.process {
+            if p == TRACERY {
+                match self.grammar.as_deref().map(Tracery::from_json) {
+                    Some(Ok(g)) => lines.push(format!("process: {}", g.describe())),
+                    Some(Err(e)) => lines.push(format!("process: tracery, invalid ({e})")),
+                    None => lines.push("process: tracery, its grammar is missing".to_string()),
+                }
+                continue;
+            }
             match Processor::parse(p, false) {
                 Ok(proc) => lines.push(format!("process: {}", proc.describe())),
                 Err(e) => lines.push(format!("process: invalid ({e})")),
@@ -207,8 +275,9 @@ impl Processor {
             "replace" => Replace::parse(spec_text).map(Processor::Replace),
             "markov" => Markov::parse(spec_text).map(Processor::Markov),
             "exec" => Exec::parse(spec_text).map(Processor::Exec),
+            TRACERY => Err("tracery makes the text, so it comes first, once".into()),
             other => Err(format!(
-                "unknown processor '{other}'; use phrase:PATTERN, nouns:N, replace:FROM=TO, markov or exec:COMMAND"
+                "unknown processor '{other}'; use phrase:PATTERN, nouns:N, replace:FROM=TO, markov, exec:COMMAND or tracery:FILE"
             )),
         }
     }
@@ -227,6 +296,8 @@ impl Processor {
 /// A ready-to-run writer pipeline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pipeline {
+    /// A grammar writer's grammar, which makes the text the processors start from.
+    generator: Option<Tracery>,
     template: Option<Template>,
     processors: Vec<Processor>,
     filters: Filters,
@@ -244,7 +315,16 @@ impl Pipeline {
             None => None,
         };
         let mut processors = Vec::new();
-        for p in &spec.process {
+        let mut steps = spec.process.as_slice();
+        let mut generator = None;
+        if let Some((first, rest)) = steps.split_first().filter(|(first, _)| *first == TRACERY) {
+            let grammar = spec.grammar.as_deref().ok_or_else(|| {
+                FarmError::config("writer grammar: it is missing; give it again with --process tracery:FILE")
+            })?;
+            generator = Some(Tracery::from_json(grammar).map_err(|e| config(first, e))?);
+            steps = rest;
+        }
+        for p in steps {
             let what = format!("process '{}'", one_line(p));
             if name_of(p) != "exec" {
                 spec::resolve_files(p, &unresolved).map_err(|e| config(&what, e))?;
@@ -256,7 +336,7 @@ impl Pipeline {
                 .map_err(|e| config(&format!("filter '{}'", one_line(f)), e))?;
         }
         let filters = Filters::parse(&spec.filters).map_err(|e| config("filter", e))?;
-        Ok(Pipeline { template, processors, filters })
+        Ok(Pipeline { generator, template, processors, filters })
     }
 
     /// Turn one source post into the text to post, or `None` to skip it. `ctx` gives the corpus
@@ -264,8 +344,37 @@ impl Pipeline {
     /// fails (configuration, exit 78), runs past its timeout (try again, 75) or cannot be started
     /// (I/O, 74); never a silent skip.
     pub fn run(&self, post: &Post, ctx: &mut Ctx) -> Result<Option<String>, FarmError> {
-        let Some(filtered) = self.filters.apply(post) else { return Ok(None) };
-        let mut text = filtered.clone();
+        let Some(text) = self.filters.apply(post) else { return Ok(None) };
+        self.finish(post, text, ctx)
+    }
+
+    /// One roll of a grammar writer: a text from its grammar, its choices following `ctx.seed`,
+    /// through the processors after it and the template. A seed that breaks one of the
+    /// grammar's limits is [`Roll::Failed`] (the next seed may not).
+    pub fn generate(&self, ctx: &mut Ctx) -> Result<Roll, FarmError> {
+        let Some(grammar) = &self.generator else {
+            return Err(FarmError::software("a writer without a grammar asked to generate"));
+        };
+        let made = match grammar.generate(ctx.seed) {
+            Ok(made) => made,
+            Err(why) => return Ok(Roll::Failed(why)),
+        };
+        let post = Post { text: made.text.clone(), ..Post::default() };
+        Ok(match self.finish(&post, made.text, ctx)? {
+            Some(text) => Roll::Text(text, made.meta),
+            None => Roll::Nothing,
+        })
+    }
+
+    /// Whether this is a grammar writer's pipeline.
+    pub fn is_generator(&self) -> bool {
+        self.generator.is_some()
+    }
+
+    /// The processors and the template on `text` (made from `post`).
+    fn finish(&self, post: &Post, mut text: String, ctx: &mut Ctx) -> Result<Option<String>, FarmError> {
+        // What the filters left (a grammar's text): the template's `{text}`.
+        let filtered = text.clone();
         for processor in &self.processors {
             let out = match processor {
                 Processor::Phrase(p) => choose(p.candidates(&text), ctx.boring, ctx.hot),
@@ -311,6 +420,48 @@ impl Pipeline {
     pub fn needs_morphology(&self) -> bool {
         self.processors.iter().any(|p| matches!(p, Processor::Phrase(_) | Processor::Nouns(_)))
     }
+}
+
+/// What one roll of a grammar writer gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Roll {
+    /// A text, and what its shortcodes said for the post.
+    Text(String, PostMeta),
+    /// Nothing: a later processor skipped it, or it has a boring word.
+    Nothing,
+    /// The grammar broke a limit with this seed (the reason, naming the rule).
+    Failed(String),
+}
+
+/// The grammar of a `tracery:FILE` spec (also `tracery:@FILE`, or the JSON itself when it starts
+/// with `{`), read, checked and tried out, as compact JSON; `None` for a bare `tracery`. The file
+/// is read no further than the size limit: a stranger's file is hostile input.
+fn read_grammar(spec_text: &str) -> Result<Option<String>, String> {
+    let arg = spec_text.split_once(':').map_or("", |(_, a)| a.trim());
+    if arg.is_empty() {
+        return Ok(None);
+    }
+    let json = if arg.starts_with('{') {
+        arg.to_string()
+    } else {
+        let path = arg.strip_prefix('@').unwrap_or(arg);
+        read_limited(path, super::tracery::MAX_GRAMMAR_BYTES)?
+    };
+    let grammar = Tracery::from_json(&json)?;
+    grammar.try_out()?;
+    Ok(Some(grammar.to_json()))
+}
+
+/// A file's text, refused past `limit` bytes (reading stops there).
+fn read_limited(path: &str, limit: usize) -> Result<String, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(limit as u64 + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read {path}: {e}"))?;
+    if bytes.len() > limit {
+        return Err(format!("{path} is larger than {} KiB, too large for a grammar", limit / 1024));
+    }
+    String::from_utf8(bytes).map_err(|_| format!("{path} is not UTF-8 text"))
 }
 
 /// The first candidate without a boring word, preferring one with a hot word.

@@ -78,7 +78,7 @@ impl Replace {
                         && folded[i..end] == from[..]
                         && (end == chars.len() || !is_word_char(chars[end]))
                     {
-                        out.push_str(&same_case(&chars[i..end], to));
+                        out.push_str(&super::words::same_case(&chars[i..end], to));
                         matched = true;
                         i = end;
                         continue 'scan;
@@ -90,19 +90,6 @@ impl Replace {
         }
         (matched || self.keep_unmatched).then_some(out)
     }
-}
-
-/// `to` written in the case of `found`: ALL CAPS (two letters or more) stays all caps, a capital
-/// first letter stays capital, anything else takes `to` as written in the table.
-fn same_case(found: &[char], to: &str) -> String {
-    let letters: Vec<char> = found.iter().copied().filter(|c| c.is_alphabetic()).collect();
-    if letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase()) {
-        return to.to_uppercase();
-    }
-    if letters.first().is_some_and(|c| c.is_uppercase()) {
-        return super::words::upper_first(to);
-    }
-    to.to_string()
 }
 
 fn is_word_char(c: char) -> bool {

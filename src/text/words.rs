@@ -27,6 +27,19 @@ pub fn upper_first(s: &str) -> String {
     }
 }
 
+/// `to` written in the case of `found`: ALL CAPS (two letters or more) stays all caps, a capital
+/// first letter stays capital, anything else takes `to` as written.
+pub fn same_case(found: &[char], to: &str) -> String {
+    let letters: Vec<char> = found.iter().copied().filter(|c| c.is_alphabetic()).collect();
+    if letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase()) {
+        return to.to_uppercase();
+    }
+    if letters.first().is_some_and(|c| c.is_uppercase()) {
+        return upper_first(to);
+    }
+    to.to_string()
+}
+
 /// A Russian word found in a post.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Word<'a> {
