@@ -24,7 +24,8 @@
 //! (bot\0call → [`RateInfo`](crate::model::RateInfo)), `counters` (bot\0hour →
 //! [`Counters`](crate::model::Counters)), `daily` (bot\0day →
 //! [`Counters`](crate::model::Counters)), `events` (bot\0seq →
-//! [`Event`](crate::model::Event)), `scores` (writer\0word → score). Posts trees, one per
+//! [`Event`](crate::model::Event)), `scores` (writer\0word → score), `follows` (reader\0spec →
+//! [`Followed`](crate::model::Followed): the public accounts a reader follows). Posts trees, one per
 //! reader in the control database or its shard: `posts:<reader>` (big-endian id →
 //! [`CachedPost`](crate::model::CachedPost): the post and its ordinal, the reader's running
 //! count of cached posts, so that a writer's backlog takes lookups instead of a walk). Every value
@@ -40,6 +41,7 @@ mod bots;
 pub mod codec;
 mod counters;
 mod dir;
+mod follows;
 mod formats;
 pub use formats::legacy_post_v1;
 mod layout;
@@ -105,6 +107,7 @@ pub struct Store {
     events: sled::Tree,
     meta: sled::Tree,
     scores: sled::Tree,
+    follows: sled::Tree,
     /// Records the archive code has walked or loaded since the posts shards were last released
     /// (see [`RELEASE_EVERY`]).
     bulk: u64,
@@ -256,6 +259,7 @@ impl Store {
             events: t("events")?,
             meta: t("meta")?,
             scores: t("scores")?,
+            follows: t("follows")?,
             db,
             posts: (0..POST_SHARDS).map(|_| OnceLock::new()).collect(),
             posts_opening: std::sync::Mutex::new(()),
