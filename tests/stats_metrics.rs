@@ -846,6 +846,8 @@ fn escaping_round_trips_through_the_strict_parsers() {
         write_points_hour_left: None,
         write_points_day_left: None,
         bluesky_ip_left: None,
+        follows_ok: None,
+        follows_total: None,
     };
     let rows = vec![(r, botfarm::bot::BotState::default())];
     let lines = parse_influx(&influx(&rows, 1));

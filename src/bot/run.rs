@@ -230,8 +230,13 @@ pub fn parallel<T: Sync, R: Send>(items: Vec<T>, jobs: usize, f: impl Fn(&T) -> 
     results.into_inner().unwrap_or_else(|e| e.into_inner()).into_iter().flatten().collect()
 }
 
-/// One reader run: one timeline walk, new posts cached, cursor moved, retention applied.
+/// One reader run: one timeline walk, new posts cached, cursor moved, retention applied. A
+/// reader that follows accounts reads them instead (and its timeline with `--home`):
+/// [`super::follow::run`].
 pub fn run_reader(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector) -> Result<String> {
+    if store.has_follows(&bot.name)? {
+        return super::follow::run(store, bot, now, dry, connect);
+    }
     let mut st = store.state(&bot.name)?;
     if let Some(until) = blocked_until(store, &bot.name, Call::Timeline, now)? {
         return Ok(format!("rate-limited until {}; not calling", clock::format(until)));
@@ -287,7 +292,7 @@ pub fn run_reader(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
 /// the previous one while a run prunes). One run with the clock years ahead (a bad RTC at boot,
 /// before NTP) then cannot age the cache, while regular runs age a quiet feed's posts as time
 /// really passes; a clock behind only keeps more.
-fn cache_time(store: &Store, reader: &Bot, st: &BotState, now: i64) -> Result<i64> {
+pub(super) fn cache_time(store: &Store, reader: &Bot, st: &BotState, now: i64) -> Result<i64> {
     let newest = store.recent_posts(&reader.name, 1)?.first().map_or(0, |p| p.created_at);
     let known = newest.max(st.last_ok);
     if known <= 0 {

@@ -199,6 +199,10 @@ pub fn needs_auth(store: &Store, bot: &Bot) -> Result<bool> {
 /// The bot whose missing credentials hold `bot` back ([`needs_auth`]), if any.
 fn lacking(store: &Store, bot: &Bot) -> Result<Option<Bot>> {
     let Some(caller) = caller(store, bot)? else { return Ok(None) };
+    // A reader of public accounts only calls without credentials.
+    if caller.role == Role::Reader && super::follow::public_only(&caller, store.has_follows(&caller.name)?) {
+        return Ok(None);
+    }
     // The stored credentials only: a status is never worth a network call (a Bluesky login).
     let creds = super::stored_creds(store, &caller)?;
     Ok(lacks_credentials(caller.platform, &creds).then_some(caller))

@@ -258,6 +258,11 @@ pub fn settings(n: &NetOpts, r: &ReaderOpts, w: &WriterOpts) -> Settings {
         cap: r.cap,
         keep_age: r.keep_age.clone(),
         keep_max: r.keep_max,
+        follow: r.follow.clone(),
+        unfollow: Vec::new(),
+        home: r.home.then_some(true),
+        reposts: r.reposts.then_some(true),
+        plc: r.plc.clone(),
     }
 }
 

@@ -91,6 +91,11 @@ pub struct Row {
     /// Bluesky: requests left of the per-IP budget the farm's Bluesky bots share (3,000 per 5
     /// minutes); `null` on other networks.
     pub bluesky_ip_left: Option<u64>,
+    /// A reader that follows public accounts: how many are read (ok or renamed); `null` for
+    /// other bots.
+    pub follows_ok: Option<usize>,
+    /// A reader that follows public accounts: how many it follows; `null` for other bots.
+    pub follows_total: Option<usize>,
 }
 
 /// A known rate-limit window in `farm stats --json`.
@@ -178,6 +183,8 @@ impl Row {
             write_points_hour_left: s.write_points.map(|p| p.0),
             write_points_day_left: s.write_points.map(|p| p.1),
             bluesky_ip_left: None,
+            follows_ok: s.follows.map(|f| f.0),
+            follows_total: s.follows.map(|f| f.1),
         }
     }
 
@@ -303,6 +310,16 @@ fn count_cell(r: &Row, role: &str, n: u64) -> String {
     }
 }
 
+/// The source column: a writer's reader, an analyzer's writer, or how many of a reader's
+/// followed accounts are read (`3/4 ok`).
+fn source_cell(r: &Row) -> String {
+    match (&r.source, r.follows_ok.zip(r.follows_total)) {
+        (Some(s), _) => s.clone(),
+        (None, Some((ok, total))) => format!("{ok}/{total} ok"),
+        (None, None) => String::new(),
+    }
+}
+
 /// The farm table: one line per bot and a totals line.
 pub fn render_table(rows: &[(Row, BotState)], now: i64, width: usize, colour: bool) -> String {
     // Display order; `drop(rank)`: the highest rank is left out first on a narrow screen.
@@ -331,7 +348,7 @@ pub fn render_table(rows: &[(Row, BotState)], now: i64, width: usize, colour: bo
             r.name.clone().into(),
             r.role.clone().into(),
             r.platform.clone().into(),
-            r.source.clone().unwrap_or_default().into(),
+            source_cell(r).into(),
             r.every.clone().into(),
             Cell::coloured(r.status.clone(), crate::out::status_colour(&r.status)),
             r.backlog.to_string().into(),
@@ -433,7 +450,11 @@ pub fn render_history(r: &Row, days: &[Day], now: i64, width: usize) -> String {
             r.role,
             r.platform,
             r.every,
-            r.source.as_ref().map(|s| format!(", source {s}")).unwrap_or_default(),
+            match (&r.source, r.follows_ok.zip(r.follows_total)) {
+                (Some(s), _) => format!(", source {s}"),
+                (None, Some((ok, total))) => format!(", follows {ok}/{total} ok"),
+                (None, None) => String::new(),
+            },
             r.status
         ),
         width,

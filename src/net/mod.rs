@@ -142,8 +142,8 @@ pub struct AccountPosts {
 }
 
 impl AccountPosts {
-    /// No posts: the account cannot be read, for `status`.
-    pub fn unreadable(status: SourceStatus) -> AccountPosts {
+    /// No posts, and what the server said of the account (why they cannot be read).
+    pub fn empty(status: SourceStatus) -> AccountPosts {
         AccountPosts { status, timeline: Timeline::default() }
     }
 }

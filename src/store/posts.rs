@@ -277,7 +277,7 @@ impl Store {
         for kv in tree.iter() {
             let (k, v) = kv.map_err(sled_err)?;
             let cached = decode::<CachedPost>(&v)?;
-            if authors.iter().any(|a| *a == cached.post.author) {
+            if authors.contains(&cached.post.author) {
                 tree.remove(&k).map_err(sled_err)?;
                 next_ord.get_or_insert(cached.ord);
                 removed += 1;

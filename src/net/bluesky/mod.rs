@@ -771,7 +771,10 @@ impl Platform for Bluesky {
         let mut read: Vec<(String, Post)> = Vec::new();
         let limit = if since.is_none() { cap.min(PAGE) } else { PAGE }.to_string();
         let mut cursor = since.map(str::to_string);
-        while cap > 0 {
+        if cap == 0 {
+            return Ok(Reply { value: AccountPosts::empty(SourceStatus::Ok), rates });
+        }
+        loop {
             let mut params = vec![("repo", account.id), ("collection", POST), ("limit", limit.as_str())];
             if let Some(c) = &cursor {
                 params.extend([("reverse", "true"), ("cursor", c.as_str())]);
@@ -787,7 +790,7 @@ impl Platform for Bluesky {
             calls += 1;
             if !resp.is_success() {
                 return match repo_status(&resp) {
-                    Some(status) => Ok(Reply { value: AccountPosts::unreadable(status), rates }),
+                    Some(status) => Ok(Reply { value: AccountPosts::empty(status), rates }),
                     None => Err(classify_bluesky(&resp)),
                 };
             }

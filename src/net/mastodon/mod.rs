@@ -433,7 +433,7 @@ impl Platform for Mastodon {
                 }
                 AccountPosts { status: SourceStatus::Ok, timeline }
             }
-            Err(status) => AccountPosts::unreadable(status),
+            Err(status) => AccountPosts::empty(status),
         };
         Ok(Reply { value, rates })
     }

@@ -285,7 +285,7 @@ impl Platform for XV2 {
     ) -> NetResult<AccountPosts> {
         let mut rates = Vec::new();
         if cap == 0 {
-            return Ok(Reply { value: AccountPosts::unreadable(SourceStatus::Ok), rates });
+            return Ok(Reply { value: AccountPosts::empty(SourceStatus::Ok), rates });
         }
         let url = self.ep.url(&format!("/2/users/{}/tweets", account.id));
         // This endpoint takes 5 to 100.
@@ -296,7 +296,7 @@ impl Platform for XV2 {
         }
         let value = match self.walk(&url, &extra, since, cap, 0, true, &mut rates)? {
             Ok(timeline) => AccountPosts { status: SourceStatus::Ok, timeline },
-            Err(status) => AccountPosts::unreadable(status),
+            Err(status) => AccountPosts::empty(status),
         };
         Ok(Reply { value, rates })
     }
