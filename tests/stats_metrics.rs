@@ -84,6 +84,8 @@ fn stats_json_has_every_field() {
         "write_points_hour_left",
         "write_points_day_left",
         "bluesky_ip_left",
+        "follows_ok",
+        "follows_total",
     ];
     for r in s.as_array().unwrap() {
         let obj = r.as_object().unwrap();
