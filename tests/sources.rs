@@ -72,6 +72,15 @@ fn a_mastodon_reader_follows_public_accounts_without_credentials() {
     masto_follower(&n, &["alice", "bob"], &[]);
     let v = show(&n, "r");
     assert_eq!(v["status"], "ok", "a reader of public accounts needs no auth: {v}");
+    // Nothing to check: no credentials, no call.
+    let checked = n.farm.run(&["check", "--json"]).ok().json();
+    assert_eq!(
+        (checked[0]["ok"].as_bool(), checked[0]["account"].as_str()),
+        (Some(true), Some("(none: reads public accounts)"))
+    );
+    let doctor = n.farm.run(&["doctor", "--json"]).json();
+    assert!(!doctor.to_string().contains("no user tokens"), "{doctor}");
+    assert!(n.fake.requests().is_empty(), "{:#?}", n.fake.requests());
     assert_eq!(v["reads_home"], false);
     assert_eq!(follow(&v, "alice")["status"], "new");
     // The reader's API defaults to the first account's instance.

@@ -106,6 +106,12 @@ pub fn public_only(bot: &Bot, follows: bool) -> bool {
         && matches!(bot.platform, PlatformKind::Mastodon | PlatformKind::Bluesky)
 }
 
+/// Whether `bot` is a reader of public accounts only ([`public_only`]) as stored: it calls
+/// without credentials, so there are none to ask for, check or refuse it for.
+pub fn public_reader(store: &Store, bot: &Bot) -> Result<bool> {
+    Ok(bot.role == Role::Reader && public_only(bot, store.has_follows(&bot.name)?))
+}
+
 /// Whether a profile text withholds consent: the hashtag `#nobot` or `#noai`, in any case,
 /// not followed by another letter, digit or `_` (`#nobots` is another tag).
 pub fn refuses(note: &str) -> bool {

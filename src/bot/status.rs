@@ -200,7 +200,7 @@ pub fn needs_auth(store: &Store, bot: &Bot) -> Result<bool> {
 fn lacking(store: &Store, bot: &Bot) -> Result<Option<Bot>> {
     let Some(caller) = caller(store, bot)? else { return Ok(None) };
     // A reader of public accounts only calls without credentials.
-    if caller.role == Role::Reader && super::follow::public_only(&caller, store.has_follows(&caller.name)?) {
+    if super::follow::public_reader(store, &caller)? {
         return Ok(None);
     }
     // The stored credentials only: a status is never worth a network call (a Bluesky login).

@@ -854,6 +854,32 @@ mod tests {
     }
 
     #[test]
+    fn where_dids_resolve_and_what_a_record_is() {
+        assert_eq!(
+            did_doc_url("did:plc:abc", "https://plc.directory/").unwrap(),
+            "https://plc.directory/did:plc:abc"
+        );
+        assert_eq!(
+            did_doc_url("did:web:example.com", "x").unwrap(),
+            "https://example.com/.well-known/did.json"
+        );
+        assert_eq!(
+            did_doc_url("did:web:localhost%3A8080", "x").unwrap(),
+            "http://localhost:8080/.well-known/did.json"
+        );
+        assert!(did_doc_url("did:web:a.example/path", "x").is_err());
+        assert!(did_doc_url("did:key:z6M", "x").is_err());
+        let value = json!({"$type": POST, "text": "hi https://a.example", "createdAt": "2026-01-01T00:00:00Z",
+            "langs": ["ru"], "labels": {"values": [{"val": "nudity"}]}, "reply": {}});
+        let p = record_post("at://did:plc:abc/app.bsky.feed.post/3n3yfqlr44z2x", &value, "did:plc:abc");
+        assert_eq!(
+            (p.id, p.author.as_str(), p.created_at),
+            (tid::decode("3n3yfqlr44z2x").unwrap(), "did:plc:abc", 1_767_225_600)
+        );
+        assert!(p.sensitive && p.is_reply && p.has_links && p.lang.as_deref() == Some("ru"));
+    }
+
+    #[test]
     fn pds_from_did_document() {
         let doc = json!({"service":[{"id":"#atproto_pds","type":"AtprotoPersonalDataServer","serviceEndpoint":"https://morel.us-east.host.bsky.network/"}]});
         assert_eq!(pds_of(&doc).as_deref(), Some("https://morel.us-east.host.bsky.network"));

@@ -572,6 +572,39 @@ mod tests {
         );
     }
 
+    /// Answers a real Mastodon server gave (`fixtures/mastodon/`, recorded by Mastodon.py).
+    #[test]
+    fn recorded_answers_of_a_real_server() {
+        let a: MProfile =
+            serde_json::from_str(include_str!("../../../fixtures/mastodon/lookup.json")).unwrap();
+        assert_eq!((a.id.as_str(), a.acct.as_deref()), ("117020565966271181", Some("mastodonpy_test")));
+        assert_eq!((to_text(&a.note).as_str(), a.fields.len(), a.suspended), ("I walk funny", 2, None));
+        let page: Vec<MStatus> =
+            serde_json::from_str(include_str!("../../../fixtures/mastodon/account_statuses.json")).unwrap();
+        let posts: Vec<Post> = page.iter().map(|s| s.to_post("GET /s").unwrap()).collect();
+        assert_eq!(posts.len(), 5);
+        let p = &posts[0];
+        assert_eq!(
+            (p.id, p.text.as_str(), p.author.as_str()),
+            (117020580518794573, "Toot number 9!", "mastodonpy_test")
+        );
+        assert_eq!(
+            (p.lang.as_deref(), p.created_at, p.is_repost, p.is_reply),
+            (Some("en"), 1_785_592_354, false, false)
+        );
+        assert_eq!(qualified(&p.author, "localhost:3000"), "mastodonpy_test@localhost:3000");
+        assert_eq!(qualified("a@b.example", "localhost:3000"), "a@b.example");
+        let missing: serde_json::Value =
+            serde_json::from_str(include_str!("../../../fixtures/mastodon/lookup_404.json")).unwrap();
+        assert_eq!(missing["error"], "Record not found");
+        assert_eq!(unreadable(404), Some(SourceStatus::Gone));
+        assert_eq!(unreadable(410), Some(SourceStatus::Suspended));
+        assert_eq!(unreadable(401), Some(SourceStatus::Blocked));
+        assert_eq!(unreadable(500), None);
+        assert_eq!(split_acct("@a@127.0.0.1:9"), Some(("http://127.0.0.1:9".into(), "a")));
+        assert_eq!(split_acct("a"), None);
+    }
+
     #[test]
     fn instance_config_defaults() {
         let i: MInstance = serde_json::from_str(r#"{"domain":"m.example"}"#).unwrap();

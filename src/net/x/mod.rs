@@ -606,6 +606,26 @@ fn v2_post(t: &V2Tweet, inc: &V2Includes, what: &str) -> Result<Post, NetError> 
 mod tests {
     use super::*;
 
+    #[test]
+    fn users_x_will_not_show() {
+        use crate::net::http::test_response as resp;
+        let p = |body: &str| account_problem(&resp(200, body, Call::Timeline));
+        let errors = |title: &str, kind: &str| {
+            format!(
+                r#"{{"errors":[{{"value":"x","detail":"d","title":"{title}","resource_type":"user","type":"https://api.twitter.com/2/problems/{kind}"}}]}}"#
+            )
+        };
+        assert_eq!(p(&errors("Not Found Error", "resource-not-found")), Some(SourceStatus::Gone));
+        assert_eq!(p(&errors("Forbidden", "resource-not-found")), Some(SourceStatus::Suspended));
+        assert_eq!(
+            p(&errors("Authorization Error", "not-authorized-for-resource")),
+            Some(SourceStatus::Blocked)
+        );
+        assert_eq!(p(&errors("Other", "invalid-request")), None);
+        assert_eq!(p(r#"{"data":[],"meta":{"result_count":0}}"#), None);
+        assert_eq!(p(r#"{"meta":{"result_count":0},"errors":[{"type":"x/resource-not-found"}]}"#), None);
+    }
+
     fn page(body: &str) -> Result<V2Page, NetError> {
         V2Page::read(&super::super::http::test_response(200, body, Call::Timeline))
     }
