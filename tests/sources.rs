@@ -480,10 +480,24 @@ fn a_reader_with_home_reads_both_and_its_follows_travel_with_an_export() {
         out.all()
     );
     assert_eq!(n.count("/api/v1/timelines/home"), 1);
+    // A 429 on the home timeline holds it until its reset; the accounts are read meanwhile.
+    n.fake.fail_next(1, Fault::RateLimited { reset: T0 + 3 * 3600 }, Some("/timelines/home"));
+    let out = n.synced(T0 + 3600, &["run", "-v"]).ok();
+    assert!(out.all().contains("1 failing"), "{}", out.all());
+    n.fake.clear_requests();
+    n.fake.set_now(Some(T0 + 2 * 3600 - 60));
+    publish(&n, "alice", 1, "a2");
+    let out = n.synced(T0 + 2 * 3600, &["run", "-v"]).ok();
+    assert!(
+        out.all().contains("read 1 new posts") && out.all().contains("held by a rate limit"),
+        "{}",
+        out.all()
+    );
+    assert_eq!(n.count("/api/v1/timelines/home"), 0);
     // Without --home, its credentials are no longer used for reading.
     n.farm.run(&["edit", "r", "--no-home"]).ok();
     n.fake.clear_requests();
-    n.synced(T0 + 3600, &["run"]).ok();
+    n.synced(T0 + 4 * 3600, &["run"]).ok();
     assert_eq!(n.count("/api/v1/timelines/home"), 0);
 
     // Export and import carry the followed accounts with their cursors.

@@ -219,16 +219,7 @@ pub fn run(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector) -
     };
     let mut client = connect(ep);
     read_accounts(bot, client.as_mut(), &mut follows, now, &mut r);
-    let mut posts = std::mem::take(&mut r.posts);
-    let cached = super::run::cache_time(store, bot, &st, now).and_then(|stamp| {
-        for p in &mut posts {
-            if p.created_at == 0 {
-                p.created_at = stamp;
-            }
-        }
-        store.append_posts(&bot.name, &posts)
-    });
-    let new = match cached {
+    let new = match super::run::cache(store, bot, &st, now, std::mem::take(&mut r.posts), true) {
         Ok(n) => n,
         // A damaged or lost posts shard: no cursor moves, so these posts are read again.
         Err(e) => return Err(record::local_failure(store, bot, &mut st, now, e, r.calls)?),
@@ -335,6 +326,8 @@ fn read_home(
         }
         Err(e) => {
             r.calls += 1;
+            // A 429's window holds the home timeline back, whatever the followed accounts do.
+            record::rates(store, &bot.name, st, e.rate.as_slice(), now)?;
             let e = NetError { message: format!("the home timeline: {}", e.message), ..e };
             r.events.push(("error", e.message.clone()));
             r.failed.push(e);
@@ -494,7 +487,8 @@ fn fail(f: &mut Followed, e: NetError, now: i64, r: &mut Reading, held: &mut Has
     if f.status.is_ok() || f.status == SourceStatus::New {
         f.status = SourceStatus::Failing;
     }
-    let e = NetError { message: format!("{}: {}", f.handle, e.message), ..e };
+    // Its server's windows are not the reader's own: they hold only its accounts (above).
+    let e = NetError { message: format!("{}: {}", f.handle, e.message), rate: None, ..e };
     r.failed.push(e);
 }
 

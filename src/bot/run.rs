@@ -257,17 +257,7 @@ pub fn run_reader(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
         Err(e) => return Err(record::failure(store, bot, &mut st, now, &e, 1)?),
     };
     record::rates(store, &bot.name, &mut st, &reply.rates, now)?;
-    let mut posts = reply.value.posts;
-    let cached = cache_time(store, bot, &st, now).and_then(|stamp| {
-        // A post the server gave no time gets the time the cache's ages are judged at.
-        for p in &mut posts {
-            if p.created_at == 0 {
-                p.created_at = stamp;
-            }
-        }
-        store.add_posts(&bot.name, &posts)
-    });
-    let new = match cached {
+    let new = match cache(store, bot, &st, now, reply.value.posts, false) {
         Ok(new) => new,
         // A damaged or lost posts shard: the cursor stays, so these posts are read again.
         Err(e) => return Err(record::local_failure(store, bot, &mut st, now, e, 1)?),
@@ -286,13 +276,38 @@ pub fn run_reader(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
     Ok(line)
 }
 
+/// Cache a reader's new posts; returns how many were new. A post the server gave no time gets
+/// the time the cache's ages are judged at ([`cache_time`]). `append`: at the new end of the
+/// cache, in the order given ([`Store::append_posts`], a reader that follows accounts), else by
+/// their own ids.
+pub(super) fn cache(
+    store: &Store,
+    bot: &Bot,
+    st: &BotState,
+    now: i64,
+    mut posts: Vec<crate::net::Post>,
+    append: bool,
+) -> Result<usize> {
+    let stamp = cache_time(store, bot, st, now)?;
+    for p in &mut posts {
+        if p.created_at == 0 {
+            p.created_at = stamp;
+        }
+    }
+    if append {
+        store.append_posts(&bot.name, &posts)
+    } else {
+        store.add_posts(&bot.name, &posts)
+    }
+}
+
 /// The time a reader's cached posts are aged at: the run's, but never later than one interval
 /// and a day ([`schedule::MAX_AHEAD`]) past the latest time farm knows was real, the newest
 /// cached post's (as its server dated it) or the reader's last successful run (`st.last_ok`,
 /// the previous one while a run prunes). One run with the clock years ahead (a bad RTC at boot,
 /// before NTP) then cannot age the cache, while regular runs age a quiet feed's posts as time
 /// really passes; a clock behind only keeps more.
-pub(super) fn cache_time(store: &Store, reader: &Bot, st: &BotState, now: i64) -> Result<i64> {
+fn cache_time(store: &Store, reader: &Bot, st: &BotState, now: i64) -> Result<i64> {
     let newest = store.recent_posts(&reader.name, 1)?.first().map_or(0, |p| p.created_at);
     let known = newest.max(st.last_ok);
     if known <= 0 {

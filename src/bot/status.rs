@@ -146,8 +146,12 @@ pub fn standing(
     }
 }
 
-/// The stored window of the bot's [`gating_call`], if any.
+/// The stored window of the bot's [`gating_call`], if any. A reader that follows accounts has
+/// none: a limit of its home timeline holds only that (its accounts are read meanwhile).
 pub fn gating_window(store: &Store, bot: &Bot) -> Result<Option<RateInfo>> {
+    if bot.role == Role::Reader && store.has_follows(&bot.name)? {
+        return Ok(None);
+    }
     let (account, call) = gating_call(bot);
     store.rate(account, call)
 }

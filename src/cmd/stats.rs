@@ -310,14 +310,14 @@ fn count_cell(r: &Row, role: &str, n: u64) -> String {
     }
 }
 
-/// The source column: a writer's reader, an analyzer's writer, or how many of a reader's
-/// followed accounts are read (`3/4 ok`).
+/// How many of a reader's followed accounts are read: `3/4 ok`; `None` for other bots.
+fn follows_text(r: &Row) -> Option<String> {
+    r.follows_ok.zip(r.follows_total).map(|(ok, total)| format!("{ok}/{total} ok"))
+}
+
+/// The source column: a writer's reader, an analyzer's writer, or [`follows_text`].
 fn source_cell(r: &Row) -> String {
-    match (&r.source, r.follows_ok.zip(r.follows_total)) {
-        (Some(s), _) => s.clone(),
-        (None, Some((ok, total))) => format!("{ok}/{total} ok"),
-        (None, None) => String::new(),
-    }
+    r.source.clone().or_else(|| follows_text(r)).unwrap_or_default()
 }
 
 /// The farm table: one line per bot and a totals line.
@@ -450,9 +450,9 @@ pub fn render_history(r: &Row, days: &[Day], now: i64, width: usize) -> String {
             r.role,
             r.platform,
             r.every,
-            match (&r.source, r.follows_ok.zip(r.follows_total)) {
+            match (&r.source, follows_text(r)) {
                 (Some(s), _) => format!(", source {s}"),
-                (None, Some((ok, total))) => format!(", follows {ok}/{total} ok"),
+                (None, Some(f)) => format!(", follows {f}"),
                 (None, None) => String::new(),
             },
             r.status

@@ -74,14 +74,27 @@ impl Mastodon {
 
     /// Send, record the rate state, and classify a non-2xx answer.
     fn send(&self, req: &Request, rates: &mut Vec<RateInfo>) -> Result<Response, NetError> {
+        self.answer(req, false, rates)?.map_err(signed_in)
+    }
+
+    /// [`Mastodon::send`]; with `public` (a read without the token), an answer that says the
+    /// account cannot be read is `Ok(Err(status))` ([`unreadable`]) instead of an error.
+    fn answer(
+        &self,
+        req: &Request,
+        public: bool,
+        rates: &mut Vec<RateInfo>,
+    ) -> Result<Result<Response, SourceStatus>, NetError> {
         let resp = self.http.send(req)?;
         if let Some(r) = resp.rate {
             rates.push(r);
         }
         if resp.is_success() {
-            Ok(resp)
-        } else {
-            Err(classify_mastodon(&resp))
+            return Ok(Ok(resp));
+        }
+        match unreadable(resp.status).filter(|_| public) {
+            Some(status) => Ok(Err(status)),
+            None => Err(classify_mastodon(&resp)),
         }
     }
 
@@ -125,17 +138,7 @@ impl Mastodon {
         let url = query(url, params);
         let req =
             if authed { self.request(Method::Get, url, call) } else { Request::new(Method::Get, url, call) };
-        let resp = self.http.send(&req)?;
-        if let Some(r) = resp.rate {
-            rates.push(r);
-        }
-        if resp.is_success() {
-            return Ok(Ok(resp));
-        }
-        match unreadable(resp.status).filter(|_| !authed) {
-            Some(status) => Ok(Err(status)),
-            None => Err(classify_mastodon(&resp)),
-        }
+        self.answer(&req, !authed, rates)
     }
 
     /// Walk a list of statuses at `url` (the home timeline, an account's statuses) forward
@@ -267,7 +270,7 @@ fn unreadable(status: u16) -> Option<SourceStatus> {
 }
 
 /// The error for an account found unreadable by a read made with the token, which
-/// [`Mastodon::get`] never reports (its answers are classified errors).
+/// [`Mastodon::answer`] never reports (its answers are classified errors).
 fn signed_in(status: SourceStatus) -> NetError {
     NetError::new(NetErrorKind::Refused, format!("the account cannot be read ({status:?})"))
 }
