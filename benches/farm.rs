@@ -14,7 +14,8 @@
 //! `list`, `pause` with 1,000 writers by time slots against 1,000 by interval), `replies` (one
 //! `--reply only` writer run with 100 mentions waiting),
 //! `tracery` (one writer run of a Tracery grammar, in English and with Russian modifiers,
-//! against one of a template over a reader's post).
+//! against one of a template over a reader's post), `follows`
+//! (one reader run over 10 followed public accounts, 50 new posts).
 
 use botfarm::model::{Bot, BotState, ReaderOpts, Role};
 use botfarm::net::{Credentials, PlatformKind, Post};
@@ -462,6 +463,46 @@ fn reader() {
         let _ = std::fs::remove_dir_all(&db);
     }
     report("2. one reader run fetching 50 new posts", runs.cost(), calls, disk, "≤ 5 ms, ≤ 8 MB");
+}
+
+/// A reader following 10 public Mastodon accounts (looked up by an earlier run), each with 5
+/// new posts: one list call per account, no credentials.
+fn follows() {
+    let fake = FakeNet::start();
+    let host = fake.url().trim_start_matches("http://").to_string();
+    let mut runs = Runs::default();
+    let mut calls = 0;
+    let mut disk = 0;
+    for i in 0..Runs::ALL {
+        let db = tmp(&format!("follows{i}"));
+        let authors: Vec<String> = (0..10).map(|k| format!("a{i}x{k}")).collect();
+        for a in &authors {
+            fake.publish(SourcePost::new(a, "an old post"));
+        }
+        {
+            let store = open(&db);
+            let r = bot("reader", Role::Reader, PlatformKind::Mastodon, &fake.url(), None);
+            store.put_bot(&r).unwrap();
+            let follows: Vec<botfarm::model::Followed> =
+                authors.iter().map(|a| botfarm::model::Followed::new(&format!("{a}@{host}"))).collect();
+            store.put_follows("reader", &follows).unwrap();
+            botfarm::bot::refresh_next_due(&store, T0).unwrap();
+            store.flush().unwrap();
+        }
+        // The first run looks the accounts up and reads their old posts.
+        assert_eq!(farm(&db, T0, &["run"]).status().unwrap().code(), Some(0));
+        for a in &authors {
+            for j in 0..5 {
+                fake.publish(SourcePost::new(a, &format!("post {j}: the quick brown fox jumps")));
+            }
+        }
+        fake.clear_requests();
+        assert_eq!(runs.measure(&mut farm(&db, T0 + 3600, &["run"])).code, 0);
+        calls = fake.requests().len();
+        disk = du(&db);
+        let _ = std::fs::remove_dir_all(&db);
+    }
+    report("2d. one reader run over 10 followed accounts, 50 new posts", runs.cost(), calls, disk, "");
 }
 
 /// Steady state: an hourly reader at its retention limit (5,000 cached posts) fetching 20 new
@@ -1129,6 +1170,9 @@ fn main() {
     }
     if want("steady") {
         steady();
+    }
+    if want("follows") {
+        follows();
     }
     if want("inline") {
         inline();

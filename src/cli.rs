@@ -56,7 +56,7 @@ pub enum Command {
     },
     /// Change a bot's settings (only the options given change).
     #[command(
-        after_help = "Examples:\n  farm edit hp --every 2h\n  FARM_ACCESS_TOKEN=… farm edit news --credentials\n  FARM_ACCESS_TOKEN=… farm edit news --platform mastodon --api https://mastodon.social --credentials\n  farm edit hp-rates --min-age 2d --hot-above 5"
+        after_help = "Examples:\n  farm edit hp --every 2h\n  FARM_ACCESS_TOKEN=… farm edit news --credentials\n  FARM_ACCESS_TOKEN=… farm edit news --platform mastodon --api https://mastodon.social --credentials\n  farm edit hp-rates --min-age 2d --hot-above 5\n  farm edit poets --follow @carol@example.social --unfollow @bob@fosstodon.org"
     )]
     Edit(Box<EditArgs>),
     /// Pause a bot: `farm run` skips it until resumed.
@@ -334,7 +334,7 @@ pub struct MetricsArgs {
 pub enum CreateCmd {
     /// A reader: reads its home timeline and caches the posts for writers.
     #[command(
-        after_help = "Examples:\n  FARM_ACCESS_TOKEN=… FARM_ACCESS_SECRET=… farm create reader @news --platform x\n  FARM_ACCESS_TOKEN=… farm create reader feed --platform mastodon --api https://mastodon.social"
+        after_help = "Examples:\n  FARM_ACCESS_TOKEN=… FARM_ACCESS_SECRET=… farm create reader @news --platform x\n  FARM_ACCESS_TOKEN=… farm create reader feed --platform mastodon --api https://mastodon.social\n  farm create reader poets --platform mastodon --follow @alice@mastodon.social --follow @bob@fosstodon.org\n  farm create reader sky --platform bluesky --follow alice.bsky.social"
     )]
     Reader(ReaderArgs),
     /// A writer: turns a reader's posts into new posts, or makes its own from a grammar.
@@ -460,6 +460,20 @@ pub struct ReaderOpts {
     /// Keep at most this many cached posts (default 5000).
     #[arg(long, value_name = "N")]
     pub keep_max: Option<u32>,
+    /// Read this public account's posts (repeatable): @user@instance (Mastodon), a handle or DID
+    /// (Bluesky), @user (X). Mastodon and Bluesky need no credentials for it.
+    #[arg(long, value_name = "ACCOUNT")]
+    pub follow: Vec<String>,
+    /// With --follow: read the home timeline too (needs the account's credentials).
+    #[arg(long)]
+    pub home: bool,
+    /// With --follow: read the accounts' reposts (boosts, retweets) too.
+    #[arg(long)]
+    pub reposts: bool,
+    /// Bluesky: the PLC directory where followed accounts' DIDs are resolved (default
+    /// https://plc.directory).
+    #[arg(long, value_name = "URL", value_hint = ValueHint::Url)]
+    pub plc: Option<String>,
 }
 
 /// Options only writers have.
@@ -616,6 +630,15 @@ pub struct EditArgs {
     /// Replace the filters with those given by --filter (none clears them).
     #[arg(long)]
     pub reset_filters: bool,
+    /// Stop reading this followed account (repeatable); its cached posts stay.
+    #[arg(long, value_name = "ACCOUNT")]
+    pub unfollow: Vec<String>,
+    /// A reader with followed accounts: stop reading the home timeline.
+    #[arg(long, conflicts_with = "home")]
+    pub no_home: bool,
+    /// A reader with followed accounts: stop reading their reposts.
+    #[arg(long, conflicts_with = "reposts")]
+    pub no_reposts: bool,
     /// Analyzer settings (last: their heading applies to what follows).
     #[command(flatten)]
     pub analyzer: AnalyzerOpts,

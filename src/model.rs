@@ -296,6 +296,101 @@ pub struct CachedPost {
     pub post: Post,
 }
 
+/// A public account a reader follows (`farm create reader … --follow NAME`), with what farm
+/// learned reading it: one record per account in the store's `follows` tree, keyed by its
+/// reader and [`Followed::spec`]. Its posts are read by its stable id, never by its name, so a
+/// renamed account is still followed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Followed {
+    /// The account as given on the command line, normalised (`user@instance.example`, a
+    /// Bluesky handle or DID, an X username): its key, and what `--unfollow` names.
+    pub spec: String,
+    /// Its stable id once looked up (Mastodon account id, Bluesky DID, X user id).
+    pub id: Option<String>,
+    /// Its name as last seen (changes when it is renamed).
+    pub handle: String,
+    /// Where its posts are read, once known: its Mastodon instance or Bluesky PDS (base URL).
+    pub home: Option<String>,
+    /// The newest of its posts read (Mastodon and X: the post id; Bluesky: the record key).
+    pub cursor: Option<String>,
+    /// How it stands.
+    pub status: SourceStatus,
+    /// The last failure reading it, one line.
+    pub last_error: Option<String>,
+    /// When its posts were last read (Unix seconds, 0: never).
+    pub last_read: i64,
+    /// When its profile was last checked for consent (`#nobot`, `#noai`); 0: never.
+    pub checked_at: i64,
+    /// Its posts fetched, in total.
+    pub fetched: u64,
+    /// Until when a rate limit of its server holds it back.
+    pub held_until: Option<i64>,
+    /// Posts made before this time are not read (Unix seconds): set when its consent comes
+    /// back, so nothing it posted while it said no is ever read.
+    pub read_from: i64,
+}
+
+impl Followed {
+    /// A newly followed account, not looked up yet.
+    pub fn new(spec: &str) -> Followed {
+        Followed {
+            spec: spec.to_string(),
+            id: None,
+            handle: spec.to_string(),
+            home: None,
+            cursor: None,
+            status: SourceStatus::New,
+            last_error: None,
+            last_read: 0,
+            checked_at: 0,
+            fetched: 0,
+            held_until: None,
+            read_from: 0,
+        }
+    }
+}
+
+/// How a followed account stands ([`Followed::status`]). The clients report the states their
+/// server gives ([`SourceStatus::Ok`], `Moved`, `Gone`, `Suspended`, `Deactivated`, `Blocked`);
+/// the reader adds the others.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SourceStatus {
+    /// Not looked up yet: its first read resolves it.
+    New,
+    /// Read fine.
+    Ok,
+    /// Read fine, under a new name: followed by its id.
+    Renamed {
+        /// The name it had before.
+        from: String,
+    },
+    /// Its owner moved it to another account (Mastodon's `moved`): no longer read; follow
+    /// the new one to go on.
+    Moved {
+        /// The new account, as its server names it.
+        to: String,
+    },
+    /// Its server says it does not exist (deleted, or never was).
+    Gone,
+    /// Suspended or taken down by its server.
+    Suspended,
+    /// Deactivated by its owner (Bluesky); read again once it is back.
+    Deactivated,
+    /// Its posts cannot be read: protected, or its server refuses farm.
+    Blocked,
+    /// Its profile says `#nobot` or `#noai`: not read, and its cached posts are removed.
+    NoConsent,
+    /// The last read failed for a passing reason (server trouble, a rate limit): retried.
+    Failing,
+}
+
+impl SourceStatus {
+    /// Whether the account is being read (counted as ok in `farm stats`).
+    pub fn is_ok(&self) -> bool {
+        matches!(self, SourceStatus::Ok | SourceStatus::Renamed { .. })
+    }
+}
+
 /// Check and normalise a bot name: `@name` and `name` are the same bot.
 pub fn normalize_name(raw: &str) -> Result<String> {
     let name = raw.strip_prefix('@').unwrap_or(raw);

@@ -1,8 +1,9 @@
 //! The Bluesky client against the real reference PDS (`@atproto/pds` 0.4.217): logins,
 //! sessions, facets, the length limit and exactly-once posting across kill -9 at every step of
-//! a send. Runs only when `FARM_PDS_URL` names a running server (`tests/pds/pds.sh start`
-//! prints one; `.ci/run` does it all); without it every test says why it is skipped and passes,
-//! so `cargo test` stays offline.
+//! a send, and a reader following an author (`listRecords`, its DID from the PLC directory).
+//! Runs only when `FARM_PDS_URL` names a running server (`tests/pds/pds.sh start` prints one,
+//! and `FARM_PLC_URL` its directory; `.ci/run` does it all); without it every test says why it
+//! is skipped and passes, so `cargo test` stays offline.
 
 mod support;
 use serde_json::{json, Value};
@@ -314,4 +315,88 @@ fn a_reply_threads_under_a_mention_with_strong_refs_exactly_once() {
     let again = Bluesky::new(ep, t).post("it depends", &key, &meta).unwrap().value;
     assert!(again.duplicate);
     assert_eq!(posts(&url, &did_b).len(), 1);
+}
+
+/// The reference PDS's DID directory (`PLC_URL=` of `tests/pds/pds.sh start`), or `None` (with
+/// the reason printed) when the test that needs it is skipped.
+fn plc() -> Option<String> {
+    match std::env::var("FARM_PLC_URL") {
+        Ok(u) if !u.trim().is_empty() => Some(u.trim().trim_end_matches('/').to_string()),
+        _ => {
+            eprintln!("skipped: FARM_PLC_URL is not set (tests/pds/pds.sh start prints it as PLC_URL)");
+            None
+        }
+    }
+}
+
+/// Post `text` as the account of `access` with the server's own record key.
+fn create_post(url: &str, did: &str, access: &str, text: &str) {
+    let record = json!({"$type": "app.bsky.feed.post", "text": text, "createdAt": botfarm::clock::format(botfarm::clock::now().unwrap())});
+    let (s, v) = xrpc(
+        url,
+        "POST",
+        "com.atproto.repo.createRecord",
+        Some(access),
+        Some(json!({"repo": did, "collection": "app.bsky.feed.post", "record": record})),
+    );
+    assert_eq!(s, 200, "createRecord: {v}");
+}
+
+#[test]
+fn a_reader_follows_an_author_with_list_records_and_no_credentials() {
+    let (Some(url), Some(plc)) = (pds(), plc()) else { return };
+    let (handle, did, access, _) = account(&url);
+    for i in 0..3 {
+        create_post(&url, &did, &access, &format!("before {i}"));
+    }
+    let mut farm = Farm::new();
+    farm.run(&[
+        "create",
+        "reader",
+        "r",
+        "--platform",
+        "bluesky",
+        "--api",
+        &url,
+        "--plc",
+        &plc,
+        "--follow",
+        &handle,
+    ])
+    .ok();
+    let r = farm.run(&["run", "-v"]).ok();
+    assert!(r.all().contains("read 3 new posts"), "{}", r.all());
+    let v = farm.run(&["show", "r", "--json"]).ok().json();
+    let f = &v["follows"][0];
+    assert_eq!((f["id"].as_str(), f["status"].as_str()), (Some(did.as_str()), Some("ok")), "{v}");
+    // Its PDS, from its DID document in the PLC directory.
+    assert!(f["server"].as_str().unwrap().starts_with("http://localhost:"), "{f}");
+    // Only what is newer than the last record key read (listRecords, reverse=true, cursor).
+    for i in 0..2 {
+        create_post(&url, &did, &access, &format!("after {i}"));
+    }
+    let r = farm.run(&["run", "r", "--force", "-v"]).ok();
+    assert!(r.all().contains("read 2 new posts"), "{}", r.all());
+    let r = farm.run(&["run", "r", "--force", "-v"]).ok();
+    assert!(r.all().contains("read 0 new posts"), "{}", r.all());
+    let store = botfarm::store::Store::open(&farm.db()).unwrap();
+    let texts: Vec<String> = store.posts_after("r", 0, 100).unwrap().into_iter().map(|p| p.text).collect();
+    support::close_store(store);
+    assert_eq!(texts, ["before 0", "before 1", "before 2", "after 0", "after 1"]);
+    // #nobot in its profile record: seen at the next daily check, its posts removed.
+    let profile = json!({"$type": "app.bsky.actor.profile", "description": "human here #nobot"});
+    let (s, p) = xrpc(
+        &url,
+        "POST",
+        "com.atproto.repo.putRecord",
+        Some(&access),
+        Some(json!({"repo": did, "collection": "app.bsky.actor.profile", "rkey": "self", "record": profile})),
+    );
+    assert_eq!(s, 200, "putRecord: {p}");
+    let tomorrow = botfarm::clock::now().unwrap() + 86_400 + 600;
+    farm.set_now(&botfarm::clock::format(tomorrow));
+    farm.run(&["run", "r"]).code(78);
+    let v = farm.run(&["show", "r", "--json"]).ok().json();
+    assert_eq!(v["follows"][0]["status"], "no consent", "{v}");
+    assert_eq!(v["state"]["cached"], 0, "{v}");
 }

@@ -89,6 +89,8 @@ fn stats_json_has_every_field() {
         "write_points_day_left",
         "bluesky_ip_left",
         "replies",
+        "follows_ok",
+        "follows_total",
     ];
     for r in s.as_array().unwrap() {
         let obj = r.as_object().unwrap();
@@ -854,6 +856,8 @@ fn escaping_round_trips_through_the_strict_parsers() {
         write_points_day_left: None,
         bluesky_ip_left: None,
         replies: None,
+        follows_ok: None,
+        follows_total: None,
     };
     let rows = vec![(r, botfarm::bot::BotState::default())];
     let lines = parse_influx(&influx(&rows, 1));

@@ -3,6 +3,7 @@
 
 pub mod analyzer;
 pub mod budget;
+pub mod follow;
 pub mod record;
 pub mod registry;
 pub mod reply;

@@ -50,6 +50,16 @@ pub struct Settings {
     pub keep_max: Option<u32>,
     /// `--at`, `--tz`, `--days`, `--jitter`, `--missed` (writers' time slots).
     pub slots: SlotOpts,
+    /// `--follow` (readers): accounts to follow.
+    pub follow: Vec<String>,
+    /// `--unfollow` (readers): accounts to stop following.
+    pub unfollow: Vec<String>,
+    /// `--home` / `--no-home` (readers with followed accounts).
+    pub home: Option<bool>,
+    /// `--reposts` / `--no-reposts` (readers with followed accounts).
+    pub reposts: Option<bool>,
+    /// `--plc` (Bluesky readers).
+    pub plc: Option<String>,
 }
 
 /// Parse a `--platform` value.
@@ -136,7 +146,7 @@ pub fn parse_url(s: &str, feed: bool) -> Result<String> {
         let suffix = format!("/{}", segments[i..].join("/"));
         return bad(format!("leave out {suffix}: farm adds the API's paths itself; --api {base}"));
     }
-    if scheme == "http" && !loopback(&host) {
+    if scheme == "http" && !crate::net::http::is_loopback(&host) {
         return bad(format!(
             "plain http:// would send the credentials unencrypted; use https://{auth} (http:// is only for a test server on this machine)"
         ));
@@ -154,13 +164,6 @@ fn userinfo() -> FarmError {
     FarmError::usage(
         "--api must not carry credentials (user:password@): they would show in `ps`, logs and `farm show`; give the URL without them, and the token in FARM_ACCESS_TOKEN",
     )
-}
-
-/// Whether `host` is this machine: `localhost`, `127.x.x.x` or `[::1]`.
-fn loopback(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
-        || host == "[::1]"
 }
 
 /// Whom a bot's credentials belong to: X (v2 and v1.1 are the same accounts, whatever the API
@@ -325,7 +328,14 @@ pub fn new_bot(
             "a feed can only be read; give the writer its own network: --platform mastodon --api https://your.instance",
         ));
     }
-    let api = match api {
+    // A Mastodon reader that follows accounts defaults to the first one's instance.
+    let first_instance = match (platform, s.follow.first()) {
+        (PlatformKind::Mastodon, Some(f)) if api.is_none() => {
+            super::follow::instance_api(&super::follow::parse_spec(platform, f, None)?)
+        }
+        _ => None,
+    };
+    let api = match api.or(first_instance) {
         Some(a) => a,
         None => platform.default_api().map(str::to_string).ok_or_else(|| {
             FarmError::usage("Mastodon has no default API URL; pass --api https://your.instance")
@@ -418,13 +428,40 @@ pub fn apply(bot: &mut Bot, s: &Settings, mode: EditMode) -> Result<()> {
             bot.role.name()
         )));
     }
-    let reader_only = s.cap.is_some() || s.keep_age.is_some() || s.keep_max.is_some();
+    let reader_only = s.cap.is_some()
+        || s.keep_age.is_some()
+        || s.keep_max.is_some()
+        || !s.follow.is_empty()
+        || !s.unfollow.is_empty()
+        || s.home.is_some()
+        || s.reposts.is_some()
+        || s.plc.is_some();
     if reader_only && bot.role != Role::Reader {
         return Err(FarmError::usage(format!(
-            "{} is a {}; --cap and --keep-* are for readers",
+            "{} is a {}; --cap, --keep-*, --follow, --unfollow, --home, --reposts and --plc are for readers",
             bot.name,
             bot.role.name()
         )));
+    }
+    for f in s.follow.iter().chain(&s.unfollow) {
+        super::follow::parse_spec(bot.platform, f, Some(&bot.api))?;
+    }
+    let yes = |on: bool| on.then(|| "yes".to_string());
+    if let Some(h) = s.home {
+        bot.set_setting(super::follow::HOME_KEY, yes(h));
+    }
+    if let Some(r) = s.reposts {
+        bot.set_setting(super::follow::REPOSTS_KEY, yes(r));
+    }
+    if let Some(p) = &s.plc {
+        if bot.platform != PlatformKind::Bluesky {
+            return Err(FarmError::usage(format!(
+                "{} is on {}; --plc is for Bluesky readers (where a DID is resolved)",
+                bot.name,
+                bot.platform.name()
+            )));
+        }
+        bot.set_setting(super::follow::PLC_KEY, Some(parse_api(p).map_err(|e| e.context("--plc"))?));
     }
     if let Some(v) = &s.visibility {
         bot.visibility = Some(parse_visibility(v)?);
@@ -561,6 +598,45 @@ fn needs_source() -> FarmError {
     FarmError::usage(
         "a writer needs --source READER (the reader whose posts it turns into new ones) or a grammar to make its own: --process tracery:FILE",
     )
+}
+
+/// Follow and stop following accounts as `s` says (`--follow`, `--unfollow`; checked by
+/// [`apply`] first): a new record for each account not followed yet, none for one no longer
+/// followed (its cached posts stay). An `--unfollow` names an account by what `--follow` gave
+/// or by its name now. Returns one line per change, for the event log; refused (nothing
+/// changed) when an `--unfollow` names no followed account.
+pub fn apply_follows(store: &Store, bot: &Bot, s: &Settings) -> Result<Vec<String>> {
+    use super::follow::parse_spec;
+    let follows = store.follows(&bot.name)?;
+    let wanted: Vec<String> =
+        s.follow.iter().map(|f| parse_spec(bot.platform, f, Some(&bot.api))).collect::<Result<_>>()?;
+    let mut gone = Vec::new();
+    for u in &s.unfollow {
+        let spec = parse_spec(bot.platform, u, Some(&bot.api))?;
+        let found = follows.iter().find(|f| f.spec == spec || f.handle.eq_ignore_ascii_case(&spec));
+        let Some(f) = found else {
+            return Err(FarmError::usage(format!(
+                "{} does not follow {u}; `farm show {}` lists the accounts it follows",
+                bot.name, bot.name
+            )));
+        };
+        gone.push(f.spec.clone());
+    }
+    let mut lines = Vec::new();
+    for spec in &gone {
+        store.remove_follow(&bot.name, spec)?;
+        lines.push(format!("unfollowed {spec}"));
+    }
+    let mut added = Vec::new();
+    for spec in wanted {
+        let known = follows.iter().any(|x| x.spec == spec && !gone.contains(&x.spec));
+        if !known && !added.iter().any(|a: &crate::model::Followed| a.spec == spec) {
+            lines.push(format!("follows {spec}"));
+            added.push(crate::model::Followed::new(&spec));
+        }
+    }
+    store.put_follows(&bot.name, &added)?;
+    Ok(lines)
 }
 
 /// An analyzer's settings given on the command line (`create analyzer`, `edit`); `None` =

@@ -230,8 +230,13 @@ pub fn parallel<T: Sync, R: Send>(items: Vec<T>, jobs: usize, f: impl Fn(&T) -> 
     results.into_inner().unwrap_or_else(|e| e.into_inner()).into_iter().flatten().collect()
 }
 
-/// One reader run: one timeline walk, new posts cached, cursor moved, retention applied.
+/// One reader run: one timeline walk, new posts cached, cursor moved, retention applied. A
+/// reader that follows accounts reads them instead (and its timeline with `--home`):
+/// [`super::follow::run`].
 pub fn run_reader(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector) -> Result<String> {
+    if store.has_follows(&bot.name)? {
+        return super::follow::run(store, bot, now, dry, connect);
+    }
     let mut st = store.state(&bot.name)?;
     if let Some(until) = blocked_until(store, &bot.name, Call::Timeline, now)? {
         return Ok(format!("rate-limited until {}; not calling", clock::format(until)));
@@ -257,16 +262,7 @@ pub fn run_reader(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
     let read = posts.len();
     posts.retain(|p| !p.text.trim().is_empty());
     let skipped = reply.value.skipped as usize + (read - posts.len());
-    let cached = cache_time(store, bot, &st, now).and_then(|stamp| {
-        // A post the server gave no time gets the time the cache's ages are judged at.
-        for p in &mut posts {
-            if p.created_at == 0 {
-                p.created_at = stamp;
-            }
-        }
-        store.add_posts(&bot.name, &posts)
-    });
-    let new = match cached {
+    let new = match cache(store, bot, &st, now, posts, false) {
         Ok(new) => new,
         // A damaged or lost posts shard: the cursor stays, so these posts are read again.
         Err(e) => return Err(record::local_failure(store, bot, &mut st, now, e, 1)?),
@@ -286,6 +282,33 @@ pub fn run_reader(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
     let counters = Counters { fetched: new as u32, calls: reply.value.calls.max(1), ..Default::default() };
     record::tally(store, &bot.name, now, counters, Some(("read", &line)))?;
     Ok(line)
+}
+
+/// Cache a reader's new posts; returns how many were new. A post the server gave no time gets
+/// the time the cache's ages are judged at ([`cache_time`]). `append`: at the new end of the
+/// cache, in the order given ([`Store::append_posts`], a reader that follows accounts), else by
+/// their own ids.
+pub(super) fn cache(
+    store: &Store,
+    bot: &Bot,
+    st: &BotState,
+    now: i64,
+    mut posts: Vec<crate::net::Post>,
+    append: bool,
+) -> Result<usize> {
+    // A post with no words (media only) is no source for a writer.
+    posts.retain(|p| !p.text.trim().is_empty());
+    let stamp = cache_time(store, bot, st, now)?;
+    for p in &mut posts {
+        if p.created_at == 0 {
+            p.created_at = stamp;
+        }
+    }
+    if append {
+        store.append_posts(&bot.name, &posts)
+    } else {
+        store.add_posts(&bot.name, &posts)
+    }
 }
 
 /// The time a reader's cached posts are aged at: the run's, but never later than one interval

@@ -49,6 +49,9 @@ pub struct Summary {
     /// Bluesky: the write points its account has left (this hour, this day); `None` on other
     /// networks ([`super::budget::points_left`]).
     pub write_points: Option<(u64, u64)>,
+    /// A reader that follows public accounts: how many are read (ok or renamed) and how many it
+    /// follows; `None` for other bots.
+    pub follows: Option<(usize, usize)>,
 }
 
 /// Posts fetched, made and scored: three counts that are never added together.
@@ -174,6 +177,13 @@ pub fn summary(
         rates,
         write_points: match b.platform {
             crate::net::PlatformKind::Bluesky => Some(super::budget::points_left(store, &b.name, now)?),
+            _ => None,
+        },
+        follows: match b.role {
+            Role::Reader => {
+                let f = store.follows(&b.name)?;
+                (!f.is_empty()).then(|| (f.iter().filter(|a| a.status.is_ok()).count(), f.len()))
+            }
             _ => None,
         },
     })

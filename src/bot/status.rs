@@ -152,8 +152,12 @@ pub fn standing(
     }
 }
 
-/// The stored window of the bot's [`gating_call`], if any.
+/// The stored window of the bot's [`gating_call`], if any. A reader that follows accounts has
+/// none: a limit of its home timeline holds only that (its accounts are read meanwhile).
 pub fn gating_window(store: &Store, bot: &Bot) -> Result<Option<RateInfo>> {
+    if bot.role == Role::Reader && store.has_follows(&bot.name)? {
+        return Ok(None);
+    }
     let (account, call) = gating_call(bot);
     store.rate(account, call)
 }
@@ -205,6 +209,10 @@ pub fn needs_auth(store: &Store, bot: &Bot) -> Result<bool> {
 /// The bot whose missing credentials hold `bot` back ([`needs_auth`]), if any.
 fn lacking(store: &Store, bot: &Bot) -> Result<Option<Bot>> {
     let Some(caller) = caller(store, bot)? else { return Ok(None) };
+    // A reader of public accounts only calls without credentials.
+    if super::follow::public_reader(store, &caller)? {
+        return Ok(None);
+    }
     // The stored credentials only: a status is never worth a network call (a Bluesky login).
     let creds = super::stored_creds(store, &caller)?;
     Ok(lacks_credentials(caller.platform, &creds).then_some(caller))

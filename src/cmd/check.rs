@@ -29,6 +29,16 @@ struct Checked {
     rate_limit_left: Option<u64>,
 }
 
+/// Where a bot stands before the calls: its call is to be made, or its check is already
+/// answered (a Bluesky login just made), failed, or needs no call (a reader of public accounts
+/// only has no credentials to check).
+enum Before {
+    Call,
+    Answered(Reply<Account>),
+    Failed(FarmError),
+    NoCredentials,
+}
+
 /// What a bot needs before its check call: the endpoint to call, or (`Err`) the answer that
 /// already proves its credentials (a Bluesky login just made); a failure to get there is the
 /// bot's error.
@@ -62,13 +72,18 @@ pub fn run(g: &Globals, names: &[String], json: bool) -> Result<()> {
         let mut endpoints = Vec::new();
         let mut unreached = Vec::new();
         for b in &bots {
+            if crate::bot::follow::public_reader(&store, b)? {
+                // Nothing to check: it reads without credentials.
+                unreached.push(Before::NoCredentials);
+                continue;
+            }
             match before_the_call(&store, b, now) {
                 Ok(Ok(ep)) => {
                     endpoints.push((b.name.clone(), ep));
-                    unreached.push(None);
+                    unreached.push(Before::Call);
                 }
-                Ok(Err(answer)) => unreached.push(Some(Ok(answer))),
-                Err(e) => unreached.push(Some(Err(e))),
+                Ok(Err(answer)) => unreached.push(Before::Answered(answer)),
+                Err(e) => unreached.push(Before::Failed(e)),
             }
         }
         (bots, endpoints, unreached)
@@ -91,7 +106,13 @@ pub fn run(g: &Globals, names: &[String], json: bool) -> Result<()> {
             rate_limit_left: None,
         };
         let r = match unreached {
-            Some(Err(e)) => {
+            Before::NoCredentials => {
+                row.ok = true;
+                row.account = Some("(none: reads public accounts)".into());
+                rows.push(row);
+                continue;
+            }
+            Before::Failed(e) => {
                 let k = e.kind;
                 worst = Some(worst.map_or(k, |w| if k.severity() > w.severity() { k } else { w }));
                 row.error = Some(e.message);
@@ -99,8 +120,8 @@ pub fn run(g: &Globals, names: &[String], json: bool) -> Result<()> {
                 rows.push(row);
                 continue;
             }
-            Some(Ok(answer)) => Ok(answer),
-            None => match results.next() {
+            Before::Answered(answer) => Ok(answer),
+            Before::Call => match results.next() {
                 Some(r) => r,
                 None => break,
             },

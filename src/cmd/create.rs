@@ -35,18 +35,20 @@ pub fn create(
     let now = now()?;
     // Validate everything with empty credentials, then let go of the farm while the secrets are
     // read: a prompt waits for a person, and `farm run` must go on meanwhile.
-    let (bot_name, platform, shared_keys) = {
+    let (bot_name, platform, shared_keys, public_only) = {
         let store = open(&g.dir)?;
         let probe = new_bot(&store, role, name, &s, Default::default(), now)?;
-        (probe.name, probe.platform, store.app_keys("x")?.is_some())
+        let public_only = crate::bot::follow::public_only(&probe, !s.follow.is_empty());
+        (probe.name, probe.platform, store.app_keys("x")?.is_some(), public_only)
     };
     let creds = if role == Role::Analyzer {
         // An analyzer reads the writer's own posts with the writer's credentials.
         Default::default()
     } else {
         // `--auth-later`: no user tokens now, from neither the environment nor a prompt
-        // (`farm auth NAME` adds them); X app keys are still taken, `farm auth` needs them.
-        read_credentials(shared_keys, &bot_name, platform, !auth_later)?
+        // (`farm auth NAME` adds them); X app keys are still taken, `farm auth` needs them. A
+        // reader of public accounts only needs none.
+        read_credentials(shared_keys, &bot_name, platform, !auth_later && !public_only)?
     };
     let store = open(&g.dir)?;
     // Validated again: the farm may have changed while the secrets were read.
@@ -55,6 +57,9 @@ pub fn create(
     store.put_bot(&bot)?;
     crate::bot::registry::start_slots(&store, None, &bot, now)?;
     store.log(&bot.name, now, "create", &format!("created {} on {}", role.name(), bot.platform.name()))?;
+    for line in crate::bot::registry::apply_follows(&store, &bot, &s)? {
+        store.log(&bot.name, now, "follow", &line)?;
+    }
     finish(&store)?;
     eprintln!(
         "created {} {} ({}, {})",
@@ -63,5 +68,8 @@ pub fn create(
         bot.platform.name(),
         crate::bot::slots::schedule_text(&bot)
     );
+    if !s.follow.is_empty() {
+        super::show::cost_note(&bot);
+    }
     Ok(())
 }

@@ -93,6 +93,8 @@ struct BotCheck {
     ahead: Option<i64>,
     /// No credentials to call with ([`crate::bot::status::needs_auth`], the one rule).
     needs_auth: bool,
+    /// A reader of public accounts only: it has no credentials to check.
+    public: bool,
 }
 
 /// Run the checks.
@@ -221,7 +223,8 @@ fn snapshot(dir: &Path, now: i64) -> Result<Snapshot> {
         let ep = crate::bot::endpoint(&store, &b, &st);
         let ahead = crate::bot::status::standing_of(&store, &b, &st, now)?.ahead;
         let needs_auth = crate::bot::status::needs_auth(&store, &b)?;
-        bots.push(BotCheck { last_error: st.last_error, ep, ahead, needs_auth, bot: b });
+        let public = crate::bot::follow::public_reader(&store, &b)?;
+        bots.push(BotCheck { last_error: st.last_error, ep, ahead, needs_auth, public, bot: b });
     }
     Ok(Snapshot {
         size: store.size_on_disk(),
@@ -239,7 +242,7 @@ fn bots(r: &mut Report, dir: &Path, bots: Vec<BotCheck>, offline: bool, now: i64
     }
     let mut to_verify = Vec::new();
     let mut verified = Vec::new();
-    for BotCheck { bot: b, last_error, ep, ahead, needs_auth } in bots {
+    for BotCheck { bot: b, last_error, ep, ahead, needs_auth, public } in bots {
         if let Some(t) = ahead {
             r.warn(
                 format!(
@@ -258,7 +261,7 @@ fn bots(r: &mut Report, dir: &Path, bots: Vec<BotCheck>, offline: bool, now: i64
         if let Some(e) = &last_error {
             r.note(format!("{}: last error: {e}", b.name))?;
         }
-        if offline || b.role == crate::bot::Role::Analyzer {
+        if offline || b.role == crate::bot::Role::Analyzer || public {
             continue;
         }
         // A Bluesky bot makes its session first; a refusal there is a warning about this bot.

@@ -27,7 +27,14 @@ struct Edit {
 
 /// Change a bot's settings.
 pub fn run(g: &Globals, a: EditArgs) -> Result<()> {
-    let s = settings(&a.net, &a.reader, &a.writer);
+    let mut s = settings(&a.net, &a.reader, &a.writer);
+    s.unfollow = a.unfollow.clone();
+    if a.no_home {
+        s.home = Some(false);
+    }
+    if a.no_reposts {
+        s.reposts = Some(false);
+    }
     let an = analyzer_settings(&a.analyzer);
     let mode = EditMode {
         no_template: a.no_template,
@@ -62,11 +69,21 @@ pub fn run(g: &Globals, a: EditArgs) -> Result<()> {
         e.bot.creds = creds;
     }
     let Edit { before, bot, writer, moved } = e;
-    if bot == before && writer.is_none() {
+    let now = now()?;
+    // Followed accounts belong to a network: a reader moved to another one follows none there.
+    let dropped = bot.platform != before.platform && store.has_follows(&bot.name)?;
+    if dropped {
+        store.clear_follows(&bot.name)?;
+        store.log(&bot.name, now, "follow", "no longer follows the accounts of its old network")?;
+    }
+    let followed = crate::bot::registry::apply_follows(&store, &bot, &s)?;
+    for line in &followed {
+        store.log(&bot.name, now, "follow", line)?;
+    }
+    if bot == before && writer.is_none() && followed.is_empty() {
         eprintln!("{}: nothing changed", bot.name);
         return Ok(());
     }
-    let now = now()?;
     store.put_bot(&bot)?;
     start_slots(&store, Some(&before), &bot, now)?;
     if let Some((_, w)) = &writer {
@@ -91,6 +108,9 @@ pub fn run(g: &Globals, a: EditArgs) -> Result<()> {
     store.log(&bot.name, now, "edit", "settings changed")?;
     finish(&store)?;
     eprintln!("updated {}", bot.name);
+    if !s.follow.is_empty() {
+        super::show::cost_note(&bot);
+    }
     Ok(())
 }
 
@@ -147,9 +167,12 @@ fn edited(
         apply_analyzer(&mut bot, &mut changed, an)?;
         writer = Some((w, changed)).filter(|(w, changed)| w != changed);
     }
-    // Credentials belong to one account: never sent to another.
+    // Credentials belong to one account: never sent to another. A reader of public accounts
+    // only has none to send.
     let moved = account_home(before.platform, &before.api) != account_home(bot.platform, &bot.api);
-    if moved && !a.credentials && !a.auth_later {
+    let public = crate::bot::follow::public_only(&bot, store.has_follows(&bot.name)? || !s.follow.is_empty())
+        && bot.creds == Default::default();
+    if moved && !a.credentials && !a.auth_later && !public {
         return Err(FarmError::usage(format!(
             "{} moves to another account ({} at {}): its credentials stay behind; add --credentials (the new ones from the environment) or --auth-later (then `farm auth {}`)",
             bot.name,

@@ -279,6 +279,11 @@ pub fn settings(n: &NetOpts, r: &ReaderOpts, w: &WriterOpts) -> Settings {
             jitter: w.jitter.clone(),
             missed: w.missed.clone(),
         },
+        follow: r.follow.clone(),
+        unfollow: Vec::new(),
+        home: r.home.then_some(true),
+        reposts: r.reposts.then_some(true),
+        plc: r.plc.clone(),
     }
 }
 

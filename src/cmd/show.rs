@@ -3,6 +3,7 @@
 use super::list::{next_due_text, BotView, SlotState};
 use super::stats::kinds_text;
 use super::{now, open_required, print_json, Globals};
+use crate::bot::follow;
 use crate::bot::registry::{get, writer_spec};
 use crate::bot::stats::Kinds;
 use crate::bot::status::{self, Status};
@@ -49,6 +50,34 @@ struct RateView {
     reset: String,
 }
 
+/// A public account a reader follows, as `show --json` prints it.
+#[derive(Serialize)]
+struct FollowView {
+    /// What `--follow` named (normalised): what `--unfollow` takes.
+    account: String,
+    /// Its name as last seen.
+    name: String,
+    /// Its stable id once looked up (Mastodon account id, Bluesky DID, X user id).
+    id: Option<String>,
+    /// `new`, `ok`, `renamed`, `moved`, `gone`, `suspended`, `deactivated`, `blocked`,
+    /// `no consent`, `failing`.
+    status: &'static str,
+    /// The status in words (whom it moved to, its old name…).
+    status_text: String,
+    /// Where its posts are read (its instance or PDS).
+    server: Option<String>,
+    /// The newest of its posts read (post id; Bluesky: record key).
+    cursor: Option<String>,
+    last_read: Option<String>,
+    /// When its profile was last checked (consent, name, server).
+    checked_at: Option<String>,
+    /// Its posts fetched in total.
+    fetched: u64,
+    /// Until when a rate limit of its server holds it.
+    held_until: Option<String>,
+    last_error: Option<String>,
+}
+
 #[derive(Serialize)]
 struct ShowView {
     #[serde(flatten)]
@@ -56,6 +85,10 @@ struct ShowView {
     /// As in `farm stats --json`: `ok`, `paused`, `rate-limited`, `failing`, `unconfirmed`.
     status: &'static str,
     state: StateView,
+    /// A reader's followed accounts (empty when it follows none).
+    follows: Vec<FollowView>,
+    /// A reader that follows accounts: whether it reads its home timeline too (`--home`).
+    reads_home: bool,
     hot_words: Vec<String>,
     boring_words: Vec<String>,
     /// A writer that answers its mentions: as in `farm stats --json`; `null` for other bots.
@@ -73,6 +106,25 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
     let ts = |t: i64| (t > 0).then(|| clock::format(t));
     let (boring, hot) = crate::bot::writer::feedback(&store, &bot)?;
     let total = Kinds::total(bot.role, st.total);
+    let follows = store.follows(&bot.name)?;
+    let opt = |t: i64| (t > 0).then(|| clock::format(t));
+    let follow_views = follows
+        .iter()
+        .map(|f| FollowView {
+            account: f.spec.clone(),
+            name: f.handle.clone(),
+            id: f.id.clone(),
+            status: follow::status_name(&f.status),
+            status_text: follow::status_text(&f.status),
+            server: f.home.clone(),
+            cursor: f.cursor.clone(),
+            last_read: opt(f.last_read),
+            checked_at: opt(f.checked_at),
+            fetched: f.fetched,
+            held_until: f.held_until.filter(|u| *u > now).map(clock::format),
+            last_error: f.last_error.clone(),
+        })
+        .collect();
     let view = ShowView {
         bot: BotView::new(&bot),
         status: status.name(),
@@ -103,6 +155,8 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
                 })
                 .collect(),
         },
+        follows: follow_views,
+        reads_home: bot.role == crate::bot::Role::Reader && follow::reads_home(&bot, !follows.is_empty()),
         hot_words: hot,
         boring_words: boring,
         replies: crate::bot::reply::Summary::of(&store, &bot)?,
@@ -218,6 +272,34 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
     if bot.role == crate::bot::Role::Reader {
         line("cached", &s.cached.to_string());
     }
+    if !follows.is_empty() {
+        let mut what = format!("{} public accounts ({})", follows.len(), follow::summary(&follows));
+        if view.reads_home {
+            what.push_str(" and its home timeline");
+        }
+        if bot.setting(follow::REPOSTS_KEY) == Some("yes") {
+            what.push_str(", reposts too");
+        }
+        line("reads", &what);
+        if let Some(cost) = x_cost(&bot, &follows) {
+            line("x cost", &cost);
+        }
+    }
+    for f in &follows {
+        let name = if f.handle == f.spec { f.handle.clone() } else { format!("{} ({})", f.handle, f.spec) };
+        let mut text = format!("{name}: {}", follow::status_text(&f.status));
+        if let Some(c) = &f.cursor {
+            text.push_str(&format!("; cursor {c}"));
+        }
+        text.push_str(&format!("; last read {}", follow::last_read_text(f)));
+        if let Some(u) = f.held_until.filter(|u| *u > now) {
+            text.push_str(&format!("; held until {}", clock::short(u)));
+        }
+        line("follows", &text);
+        if let Some(e) = &f.last_error {
+            line("  its error", e);
+        }
+    }
     if let Some(p) = &s.pending {
         line("unconfirmed", p);
     }
@@ -285,5 +367,35 @@ fn status_text(s: Status) -> String {
         Status::RateLimited { until } => format!("rate-limited until {}", clock::short(until)),
         Status::Failing { since: Some(t) } => format!("failing since {}", clock::short(t)),
         s => s.name().to_string(),
+    }
+}
+
+/// What an X reader's followed accounts cost so far, in words: X bills every post read and
+/// every profile read ([`crate::net::x::POST_READ_MICRO_USD`]); `None` off X.
+fn x_cost(bot: &crate::bot::Bot, follows: &[crate::model::Followed]) -> Option<String> {
+    use crate::net::x::{POST_READ_MICRO_USD, PRICES_AS_OF, USER_READ_MICRO_USD};
+    if bot.platform != crate::net::PlatformKind::X {
+        return None;
+    }
+    let posts: u64 = follows.iter().map(|f| f.fetched).sum();
+    let dollars = |micro: u64| format!("${}.{:03}", micro / 1_000_000, micro % 1_000_000 / 1_000);
+    Some(format!(
+        "{} for the {posts} posts read so far (X bills {} a post read and {} a profile read; its prices of {PRICES_AS_OF})",
+        dollars(posts * POST_READ_MICRO_USD),
+        dollars(POST_READ_MICRO_USD),
+        dollars(USER_READ_MICRO_USD)
+    ))
+}
+
+/// After `create` or `edit --follow` on X: one line on stderr with what X bills for the reads.
+pub fn cost_note(bot: &crate::bot::Bot) {
+    use crate::net::x::{POST_READ_MICRO_USD, PRICES_AS_OF, USER_READ_MICRO_USD};
+    if bot.platform == crate::net::PlatformKind::X {
+        eprintln!(
+            "note: X bills every read: ${:.3} a post, ${:.3} a profile (its prices of {PRICES_AS_OF}); `farm show {}` counts them",
+            POST_READ_MICRO_USD as f64 / 1e6,
+            USER_READ_MICRO_USD as f64 / 1e6,
+            bot.name
+        );
     }
 }

@@ -99,6 +99,11 @@ pub struct Row {
     /// A writer that answers its mentions: mentions seen, answered, waiting and passed over by
     /// the loop guard (by reason); `null` for other bots.
     pub replies: Option<crate::bot::reply::Summary>,
+    /// A reader that follows public accounts: how many are read (ok or renamed); `null` for
+    /// other bots.
+    pub follows_ok: Option<usize>,
+    /// A reader that follows public accounts: how many it follows; `null` for other bots.
+    pub follows_total: Option<usize>,
 }
 
 /// A known rate-limit window in `farm stats --json`.
@@ -189,6 +194,8 @@ impl Row {
             write_points_day_left: s.write_points.map(|p| p.1),
             bluesky_ip_left: None,
             replies: None,
+            follows_ok: s.follows.map(|f| f.0),
+            follows_total: s.follows.map(|f| f.1),
         }
     }
 
@@ -320,6 +327,16 @@ fn count_cell(r: &Row, role: &str, n: u64) -> String {
     }
 }
 
+/// How many of a reader's followed accounts are read: `3/4 ok`; `None` for other bots.
+fn follows_text(r: &Row) -> Option<String> {
+    r.follows_ok.zip(r.follows_total).map(|(ok, total)| format!("{ok}/{total} ok"))
+}
+
+/// The source column: a writer's reader, an analyzer's writer, or [`follows_text`].
+fn source_cell(r: &Row) -> String {
+    r.source.clone().or_else(|| follows_text(r)).unwrap_or_default()
+}
+
 /// The farm table: one line per bot and a totals line.
 pub fn render_table(rows: &[(Row, BotState)], now: i64, width: usize, colour: bool) -> String {
     // Display order; `drop(rank)`: the highest rank is left out first on a narrow screen.
@@ -348,7 +365,7 @@ pub fn render_table(rows: &[(Row, BotState)], now: i64, width: usize, colour: bo
             r.name.clone().into(),
             r.role.clone().into(),
             r.platform.clone().into(),
-            r.source.clone().unwrap_or_default().into(),
+            source_cell(r).into(),
             every_cell(&r.every, r.slots.as_ref()).into(),
             Cell::coloured(r.status.clone(), crate::out::status_colour(&r.status)),
             r.backlog.to_string().into(),
@@ -470,7 +487,11 @@ pub fn render_history(r: &Row, days: &[Day], now: i64, width: usize) -> String {
             } else {
                 format!("every {}", r.every)
             },
-            r.source.as_ref().map(|s| format!(", source {s}")).unwrap_or_default(),
+            match (&r.source, follows_text(r)) {
+                (Some(s), _) => format!(", source {s}"),
+                (None, Some(f)) => format!(", follows {f}"),
+                (None, None) => String::new(),
+            },
             r.status
         ),
         width,

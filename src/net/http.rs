@@ -130,6 +130,25 @@ pub fn host_of(url: &str) -> &str {
     no_scheme.split(['/', '?', '#']).next().unwrap_or(no_scheme)
 }
 
+/// Whether `host` (without a port; an IPv6 address in brackets) is this machine: `localhost`,
+/// `127.x.x.x` or `[::1]`.
+pub fn is_loopback(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+        || host == "[::1]"
+}
+
+/// The base URL of the server at `authority` (`host` or `host:port`): `https://`, or `http://`
+/// for this machine (a test server).
+pub fn base_url(authority: &str) -> String {
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => format!("[{}]", v6.split(']').next().unwrap_or_default()),
+        None => authority.split(':').next().unwrap_or_default().to_string(),
+    };
+    let scheme = if is_loopback(&host) { "http" } else { "https" };
+    format!("{scheme}://{}", authority.to_ascii_lowercase())
+}
+
 /// What came back: the status, the headers farm uses, and the body text.
 #[derive(Debug, Clone)]
 pub struct Response {

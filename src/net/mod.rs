@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 // clients read naturally.
 pub use crate::model::{
     mask, Call, Credentials, LengthRule, Mention, PlatformKind, Post, PostMeta, PostRef, RateInfo,
+    SourceStatus,
 };
 
 /// Everything a client needs to talk to one account.
@@ -140,6 +141,50 @@ pub struct Account {
     /// Whether the account is marked as a bot, where the answer says (Mastodon's `bot`);
     /// `None` when it does not (X, and Bluesky, whose mark is a label on the profile record).
     pub bot: Option<bool>,
+}
+
+/// A public account as its server describes it, for a reader that follows it
+/// ([`Platform::find_account`], [`Platform::account_profile`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    /// Its stable id: Mastodon account id, Bluesky DID, X user id (the name given, when its
+    /// server says there is no such account).
+    pub id: String,
+    /// Its name now: `user@instance`, a Bluesky handle, an X username.
+    pub handle: String,
+    /// Where its posts are read: its Mastodon instance or Bluesky PDS (base URL); X: the API.
+    pub home: String,
+    /// Its profile text as plain text (bio and profile fields), where `#nobot` would be.
+    pub note: String,
+    /// What its server says: [`SourceStatus::Ok`], `Moved`, `Gone`, `Suspended`,
+    /// `Deactivated` or `Blocked`.
+    pub status: SourceStatus,
+}
+
+/// A followed account, as a client reads it: its stable id and where its posts are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountRef<'a> {
+    /// [`Profile::id`].
+    pub id: &'a str,
+    /// [`Profile::home`].
+    pub home: &'a str,
+}
+
+/// What a read of a followed account's posts found ([`Platform::account_posts`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountPosts {
+    /// What its server says of the account: [`SourceStatus::Ok`] when its posts were read,
+    /// else why not (`Gone`, `Suspended`, `Deactivated`, `Blocked`).
+    pub status: SourceStatus,
+    /// The posts newer than the cursor, oldest first, and the cursor to store.
+    pub timeline: Timeline,
+}
+
+impl AccountPosts {
+    /// No posts, and what the server said of the account (why they cannot be read).
+    pub fn empty(status: SourceStatus) -> AccountPosts {
+        AccountPosts { status, timeline: Timeline::default() }
+    }
 }
 
 /// A value plus the rate-limit states the call(s) taught us.
@@ -284,6 +329,39 @@ pub trait Platform: Send {
     fn mentions(&mut self, _since: Option<&str>, _cap: usize) -> NetResult<Mentions> {
         Err(NetError::new(NetErrorKind::Refused, "this network has no mentions to answer"))
     }
+    /// Find a public account by its name (`user@instance`, a Bluesky handle or DID, an X
+    /// username) for a reader that follows it: its stable id, where its posts are, its profile
+    /// text. A name its server does not know is `Ok` with [`SourceStatus::Gone`].
+    /// `directory` is where a Bluesky DID is resolved (its PLC directory). Mastodon and Bluesky
+    /// read public accounts without credentials.
+    fn find_account(&mut self, name: &str, directory: &str) -> NetResult<Profile> {
+        let _ = (name, directory);
+        Err(cannot_follow())
+    }
+    /// The profile of an account found before, by its stable id (its name may have changed,
+    /// its posts may have moved to another server).
+    fn account_profile(&mut self, account: AccountRef<'_>, directory: &str) -> NetResult<Profile> {
+        let _ = (account, directory);
+        Err(cannot_follow())
+    }
+    /// A followed account's posts newer than `since` (its cursor), oldest first, following
+    /// pages up to `cap` posts; with `since = None`, its newest page only. Reposts only with
+    /// `reposts`.
+    fn account_posts(
+        &mut self,
+        account: AccountRef<'_>,
+        since: Option<&str>,
+        cap: usize,
+        reposts: bool,
+    ) -> NetResult<AccountPosts> {
+        let _ = (account, since, cap, reposts);
+        Err(cannot_follow())
+    }
+}
+
+/// The error of a client that cannot read other accounts' posts.
+fn cannot_follow() -> NetError {
+    NetError::new(NetErrorKind::NoAccess, "this network's client cannot follow accounts")
 }
 
 /// Build the client for an endpoint, for a run at `now` (Unix seconds, from
@@ -345,6 +423,24 @@ impl Platform for Scrubbed {
     }
     fn mentions(&mut self, since: Option<&str>, cap: usize) -> NetResult<Mentions> {
         let r = self.inner.mentions(since, cap);
+        self.guard(r)
+    }
+    fn find_account(&mut self, name: &str, directory: &str) -> NetResult<Profile> {
+        let r = self.inner.find_account(name, directory);
+        self.guard(r)
+    }
+    fn account_profile(&mut self, account: AccountRef<'_>, directory: &str) -> NetResult<Profile> {
+        let r = self.inner.account_profile(account, directory);
+        self.guard(r)
+    }
+    fn account_posts(
+        &mut self,
+        account: AccountRef<'_>,
+        since: Option<&str>,
+        cap: usize,
+        reposts: bool,
+    ) -> NetResult<AccountPosts> {
+        let r = self.inner.account_posts(account, since, cap, reposts);
         self.guard(r)
     }
 }

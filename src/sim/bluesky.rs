@@ -14,6 +14,7 @@ use super::handle::{rate_headers, too_many, Ctx, Route};
 use super::server::Response;
 use super::state::{Created, Family, Net, PostRec, State};
 use super::text;
+use super::AccountFate;
 use crate::net::base64::encode_url;
 use crate::net::bluesky::tid;
 use serde_json::{json, Value};
@@ -195,8 +196,11 @@ pub(crate) fn endpoint_of(nsid: &str) -> Option<super::Endpoint> {
     })
 }
 
-/// Handle one XRPC request.
+/// Handle one XRPC request (and the PLC directory's `GET /did:plc:…`).
 pub(crate) fn handle(ctx: &mut Ctx<'_>, route: &Route) -> (Response, Option<String>) {
+    if let Route::Plc(did) = route {
+        return (plc_document(ctx, did), None);
+    }
     let Route::Bsky(nsid) = route else {
         return (error(501, "MethodNotImplemented", "Method Not Implemented"), None);
     };
@@ -576,38 +580,112 @@ fn delete_record(ctx: &mut Ctx<'_>, user: &str) -> Response {
     )
 }
 
+/// The name in the fake behind a DID (a registered account's, or any author's).
+fn name_of_did(st: &State, did: &str) -> Option<String> {
+    if let Some((h, _)) = st.bsky.accounts.iter().find(|(_, a)| a.did == did) {
+        return Some(h.clone());
+    }
+    st.profiles
+        .iter()
+        .find(|(n, id)| plc(**id) == did && !st.bsky.accounts.contains_key(*n))
+        .map(|(n, _)| n.clone())
+}
+
+/// The error the reference PDS gives for a repo whose account befell `fate`, if it cannot be
+/// read.
+fn repo_refusal(did: &str, fate: Option<AccountFate>) -> Option<Response> {
+    match fate? {
+        AccountFate::Deleted => Some(error(400, "InvalidRequest", &format!("Could not find repo: {did}"))),
+        AccountFate::Suspended => {
+            Some(error(400, "RepoTakendown", &format!("Repo has been takendown: {did}")))
+        }
+        AccountFate::Deactivated => {
+            Some(error(400, "RepoDeactivated", &format!("Repo has been deactivated: {did}")))
+        }
+        AccountFate::Protected | AccountFate::Moved(_) => None,
+    }
+}
+
+/// The repo a `repo` parameter names (a DID or a handle): its DID and the name behind it, and
+/// the refusal when its account cannot be read.
+fn repo_of(ctx: &Ctx<'_>, repo: &str) -> (String, Option<String>, Option<Response>) {
+    let did = repo_did(ctx.st, repo).unwrap_or_else(|| repo.to_string());
+    let name = name_of_did(ctx.st, &did);
+    let refusal = repo_refusal(&did, name.as_deref().and_then(|n| ctx.st.fate(n)));
+    (did, name, refusal)
+}
+
 fn get_record(ctx: &mut Ctx<'_>) -> Response {
     let (repo, collection, rkey) = (
         ctx.query("repo").unwrap_or_default(),
         ctx.query("collection").unwrap_or_default(),
         ctx.query("rkey").unwrap_or_default(),
     );
-    let did = repo_did(ctx.st, &repo).unwrap_or(repo);
-    let uri = format!("at://{did}/{collection}/{rkey}");
-    match ctx.st.bsky.records.get(&(did, collection, rkey)) {
-        Some((v, c)) => Response::json(200, &json!({"uri": uri, "cid": c, "value": v})),
-        None => error(400, "RecordNotFound", &format!("Could not locate record: {uri}")),
+    let (did, name, refusal) = repo_of(ctx, &repo);
+    if let Some(r) = refusal {
+        return r;
     }
+    let uri = format!("at://{did}/{collection}/{rkey}");
+    if let Some((v, c)) = ctx.st.bsky.records.get(&(did.clone(), collection.clone(), rkey.clone())) {
+        return Response::json(200, &json!({"uri": uri, "cid": c, "value": v}));
+    }
+    // An author's profile: its description, when it has one.
+    let note = name.map(|n| ctx.st.note(&n)).unwrap_or_default();
+    if collection == "app.bsky.actor.profile" && rkey == "self" && !note.is_empty() {
+        let value = json!({"$type": "app.bsky.actor.profile", "description": note});
+        return Response::json(200, &json!({"uri": uri, "cid": "bafyreiprofile", "value": value}));
+    }
+    error(400, "RecordNotFound", &format!("Could not locate record: {uri}"))
 }
 
+/// `listRecords`: newest first, `cursor` paging back (records below it); with `reverse=true`
+/// oldest first, `cursor` paging forward (records above it), as the reference PDS does. The
+/// posts an author was given in the fake ([`super::FakeNet::publish`]) are its records too.
 fn list_records(ctx: &mut Ctx<'_>) -> Response {
     let repo = ctx.query("repo").unwrap_or_default();
     let collection = ctx.query("collection").unwrap_or_default();
     let limit = ctx.query("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(50).clamp(1, 100);
     let cursor = ctx.query("cursor");
-    let did = repo_did(ctx.st, &repo).unwrap_or(repo);
-    let list: Vec<Value> = ctx
+    let reverse = ctx.query("reverse").is_some_and(|r| r == "true");
+    let (did, name, refusal) = repo_of(ctx, &repo);
+    if let Some(r) = refusal {
+        return r;
+    }
+    let mut all: BTreeMap<String, (Value, String)> = ctx
         .st
         .bsky
         .records
         .iter()
-        .rev()
-        .filter(|((d, c, k), _)| *d == did && *c == collection && cursor.as_ref().is_none_or(|cur| k < cur))
-        .take(limit)
-        .map(|((d, c, k), (v, cid))| json!({"uri": format!("at://{d}/{c}/{k}"), "cid": cid, "value": v}))
+        .filter(|((d, c, _), _)| *d == did && *c == collection)
+        .map(|((_, _, k), v)| (k.clone(), v.clone()))
+        .collect();
+    if collection == POST {
+        for id in name.map(|n| ctx.st.authored_ids(&n, Net::Bluesky)).unwrap_or_default() {
+            let Some(p) =
+                ctx.st.posts.get(&id).filter(|p| p.created.is_none() && p.repost_of.is_none()).cloned()
+            else {
+                continue;
+            };
+            let mut value =
+                json!({"$type": POST, "text": p.text, "createdAt": text::iso_millis(p.created_at)});
+            if let Some(l) = &p.lang {
+                value["langs"] = json!([l]);
+            }
+            all.insert(rkey_of(&p), (value, "bafyreipost".into()));
+        }
+    }
+    let after = |k: &String| cursor.as_ref().is_none_or(|c| if reverse { k > c } else { k < c });
+    let picked: Vec<(&String, &(Value, String))> = if reverse {
+        all.iter().filter(|(k, _)| after(k)).take(limit).collect()
+    } else {
+        all.iter().rev().filter(|(k, _)| after(k)).take(limit).collect()
+    };
+    let list: Vec<Value> = picked
+        .iter()
+        .map(|(k, (v, cid))| json!({"uri": format!("at://{did}/{collection}/{k}"), "cid": cid, "value": v}))
         .collect();
     let mut out = json!({"records": list});
-    if let Some(last) = list.last().and_then(|r| r["uri"].as_str()).and_then(|u| u.rsplit('/').next()) {
+    if let Some((last, _)) = picked.last() {
         out["cursor"] = json!(last);
     }
     Response::json(200, &out)
@@ -615,8 +693,13 @@ fn list_records(ctx: &mut Ctx<'_>) -> Response {
 
 fn resolve_handle(ctx: &mut Ctx<'_>) -> Response {
     let h = ctx.query("handle").unwrap_or_default();
-    match ctx.st.bsky.accounts.get(&h) {
-        Some(a) => Response::json(200, &json!({"did": a.did})),
+    if let Some(a) = ctx.st.bsky.accounts.get(&h) {
+        return Response::json(200, &json!({"did": a.did}));
+    }
+    // Any author whose name is a handle (`alice.example`), unless it is gone.
+    let gone = matches!(ctx.st.fate(&h), Some(AccountFate::Deleted));
+    match ctx.st.profiles.get(&h).copied().filter(|_| h.contains('.') && !gone) {
+        Some(id) => Response::json(200, &json!({"did": plc(id)})),
         None => error(400, "InvalidRequest", "Unable to resolve handle"),
     }
 }
@@ -705,6 +788,22 @@ fn list_notifications(ctx: &mut Ctx<'_>, user: &str) -> Response {
         out["cursor"] = json!(last.to_string());
     }
     Response::json(200, &out)
+}
+
+/// The PLC directory: the DID document of a DID in the fake (its PDS is the fake itself), or
+/// 404 `DID not registered`.
+fn plc_document(ctx: &mut Ctx<'_>, did: &str) -> Response {
+    let name = name_of_did(ctx.st, did).filter(|n| ctx.st.fate(n) != Some(AccountFate::Deleted));
+    let Some(name) = name else {
+        return Response::json(404, &json!({"message": format!("DID not registered: {did}")}));
+    };
+    let pds = format!("http://{}", ctx.host);
+    Response::json(
+        200,
+        &json!({"@context": ["https://www.w3.org/ns/did/v1"], "id": did, "alsoKnownAs": [format!("at://{}", handle_of(&name))],
+            "verificationMethod": [],
+            "service": [{"id": "#atproto_pds", "type": "AtprotoPersonalDataServer", "serviceEndpoint": pds}]}),
+    )
 }
 
 /// The record key of a post: the one it was created with, or one made from its time and id.

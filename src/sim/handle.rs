@@ -18,6 +18,10 @@ pub(crate) enum Route {
     V2Timeline(String),
     /// `GET /2/users/:id/tweets`.
     V2UserTweets(String),
+    /// `GET /2/users/by/username/:username`.
+    V2UserByName(String),
+    /// `GET /2/users/:id`.
+    V2User(String),
     /// `POST /2/tweets`.
     V2Create,
     /// `DELETE /2/tweets/:id`.
@@ -52,6 +56,10 @@ pub(crate) enum Route {
     MPost,
     /// `GET /api/v1/accounts/:id/statuses`.
     MAccountStatuses(String),
+    /// `GET /api/v1/accounts/lookup?acct=…`.
+    MLookup,
+    /// `GET /api/v1/accounts/:id`.
+    MAccount(String),
     /// `DELETE /api/v1/statuses/:id`.
     MDelete(String),
     /// `GET /api/v1/notifications`.
@@ -66,6 +74,8 @@ pub(crate) enum Route {
     MToken,
     /// A Bluesky XRPC method (`/xrpc/NSID`).
     Bsky(String),
+    /// `GET /did:plc:…`: the PLC directory's DID document.
+    Plc(String),
     /// Nothing here.
     NotFound(Family),
 }
@@ -75,12 +85,13 @@ impl Route {
     pub(crate) fn family(&self) -> Family {
         use Route::*;
         match self {
-            V2Me | V2Timeline(_) | V2UserTweets(_) | V2Create | V2Delete(_) | V2Mentions(_) => Family::XV2,
+            V2Me | V2Timeline(_) | V2UserTweets(_) | V2UserByName(_) | V2User(_) | V2Create | V2Delete(_)
+            | V2Mentions(_) => Family::XV2,
             V1Verify | V1Home | V1Update | V1UserTimeline | V1Destroy(_) | V1Mentions => Family::XV1,
             XRequestToken | XAuthorize | XAccessToken => Family::XOAuth,
-            MVerify | MUpdateCredentials | MHome | MPost | MAccountStatuses(_) | MDelete(_)
-            | MNotifications | MInstance | MApps | MAuthorize | MToken => Family::Mastodon,
-            Bsky(_) => Family::Bluesky,
+            MVerify | MUpdateCredentials | MHome | MPost | MAccountStatuses(_) | MLookup | MAccount(_)
+            | MDelete(_) | MNotifications | MInstance | MApps | MAuthorize | MToken => Family::Mastodon,
+            Bsky(_) | Plc(_) => Family::Bluesky,
             NotFound(f) => *f,
         }
     }
@@ -89,7 +100,8 @@ impl Route {
     pub(crate) fn endpoint(&self) -> Option<Endpoint> {
         use Route::*;
         match self {
-            V2Me | V1Verify | MVerify | MUpdateCredentials => Some(Endpoint::Verify),
+            V2Me | V1Verify | MVerify | MUpdateCredentials | V2UserByName(_) | V2User(_) | MLookup
+            | MAccount(_) => Some(Endpoint::Verify),
             V2Timeline(_) | V1Home | MHome => Some(Endpoint::Timeline),
             V2Create | V1Update | MPost => Some(Endpoint::Post),
             V2UserTweets(_) | V1UserTimeline | MAccountStatuses(_) => Some(Endpoint::OwnPosts),
@@ -120,6 +132,8 @@ pub(crate) fn route(req: &Request) -> Route {
             Route::V2Timeline(id.to_string())
         }
         ("GET", ["2", "users", id, "tweets"]) => Route::V2UserTweets(id.to_string()),
+        ("GET", ["2", "users", "by", "username", name]) => Route::V2UserByName(name.to_string()),
+        ("GET", ["2", "users", id]) => Route::V2User(id.to_string()),
         ("POST", ["2", "tweets"]) => Route::V2Create,
         ("DELETE", ["2", "tweets", id]) => Route::V2Delete(id.to_string()),
         ("GET", ["2", "users", id, "mentions"]) => Route::V2Mentions(id.to_string()),
@@ -141,11 +155,14 @@ pub(crate) fn route(req: &Request) -> Route {
         ("GET", ["api", "v1", "timelines", "home"]) => Route::MHome,
         ("POST", ["api", "v1", "statuses"]) => Route::MPost,
         ("GET", ["api", "v1", "accounts", id, "statuses"]) => Route::MAccountStatuses(id.to_string()),
+        ("GET", ["api", "v1", "accounts", "lookup"]) => Route::MLookup,
+        ("GET", ["api", "v1", "accounts", id]) => Route::MAccount(id.to_string()),
         ("DELETE", ["api", "v1", "statuses", id]) => Route::MDelete(id.to_string()),
         ("GET", ["api", "v1", "notifications"]) => Route::MNotifications,
         ("GET", ["api", "v2", "instance"]) => Route::MInstance,
         ("POST", ["api", "v1", "apps"]) => Route::MApps,
         ("GET" | "POST", ["xrpc", nsid]) => Route::Bsky(nsid.to_string()),
+        ("GET", [did]) if did.starts_with("did:plc:") => Route::Plc(did.to_string()),
         _ => Route::NotFound(family),
     }
 }

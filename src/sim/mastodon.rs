@@ -6,6 +6,7 @@ use super::oauth;
 use super::server::Response;
 use super::state::{mastodon_page, AuthCode, Created, Family, Marks, MastodonApp, Net, PostRec, State};
 use super::text;
+use super::AccountFate;
 use serde_json::{json, Map, Value};
 
 const OOB: &str = "urn:ietf:wg:oauth:2.0:oob";
@@ -60,31 +61,76 @@ pub(crate) fn handle(ctx: &mut Ctx<'_>, route: &Route) -> (Response, Option<Stri
         Route::MToken => return (token(ctx), None),
         _ => {}
     }
-    let Some(user) = bearer_user(ctx) else {
+    // Accounts and their statuses are public: read without a token (Mastodon 2.7+, lookup
+    // 3.4+), but a token that is sent must be valid.
+    let public = matches!(route, Route::MLookup | Route::MAccount(_) | Route::MAccountStatuses(_));
+    let user = bearer_user(ctx);
+    if user.is_none() && (!public || ctx.req.header("authorization").is_some()) {
         let r = error(401, "The access token is invalid").with(
             "WWW-Authenticate",
             "Bearer realm=\"Doorkeeper\", error=\"invalid_token\", error_description=\"The access token is invalid\"",
         );
         return (r, None);
-    };
+    }
+    // Without a token, the limit is the caller's address's.
+    let caller = user.clone().unwrap_or_else(|| "anonymous".into());
     let Some(ep) = route.endpoint() else {
-        return (not_found(Family::Mastodon), Some(user));
+        return (not_found(Family::Mastodon), user);
     };
-    let hit = ctx.st.rate_hit(&user, ep, Family::Mastodon, ctx.now);
+    let hit = ctx.st.rate_hit(&caller, ep, Family::Mastodon, ctx.now);
     if hit.exceeded {
-        return (rate_headers(too_many(Family::Mastodon), Family::Mastodon, hit), Some(user));
+        return (rate_headers(too_many(Family::Mastodon), Family::Mastodon, hit), user);
     }
     let resp = match route {
-        Route::MVerify => verify_credentials(ctx, &user),
-        Route::MUpdateCredentials => update_credentials(ctx, &user),
-        Route::MHome => home(ctx, &user),
-        Route::MPost => post(ctx, &user),
-        Route::MAccountStatuses(id) => account_statuses(ctx, id),
-        Route::MDelete(id) => delete(ctx, &user, id),
-        Route::MNotifications => notifications(ctx, &user),
+        Route::MVerify => verify_credentials(ctx, &caller),
+        Route::MUpdateCredentials => update_credentials(ctx, &caller),
+        Route::MNotifications => notifications(ctx, &caller),
+        Route::MHome => home(ctx, &caller),
+        Route::MPost => post(ctx, &caller),
+        Route::MAccountStatuses(id) => account_statuses(ctx, id, user.is_none()),
+        Route::MLookup => lookup(ctx, user.is_none()),
+        Route::MAccount(id) => account_by_id(ctx, id, user.is_none()),
+        Route::MDelete(id) => delete(ctx, &caller, id),
         _ => not_found(Family::Mastodon),
     };
-    (rate_headers(resp, Family::Mastodon, hit), Some(user))
+    (rate_headers(resp, Family::Mastodon, hit), user)
+}
+
+/// The name behind an account id in a path, if there is such an account (not deleted).
+fn account_name(ctx: &Ctx<'_>, id: &str) -> Option<String> {
+    let name = id.parse::<u64>().ok().and_then(|i| ctx.st.name_of(i))?;
+    let gone = matches!(ctx.st.fate(&name), Some(AccountFate::Deleted | AccountFate::Deactivated));
+    (!gone).then_some(name)
+}
+
+/// The answer an anonymous read of `name` gets from an instance that hides the account
+/// ([`AccountFate::Protected`]: the API requires signing in).
+fn hidden(ctx: &Ctx<'_>, name: &str, anonymous: bool) -> Option<Response> {
+    (anonymous && ctx.st.fate(name) == Some(AccountFate::Protected))
+        .then(|| error(401, "This API requires an authenticated user"))
+}
+
+/// `GET /api/v1/accounts/lookup?acct=user` (`user@this-host` too).
+fn lookup(ctx: &Ctx<'_>, anonymous: bool) -> Response {
+    let acct = param(&params(ctx), "acct").unwrap_or_default();
+    let acct = acct.trim_start_matches('@');
+    let name = match acct.rsplit_once('@') {
+        Some((user, domain)) if domain.eq_ignore_ascii_case(&ctx.host) => user,
+        _ => acct,
+    };
+    let known = ctx.st.profiles.get(name).map(|id| id.to_string());
+    match known.and_then(|id| account_name(ctx, &id)) {
+        Some(n) => hidden(ctx, &n, anonymous).unwrap_or_else(|| Response::json(200, &account(ctx, &n))),
+        None => error(404, "Record not found"),
+    }
+}
+
+/// `GET /api/v1/accounts/:id`.
+fn account_by_id(ctx: &Ctx<'_>, id: &str, anonymous: bool) -> Response {
+    match account_name(ctx, id) {
+        Some(n) => hidden(ctx, &n, anonymous).unwrap_or_else(|| Response::json(200, &account(ctx, &n))),
+        None => error(404, "Record not found"),
+    }
 }
 
 fn account(ctx: &Ctx<'_>, name: &str) -> Value {
@@ -94,15 +140,23 @@ fn account(ctx: &Ctx<'_>, name: &str) -> Value {
         None => (name.to_string(), format!("http://{}/@{name}", ctx.host)),
     };
     let count = ctx.st.posts.values().filter(|p| p.author == name && !p.deleted).count();
-    json!({"id": id.to_string(), "username": username, "acct": name, "display_name": username,
+    let note = ctx.st.note(name);
+    let note = if note.is_empty() { String::new() } else { text::mastodon_html(&note, &ctx.host) };
+    let mut v = json!({"id": id.to_string(), "username": username, "acct": name, "display_name": username,
         "locked": false, "bot": ctx.st.is_bot(name), "discoverable": true, "group": false,
-        "created_at": text::iso_millis(1_577_836_800), "note": "", "url": url, "uri": url,
+        "created_at": text::iso_millis(1_577_836_800), "note": note, "url": url, "uri": url,
         "avatar": format!("http://{}/avatars/original/missing.png", ctx.host),
         "avatar_static": format!("http://{}/avatars/original/missing.png", ctx.host),
         "header": format!("http://{}/headers/original/missing.png", ctx.host),
         "header_static": format!("http://{}/headers/original/missing.png", ctx.host),
         "followers_count": 0, "following_count": 0, "statuses_count": count,
-        "last_status_at": null, "emojis": [], "fields": []})
+        "last_status_at": null, "emojis": [], "fields": []});
+    match ctx.st.fate(name) {
+        Some(AccountFate::Suspended) => v["suspended"] = json!(true),
+        Some(AccountFate::Moved(to)) if to != name => v["moved"] = account(ctx, &to),
+        _ => {}
+    }
+    v
 }
 
 fn status(ctx: &Ctx<'_>, p: &PostRec) -> Value {
@@ -257,11 +311,22 @@ fn notifications(ctx: &Ctx<'_>, user: &str) -> Response {
     Response::json(200, &Value::Array(list))
 }
 
-fn account_statuses(ctx: &Ctx<'_>, id: &str) -> Response {
-    let Some(name) = id.parse::<u64>().ok().and_then(|i| ctx.st.name_of(i)) else {
+/// `GET /api/v1/accounts/:id/statuses`: the account's own and its boosts (`exclude_reblogs`
+/// leaves the boosts out); a suspended account has none.
+fn account_statuses(ctx: &Ctx<'_>, id: &str, anonymous: bool) -> Response {
+    let Some(name) = account_name(ctx, id) else {
         return error(404, "Record not found");
     };
-    let ids = ctx.st.own_ids(&name, Some(Net::Mastodon));
+    if let Some(r) = hidden(ctx, &name, anonymous) {
+        return r;
+    }
+    let p = params(ctx);
+    let no_reblogs = param(&p, "exclude_reblogs").is_some_and(|v| v == "true" || v == "1");
+    let mut ids = ctx.st.authored_ids(&name, Net::Mastodon);
+    ids.retain(|i| !(no_reblogs && ctx.st.posts.get(i).is_some_and(|p| p.repost_of.is_some())));
+    if ctx.st.fate(&name) == Some(AccountFate::Suspended) {
+        ids.clear();
+    }
     page_response(ctx, &ids)
 }
 

@@ -132,6 +132,25 @@ pub enum Fault {
     EchoCredentials(u16),
 }
 
+/// What befalls a public account, for [`FakeNet::set_account_fate`]: each network answers a
+/// read of it the way its real servers do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountFate {
+    /// Deleted: Mastodon 404 `Record not found`; X `errors` "Not Found Error"; Bluesky: no DID
+    /// document (404), "Could not find repo".
+    Deleted,
+    /// Suspended by its server: Mastodon `suspended: true` and no statuses; X "User has been
+    /// suspended"; Bluesky `RepoTakendown`.
+    Suspended,
+    /// Deactivated by its owner: Bluesky `RepoDeactivated` (elsewhere: as deleted).
+    Deactivated,
+    /// Its posts are not public: X "Authorization Error"; Mastodon 401 "This API requires an
+    /// authenticated user" (an instance that hides its API from the public).
+    Protected,
+    /// Moved to another account (Mastodon's `moved`).
+    Moved(String),
+}
+
 /// A rate-limited API call, for [`FakeNet::set_rate_limit`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Endpoint {
@@ -303,9 +322,16 @@ impl FakeNet {
     /// strictly across the whole fake, starting at 10^18. A repost also stores its original
     /// (with the id just below).
     pub fn push_home(&self, username: &str, post: SourcePost) -> u64 {
+        self.push(Some(username), post)
+    }
+
+    /// A new post, on `home`'s timeline when given.
+    fn push(&self, home: Option<&str>, post: SourcePost) -> u64 {
         let mut st = self.shared.lock();
         let now = st.now();
-        st.profile(username);
+        if let Some(username) = home {
+            st.profile(username);
+        }
         st.profile(&post.author);
         let rec = |id: u64, author: &str, text: &str, repost_of: Option<u64>, reply: Option<u64>| PostRec {
             id,
@@ -340,7 +366,9 @@ impl FakeNet {
                 id
             }
         };
-        st.home.entry(username.to_string()).or_default().push(id);
+        if let Some(username) = home {
+            st.home.entry(username.to_string()).or_default().push(id);
+        }
         id
     }
 
@@ -400,6 +428,45 @@ impl FakeNet {
     /// The post a post answers, as the network recorded it (`None` when it answers nothing).
     pub fn in_reply_to(&self, id: u64) -> Option<u64> {
         self.shared.lock().posts.get(&id).and_then(|p| p.in_reply_to)
+    }
+
+    /// Publish a post by `post.author` on no home timeline (a public account's own post, as a
+    /// reader that follows the account reads it) and return its id. Ids are shared with
+    /// [`FakeNet::push_home`].
+    pub fn publish(&self, post: SourcePost) -> u64 {
+        self.push(None, post)
+    }
+
+    /// Set the profile text of the account `name` (a Mastodon `note`, a Bluesky profile's
+    /// `description`, an X user's `description`).
+    pub fn set_profile_note(&self, name: &str, note: &str) {
+        let mut st = self.shared.lock();
+        st.profile(name);
+        st.public.entry(name.to_string()).or_default().note = note.to_string();
+    }
+
+    /// Let `fate` befall the account `name` (`None`: it is fine again).
+    pub fn set_account_fate(&self, name: &str, fate: Option<AccountFate>) {
+        let mut st = self.shared.lock();
+        st.profile(name);
+        st.public.entry(name.to_string()).or_default().fate = fate;
+    }
+
+    /// Rename the account `old` to `new`: the same account (same id, same DID), its posts and
+    /// profile now under the new name; the old name is free.
+    pub fn rename_account(&self, old: &str, new: &str) {
+        let mut st = self.shared.lock();
+        let Some(id) = st.profiles.remove(old) else { return };
+        st.profiles.insert(new.to_string(), id);
+        for p in st.posts.values_mut().filter(|p| p.author == old) {
+            p.author = new.to_string();
+        }
+        if let Some(p) = st.public.remove(old) {
+            st.public.insert(new.to_string(), p);
+        }
+        if let Some(a) = st.bsky.accounts.remove(old) {
+            st.bsky.accounts.insert(new.to_string(), a);
+        }
     }
 
     /// The next `n` requests whose path contains `path_contains` (any request when `None`) get

@@ -251,6 +251,18 @@ pub(crate) struct State {
     pub feeds: HashMap<String, super::feed::Doc>,
     /// Accounts marked as bots ([`super::FakeNet::set_bot`]).
     pub bots: std::collections::HashSet<String>,
+    /// What public accounts say of themselves and what befell them, by name
+    /// ([`super::FakeNet::set_profile_note`], [`super::FakeNet::set_account_fate`]).
+    pub public: HashMap<String, Public>,
+}
+
+/// A public account's profile text and fate in the fake.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Public {
+    /// The profile text (Mastodon `note`, Bluesky `description`, X `description`).
+    pub note: String,
+    /// What befell it, if anything.
+    pub fate: Option<super::AccountFate>,
 }
 
 impl State {
@@ -285,6 +297,7 @@ impl State {
             bsky: super::bluesky::Bsky::new(),
             feeds: HashMap::new(),
             bots: Default::default(),
+            public: HashMap::new(),
         }
     }
 
@@ -392,6 +405,28 @@ impl State {
             .filter(|p| p.created.as_ref().is_some_and(|c| net.is_none_or(|n| c.net == n)))
             .map(|p| p.id)
             .collect()
+    }
+
+    /// Live posts by `author` as anyone can read them on `net`: those created through that
+    /// network's API and those put on timelines ([`super::FakeNet::push_home`],
+    /// [`super::FakeNet::publish`]), ascending ids.
+    pub(crate) fn authored_ids(&self, author: &str, net: Net) -> Vec<u64> {
+        self.posts
+            .values()
+            .filter(|p| p.author == author && !p.deleted)
+            .filter(|p| p.created.as_ref().is_none_or(|c| c.net == net))
+            .map(|p| p.id)
+            .collect()
+    }
+
+    /// The fate of the account `name`, if one befell it.
+    pub(crate) fn fate(&self, name: &str) -> Option<super::AccountFate> {
+        self.public.get(name).and_then(|p| p.fate.clone())
+    }
+
+    /// The profile text of `name` (empty when it has none).
+    pub(crate) fn note(&self, name: &str) -> String {
+        self.public.get(name).map(|p| p.note.clone()).unwrap_or_default()
     }
 
     /// The post as a [`CreatedPost`].

@@ -39,7 +39,15 @@ impl Store {
         {
             self.meta.remove(k).map_err(sled_err)?;
         }
-        for tree in [&self.hashes, &self.rates, &self.counters, &self.daily, &self.events, &self.scores] {
+        for tree in [
+            &self.hashes,
+            &self.rates,
+            &self.counters,
+            &self.daily,
+            &self.events,
+            &self.scores,
+            &self.follows,
+        ] {
             Self::delete_prefix(tree, &p)?;
         }
         let in_shards = self.posts_in() == super::PostsIn::Shards;

@@ -3,7 +3,9 @@
 
 use super::codec::{decode_body, Stored};
 use crate::error::{FarmError, Result};
-use crate::model::{AppKeys, Bot, BotState, CachedPost, Counters, Event, Post, RateInfo, ReplyState};
+use crate::model::{
+    AppKeys, Bot, BotState, CachedPost, Counters, Event, Followed, Post, RateInfo, ReplyState,
+};
 
 impl Stored for Bot {
     const VERSION: u8 = 1;
@@ -175,6 +177,11 @@ impl Stored for ReplyState {
     const WHAT: &'static str = "reply state";
 }
 
+impl Stored for Followed {
+    const VERSION: u8 = 1;
+    const WHAT: &'static str = "followed account";
+}
+
 impl Stored for CachedPost {
     const VERSION: u8 = 3;
     const WHAT: &'static str = "cached post";
@@ -308,12 +315,27 @@ mod tests {
                 gone: 11,
             },
         };
+        let followed = Followed {
+            spec: "alice@example.social".into(),
+            id: Some("109".into()),
+            handle: "alice2@example.social".into(),
+            home: Some("https://example.social".into()),
+            cursor: Some("110".into()),
+            status: crate::model::SourceStatus::Renamed { from: "alice@example.social".into() },
+            last_error: Some("e".into()),
+            last_read: 19,
+            checked_at: 20,
+            fetched: 21,
+            held_until: Some(22),
+            read_from: 23,
+        };
         vec![
             ("replies", encode(&replies).unwrap()),
             ("bot", encode(&bot).unwrap()),
             ("state", encode(&state).unwrap()),
             ("cached", encode(&CachedPost { ord: 18, post }).unwrap()),
             ("rate", encode(&rate).unwrap()),
+            ("followed", encode(&followed).unwrap()),
         ]
     }
 
@@ -375,8 +397,8 @@ mod tests {
     /// A version-2 cached post (ordinal 18), as farms wrote it before issue #22.
     const OLD_CACHED_V2: &str = "0212fd01003ef1ee275e1a07736f6d656f6e6536d093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b820d0a2d0b0d0b9d0bdd0b0d18f20d09ad0bed0bcd0bdd0b0d182d0b0fc0072abd201000101027275";
 
-    /// Recorded from the encoder (issue #14; cached posts at format version 3, issue #22; bot
-    /// states at format version 3, issue #23).
+    /// Recorded from the encoder (issue #14; cached posts at format version 3 and followed
+    /// accounts at version 1, issue #22; bot states at format version 3, issue #23).
     #[rustfmt::skip]
     const GOLDEN: &[(&str, &str)] = &[
         ("bot", "0102687001011168747470733a2f2f6170692e782e636f6dfb100e0101046e65777302636b026373026174026173011dd093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b8207b7d010670687261736501086e6f2d6c696e6b730108756e6c6973746564c8fc008d2700fb8813fc80f40300fc0072abd201016b0176"),
@@ -385,5 +407,6 @@ mod tests {
         ("rate", "0103014b0022"),
         // A writer's reply state, format version 1 (issue #24).
         ("replies", "0101023139010661743a2f2f6d01026332010661743a2f2f7201026333010661743a2f2f7008616e6e2e746573740b6469643a706c633a616e6e011040687020d0bfd180d0b8d0b2d0b5d18228010664697265637401027275010232310102323217300102323502323201023236360102030405060708090a0b"),
+        ("followed", "0114616c696365406578616d706c652e736f6369616c010331303915616c69636532406578616d706c652e736f6369616c011668747470733a2f2f6578616d706c652e736f6369616c01033131300214616c696365406578616d706c652e736f6369616c010165262815012c2e"),
     ];
 }

@@ -9,7 +9,7 @@ use super::layout::POSTS_IN_KEY;
 use super::{retry_locked, shard_dir_name, sled_err, Store, POST_SHARDS, RELEASE_EVERY};
 use crate::error::{FarmError, Result};
 use crate::model::{normalize_name, AppKeys, Bot, BotState, CachedPost, Counters, Event};
-use crate::model::{Credentials, RateInfo};
+use crate::model::{Credentials, Followed, RateInfo};
 use crate::secret::Secrets;
 use std::ops::Bound;
 use std::path::Path;
@@ -85,6 +85,9 @@ impl Store {
 /// The tree holding one record per bot, keyed by name (the archive counts bots by it).
 pub const BOTS_TREE: &str = "bots";
 
+/// The tree of the accounts readers follow, keyed `reader\0spec`.
+const FOLLOWS_TREE: &str = "follows";
+
 /// One record of a tree, as the store keeps it (or as exported: see [`Store::records`]).
 pub struct Record {
     key: sled::IVec,
@@ -133,6 +136,10 @@ fn export_value(
         "state" => {
             let st: BotState = decode(&value)?;
             Ok(Some(encode(&BotState { last_error: hide.scrub_opt(&st.last_error), ..st })?.into()))
+        }
+        FOLLOWS_TREE => {
+            let f: Followed = decode(&value)?;
+            Ok(Some(encode(&Followed { last_error: hide.scrub_opt(&f.last_error), ..f })?.into()))
         }
         _ => Ok(Some(value)),
     }
@@ -318,6 +325,17 @@ pub fn validate_record(tree: &str, key: &[u8], value: &[u8]) -> Result<()> {
         }
         "daily" => drop(decode::<Counters>(value)?),
         "replies" => drop(decode::<crate::model::ReplyState>(value)?),
+        FOLLOWS_TREE => {
+            let f: Followed = decode(value)?;
+            let reader = key.split(|b| *b == 0).next().unwrap_or_default();
+            let valid = std::str::from_utf8(reader).is_ok_and(|r| normalize_name(r).is_ok_and(|n| n == r));
+            if !valid || key[reader.len()..] != [&[0u8][..], f.spec.as_bytes()].concat() {
+                return Err(FarmError::data(format!(
+                    "followed account {:?} is stored under another key",
+                    f.spec
+                )));
+            }
+        }
         t if t.starts_with("posts:") => {
             let post = decode::<CachedPost>(value)?.post;
             if key != post.id.to_be_bytes() {
@@ -335,10 +353,11 @@ pub(super) mod tests {
     use crate::model::{PlatformKind, Post};
     use crate::model::{ReaderOpts, Role};
 
-    struct Dir(std::path::PathBuf);
+    /// A temporary data directory for the store's tests, removed on drop.
+    pub(in crate::store) struct Dir(pub(in crate::store) std::path::PathBuf);
 
     impl Dir {
-        fn new(what: &str) -> Dir {
+        pub(in crate::store) fn new(what: &str) -> Dir {
             let d = std::env::temp_dir().join(format!("farm-logical-{what}-{}", std::process::id()));
             let _ = std::fs::remove_dir_all(&d);
             Dir(d)

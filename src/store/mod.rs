@@ -25,7 +25,8 @@
 //! [`Counters`](crate::model::Counters)), `daily` (bot\0day →
 //! [`Counters`](crate::model::Counters)), `events` (bot\0seq →
 //! [`Event`](crate::model::Event)), `scores` (writer\0word → score), `replies` (writer →
-//! [`ReplyState`](crate::model::ReplyState)). Posts trees, one per
+//! [`ReplyState`](crate::model::ReplyState)), `follows` (reader\0spec →
+//! [`Followed`](crate::model::Followed): the public accounts a reader follows). Posts trees, one per
 //! reader in the control database or its shard: `posts:<reader>` (big-endian id →
 //! [`CachedPost`](crate::model::CachedPost): the post and its ordinal, the reader's running
 //! count of cached posts, so that a writer's backlog takes lookups instead of a walk). Every value
@@ -41,6 +42,7 @@ mod bots;
 pub mod codec;
 mod counters;
 mod dir;
+mod follows;
 mod formats;
 pub use formats::legacy_post_v1;
 mod layout;
@@ -108,6 +110,7 @@ pub struct Store {
     meta: sled::Tree,
     scores: sled::Tree,
     replies: sled::Tree,
+    follows: sled::Tree,
     /// Records the archive code has walked or loaded since the posts shards were last released
     /// (see [`RELEASE_EVERY`]).
     bulk: u64,
@@ -260,6 +263,7 @@ impl Store {
             meta: t("meta")?,
             scores: t("scores")?,
             replies: t("replies")?,
+            follows: t("follows")?,
             db,
             posts: (0..POST_SHARDS).map(|_| OnceLock::new()).collect(),
             posts_opening: std::sync::Mutex::new(()),

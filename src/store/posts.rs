@@ -231,6 +231,71 @@ impl Store {
         Ok(fresh.len())
     }
 
+    /// Cache posts at the new end of a reader's cache, in the order given (a reader that follows
+    /// accounts: their posts come in at any age, while its writers consume by id). A post keeps
+    /// its own id when that is above every cached one, else it gets the next id above them, so
+    /// that no writer has passed it. A post already at the end (the same author, time and text
+    /// among the newest cached posts, as a run stopped after caching and before storing its
+    /// cursors leaves them) is not cached again. Returns how many were new.
+    pub fn append_posts(&self, reader: &str, posts: &[Post]) -> Result<usize> {
+        let tree = self.posts_tree(reader)?;
+        let same =
+            |a: &Post, b: &Post| a.author == b.author && a.created_at == b.created_at && a.text == b.text;
+        let mut top = match tree.last().map_err(sled_err)? {
+            Some((k, _)) => <[u8; 8]>::try_from(k.as_ref()).map(u64::from_be_bytes).unwrap_or(0),
+            None => 0,
+        };
+        let mut known: Vec<Post> = Vec::new();
+        for v in tree.iter().values().rev().take(posts.len()) {
+            known.push(decode::<CachedPost>(&v.map_err(sled_err)?)?.post);
+        }
+        let mut fresh: Vec<Post> = Vec::new();
+        for p in posts {
+            if known.iter().chain(&fresh).any(|q| same(q, p)) {
+                continue;
+            }
+            if let Some(v) = tree.get(p.id.to_be_bytes()).map_err(sled_err)? {
+                if same(&decode::<CachedPost>(&v)?.post, p) {
+                    continue;
+                }
+            }
+            let id = if p.id > top { p.id } else { top + 1 };
+            top = id;
+            fresh.push(Post { id, ..p.clone() });
+        }
+        self.add_posts(reader, &fresh)
+    }
+
+    /// Remove every cached post of `reader` whose author is one of `authors` (an account that
+    /// withdrew its consent), wherever it is in the cache. The posts after the first one removed
+    /// get their ordinals again, so the cache size stays exact; the caller notes its writers'
+    /// positions again ([`Store::note_consumed`]). Returns how many were removed.
+    pub fn purge_authors(&self, reader: &str, authors: &[String]) -> Result<u64> {
+        let tree = self.posts_tree(reader)?;
+        let mut removed = 0u64;
+        let mut next_ord: Option<u64> = None;
+        for kv in tree.iter() {
+            let (k, v) = kv.map_err(sled_err)?;
+            let cached = decode::<CachedPost>(&v)?;
+            if authors.contains(&cached.post.author) {
+                tree.remove(&k).map_err(sled_err)?;
+                next_ord.get_or_insert(cached.ord);
+                removed += 1;
+            } else if let Some(ord) = next_ord {
+                if cached.ord != ord {
+                    tree.insert(&k, encode(&CachedPost { ord, ..cached })?).map_err(sled_err)?;
+                }
+                next_ord = Some(ord + 1);
+            }
+        }
+        if let Some(next) = next_ord {
+            let counter = key2("ord", reader.as_bytes());
+            self.meta.insert(counter, &next.saturating_sub(1).to_be_bytes()).map_err(sled_err)?;
+            self.note_oldest(reader)?;
+        }
+        Ok(removed)
+    }
+
     /// A writer's backlog: how many of its reader's cached posts it has not consumed yet, from
     /// three small records in the control database (the reader's newest and oldest ordinals,
     /// the writer's consumed ordinal), so `farm stats` never opens the posts database. Exact as

@@ -5,7 +5,8 @@
 #   tests/pds/pds.sh setup   install the pinned packages (package-lock.json) once, with
 #                            `npm ci --ignore-scripts`, and build better-sqlite3 from source
 #                            with npm's own node-gyp (no prebuilt download); ~100 s, then cached
-#   tests/pds/pds.sh start   set up if needed, start one server, print `PDS_URL=http://…`
+#   tests/pds/pds.sh start   set up if needed, start one server, print `PDS_URL=http://…` and
+#                            `PLC_URL=http://…` (its DID directory, for readers that follow)
 #   tests/pds/pds.sh stop    stop every server this script started (and only those)
 #
 # Needs node 20 (the 0.5 line of the PDS needs 22), npm, python3, make, g++ and node's headers.
@@ -63,6 +64,7 @@ start() {
     if line="$(grep -m1 '^LISTENING ' "$dir/log")"; then
       echo "pds.sh: pid $pid, data in $dir" >&2
       echo "PDS_URL=${line#LISTENING }"
+      line="$(grep -m1 '^PLC ' "$dir/log")" && echo "PLC_URL=${line#PLC }"
       return 0
     fi
     kill -0 "$pid" 2>/dev/null || break

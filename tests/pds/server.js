@@ -3,7 +3,8 @@
 // PDS (@atproto/pds, pinned in package.json), both on 127.0.0.1, in this one process.
 // Started by ./pds.sh, which passes the install dir and an instance dir:
 //   node server.js INSTALL_DIR INSTANCE_DIR
-// Prints `LISTENING http://127.0.0.1:PORT` when the PDS answers; exits by itself after
+// Prints `PLC http://127.0.0.1:PORT` (its DID directory) and `LISTENING http://127.0.0.1:PORT`
+// when the PDS answers; exits by itself after
 // FARM_PDS_TIMEOUT seconds (default 1800) so that a killed test run leaves nothing behind.
 // Any PDS_* variable @atproto/pds reads (its readEnv) overrides the settings below.
 
@@ -74,6 +75,8 @@ const main = async () => {
   const server = await pds.PDS.create(pds.envToCfg(env), pds.envToSecrets(env))
   loopbackOnly(server.app)
   await server.start()
+  // The PLC directory first: pds.sh reads both lines once it sees LISTENING.
+  console.log(`PLC http://127.0.0.1:${plcHttp.address().port}`)
   console.log(`LISTENING http://127.0.0.1:${port}`)
 
   const stop = async () => {

@@ -5,7 +5,7 @@
 //! missing or refused *login* is a 401 (`AuthMissing`, `AuthenticationRequired`).
 
 use super::super::http::{one_line, rate_limited, server_or_refused, Response, AUTH_HINT, REJECTED_HINT};
-use super::super::{Call, NetError, NetErrorKind};
+use super::super::{Call, NetError, NetErrorKind, SourceStatus};
 use serde::Deserialize;
 
 /// An XRPC error body.
@@ -89,6 +89,23 @@ pub fn classify_bluesky(resp: &Response) -> NetError {
     server_or_refused(resp, &said)
 }
 
+/// What an answer to a public read of a repo (`listRecords`, `getRecord` of a profile) says of
+/// the account, when it says the account cannot be read: `RepoTakendown` and the other takedown
+/// and suspension names are `Suspended`, `RepoDeactivated` is `Deactivated`, and `RepoNotFound`
+/// or a bare `400 InvalidRequest` (what the reference PDS answers for a repo it does not hold:
+/// farm's request is well formed, so the repo is what is missing) are `Gone`.
+pub fn repo_status(resp: &Response) -> Option<SourceStatus> {
+    let body = XrpcError::of(resp);
+    match (resp.status, body.error.as_deref().unwrap_or("")) {
+        (_, "RepoTakendown" | "AccountTakedown" | "RepoSuspended" | "AccountSuspended") => {
+            Some(SourceStatus::Suspended)
+        }
+        (_, "RepoDeactivated" | "AccountDeactivated") => Some(SourceStatus::Deactivated),
+        (_, "RepoNotFound" | "AccountNotFound") | (400, "InvalidRequest") => Some(SourceStatus::Gone),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,5 +148,23 @@ mod tests {
         assert_eq!(e.kind, NetErrorKind::RateLimited);
         assert!(e.rate.is_some());
         assert_eq!(b(502, "<html>bad gateway</html>", Call::Post).kind, NetErrorKind::Server);
+    }
+
+    #[test]
+    fn repo_states() {
+        let r = |status: u16, body: &str| repo_status(&resp(status, body, Call::Timeline));
+        // The reference PDS's answer for a repo it does not hold (recorded, tests/pds).
+        assert_eq!(
+            r(
+                400,
+                r#"{"error":"InvalidRequest","message":"Could not find repo: did:plc:aaaaaaaaaaaaaaaaaaaaaaaa"}"#
+            ),
+            Some(SourceStatus::Gone)
+        );
+        assert_eq!(r(400, r#"{"error":"RepoTakendown","message":"x"}"#), Some(SourceStatus::Suspended));
+        assert_eq!(r(400, r#"{"error":"RepoDeactivated","message":"x"}"#), Some(SourceStatus::Deactivated));
+        assert_eq!(r(404, r#"{"error":"RepoNotFound"}"#), Some(SourceStatus::Gone));
+        assert_eq!(r(500, r#"{"error":"InternalServerError"}"#), None);
+        assert_eq!(r(429, r#"{"error":"RateLimitExceeded"}"#), None);
     }
 }

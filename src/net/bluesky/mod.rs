@@ -16,7 +16,7 @@ pub mod classify;
 pub mod facets;
 pub mod tid;
 
-pub use classify::classify_bluesky;
+pub use classify::{classify_bluesky, repo_status};
 
 use super::http::{malformed, Body, Http, Method, Request, Response};
 use super::oauth::query;
@@ -242,6 +242,119 @@ pub fn post_id(uri: &str, fallback_at: i64) -> u64 {
         let h = crate::text::dedup::hash(uri);
         tid::decode(&tid::for_intent(fallback_at, h)).unwrap_or(h >> 1)
     })
+}
+
+/// A public XRPC GET at `base` (no token): the answer whatever its status, its rate state noted.
+fn public_get(
+    http: &Http,
+    base: &str,
+    nsid: &str,
+    params: &[(&str, &str)],
+    call: Call,
+    rates: &mut Vec<RateInfo>,
+) -> Result<Response, NetError> {
+    let resp = http.send(&Request::new(Method::Get, query(&xrpc(base, nsid), params), call))?;
+    if let Some(r) = resp.rate {
+        rates.push(r);
+    }
+    Ok(resp)
+}
+
+/// Where the DID document of `did` is: `directory/DID` for a `did:plc` (the PLC directory),
+/// `https://HOST/.well-known/did.json` for a `did:web`.
+fn did_doc_url(did: &str, directory: &str) -> Result<String, NetError> {
+    if did.starts_with("did:plc:") {
+        return Ok(format!("{}/{did}", directory.trim_end_matches('/')));
+    }
+    match did.strip_prefix("did:web:") {
+        Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', '@']) => {
+            Ok(format!("{}/.well-known/did.json", super::http::base_url(&host.replace("%3A", ":"))))
+        }
+        _ => Err(NetError::new(
+            NetErrorKind::Refused,
+            format!("{did:?} is not a DID farm can resolve (did:plc, did:web)"),
+        )),
+    }
+}
+
+/// A followed account's [`Profile`] from its DID: its DID document (its PDS and handle, from
+/// the PLC directory `directory` or its did:web host) and its profile record at its PDS (the
+/// description, where `#nobot` would be). Three calls at most, none with a token.
+fn profile_of(
+    http: &Http,
+    did: &str,
+    directory: &str,
+    rates: &mut Vec<RateInfo>,
+) -> Result<Profile, NetError> {
+    let gone = |status| Profile {
+        id: did.to_string(),
+        handle: did.to_string(),
+        home: String::new(),
+        note: String::new(),
+        status,
+    };
+    let resp = http.send(&Request::new(Method::Get, did_doc_url(did, directory)?, Call::Verify))?;
+    if matches!(resp.status, 404 | 410) {
+        // The PLC directory: "DID not registered" (404), or a tombstoned DID (410).
+        return Ok(gone(SourceStatus::Gone));
+    }
+    if !resp.is_success() {
+        return Err(classify_bluesky(&resp));
+    }
+    let doc: Value = resp.json()?;
+    if doc.get("id").and_then(Value::as_str) != Some(did) {
+        return Err(malformed(&resp.what, "the DID document is not the one asked for"));
+    }
+    let Some(pds) = pds_of(&doc) else {
+        return Err(malformed(&resp.what, "the DID document names no PDS"));
+    };
+    let handle = doc
+        .get("alsoKnownAs")
+        .and_then(Value::as_array)
+        .and_then(|a| a.iter().filter_map(Value::as_str).find_map(|u| u.strip_prefix("at://")))
+        .unwrap_or(did)
+        .to_string();
+    let params = [("repo", did), ("collection", PROFILE), ("rkey", "self")];
+    let resp = public_get(http, &pds, "com.atproto.repo.getRecord", &params, Call::Verify, rates)?;
+    let found = XrpcError::of(&resp).error.as_deref() == Some("RecordNotFound");
+    let (note, status) = if resp.is_success() {
+        let v: Value = resp.json()?;
+        let text = v.pointer("/value/description").and_then(Value::as_str).unwrap_or("").to_string();
+        (text, SourceStatus::Ok)
+    } else if resp.status == 400 && found {
+        // No profile record: nothing said.
+        (String::new(), SourceStatus::Ok)
+    } else if let Some(status) = repo_status(&resp) {
+        (String::new(), status)
+    } else {
+        return Err(classify_bluesky(&resp));
+    };
+    Ok(Profile { id: did.to_string(), handle, home: pds, note, status })
+}
+
+/// A post record as `listRecords` gives it, as a cached [`Post`] of `did`.
+fn record_post(uri: &str, value: &Value, did: &str) -> Post {
+    let text = value.get("text").and_then(Value::as_str).unwrap_or("").to_string();
+    let created_at =
+        value.get("createdAt").and_then(Value::as_str).and_then(crate::clock::parse_rfc3339).unwrap_or(0);
+    let lang = value.get("langs").and_then(|l| l.get(0)).and_then(Value::as_str);
+    let labels = value.pointer("/labels/values").and_then(Value::as_array);
+    let sensitive = labels.is_some_and(|l| {
+        l.iter()
+            .filter_map(|v| v.get("val").and_then(Value::as_str))
+            .any(|v| matches!(v, "porn" | "sexual" | "nudity" | "graphic-media"))
+    });
+    Post {
+        id: post_id(uri, created_at),
+        author: did.to_string(),
+        has_links: text_has_link(&text),
+        created_at,
+        is_reply: value.get("reply").is_some(),
+        lang: clean_lang(lang),
+        sensitive,
+        text,
+        ..Post::default()
+    }
 }
 
 /// Client for Bluesky: one account at its PDS, with an access token from `bot::session`.
@@ -736,6 +849,134 @@ impl Platform for Bluesky {
         self.did.clone()
     }
 
+    /// A handle is resolved at `--api` (`com.atproto.identity.resolveHandle`, no token), then the
+    /// DID's profile is read ([`profile_of`]).
+    fn find_account(&mut self, name: &str, directory: &str) -> NetResult<Profile> {
+        let mut rates = Vec::new();
+        let did = if name.starts_with("did:") {
+            name.to_string()
+        } else {
+            let params = [("handle", name)];
+            let resp = public_get(
+                &self.http,
+                &self.ep.api,
+                "com.atproto.identity.resolveHandle",
+                &params,
+                Call::Verify,
+                &mut rates,
+            )?;
+            if resp.status == 400 {
+                // "Unable to resolve handle": no account has it (now).
+                let value = Profile {
+                    id: name.to_string(),
+                    handle: name.to_string(),
+                    home: String::new(),
+                    note: String::new(),
+                    status: SourceStatus::Gone,
+                };
+                return Ok(Reply { value, rates });
+            }
+            if !resp.is_success() {
+                return Err(classify_bluesky(&resp));
+            }
+            let v: Value = resp.json()?;
+            match v.get("did").and_then(Value::as_str).filter(|d| d.starts_with("did:")) {
+                Some(d) => d.to_string(),
+                None => return Err(malformed(&resp.what, "the answer has no DID")),
+            }
+        };
+        let value = profile_of(&self.http, &did, directory, &mut rates)?;
+        Ok(Reply { value, rates })
+    }
+
+    fn account_profile(&mut self, account: AccountRef<'_>, directory: &str) -> NetResult<Profile> {
+        let mut rates = Vec::new();
+        let value = profile_of(&self.http, account.id, directory, &mut rates)?;
+        Ok(Reply { value, rates })
+    }
+
+    /// `com.atproto.repo.listRecords` of its posts at its PDS, no token: with a cursor, forward
+    /// (`reverse=true`, the record key read last as `cursor`: only newer records, oldest first);
+    /// without one, its newest page. Reposts are records of another collection: never read.
+    fn account_posts(
+        &mut self,
+        account: AccountRef<'_>,
+        since: Option<&str>,
+        cap: usize,
+        _reposts: bool,
+    ) -> NetResult<AccountPosts> {
+        #[derive(Deserialize)]
+        struct Listed {
+            records: Vec<Rec>,
+        }
+        #[derive(Deserialize)]
+        struct Rec {
+            uri: String,
+            value: Value,
+        }
+        let mut rates = Vec::new();
+        let mut calls = 0;
+        let mut read: Vec<(String, Post)> = Vec::new();
+        let limit = if since.is_none() { cap.min(PAGE) } else { PAGE }.to_string();
+        let mut cursor = since.map(str::to_string);
+        if cap == 0 {
+            return Ok(Reply { value: AccountPosts::empty(SourceStatus::Ok), rates });
+        }
+        loop {
+            let mut params = vec![("repo", account.id), ("collection", POST), ("limit", limit.as_str())];
+            if let Some(c) = &cursor {
+                params.extend([("reverse", "true"), ("cursor", c.as_str())]);
+            }
+            let resp = public_get(
+                &self.http,
+                account.home,
+                "com.atproto.repo.listRecords",
+                &params,
+                Call::Timeline,
+                &mut rates,
+            )?;
+            calls += 1;
+            if !resp.is_success() {
+                return match repo_status(&resp) {
+                    Some(status) => Ok(Reply { value: AccountPosts::empty(status), rates }),
+                    None => Err(classify_bluesky(&resp)),
+                };
+            }
+            let page: Listed = resp.json()?;
+            let full = page.records.len() >= PAGE;
+            let mut newest: Option<String> = None;
+            for r in page.records {
+                let rkey = r.uri.rsplit('/').next().unwrap_or("").to_string();
+                // Only what is really newer than the cursor (the server's own promise).
+                if cursor.as_ref().is_some_and(|c| rkey.as_str() <= c.as_str()) || !r.value.is_object() {
+                    continue;
+                }
+                newest = newest.max(Some(rkey.clone()));
+                read.push((rkey.clone(), record_post(&r.uri, &r.value, account.id)));
+            }
+            if since.is_none() || !full || read.len() >= cap || newest.is_none() {
+                break;
+            }
+            cursor = newest;
+        }
+        read.sort_by(|a, b| a.0.cmp(&b.0));
+        read.dedup_by(|a, b| a.0 == b.0);
+        // From a cursor the oldest `cap` (the next run goes on after them), else the newest.
+        let extra = read.len().saturating_sub(cap);
+        if since.is_some() {
+            read.truncate(cap);
+        } else {
+            read.drain(..extra);
+        }
+        let cursor = read.last().map(|(k, _)| k.clone());
+        let posts = read.into_iter().map(|(_, p)| p).collect();
+        let value = AccountPosts {
+            status: SourceStatus::Ok,
+            timeline: Timeline { posts, cursor, calls, skipped: 0 },
+        };
+        Ok(Reply { value, rates })
+    }
+
     fn mentions(&mut self, since: Option<&str>, cap: usize) -> NetResult<Mentions> {
         let mut rates = Vec::new();
         let mut out = Mentions::default();
@@ -810,6 +1051,32 @@ mod tests {
         {
             assert!(!is_app_password(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn where_dids_resolve_and_what_a_record_is() {
+        assert_eq!(
+            did_doc_url("did:plc:abc", "https://plc.directory/").unwrap(),
+            "https://plc.directory/did:plc:abc"
+        );
+        assert_eq!(
+            did_doc_url("did:web:example.com", "x").unwrap(),
+            "https://example.com/.well-known/did.json"
+        );
+        assert_eq!(
+            did_doc_url("did:web:localhost%3A8080", "x").unwrap(),
+            "http://localhost:8080/.well-known/did.json"
+        );
+        assert!(did_doc_url("did:web:a.example/path", "x").is_err());
+        assert!(did_doc_url("did:key:z6M", "x").is_err());
+        let value = json!({"$type": POST, "text": "hi https://a.example", "createdAt": "2026-01-01T00:00:00Z",
+            "langs": ["ru"], "labels": {"values": [{"val": "nudity"}]}, "reply": {}});
+        let p = record_post("at://did:plc:abc/app.bsky.feed.post/3n3yfqlr44z2x", &value, "did:plc:abc");
+        assert_eq!(
+            (p.id, p.author.as_str(), p.created_at),
+            (tid::decode("3n3yfqlr44z2x").unwrap(), "did:plc:abc", 1_767_225_600)
+        );
+        assert!(p.sensitive && p.is_reply && p.has_links && p.lang.as_deref() == Some("ru"));
     }
 
     #[test]

@@ -74,14 +74,27 @@ impl Mastodon {
 
     /// Send, record the rate state, and classify a non-2xx answer.
     fn send(&self, req: &Request, rates: &mut Vec<RateInfo>) -> Result<Response, NetError> {
+        self.answer(req, false, rates)?.map_err(signed_in)
+    }
+
+    /// [`Mastodon::send`]; with `public` (a read without the token), an answer that says the
+    /// account cannot be read is `Ok(Err(status))` ([`unreadable`]) instead of an error.
+    fn answer(
+        &self,
+        req: &Request,
+        public: bool,
+        rates: &mut Vec<RateInfo>,
+    ) -> Result<Result<Response, SourceStatus>, NetError> {
         let resp = self.http.send(req)?;
         if let Some(r) = resp.rate {
             rates.push(r);
         }
         if resp.is_success() {
-            Ok(resp)
-        } else {
-            Err(classify_mastodon(&resp))
+            return Ok(Ok(resp));
+        }
+        match unreadable(resp.status).filter(|_| public) {
+            Some(status) => Ok(Err(status)),
+            None => Err(classify_mastodon(&resp)),
         }
     }
 
@@ -94,43 +107,70 @@ impl Mastodon {
         Ok(Account { id: me.id, username: me.username, bot: Some(me.bot) })
     }
 
-    /// GET a list of statuses.
-    fn statuses(
+    /// One page of statuses at `url` (`params` added to its query): with the bearer token when
+    /// `authed`; without it (a public account's posts), an answer that says the account cannot
+    /// be read is `Ok(Err(status))` ([`unreadable`]).
+    fn page(
         &self,
-        path: &str,
+        url: &str,
         params: &[(&str, &str)],
         call: Call,
+        authed: bool,
         rates: &mut Vec<RateInfo>,
-    ) -> Result<(Vec<MStatus>, String), NetError> {
-        let req = self.request(Method::Get, query(&self.ep.url(path), params), call);
-        let resp = self.send(&req, rates)?;
-        let page: Vec<MStatus> = resp.json()?;
-        Ok((page, resp.what))
-    }
-}
-
-impl Platform for Mastodon {
-    fn verify(&mut self) -> NetResult<Account> {
-        let mut rates = Vec::new();
-        let value = self.fetch_me(&mut rates)?;
-        Ok(Reply { value, rates })
+    ) -> Result<Result<(Vec<MStatus>, String), SourceStatus>, NetError> {
+        match self.get(url, params, call, authed, rates)? {
+            Ok(resp) => Ok(Ok((resp.json()?, resp.what))),
+            Err(status) => Ok(Err(status)),
+        }
     }
 
-    fn home_timeline(&mut self, since: Option<&str>, cap: usize) -> NetResult<Timeline> {
-        let mut rates = Vec::new();
+    /// GET `url` with `params`: the answer when it is a 2xx; with `authed` (the bearer token
+    /// sent) every other answer is a classified error, without it an answer that says the
+    /// account cannot be read is `Ok(Err(status))`.
+    fn get(
+        &self,
+        url: &str,
+        params: &[(&str, &str)],
+        call: Call,
+        authed: bool,
+        rates: &mut Vec<RateInfo>,
+    ) -> Result<Result<Response, SourceStatus>, NetError> {
+        let url = query(url, params);
+        let req =
+            if authed { self.request(Method::Get, url, call) } else { Request::new(Method::Get, url, call) };
+        self.answer(&req, !authed, rates)
+    }
+
+    /// Walk a list of statuses at `url` (the home timeline, an account's statuses) forward
+    /// with `min_id`: each page is the 40 posts right after the cursor, so a walk capped at
+    /// `cap` posts leaves no gap (the next run resumes where it stopped). With `since = None`
+    /// only the newest page is read. `Err(status)`: an account that cannot be read.
+    fn walk(
+        &self,
+        url: &str,
+        extra: &[(&str, &str)],
+        since: Option<&str>,
+        cap: usize,
+        authed: bool,
+        rates: &mut Vec<RateInfo>,
+    ) -> Result<Result<Timeline, SourceStatus>, NetError> {
         let mut calls = 0;
         let mut posts: Vec<Post> = Vec::new();
         if cap == 0 {
-            return Ok(Reply { value: Timeline::default(), rates });
+            return Ok(Ok(Timeline::default()));
         }
-        let path = "/api/v1/timelines/home";
         // Polls read: no source of words (the question alone makes no sense), but the cursor
         // moves past them.
         let mut polls: Vec<u64> = Vec::new();
         match since {
             None => {
                 let limit = cap.min(PAGE).to_string();
-                let (page, what) = self.statuses(path, &[("limit", &limit)], Call::Timeline, &mut rates)?;
+                let mut params = vec![("limit", limit.as_str())];
+                params.extend_from_slice(extra);
+                let (page, what) = match self.page(url, &params, Call::Timeline, authed, rates)? {
+                    Ok(p) => p,
+                    Err(status) => return Ok(Err(status)),
+                };
                 calls += 1;
                 for s in &page {
                     posts.push(s.to_post(&what)?);
@@ -148,8 +188,12 @@ impl Platform for Mastodon {
                 let limit = PAGE.to_string();
                 let mut min_id = start.to_string();
                 loop {
-                    let params = [("limit", limit.as_str()), ("min_id", min_id.as_str())];
-                    let (page, what) = self.statuses(path, &params, Call::Timeline, &mut rates)?;
+                    let mut params = vec![("limit", limit.as_str()), ("min_id", min_id.as_str())];
+                    params.extend_from_slice(extra);
+                    let (page, what) = match self.page(url, &params, Call::Timeline, authed, rates)? {
+                        Ok(p) => p,
+                        Err(status) => return Ok(Err(status)),
+                    };
                     calls += 1;
                     let mut page_posts = Vec::with_capacity(page.len());
                     for s in &page {
@@ -184,7 +228,92 @@ impl Platform for Mastodon {
         let read = posts.len();
         posts.retain(|p| !polls.contains(&p.id));
         let skipped = (read - posts.len()) as u32;
-        Ok(Reply { value: Timeline { posts, cursor, calls, skipped }, rates })
+        Ok(Ok(Timeline { posts, cursor, calls, skipped }))
+    }
+
+    /// A public account's profile: `path` (`/api/v1/accounts/lookup`, `/api/v1/accounts/:id`)
+    /// at the instance `home`, without the token.
+    fn profile_at(&self, home: &str, path: &str, params: &[(&str, &str)]) -> NetResult<Profile> {
+        let mut rates = Vec::new();
+        let url = format!("{}{path}", home.trim_end_matches('/'));
+        let resp = match self.get(&url, params, Call::Verify, false, &mut rates)? {
+            Ok(resp) => resp,
+            Err(status) => {
+                let name = params.first().map_or(path, |(_, v)| *v).to_string();
+                let value = Profile {
+                    id: name.clone(),
+                    handle: name,
+                    home: home.to_string(),
+                    note: String::new(),
+                    status,
+                };
+                return Ok(Reply { value, rates });
+            }
+        };
+        let a: MProfile = resp.json()?;
+        parse_id(&a.id, &resp.what)?;
+        let domain = super::http::host_of(home);
+        let mut note = to_text(&a.note);
+        for f in &a.fields {
+            note.push_str(&format!("\n{}: {}", to_text(&f.name), to_text(&f.value)));
+        }
+        let status = match (&a.moved, a.suspended) {
+            (Some(to), _) => SourceStatus::Moved {
+                to: qualified(&to.acct.clone().unwrap_or_else(|| to.username.clone()), domain),
+            },
+            (None, Some(true)) => SourceStatus::Suspended,
+            _ => SourceStatus::Ok,
+        };
+        let handle = qualified(a.acct.as_deref().unwrap_or(&a.username), domain);
+        Ok(Reply { value: Profile { id: a.id, handle, home: home.to_string(), note, status }, rates })
+    }
+}
+
+/// What an answer to a read without the token says of the account, if it says it cannot be
+/// read: 404 (no such account) and 410 (suspended, before Mastodon 3.3) are `Gone` and
+/// `Suspended`; 401 (an instance that requires signing in) and 403 are `Blocked`.
+fn unreadable(status: u16) -> Option<SourceStatus> {
+    match status {
+        404 => Some(SourceStatus::Gone),
+        410 => Some(SourceStatus::Suspended),
+        401 | 403 => Some(SourceStatus::Blocked),
+        _ => None,
+    }
+}
+
+/// The error for an account found unreadable by a read made with the token, which
+/// [`Mastodon::answer`] never reports (its answers are classified errors).
+fn signed_in(status: SourceStatus) -> NetError {
+    NetError::new(NetErrorKind::Refused, format!("the account cannot be read ({status:?})"))
+}
+
+/// `acct` with the instance's domain when it has none (a local account: `user` → `user@domain`).
+fn qualified(acct: &str, domain: &str) -> String {
+    if acct.contains('@') {
+        acct.to_string()
+    } else {
+        format!("{acct}@{domain}")
+    }
+}
+
+/// The instance base URL and user name of `user@instance`.
+fn split_acct(name: &str) -> Option<(String, &str)> {
+    let (user, domain) = name.trim_start_matches('@').rsplit_once('@')?;
+    (!user.is_empty() && !domain.is_empty()).then(|| (super::http::base_url(domain), user))
+}
+
+impl Platform for Mastodon {
+    fn verify(&mut self) -> NetResult<Account> {
+        let mut rates = Vec::new();
+        let value = self.fetch_me(&mut rates)?;
+        Ok(Reply { value, rates })
+    }
+
+    fn home_timeline(&mut self, since: Option<&str>, cap: usize) -> NetResult<Timeline> {
+        let mut rates = Vec::new();
+        let url = self.ep.url("/api/v1/timelines/home");
+        let value = self.walk(&url, &[], since, cap, true, &mut rates)?.map_err(signed_in)?;
+        Ok(Reply { value, rates })
     }
 
     fn post(&mut self, text: &str, key: &str, meta: &PostMeta) -> NetResult<Posted> {
@@ -229,7 +358,7 @@ impl Platform for Mastodon {
             Some(id) => id.clone(),
             None => self.fetch_me(&mut rates)?.id,
         };
-        let path = format!("/api/v1/accounts/{id}/statuses");
+        let url = self.ep.url(&format!("/api/v1/accounts/{id}/statuses"));
         let limit = cap.min(PAGE).to_string();
         let mut max_id: Option<String> = None;
         loop {
@@ -237,7 +366,8 @@ impl Platform for Mastodon {
             if let Some(m) = &max_id {
                 params.push(("max_id", m));
             }
-            let (page, what) = self.statuses(&path, &params, Call::OwnPosts, &mut rates)?;
+            let (page, what) =
+                self.page(&url, &params, Call::OwnPosts, true, &mut rates)?.map_err(signed_in)?;
             let mut oldest: Option<u64> = None;
             for s in &page {
                 let sid = parse_id(&s.id, &what)?;
@@ -298,6 +428,48 @@ impl Platform for Mastodon {
         self.account_id.clone()
     }
 
+    /// `GET /api/v1/accounts/lookup?acct=user` at the account's own instance, without the token
+    /// (public since Mastodon 3.4).
+    fn find_account(&mut self, name: &str, _directory: &str) -> NetResult<Profile> {
+        let Some((home, user)) = split_acct(name) else {
+            return Err(NetError::new(
+                NetErrorKind::Refused,
+                format!("{name:?} is not a Mastodon account (user@instance)"),
+            ));
+        };
+        self.profile_at(&home, "/api/v1/accounts/lookup", &[("acct", user)])
+    }
+
+    /// `GET /api/v1/accounts/:id` at its instance, without the token.
+    fn account_profile(&mut self, account: AccountRef<'_>, _directory: &str) -> NetResult<Profile> {
+        self.profile_at(account.home, &format!("/api/v1/accounts/{}", account.id), &[])
+    }
+
+    /// `GET /api/v1/accounts/:id/statuses` at its instance, without the token, forward with
+    /// `min_id` (`exclude_reblogs=true` unless `reposts`). Its posts are authored
+    /// `user@instance`.
+    fn account_posts(
+        &mut self,
+        account: AccountRef<'_>,
+        since: Option<&str>,
+        cap: usize,
+        reposts: bool,
+    ) -> NetResult<AccountPosts> {
+        let mut rates = Vec::new();
+        let url = format!("{}/api/v1/accounts/{}/statuses", account.home.trim_end_matches('/'), account.id);
+        let extra: &[(&str, &str)] = if reposts { &[] } else { &[("exclude_reblogs", "true")] };
+        let value = match self.walk(&url, extra, since, cap, false, &mut rates)? {
+            Ok(mut timeline) => {
+                let domain = super::http::host_of(account.home);
+                for p in &mut timeline.posts {
+                    p.author = qualified(&p.author, domain);
+                }
+                AccountPosts { status: SourceStatus::Ok, timeline }
+            }
+            Err(status) => AccountPosts::empty(status),
+        };
+        Ok(Reply { value, rates })
+    }
     fn mentions(&mut self, since: Option<&str>, cap: usize) -> NetResult<Mentions> {
         let mut rates = Vec::new();
         let mut out = Mentions::default();
@@ -437,6 +609,32 @@ pub fn spoiler_text(meta: &PostMeta) -> Option<String> {
 fn language(tag: &str) -> Option<String> {
     let primary = tag.split('-').next()?.to_ascii_lowercase();
     (!primary.is_empty()).then_some(primary)
+}
+
+/// A public account's profile (`accounts/lookup`, `accounts/:id`): only what farm reads.
+#[derive(Debug, Deserialize)]
+struct MProfile {
+    id: String,
+    username: String,
+    #[serde(default)]
+    acct: Option<String>,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    fields: Vec<MField>,
+    #[serde(default)]
+    suspended: Option<bool>,
+    #[serde(default)]
+    moved: Option<Box<MAccount>>,
+}
+
+/// A profile field (`name`, `value`: HTML).
+#[derive(Debug, Deserialize)]
+struct MField {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    value: String,
 }
 
 /// An account (`verify_credentials`, a status' author).
@@ -646,6 +844,39 @@ mod tests {
         // Another type, or a mention whose status is gone: nothing to answer.
         assert_eq!(page[1].to_mention("GET /n").unwrap(), None);
         assert_eq!(page[2].to_mention("GET /n").unwrap(), None);
+    }
+
+    /// Answers a real Mastodon server gave (`fixtures/mastodon/`, recorded by Mastodon.py).
+    #[test]
+    fn recorded_answers_of_a_real_server() {
+        let a: MProfile =
+            serde_json::from_str(include_str!("../../../fixtures/mastodon/lookup.json")).unwrap();
+        assert_eq!((a.id.as_str(), a.acct.as_deref()), ("117020565966271181", Some("mastodonpy_test")));
+        assert_eq!((to_text(&a.note).as_str(), a.fields.len(), a.suspended), ("I walk funny", 2, None));
+        let page: Vec<MStatus> =
+            serde_json::from_str(include_str!("../../../fixtures/mastodon/account_statuses.json")).unwrap();
+        let posts: Vec<Post> = page.iter().map(|s| s.to_post("GET /s").unwrap()).collect();
+        assert_eq!(posts.len(), 5);
+        let p = &posts[0];
+        assert_eq!(
+            (p.id, p.text.as_str(), p.author.as_str()),
+            (117020580518794573, "Toot number 9!", "mastodonpy_test")
+        );
+        assert_eq!(
+            (p.lang.as_deref(), p.created_at, p.is_repost, p.is_reply),
+            (Some("en"), 1_785_592_354, false, false)
+        );
+        assert_eq!(qualified(&p.author, "localhost:3000"), "mastodonpy_test@localhost:3000");
+        assert_eq!(qualified("a@b.example", "localhost:3000"), "a@b.example");
+        let missing: serde_json::Value =
+            serde_json::from_str(include_str!("../../../fixtures/mastodon/lookup_404.json")).unwrap();
+        assert_eq!(missing["error"], "Record not found");
+        assert_eq!(unreadable(404), Some(SourceStatus::Gone));
+        assert_eq!(unreadable(410), Some(SourceStatus::Suspended));
+        assert_eq!(unreadable(401), Some(SourceStatus::Blocked));
+        assert_eq!(unreadable(500), None);
+        assert_eq!(split_acct("@a@127.0.0.1:9"), Some(("http://127.0.0.1:9".into(), "a")));
+        assert_eq!(split_acct("a"), None);
     }
 
     #[test]

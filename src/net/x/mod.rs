@@ -24,6 +24,15 @@ const TIMELINE_EXPANSIONS: &str = "author_id,referenced_tweets.id";
 /// The tweet fields asked for on the mentions timeline.
 const MENTION_FIELDS: &str =
     "created_at,lang,author_id,conversation_id,referenced_tweets,in_reply_to_user_id";
+/// What X bills for reading a post, in millionths of a dollar: "Posts read", $0.005 per post
+/// (a post read again the same UTC day is billed once). From X's pay-per-use price list,
+/// docs.x.com/x-api/getting-started/pricing, as of [`PRICES_AS_OF`].
+pub const POST_READ_MICRO_USD: u64 = 5_000;
+/// What X bills for reading a user's profile ("User read", $0.010), in millionths of a dollar.
+pub const USER_READ_MICRO_USD: u64 = 10_000;
+/// The date of the price list the two prices above come from (a transcription of
+/// docs.x.com/x-api/getting-started/pricing).
+pub const PRICES_AS_OF: &str = "2026-08-28";
 
 /// X's length rule: 280 weighted characters, every URL counts 23.
 pub const X_LENGTH: LengthRule = LengthRule { max: 280, url_len: 23 };
@@ -73,42 +82,43 @@ impl XV2 {
     }
 }
 
-impl Platform for XV2 {
-    fn verify(&mut self) -> NetResult<Account> {
-        let mut rates = Vec::new();
-        let value = self.fetch_me(&mut rates)?;
-        Ok(Reply { value, rates })
-    }
-
-    fn home_timeline(&mut self, since: Option<&str>, cap: usize) -> NetResult<Timeline> {
-        let mut rates = Vec::new();
-        let mut calls = 0;
-        if cap == 0 {
-            return Ok(Reply { value: Timeline::default(), rates });
-        }
-        let uid = self.ensure_user_id(&mut rates, &mut calls)?;
-        let url = self.ep.url(&format!("/2/users/{uid}/timelines/reverse_chronological"));
-        let max_results = cap.min(100).to_string();
+impl XV2 {
+    /// Walk a newest-first list of tweets at `url` (the home timeline, a user's tweets) back to
+    /// `since` with `since_id` and `pagination_token`, up to `cap` posts; with `since = None`
+    /// only the newest page. `calls` made before (a `users/me`) are counted in. With `account`
+    /// (a user's tweets), an answer whose `errors` say the user cannot be read is
+    /// `Ok(Err(status))` ([`account_problem`]).
+    #[allow(clippy::too_many_arguments)]
+    fn walk(
+        &mut self,
+        url: &str,
+        extra: &[(&str, &str)],
+        since: Option<&str>,
+        cap: usize,
+        mut calls: u32,
+        account: bool,
+        rates: &mut Vec<RateInfo>,
+    ) -> Result<Result<Timeline, SourceStatus>, NetError> {
         let mut token: Option<String> = None;
         let mut posts: Vec<Post> = Vec::new();
         let mut cursor: Option<String> = None;
         let floor: Option<u64> = since.and_then(|s| s.parse().ok());
         loop {
-            let mut params = vec![
-                ("max_results", max_results.as_str()),
-                ("tweet.fields", TIMELINE_FIELDS),
-                ("expansions", TIMELINE_EXPANSIONS),
-            ];
+            let mut params = extra.to_vec();
+            params.extend([("tweet.fields", TIMELINE_FIELDS), ("expansions", TIMELINE_EXPANSIONS)]);
             if let Some(s) = since {
                 params.push(("since_id", s));
             }
             if let Some(t) = &token {
                 params.push(("pagination_token", t));
             }
-            let req = self.signer().get(&url, &params, Call::Timeline);
-            let resp = send_ok(&self.http, &req, &mut rates)?;
+            let req = self.signer().get(url, &params, Call::Timeline);
+            let resp = send_ok(&self.http, &req, rates)?;
             let first = token.is_none();
             calls += 1;
+            if let Some(status) = account_problem(&resp).filter(|_| account) {
+                return Ok(Err(status));
+            }
             let page = V2Page::read(&resp)?;
             let mut page_posts = Vec::with_capacity(page.data.len());
             for t in &page.data {
@@ -132,7 +142,50 @@ impl Platform for XV2 {
                 _ => break,
             }
         }
-        Ok(Reply { value: finish_timeline(posts, cap, cursor, calls), rates })
+        Ok(Ok(finish_timeline(posts, cap, cursor, calls)))
+    }
+
+    /// `GET /2/users/…` with the description: the user as a followed account's [`Profile`], or
+    /// what X's `errors` say of it.
+    fn user(&mut self, path: &str, name: &str) -> NetResult<Profile> {
+        let mut rates = Vec::new();
+        let req = self.signer().get(&self.ep.url(path), &[("user.fields", "description")], Call::Verify);
+        let resp = send_ok(&self.http, &req, &mut rates)?;
+        let home = self.ep.api.clone();
+        if let Some(status) = account_problem(&resp) {
+            let value =
+                Profile { id: name.to_string(), handle: name.to_string(), home, note: String::new(), status };
+            return Ok(Reply { value, rates });
+        }
+        let u: V2One<V2User> = resp.json()?;
+        check_id(&u.data.id, &resp.what)?;
+        let note = u.data.description.unwrap_or_default();
+        let value = Profile { id: u.data.id, handle: u.data.username, home, note, status: SourceStatus::Ok };
+        Ok(Reply { value, rates })
+    }
+}
+
+impl Platform for XV2 {
+    fn verify(&mut self) -> NetResult<Account> {
+        let mut rates = Vec::new();
+        let value = self.fetch_me(&mut rates)?;
+        Ok(Reply { value, rates })
+    }
+
+    fn home_timeline(&mut self, since: Option<&str>, cap: usize) -> NetResult<Timeline> {
+        let mut rates = Vec::new();
+        let mut calls = 0;
+        if cap == 0 {
+            return Ok(Reply { value: Timeline::default(), rates });
+        }
+        let uid = self.ensure_user_id(&mut rates, &mut calls)?;
+        let url = self.ep.url(&format!("/2/users/{uid}/timelines/reverse_chronological"));
+        let max_results = cap.min(100).to_string();
+        let value =
+            self.walk(&url, &[("max_results", &max_results)], since, cap, calls, false, &mut rates)?;
+        // Only a user's tweets are read as an account's (`account`), never the home timeline.
+        let value = value.map_err(|s| NetError::new(NetErrorKind::Refused, format!("unreadable ({s:?})")))?;
+        Ok(Reply { value, rates })
     }
 
     fn post(&mut self, text: &str, _key: &str, meta: &PostMeta) -> NetResult<Posted> {
@@ -218,6 +271,44 @@ impl Platform for XV2 {
 
     fn account_id(&self) -> Option<String> {
         self.user_id.clone()
+    }
+
+    /// `GET /2/users/by/username/:username` (a "User read", billed).
+    fn find_account(&mut self, name: &str, _directory: &str) -> NetResult<Profile> {
+        let name = name.trim_start_matches('@');
+        self.user(&format!("/2/users/by/username/{name}"), name)
+    }
+
+    /// `GET /2/users/:id` (a "User read", billed).
+    fn account_profile(&mut self, account: AccountRef<'_>, _directory: &str) -> NetResult<Profile> {
+        self.user(&format!("/2/users/{}", account.id), account.id)
+    }
+
+    /// `GET /2/users/:id/tweets` back to the cursor with `since_id` (`exclude=retweets` unless
+    /// `reposts`); every post read is billed.
+    fn account_posts(
+        &mut self,
+        account: AccountRef<'_>,
+        since: Option<&str>,
+        cap: usize,
+        reposts: bool,
+    ) -> NetResult<AccountPosts> {
+        let mut rates = Vec::new();
+        if cap == 0 {
+            return Ok(Reply { value: AccountPosts::empty(SourceStatus::Ok), rates });
+        }
+        let url = self.ep.url(&format!("/2/users/{}/tweets", account.id));
+        // This endpoint takes 5 to 100.
+        let max_results = cap.clamp(5, 100).to_string();
+        let mut extra = vec![("max_results", max_results.as_str())];
+        if !reposts {
+            extra.push(("exclude", "retweets"));
+        }
+        let value = match self.walk(&url, &extra, since, cap, 0, true, &mut rates)? {
+            Ok(timeline) => AccountPosts { status: SourceStatus::Ok, timeline },
+            Err(status) => AccountPosts::empty(status),
+        };
+        Ok(Reply { value, rates })
     }
 
     fn mentions(&mut self, since: Option<&str>, cap: usize) -> NetResult<Mentions> {
@@ -373,6 +464,27 @@ pub(crate) fn finish_timeline(
     Timeline { posts, cursor, calls, skipped: 0 }
 }
 
+/// What a 200 answer with X's `errors` alone says of a user that cannot be read: a missing
+/// one is `Gone` (`resource-not-found`), a suspended one `Suspended` (the same type, titled
+/// "Forbidden"), a protected one or one that blocks the app's user `Blocked`
+/// (`not-authorized-for-resource`). `None` for anything else (a page, another error).
+fn account_problem(resp: &Response) -> Option<SourceStatus> {
+    let raw: V2RawPage = serde_json::from_str(&resp.body).ok()?;
+    if raw.data.is_some() || raw.meta.is_some() {
+        return None;
+    }
+    let p = raw.errors.first()?;
+    let kind = p.kind.as_deref().unwrap_or("");
+    if kind.ends_with("/resource-not-found") {
+        return Some(if p.title.as_deref() == Some("Forbidden") {
+            SourceStatus::Suspended
+        } else {
+            SourceStatus::Gone
+        });
+    }
+    kind.ends_with("/not-authorized-for-resource").then_some(SourceStatus::Blocked)
+}
+
 /// Whether a text has a link in it.
 pub(crate) fn text_has_link(text: &str) -> bool {
     text.contains("http://") || text.contains("https://")
@@ -396,6 +508,8 @@ struct V2One<T> {
 struct V2User {
     id: String,
     username: String,
+    #[serde(default)]
+    description: Option<String>,
 }
 
 /// The answer to `POST /2/tweets`.
@@ -436,6 +550,8 @@ struct V2RawPage {
 struct V2Problem {
     #[serde(default)]
     title: Option<String>,
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
     #[serde(default)]
     detail: Option<String>,
 }
@@ -586,6 +702,26 @@ fn v2_post(t: &V2Tweet, inc: &V2Includes, what: &str) -> Result<Post, NetError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn users_x_will_not_show() {
+        use crate::net::http::test_response as resp;
+        let p = |body: &str| account_problem(&resp(200, body, Call::Timeline));
+        let errors = |title: &str, kind: &str| {
+            format!(
+                r#"{{"errors":[{{"value":"x","detail":"d","title":"{title}","resource_type":"user","type":"https://api.twitter.com/2/problems/{kind}"}}]}}"#
+            )
+        };
+        assert_eq!(p(&errors("Not Found Error", "resource-not-found")), Some(SourceStatus::Gone));
+        assert_eq!(p(&errors("Forbidden", "resource-not-found")), Some(SourceStatus::Suspended));
+        assert_eq!(
+            p(&errors("Authorization Error", "not-authorized-for-resource")),
+            Some(SourceStatus::Blocked)
+        );
+        assert_eq!(p(&errors("Other", "invalid-request")), None);
+        assert_eq!(p(r#"{"data":[],"meta":{"result_count":0}}"#), None);
+        assert_eq!(p(r#"{"meta":{"result_count":0},"errors":[{"type":"x/resource-not-found"}]}"#), None);
+    }
 
     fn page(body: &str) -> Result<V2Page, NetError> {
         V2Page::read(&super::super::http::test_response(200, body, Call::Timeline))

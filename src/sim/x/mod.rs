@@ -15,7 +15,7 @@ use super::handle::{not_found, rate_headers, too_many, Ctx, Route};
 use super::server::Response;
 use signed::auth_error;
 use v1::{v1_destroy, v1_home, v1_mentions, v1_update, v1_user, v1_user_timeline};
-use v2::{v2_create, v2_delete, v2_me, v2_mentions, v2_timeline, v2_user_tweets};
+use v2::{v2_create, v2_delete, v2_me, v2_mentions, v2_timeline, v2_user, v2_user_tweets};
 
 /// Handle an authenticated X API request (v1.1 or v2).
 pub(crate) fn handle_api(ctx: &mut Ctx<'_>, route: &Route) -> (Response, Option<String>) {
@@ -35,6 +35,10 @@ pub(crate) fn handle_api(ctx: &mut Ctx<'_>, route: &Route) -> (Response, Option<
         Route::V2Me => v2_me(ctx, &user),
         Route::V2Timeline(id) => v2_timeline(ctx, &user, id),
         Route::V2UserTweets(id) => v2_user_tweets(ctx, id),
+        Route::V2UserByName(name) => {
+            v2_user(ctx, ctx.st.profiles.contains_key(name.as_str()).then(|| name.clone()), name)
+        }
+        Route::V2User(id) => v2_user(ctx, id.parse::<u64>().ok().and_then(|i| ctx.st.name_of(i)), id),
         Route::V2Create => v2_create(ctx, &user),
         Route::V2Delete(id) => v2_delete(ctx, &user, id),
         Route::V2Mentions(id) => v2_mentions(ctx, id),

@@ -7,7 +7,7 @@ use crate::sim::handle::{x2_problem, Ctx};
 use crate::sim::server::Response;
 use crate::sim::state::{x_page, Created, Net, PostRec, State};
 use crate::sim::text::{self, x_escape, XText};
-use crate::sim::Fault;
+use crate::sim::{AccountFate, Fault};
 use serde_json::{json, Map, Value};
 use std::collections::HashSet;
 
@@ -393,8 +393,52 @@ pub(super) fn v2_timeline(ctx: &Ctx<'_>, user: &str, path_id: &str) -> Response 
     }
 }
 
+/// X's answer about a user that cannot be shown (a 200 with `errors` alone), if `name` (the
+/// user `value` names) is one: missing or deleted, suspended, or protected (`tweets`: only
+/// reading its posts is refused).
+fn unshown(ctx: &Ctx<'_>, name: Option<&str>, value: &str, tweets: bool) -> Option<Response> {
+    let param = if value.parse::<u64>().is_ok() { "id" } else { "username" };
+    let problem = |title: &str, detail: String, kind: &str| {
+        Response::json(
+            200,
+            &json!({"errors":[{"value":value,"detail":detail,"title":title,"resource_type":"user",
+                "parameter":param,"resource_id":value,"type":format!("https://api.twitter.com/2/problems/{kind}")}]}),
+        )
+    };
+    match name.map(|n| ctx.st.fate(n)) {
+        None | Some(Some(AccountFate::Deleted | AccountFate::Deactivated)) => Some(problem(
+            "Not Found Error",
+            format!("Could not find user with {param}: [{value}]."),
+            "resource-not-found",
+        )),
+        Some(Some(AccountFate::Suspended)) => {
+            Some(problem("Forbidden", format!("User has been suspended: [{value}]."), "resource-not-found"))
+        }
+        Some(Some(AccountFate::Protected)) if tweets => Some(problem(
+            "Authorization Error",
+            format!("Sorry, you are not authorized to see the user with {param}: [{value}]."),
+            "not-authorized-for-resource",
+        )),
+        _ => None,
+    }
+}
+
+/// `GET /2/users/:id` and `GET /2/users/by/username/:username` (`user.fields=description`).
+pub(super) fn v2_user(ctx: &Ctx<'_>, name: Option<String>, value: &str) -> Response {
+    if let Some(r) = unshown(ctx, name.as_deref(), value, false) {
+        return r;
+    }
+    let name = name.unwrap_or_default();
+    let mut user = v2_user_obj(ctx.st, &name);
+    let fields = ctx.query("user.fields").unwrap_or_default();
+    if fields.split(',').any(|f| f.trim() == "description") {
+        user["description"] = json!(ctx.st.note(&name));
+    }
+    Response::json(200, &json!({ "data": user }))
+}
+
 pub(super) fn v2_user_tweets(ctx: &Ctx<'_>, path_id: &str) -> Response {
-    v2_list_of(ctx, path_id, 10, |st, name| st.own_ids(name, Some(Net::X)))
+    v2_list_of(ctx, path_id, 10, |st, name| st.authored_ids(name, Net::X))
 }
 
 /// `GET /2/users/:id/mentions`: the posts that name the user or answer one of the user's,
@@ -411,21 +455,23 @@ fn v2_list_of(
     ids_of: impl Fn(&State, &str) -> Vec<u64>,
 ) -> Response {
     let name = path_id.parse::<u64>().ok().and_then(|id| ctx.st.name_of(id));
-    let Some(name) = name else {
-        return Response::json(
-            200,
-            &json!({"errors":[{"value":path_id,"detail":format!("Could not find user with id: [{path_id}]."),
-                "title":"Not Found Error","resource_type":"user","parameter":"id","resource_id":path_id,
-                "type":"https://api.twitter.com/2/problems/resource-not-found"}]}),
-        );
-    };
+    if let Some(r) = unshown(ctx, name.as_deref(), path_id, true) {
+        return r;
+    }
+    // A user without a name is unshown (answered above).
+    let name = name.unwrap_or_default();
     let page = (|| -> Result<Value, Response> {
         let o = V2Opts::parse(ctx, V2_TIMELINE_PARAMS)?;
         let max = max_results(ctx, 5, 100, default)?;
         let since = id_param(ctx, "since_id")?;
         let until = id_param(ctx, "until_id")?;
         let before = pagination_token(ctx)?;
-        let ids = ids_of(ctx.st, &name);
+        let mut ids = ids_of(ctx.st, &name);
+        ids.retain(|i| {
+            let p = &ctx.st.posts[i];
+            !(o.exclude.contains("retweets") && p.repost_of.is_some()
+                || o.exclude.contains("replies") && p.in_reply_to.is_some())
+        });
         let (page, more) = x_page(&ids, since, until, before, max);
         Ok(v2_list(ctx.st, &page, more, &o))
     })();
