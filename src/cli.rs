@@ -409,6 +409,8 @@ fn platforms() -> PossibleValuesParser {
         PossibleValue::new("feed")
             .help("an RSS, Atom or JSON feed, read only (--api is the feed's URL)")
             .aliases(["rss", "atom"]),
+        PossibleValue::new("corpus")
+            .help("a reader of no network, filled from files by `farm import-corpus`"),
     ])
 }
 
@@ -542,13 +544,26 @@ pub struct EditArgs {
 /// `farm app …`
 #[derive(Subcommand, Debug)]
 pub enum AppCmd {
-    /// Store app keys from FARM_CONSUMER_KEY / FARM_CONSUMER_SECRET (or a prompt).
-    #[command(after_help = "Example:\n  FARM_CONSUMER_KEY=… FARM_CONSUMER_SECRET=… farm app set x")]
+    /// Store app keys from FARM_CONSUMER_KEY / FARM_CONSUMER_SECRET (or a prompt), or the prices
+    /// the bill in `farm stats` is estimated at.
+    #[command(
+        after_help = "Examples:\n  FARM_CONSUMER_KEY=… FARM_CONSUMER_SECRET=… farm app set x\n  farm app set x --read-price 0.005 --post-price 0.015 --link-post-price 0.2   # only the prices\n  farm app set x --read-price default"
+    )]
     Set {
         /// Platform (only `x`).
         platform: String,
+        /// US dollars X bills per post read (default 0.005, X's price on 2026-12-06; `default`
+        /// goes back to it). With a price and no keys in the environment, only the prices change.
+        #[arg(long, value_name = "USD")]
+        read_price: Option<String>,
+        /// US dollars per post made without a link (default 0.015).
+        #[arg(long, value_name = "USD")]
+        post_price: Option<String>,
+        /// US dollars per post made with a link (default 0.200).
+        #[arg(long, value_name = "USD")]
+        link_post_price: Option<String>,
     },
-    /// Show stored app keys (masked).
+    /// Show stored app keys (masked) and the prices bills are estimated at.
     Show,
 }
 

@@ -1054,7 +1054,13 @@ fn bench_stats_on_a_million_posts() {
         for b in store.bots().unwrap() {
             // Oldest first, as time runs.
             for h in (0..botfarm::store::COUNTER_DAYS * 24).rev() {
-                let c = Counters { posts: 1, fetched: 3, calls: 2, errors: (h % 50 == 0) as u32 };
+                let c = Counters {
+                    posts: 1,
+                    fetched: 3,
+                    calls: 2,
+                    errors: (h % 50 == 0) as u32,
+                    ..Default::default()
+                };
                 store.count(&b.name, now - h * 3600, c).unwrap();
             }
         }
@@ -1070,7 +1076,8 @@ fn bench_stats_on_a_million_posts() {
         let rows = botfarm::cmd::stats::rows(&store, now).unwrap();
         let computed = t.elapsed();
         let t = std::time::Instant::now();
-        let table = botfarm::cmd::stats::render_table(&rows, now, 80, false);
+        let prices = botfarm::model::Prices::default().list();
+        let table = botfarm::cmd::stats::render_table(&rows, &prices, now, 80, false);
         let rendered = t.elapsed();
         let t = std::time::Instant::now();
         let prom = botfarm::cmd::metrics::prometheus(&rows);

@@ -60,6 +60,17 @@ pub fn run(store: &Store, opts: &RunOpts, now: i64, connect: &Connector) -> Resu
             outcomes.push(Outcome { bot: bot.name.clone(), line: "paused".into(), error: None });
             continue;
         }
+        if bot.platform == PlatformKind::Corpus {
+            // It is never due and has nothing to read; a run that names it says so.
+            if !opts.names.is_empty() {
+                let line = format!(
+                    "a corpus reader reads no network; `farm import-corpus {} FILE` fills it",
+                    bot.name
+                );
+                outcomes.push(Outcome { bot: bot.name.clone(), line, error: None });
+            }
+            continue;
+        }
         let st = store.state(&bot.name)?;
         let forced = opts.force && !opts.names.is_empty();
         if !forced && !schedule::is_due(&bot, &st, now) {
@@ -252,6 +263,7 @@ pub fn run_reader(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
         Err(e) => return Err(record::failure(store, bot, &mut st, now, &e, 1)?),
     };
     record::rates(store, &bot.name, &mut st, &reply.rates, now)?;
+    let read = reply.value.posts.len() as u32;
     let mut posts = reply.value.posts;
     let cached = cache_time(store, bot, &st, now).and_then(|stamp| {
         // A post the server gave no time gets the time the cache's ages are judged at.
@@ -276,7 +288,8 @@ pub fn run_reader(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
     st.total += new as u64;
     store.put_state(&bot.name, &st)?;
     let line = format!("read {new} new posts ({} cached, {removed} dropped)", st.cached);
-    let counters = Counters { fetched: new as u32, calls: reply.value.calls.max(1), ..Default::default() };
+    let counters =
+        Counters { fetched: new as u32, calls: reply.value.calls.max(1), read, ..Default::default() };
     record::tally(store, &bot.name, now, counters, Some(("read", &line)))?;
     Ok(line)
 }
@@ -578,11 +591,13 @@ fn confirm(
     }
     // A post by hand is not one of the bot's runs: its schedule, failures and back-off stay.
     store.put_state(&bot.name, st)?;
+    // X bills a post with a link at a higher price (see `model::Prices`).
+    let link_posts = u32::from(!crate::text::length::find_urls(&p.text).is_empty());
     record::tally(
         store,
         &bot.name,
         now,
-        Counters { posts: 1, calls, ..Default::default() },
+        Counters { posts: 1, calls, link_posts, ..Default::default() },
         Some(("post", &line)),
     )?;
     Ok(line)
@@ -629,6 +644,7 @@ fn look_for_pending(
     };
     record::rates(store, &bot.name, st, &reply.rates, now)?;
     let own = reply.value;
+    record::tally(store, &bot.name, now, Counters { read: own.len() as u32, ..Default::default() }, None)?;
     if own.iter().any(|o| super::writer::same_post(&p.text, &o.text)) {
         let line = format!("already posted (found among its own posts): {}", p.text);
         return confirm(store, bot, st, p, now, 1, line).map(Some);

@@ -26,6 +26,15 @@ struct StateView {
     posts_total: u64,
     scored_total: u64,
     cached: u64,
+    /// Readers: posts imported from files (`farm import-corpus`), in total.
+    imported_total: u64,
+    /// API requests in the last 24 hours and 30 days, as in `farm stats --json`.
+    calls_24h: u64,
+    calls_30d: u64,
+    /// X bots: the estimated bill in US dollars of the last 24 hours and 30 days; `null`
+    /// on networks that bill nothing.
+    cost_24h: Option<f64>,
+    cost_30d: Option<f64>,
     /// A reader's cursor: the newest post id it has read (`since_id` / `min_id`).
     cursor: Option<String>,
     consumed: u64,
@@ -63,6 +72,7 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
     let ts = |t: i64| (t > 0).then(|| clock::format(t));
     let (boring, hot) = crate::bot::writer::feedback(&store, &bot)?;
     let total = Kinds::total(bot.role, st.total);
+    let row = super::stats::Row::new(&crate::bot::stats::summary_of(&store, &bot, now)?);
     let view = ShowView {
         bot: BotView::new(&bot),
         status: status.name(),
@@ -76,6 +86,11 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
             posts_total: total.posts,
             scored_total: total.scored,
             cached: st.cached,
+            imported_total: row.imported_total,
+            calls_24h: row.calls_24h,
+            calls_30d: row.calls_30d,
+            cost_24h: row.cost_24h,
+            cost_30d: row.cost_30d,
             cursor: st.cursor.clone(),
             consumed: st.consumed,
             pending: st.pending.as_ref().map(|p| p.text.clone()),
@@ -179,6 +194,10 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
     if bot.role == crate::bot::Role::Reader {
         line("cached", &s.cached.to_string());
     }
+    if s.imported_total > 0 {
+        line("imported", &format!("{} posts from files", s.imported_total));
+    }
+    line("calls", &super::stats::calls_text(&row));
     if let Some(p) = &s.pending {
         line("unconfirmed", p);
     }

@@ -33,9 +33,12 @@ impl Store {
         self.bots.remove(name.as_bytes()).map_err(sled_err)?;
         self.state.remove(name.as_bytes()).map_err(sled_err)?;
         let p = prefix(name);
-        for k in
-            [key2("ord", name.as_bytes()), key2("ordmin", name.as_bytes()), key2("cord", name.as_bytes())]
-        {
+        for k in [
+            key2("ord", name.as_bytes()),
+            key2("ordmin", name.as_bytes()),
+            key2("cord", name.as_bytes()),
+            key2("imported", name.as_bytes()),
+        ] {
             self.meta.remove(k).map_err(sled_err)?;
         }
         for tree in [&self.hashes, &self.rates, &self.counters, &self.daily, &self.events, &self.scores] {

@@ -3,7 +3,7 @@
 
 use super::codec::{decode_body, Stored};
 use crate::error::{FarmError, Result};
-use crate::model::{AppKeys, Bot, BotState, CachedPost, Counters, Event, Post, RateInfo};
+use crate::model::{AppKeys, Bot, BotState, CachedPost, Counters, Event, Post, Prices, RateInfo};
 
 impl Stored for Bot {
     const VERSION: u8 = 1;
@@ -93,8 +93,46 @@ impl Stored for Event {
 }
 
 impl Stored for Counters {
-    const VERSION: u8 = 1;
+    const VERSION: u8 = 2;
     const WHAT: &'static str = "counters";
+    fn migrate(v: u8, body: &[u8]) -> Result<Self> {
+        match v {
+            1 => Ok(decode_body::<CountersV1>(body, Self::WHAT)?.into()),
+            _ => Err(FarmError::data(format!(
+                "stored counters have format version {v}, which this farm cannot read"
+            ))),
+        }
+    }
+}
+
+/// Format version 1 of counters: before they counted the posts read and the posts made with a
+/// link (issue #22, what a source costs).
+#[derive(serde::Deserialize)]
+struct CountersV1 {
+    posts: u32,
+    fetched: u32,
+    calls: u32,
+    errors: u32,
+}
+
+impl From<CountersV1> for Counters {
+    /// The posts read were not counted: a reader's posts fetched (an analyzer's scored) are
+    /// what its calls returned, near enough; the posts with a link are not known (0).
+    fn from(c: CountersV1) -> Counters {
+        Counters {
+            posts: c.posts,
+            fetched: c.fetched,
+            calls: c.calls,
+            errors: c.errors,
+            read: c.fetched,
+            link_posts: 0,
+        }
+    }
+}
+
+impl Stored for Prices {
+    const VERSION: u8 = 1;
+    const WHAT: &'static str = "prices";
 }
 
 /// A cached source post as schema-3 farms stored it (format version 1 of a posts-tree value, and
@@ -258,11 +296,15 @@ mod tests {
             limited_until: Some(16),
         };
         let rate = RateInfo { call: Call::OwnPosts, limit: Some(75), remaining: 0, reset: 17 };
+        let counters = Counters { posts: 19, fetched: 20, calls: 21, errors: 22, read: 23, link_posts: 24 };
+        let prices = Prices { read: Some(5_000), post: None, link_post: Some(200_000) };
         vec![
             ("bot", encode(&bot).unwrap()),
             ("state", encode(&state).unwrap()),
             ("cached", encode(&CachedPost { ord: 18, post }).unwrap()),
             ("rate", encode(&rate).unwrap()),
+            ("counters", encode(&counters).unwrap()),
+            ("prices", encode(&prices).unwrap()),
         ]
     }
 
@@ -306,7 +348,15 @@ mod tests {
         assert_eq!((p.text.as_str(), p.key.as_str(), p.source_id, p.attempts), ("t", "k", 8, 10));
         assert_eq!(p.meta, crate::model::PostMeta::default());
         assert_eq!((st.consumed, st.limited_until), (6, Some(16)));
+        // Counters of format version 1 (before the posts read and made with a link were
+        // counted): the posts fetched stand in for the posts read.
+        let c: Counters = crate::store::codec::decode(&unhex(OLD_COUNTERS_V1)).unwrap();
+        assert_eq!(c, Counters { posts: 19, fetched: 20, calls: 21, errors: 22, read: 20, link_posts: 0 });
     }
+
+    /// Version-1 counters (posts 19, fetched 20, calls 21, errors 22), as farms wrote them
+    /// before issue #22.
+    const OLD_COUNTERS_V1: &str = "0113141516";
 
     /// A version-1 bot state, as farms wrote it before issue #22.
     const OLD_STATE_V1: &str = "0102040301080101650101350601017407016b08120a160c0d0102313401fbf401171e0120";
@@ -316,12 +366,15 @@ mod tests {
     /// A version-2 cached post (ordinal 18), as farms wrote it before issue #22.
     const OLD_CACHED_V2: &str = "0212fd01003ef1ee275e1a07736f6d656f6e6536d093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b820d0a2d0b0d0b9d0bdd0b0d18f20d09ad0bed0bcd0bdd0b0d182d0b0fc0072abd201000101027275";
 
-    /// Recorded from the encoder (issue #14; cached posts at format version 3, issue #22).
+    /// Recorded from the encoder (issue #14; cached posts at format version 3, counters at 2 and
+    /// prices, issue #22).
     #[rustfmt::skip]
     const GOLDEN: &[(&str, &str)] = &[
         ("bot", "0102687001011168747470733a2f2f6170692e782e636f6dfb100e0101046e65777302636b026373026174026173011dd093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b8207b7d010670687261736501086e6f2d6c696e6b730108756e6c6973746564c8fc008d2700fb8813fc80f40300fc0072abd201016b0176"),
         ("state", "0202040301080101650101350601017407016b08120a01026377010102727501066e7564697479010661743a2f2f70010263310661743a2f2f72000108756e6c6973746564160c0d0102313401fbf401171e0120"),
         ("cached", "0312fd01003ef1ee275e1a07736f6d656f6e6536d093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b820d0a2d0b0d0b9d0bdd0b0d18f20d09ad0bed0bcd0bdd0b0d182d0b0fc0072abd201000101027275010873706f696c65727301010ed09dd0bed0b2d0bed181d182d0b8011568747470733a2f2f6578616d706c652e6f72672f310105626f6f6b73"),
         ("rate", "0103014b0022"),
+        ("counters", "02131415161718"),
+        ("prices", "0101fb88130001fc400d0300"),
     ];
 }
