@@ -202,6 +202,12 @@ pub enum Command {
     /// Load a farm from an export file (into an empty data dir, or `--replace`).
     #[command(after_help = "Examples:\n  farm import backup.tar\n  farm import --replace farm.tar.gz")]
     Import(ImportArgs),
+    /// Load posts from a file into a corpus reader: text (one post a line), an X archive's
+    /// tweets.js or a Mastodon outbox.json.
+    #[command(
+        after_help = "Examples:\n  farm create reader corpus --platform corpus\n  farm import-corpus corpus tweets.js\n  farm import-corpus corpus outbox.json --dry-run\n  farm import-corpus corpus lines.txt --format lines"
+    )]
+    ImportCorpus(ImportCorpusArgs),
     /// Rebuild the database to give disk space back (sled never shrinks by itself).
     #[command(after_help = "Example:\n  farm compact")]
     Compact {
@@ -290,6 +296,27 @@ pub struct ImportArgs {
     /// Replace an existing farm (the old one is kept as a dated backup).
     #[arg(long)]
     pub replace: bool,
+}
+
+/// `farm import-corpus …`
+#[derive(Args, Debug)]
+pub struct ImportCorpusArgs {
+    /// The corpus reader (`farm create reader NAME --platform corpus`).
+    #[arg(value_name = "READER")]
+    pub reader: String,
+    /// The file (at most 256 MiB; read twice, so a file, not a pipe).
+    #[arg(value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub file: PathBuf,
+    /// The file's format (default: told by its content).
+    #[arg(long, value_parser = PossibleValuesParser::new([
+        PossibleValue::new("lines").help("UTF-8 text, one post a line"),
+        PossibleValue::new("x-archive").help("an X archive's tweets.js"),
+        PossibleValue::new("outbox").help("a Mastodon export's outbox.json"),
+    ]))]
+    pub format: Option<String>,
+    /// Check the file and count what would be imported; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `farm metrics …`

@@ -14,6 +14,7 @@ pub mod doctor;
 pub mod edit;
 pub mod export;
 pub mod import;
+pub mod import_corpus;
 pub mod list;
 pub mod log;
 pub mod man;
@@ -130,6 +131,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Completions { .. } | Command::Man => Ok(()),
         Command::Export(a) => export::run(&g, a),
         Command::Import(a) => import::run(&g, a),
+        Command::ImportCorpus(a) => import_corpus::run(&g, a),
         Command::Compact { quiet, .. } => compact::run(&g, quiet),
         Command::Metrics(a) => metrics::run(&g, a),
         Command::Best { name, n, json, .. } => best::run(&g, &name, n, json),
@@ -430,6 +432,21 @@ pub fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
     let s = serde_json::to_string_pretty(v)
         .map_err(|e| FarmError::software(format!("cannot print JSON: {e}")))?;
     crate::outln!("{s}")?;
+    Ok(())
+}
+
+/// After a command that cached posts (a run, an import): a farm that outgrew its control
+/// database moves its posts to the shards now, saying so once on stderr.
+pub fn settle_layout(store: &mut Store) -> Result<()> {
+    let before = store.posts_in();
+    store.settle_posts()?;
+    if store.posts_in() != before {
+        eprintln!(
+            "farm: the farm caches more than {} posts: moved them from the control database to \
+             the posts shards; `farm compact` gives the space they took back",
+            crate::store::INLINE_MAX
+        );
+    }
     Ok(())
 }
 

@@ -117,7 +117,9 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
     let mut out = crate::out::cut(&format!("{} ({} on {})", b.name, b.role, b.platform), width);
     out.push('\n');
     let mut line = |key: &str, value: &str| out.push_str(&crate::out::pair(key, value, width));
-    line("api", &b.api);
+    if !b.api.is_empty() {
+        line("api", &b.api);
+    }
     line("every", &format!("{}{}", b.every, if b.paused { " (paused)" } else { "" }));
     if let Some(src) = &b.source {
         line("source", src);
@@ -133,7 +135,11 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
             line("lang", l);
         }
     }
-    if let Some(r) = &b.reader {
+    let corpus = bot.platform == crate::net::PlatformKind::Corpus;
+    if corpus {
+        line("keeps", "every post imported into it (`farm import-corpus`); it reads no network");
+    }
+    if let Some(r) = b.reader.as_ref().filter(|_| !corpus) {
         line(
             "fetch cap",
             &format!(
@@ -179,7 +185,7 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
     }
     line("status", &status_text(status));
     line("last ok", &if st.last_ok > 0 { clock::short(st.last_ok) } else { "never".into() });
-    line("next due", &next_due_text(standing.next_due, now));
+    line("next due", &next_due_text(bot.platform.name(), standing.next_due, now));
     if let Some(t) = standing.ahead {
         line(
             "clock",

@@ -253,6 +253,11 @@ impl Store {
         Ok(newest.max(self.meta_u64(&key2("ord", reader.as_bytes()))?.unwrap_or(0)))
     }
 
+    /// How many posts a reader caches (counted by its ordinals, see [`Store::prune_posts`]).
+    pub fn cached_posts(&self, reader: &str) -> Result<u64> {
+        self.cached_count(&self.posts_tree(reader)?, reader)
+    }
+
     /// Call `f` with each of a reader's cached posts, oldest first, one decoded at a time.
     pub fn each_post(&self, reader: &str, mut f: impl FnMut(&Post) -> Result<()>) -> Result<()> {
         for v in self.posts_tree(reader)?.iter().values() {
