@@ -93,7 +93,11 @@ pub fn import(
     drop(fresh);
     let added = found.posts - duplicates;
     let done = Imported { format, found, added, duplicates };
-    if dry || added == 0 {
+    if dry {
+        return Ok(done);
+    }
+    if added == 0 {
+        store.log(&reader.name, now, "import", &summary(&done, "imported", 0))?;
         return Ok(done);
     }
     // Written in batches, with ids after the reader's highest.

@@ -318,7 +318,8 @@ fn corpus_options(bot: &Bot, s: &Settings) -> Result<()> {
         return Ok(());
     }
     Err(FarmError::usage(format!(
-        "{} is a corpus reader: it calls no API and keeps every post imported into it, so {} does          not apply; fill it with `farm import-corpus {} FILE`",
+        "{} is a corpus reader: it calls no API and keeps every post imported into it, so {} does \
+         not apply; fill it with `farm import-corpus {} FILE`",
         bot.name,
         given.join(" and "),
         bot.name

@@ -156,58 +156,7 @@ mod tests {
 
     /// An outbox made by hand after the ActivityPub shape Mastodon exports: a post with a CW,
     /// a language and a hashtag, a reply, a boost, a like, and an empty post.
-    const OUTBOX: &str = r##"{
-  "@context": "https://www.w3.org/ns/activitystreams",
-  "id": "outbox.json",
-  "type": "OrderedCollection",
-  "totalItems": 5,
-  "orderedItems": [
-    {
-      "id": "https://mastodon.example/users/alice/statuses/1/activity",
-      "type": "Create",
-      "actor": "https://mastodon.example/users/alice",
-      "published": "2018-10-10T20:19:24Z",
-      "to": ["https://www.w3.org/ns/activitystreams#Public"],
-      "cc": ["https://mastodon.example/users/alice/followers"],
-      "object": {
-        "id": "https://mastodon.example/users/alice/statuses/1",
-        "type": "Note",
-        "summary": "cat pictures",
-        "inReplyTo": null,
-        "published": "2018-10-10T20:19:24Z",
-        "url": "https://mastodon.example/@alice/1",
-        "attributedTo": "https://mastodon.example/users/alice",
-        "sensitive": true,
-        "content": "<p>Cats &amp; <a href=\"https://mastodon.example/tags/cats\" class=\"mention hashtag\" rel=\"tag\">#<span>cats</span></a></p><p>second paragraph</p>",
-        "contentMap": { "de": "<p>Cats &amp; #cats</p>" },
-        "attachment": [],
-        "tag": [ { "type": "Hashtag", "href": "https://mastodon.example/tags/cats", "name": "#cats" } ]
-      }
-    },
-    {
-      "id": "https://mastodon.example/users/alice/statuses/2/activity",
-      "type": "Create",
-      "published": "2018-10-09T08:00:00Z",
-      "object": {
-        "type": "Note",
-        "summary": null,
-        "inReplyTo": "https://other.example/users/bob/statuses/9",
-        "published": "2018-10-09T08:00:00Z",
-        "attributedTo": "https://mastodon.example/users/alice",
-        "sensitive": false,
-        "content": "<p><span class=\"h-card\"><a href=\"https://other.example/@bob\" class=\"u-url mention\">@<span>bob</span></a></span> agreed</p>"
-      }
-    },
-    {
-      "id": "https://mastodon.example/users/alice/statuses/3/activity",
-      "type": "Announce",
-      "published": "2018-10-11T08:00:00Z",
-      "object": "https://other.example/users/bob/statuses/10"
-    },
-    { "id": "https://mastodon.example/users/alice#likes/4", "type": "Like", "object": "https://other.example/users/bob/statuses/11" },
-    { "type": "Create", "object": { "type": "Note", "content": "<p></p>", "published": "2018-10-12T08:00:00Z" } }
-  ]
-}"##;
+    const OUTBOX: &str = include_str!("../../fixtures/corpus/outbox.json");
 
     #[test]
     fn a_hand_made_outbox() {

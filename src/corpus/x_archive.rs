@@ -145,63 +145,7 @@ mod tests {
 
     /// A `tweets.js` made by hand after the archive's documented shape: a plain tweet with a
     /// link and a hashtag, a reply, a retweet, a media-only tweet, and the older bare form.
-    const TWEETS_JS: &str = r#"window.YTD.tweets.part0 = [
-  {
-    "tweet" : {
-      "edit_info" : { "initial" : { "editTweetIds" : [ "1050118621198921728" ], "editableUntil" : "2018-10-10T21:19:24.000Z", "editsRemaining" : "5", "isEditEligible" : false } },
-      "retweeted" : false,
-      "source" : "<a href=\"https://mobile.twitter.com\" rel=\"nofollow\">Twitter Web App</a>",
-      "entities" : {
-        "hashtags" : [ { "text" : "cats", "indices" : [ "20", "25" ] } ],
-        "symbols" : [ ],
-        "user_mentions" : [ ],
-        "urls" : [ { "url" : "https://t.co/abc123", "expanded_url" : "https://example.org/cats", "display_url" : "example.org/cats", "indices" : [ "26", "49" ] } ]
-      },
-      "display_text_range" : [ "0", "49" ],
-      "favorite_count" : "3",
-      "id_str" : "1050118621198921728",
-      "truncated" : false,
-      "retweet_count" : "0",
-      "id" : "1050118621198921728",
-      "created_at" : "Wed Oct 10 20:19:24 +0000 2018",
-      "favorited" : false,
-      "full_text" : "Cats &amp; dogs say #cats https://t.co/abc123",
-      "lang" : "en"
-    }
-  },
-  {
-    "tweet" : {
-      "retweeted" : false,
-      "entities" : { "hashtags" : [ ], "symbols" : [ ], "user_mentions" : [ { "name" : "Friend", "screen_name" : "friend", "id_str" : "12" } ], "urls" : [ ] },
-      "id_str" : "1050118621198921729",
-      "in_reply_to_status_id_str" : "1050118621198921700",
-      "in_reply_to_user_id_str" : "12",
-      "in_reply_to_screen_name" : "friend",
-      "created_at" : "Tue Oct 09 08:00:00 +0000 2018",
-      "full_text" : "@friend agreed",
-      "lang" : "und"
-    }
-  },
-  {
-    "tweet" : {
-      "retweeted" : false,
-      "entities" : { "hashtags" : [ ], "urls" : [ ] },
-      "id_str" : "1050118621198921730",
-      "created_at" : "Thu Oct 11 09:30:00 +0000 2018",
-      "full_text" : "RT @someone_else: The original post, as retweeted",
-      "lang" : "en"
-    }
-  },
-  {
-    "tweet" : {
-      "entities" : { "media" : [ { "url" : "https://t.co/pic999", "media_url_https" : "https://pbs.twimg.com/media/x.jpg" } ] },
-      "id_str" : "1050118621198921731",
-      "created_at" : "Thu Oct 11 10:00:00 +0000 2018",
-      "full_text" : "https://t.co/pic999"
-    }
-  },
-  { "id_str" : "1", "created_at" : "Mon Jan 02 00:00:00 +0000 2012", "full_text" : "an old archive's bare tweet", "entities" : { } }
-]"#;
+    const TWEETS_JS: &str = include_str!("../../fixtures/corpus/tweets.js");
 
     #[test]
     fn a_hand_made_archive() {
