@@ -581,13 +581,13 @@ pub enum AppCmd {
         platform: String,
         /// US dollars X bills per post read (default 0.005, X's price on 2026-12-06; `default`
         /// goes back to it). With a price and no keys in the environment, only the prices change.
-        #[arg(long, value_name = "USD")]
+        #[arg(long, value_name = "USD", allow_hyphen_values = true)]
         read_price: Option<String>,
         /// US dollars per post made without a link (default 0.015).
-        #[arg(long, value_name = "USD")]
+        #[arg(long, value_name = "USD", allow_hyphen_values = true)]
         post_price: Option<String>,
         /// US dollars per post made with a link (default 0.200).
-        #[arg(long, value_name = "USD")]
+        #[arg(long, value_name = "USD", allow_hyphen_values = true)]
         link_post_price: Option<String>,
     },
     /// Show stored app keys (masked) and the prices bills are estimated at.
