@@ -214,7 +214,17 @@ fn a_corpus_reader_never_runs_and_calls_nothing() {
     assert!(out.all().contains("nothing due"), "{}", out.all());
     let named = n.synced(T0, &["run", "corp", "--force", "-v"]).ok();
     assert!(named.stdout.contains("a corpus reader reads no network"), "{}", named.all());
-    assert!(n.fake.requests().is_empty(), "no request at all");
+    n.masto_bot("reader", "m", &[]);
+    let checked = n.farm.run(&["check", "--json"]).ok().json();
+    assert_eq!(checked.as_array().unwrap().len(), 1, "only the Mastodon reader: {checked}");
+    n.farm.run(&["check", "corp"]).one_line_error(64, "corp is a corpus reader");
+    n.farm
+        .run(&["post", "corp", "hello"])
+        .one_line_error(64, "corp is a corpus reader, with no network to post on");
+    assert_eq!(n.state("corp")["pending"], serde_json::Value::Null);
+    n.farm.run(&["doctor", "--offline"]);
+    let calls: Vec<String> = n.fake.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(calls.len(), 1, "the Mastodon reader's check, and no request for the corpus: {calls:?}");
     let list = n.farm.run(&["list", "--json"]).ok().json();
     assert_eq!(list[0]["platform"], "corpus");
     let table = n.farm.run(&["list"]).ok();

@@ -5,10 +5,10 @@
 //!   ids (one more than the highest it ever gave), so an imported post can never collide with
 //!   a post read later, nor sit between two of them (a reader of a network gets its ids from
 //!   the network; a post put among them could hide the next ones from its writers).
-//! - **Checked first, then written.** The whole file is read once and checked; a malformed
-//!   file is refused and changes nothing. Then it is read again and written in batches of
-//!   [`BATCH`] posts. An import killed half way leaves the batches it wrote; the same import
-//!   again adds the rest.
+//! - **Checked first, then written.** The whole file is read once and checked ([`plan`]); a
+//!   malformed file is refused and changes nothing. Then it is read again and written in
+//!   batches of [`BATCH`] posts ([`write`]). An import killed half way leaves the batches it
+//!   wrote; the same import again adds the rest.
 //! - **Nothing twice.** A post whose text is already in the reader, or earlier in the file, is
 //!   a duplicate and left out: texts are compared the way a writer compares its own posts
 //!   ([`crate::text::dedup`]: case, punctuation and links do not count). A second import of the
@@ -24,7 +24,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 /// Posts written to the store at a time.
-pub const BATCH: usize = 10_000;
+pub const BATCH: usize = 2_000;
 
 /// What an import did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,23 +64,25 @@ pub fn check_target(bot: &Bot) -> Result<()> {
     )))
 }
 
-/// Import the posts of `path` into the corpus reader `reader` at `now`; a dry run checks and
-/// counts, and writes nothing.
-pub fn import(
-    store: &Store,
-    reader: &Bot,
-    path: &Path,
-    format: Format,
-    dry: bool,
-    now: i64,
-) -> Result<Imported> {
+/// An import checked and counted, ready to write ([`plan`]).
+pub struct Plan {
+    /// What the file holds and what of it is new.
+    pub counts: Imported,
+    /// The keys of the reader's posts.
+    known: HashSet<u64>,
+}
+
+/// Read the whole file once and check it, against what the corpus reader `reader` holds:
+/// nothing is written. A malformed file fails here.
+pub fn plan(store: &mut Store, reader: &Bot, path: &Path, format: Format) -> Result<Plan> {
     check_target(reader)?;
     let mut known: HashSet<u64> = HashSet::new();
     store.each_post(&reader.name, |p| {
         known.insert(key(&p.text));
         Ok(())
     })?;
-    // The whole file checked, nothing written.
+    // sled keeps what it read resident past its cache; closing the shard gives it back.
+    store.release_posts()?;
     let mut fresh: HashSet<u64> = HashSet::new();
     let mut duplicates = 0u64;
     let found = corpus::read(path, format, &mut |p| {
@@ -90,21 +92,24 @@ pub fn import(
         }
         Ok(())
     })?;
-    drop(fresh);
-    let added = found.posts - duplicates;
-    let done = Imported { format, found, added, duplicates };
-    if dry {
-        return Ok(done);
-    }
+    let counts = Imported { format, found, added: found.posts - duplicates, duplicates };
+    Ok(Plan { counts, known })
+}
+
+/// Read the file of a [`plan`] again and write its new posts into the reader in batches, with
+/// ids after the reader's highest and the import's time `now` for posts without one, and log
+/// an `import` event.
+pub fn write(store: &mut Store, reader: &Bot, path: &Path, plan: Plan, now: i64) -> Result<Imported> {
+    let Plan { counts, mut known } = plan;
+    let added = counts.added;
     if added == 0 {
-        store.log(&reader.name, now, "import", &summary(&done, "imported", 0))?;
-        return Ok(done);
+        store.log(&reader.name, now, "import", &summary(&counts, "imported", 0))?;
+        return Ok(counts);
     }
-    // Written in batches, with ids after the reader's highest.
     let mut next = store.highest_post_id(&reader.name)?;
     let mut batch = Vec::with_capacity(BATCH.min(added as usize));
     let mut written = 0u64;
-    let again = corpus::read(path, format, &mut |mut p| {
+    let again = corpus::read(path, counts.format, &mut |mut p| {
         if !known.insert(key(&p.text)) {
             return Ok(());
         }
@@ -115,14 +120,14 @@ pub fn import(
         }
         batch.push(p);
         if batch.len() == BATCH {
-            written += write(store, reader, &batch)?;
+            written += write_batch(store, reader, &batch)?;
             batch.clear();
         }
         Ok(())
     });
-    let last = if again.is_ok() && !batch.is_empty() { write(store, reader, &batch) } else { Ok(0) };
+    let last = if again.is_ok() && !batch.is_empty() { write_batch(store, reader, &batch) } else { Ok(0) };
     written += *last.as_ref().unwrap_or(&0);
-    store.log(&reader.name, now, "import", &summary(&done, "imported", written))?;
+    store.log(&reader.name, now, "import", &summary(&counts, "imported", written))?;
     again?;
     last?;
     if written != added {
@@ -132,18 +137,20 @@ pub fn import(
             crate::error::printable(&path.display().to_string())
         )));
     }
-    Ok(done)
+    Ok(counts)
 }
 
 /// Write one batch of posts with what it changes (the reader's cache size and imported total),
-/// durably: an import killed later keeps it, and the same import again adds the rest.
-fn write(store: &Store, reader: &Bot, batch: &[crate::model::Post]) -> Result<u64> {
+/// durably: an import killed later keeps it, and the same import again adds the rest. The
+/// posts shard is closed after each batch, which keeps the memory of a long import flat.
+fn write_batch(store: &mut Store, reader: &Bot, batch: &[crate::model::Post]) -> Result<u64> {
     let n = store.add_posts(&reader.name, batch)? as u64;
     let mut st = store.state(&reader.name)?;
     st.cached = store.cached_posts(&reader.name)?;
     store.put_state(&reader.name, &st)?;
     store.add_imported(&reader.name, n)?;
     store.flush()?;
+    store.release_posts()?;
     crate::config::crash_point("import-batch-written");
     Ok(n)
 }

@@ -2,11 +2,12 @@
 //! file into a corpus reader ([`crate::bot::corpus`]), the format told by the content
 //! ([`crate::corpus::detect`]) unless given.
 
-use super::{finish, now, open_required, Globals};
+use super::{finish, now, open_required, settle_layout, Globals};
 use crate::bot::registry::get;
 use crate::cli::ImportCorpusArgs;
 use crate::corpus::Format;
 use crate::error::{FarmError, Result};
+use crate::store::Store;
 
 /// Import a corpus file.
 pub fn run(g: &Globals, a: ImportCorpusArgs) -> Result<()> {
@@ -18,14 +19,18 @@ pub fn run(g: &Globals, a: ImportCorpusArgs) -> Result<()> {
     };
     let mut store = open_required(&g.dir)?;
     let reader = get(&store, &a.reader)?;
-    crate::bot::corpus::check_target(&reader)?;
-    let result = crate::bot::corpus::import(&store, &reader, &a.file, format, a.dry_run, now);
-    if !a.dry_run {
-        // What was written stays (a rerun completes it): settled and flushed even on a failure.
-        super::settle_layout(&mut store)?;
-        finish(&store)?;
+    let plan = crate::bot::corpus::plan(&mut store, &reader, &a.file, format)?;
+    if a.dry_run {
+        let c = &plan.counts;
+        return crate::outln!("{}: {}", reader.name, crate::bot::corpus::summary(c, "would import", c.added));
     }
+    // Posts that take the farm past its control database go straight to the shards.
+    let added = plan.counts.added;
+    settle_layout(&mut store, |s| s.make_room(added))?;
+    let result = crate::bot::corpus::write(&mut store, &reader, &a.file, plan, now);
+    // What was written stays (a rerun completes it): settled and flushed even on a failure.
+    settle_layout(&mut store, Store::settle_posts)?;
+    finish(&store)?;
     let done = result?;
-    let verb = if a.dry_run { "would import" } else { "imported" };
-    crate::outln!("{}: {}", reader.name, crate::bot::corpus::summary(&done, verb, done.added))
+    crate::outln!("{}: {}", reader.name, crate::bot::corpus::summary(&done, "imported", done.added))
 }

@@ -435,11 +435,12 @@ pub fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
     Ok(())
 }
 
-/// After a command that cached posts (a run, an import): a farm that outgrew its control
-/// database moves its posts to the shards now, saying so once on stderr.
-pub fn settle_layout(store: &mut Store) -> Result<()> {
+/// Let `settle` move a farm's posts (after a run or an import, [`Store::settle_posts`]; before
+/// an import, [`Store::make_room`]): a farm that outgrew its control database moves them to the
+/// shards, saying so once on stderr.
+pub fn settle_layout(store: &mut Store, settle: impl FnOnce(&mut Store) -> Result<()>) -> Result<()> {
     let before = store.posts_in();
-    store.settle_posts()?;
+    settle(store)?;
     if store.posts_in() != before {
         eprintln!(
             "farm: the farm caches more than {} posts: moved them from the control database to \

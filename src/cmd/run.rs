@@ -70,7 +70,7 @@ pub fn run(g: &Globals, a: RunArgs) -> Result<()> {
     let connect = move |ep| crate::net::connect(ep, now);
     let outcomes = run_farm(&store, &opts, now, &connect);
     if !a.dry_run {
-        super::settle_layout(&mut store)?;
+        super::settle_layout(&mut store, crate::store::Store::settle_posts)?;
     }
     store.flush()?;
     let outcomes = outcomes?;
