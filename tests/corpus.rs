@@ -98,16 +98,23 @@ fn a_markov_writer_learns_from_an_imported_corpus() {
     assert_eq!(n.posted("m").len(), 1);
 }
 
+/// A corpus farm after importing the fixture `path`, which says `says`, and the posts it holds.
+#[track_caller]
+fn imported(path: &str, says: &str) -> (Net, Vec<botfarm::model::Post>) {
+    let n = corpus_farm();
+    let out = n.farm.run(&["import-corpus", "corp", &fixture(path)]).ok();
+    assert_eq!(out.stdout.trim(), says);
+    let posts = cached(&n.farm, "corp");
+    (n, posts)
+}
+
 #[test]
 fn an_x_archive_keeps_what_its_tweets_say() {
-    let n = corpus_farm();
-    let out = n.farm.run(&["import-corpus", "corp", &fixture("fixtures/corpus/tweets.js")]).ok();
-    assert_eq!(
-        out.stdout.trim(),
+    // The media-only tweet has no text.
+    let (_, posts) = imported(
+        "fixtures/corpus/tweets.js",
         "corp: imported 4 posts (an X archive's tweets.js; left out: 1 empty)",
-        "the media-only tweet has no text"
     );
-    let posts = cached(&n.farm, "corp");
     // Oldest first: the archive lists the newest first.
     let texts: Vec<&str> = posts.iter().map(|p| p.text.as_str()).collect();
     assert_eq!(
@@ -127,13 +134,10 @@ fn an_x_archive_keeps_what_its_tweets_say() {
 
 #[test]
 fn a_mastodon_outbox_keeps_warnings_languages_and_counts_boosts() {
-    let n = corpus_farm();
-    let out = n.farm.run(&["import-corpus", "corp", &fixture("fixtures/corpus/outbox.json")]).ok();
-    assert_eq!(
-        out.stdout.trim(),
-        "corp: imported 2 posts (a Mastodon outbox; left out: 1 empty, 1 boost without text, 1 other activity)"
+    let (n, posts) = imported(
+        "fixtures/corpus/outbox.json",
+        "corp: imported 2 posts (a Mastodon outbox; left out: 1 empty, 1 boost without text, 1 other activity)",
     );
-    let posts = cached(&n.farm, "corp");
     assert_eq!(posts[0].text, "@bob agreed");
     let p = &posts[1];
     assert_eq!(p.text, "Cats & #cats\n\nsecond paragraph");

@@ -218,6 +218,49 @@ impl<'de, T: serde::de::DeserializeOwned> serde::de::Visitor<'de> for Elements<'
     }
 }
 
+/// What one element of a JSON corpus is.
+pub(crate) enum Entry {
+    /// A post.
+    Post(Box<Post>),
+    /// A post without text.
+    Empty,
+    /// A repost whose text the file does not hold (an outbox's boost).
+    Boost,
+    /// Anything else (an outbox's likes, deletions, …).
+    Other,
+}
+
+/// Run a JSON `parse` that hands each element to the closure it gets, turn the `n`th element
+/// into an [`Entry`] with `entry`, and collect the posts and what was left out. The first
+/// error (of the JSON, or of an element) stops it; `parse`'s own value comes back with them.
+pub(crate) fn collect<V>(
+    format: Format,
+    parse: impl FnOnce(&mut dyn FnMut(serde_json::Value) -> Result<()>) -> serde_json::Result<V>,
+    entry: impl Fn(&serde_json::Value, u64) -> Result<Entry>,
+) -> Result<(Vec<Post>, Found, V)> {
+    let (mut posts, mut found) = (Vec::new(), Found::default());
+    let mut failed: Option<FarmError> = None;
+    let mut n = 0u64;
+    let mut each = |item: serde_json::Value| {
+        n += 1;
+        let r = match entry(&item, n) {
+            Ok(Entry::Post(p)) => count_post(&mut found).map(|_| posts.push(*p)),
+            Ok(Entry::Empty) => Ok(found.empty += 1),
+            Ok(Entry::Boost) => Ok(found.boosts += 1),
+            Ok(Entry::Other) => Ok(found.other += 1),
+            Err(e) => Err(e),
+        };
+        // The serde error that stops the parse says little; the element's own is kept.
+        r.map_err(|e| failed.insert(e).clone())
+    };
+    let parsed = parse(&mut each);
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let value = parsed.map_err(|e| json_error(format, e))?;
+    Ok((posts, found, value))
+}
+
 /// A JSON error as one line that says what the file was taken for.
 fn json_error(format: Format, e: serde_json::Error) -> FarmError {
     if e.is_io() {

@@ -11,7 +11,7 @@
 //! and counted; other activities (likes, deletions) are left out too. The collection is parsed
 //! one activity at a time.
 
-use super::{checked_text, count_post, has_link, json_error, Elements, Format, Found};
+use super::{checked_text, collect, has_link, Elements, Entry, Format, Found};
 use crate::error::{FarmError, Result};
 use crate::model::Post;
 use serde::de::{IgnoredAny, MapAccess, Visitor};
@@ -21,43 +21,16 @@ use std::io::{BufReader, Read};
 /// The posts of an outbox, in file order, and what was left out.
 pub fn parse(r: impl Read) -> Result<(Vec<Post>, Found)> {
     let mut de = serde_json::Deserializer::from_reader(BufReader::with_capacity(64 << 10, r));
-    let (mut posts, mut found) = (Vec::new(), Found::default());
-    let mut failed: Option<FarmError> = None;
-    let mut n = 0u64;
-    let mut each = |item: Value| {
-        n += 1;
-        let r = match activity(&item, n) {
-            Ok(Entry::Post(p)) => count_post(&mut found).map(|_| posts.push(*p)),
-            Ok(Entry::Empty) => Ok(found.empty += 1),
-            Ok(Entry::Boost) => Ok(found.boosts += 1),
-            Ok(Entry::Other) => Ok(found.other += 1),
-            Err(e) => Err(e),
-        };
-        r.map_err(|e| failed.insert(e).clone())
+    let parse = |each: &mut dyn FnMut(Value) -> Result<()>| {
+        serde::Deserializer::deserialize_map(&mut de, Collection { each })
+            .and_then(|items| de.end().map(|_| items))
     };
-    let parsed = serde::Deserializer::deserialize_map(&mut de, Collection { each: &mut each })
-        .and_then(|items| de.end().map(|_| items));
-    if let Some(e) = failed {
-        return Err(e);
-    }
-    match parsed.map_err(|e| json_error(Format::Outbox, e))? {
-        true => Ok((posts, found)),
-        false => Err(FarmError::data(
+    match collect(Format::Outbox, parse, activity)? {
+        (posts, found, true) => Ok((posts, found)),
+        (_, _, false) => Err(FarmError::data(
             "a JSON object without orderedItems: not a Mastodon outbox; if it is another kind of file, give --format",
         )),
     }
-}
-
-/// What one activity of the outbox is.
-enum Entry {
-    /// A post.
-    Post(Box<Post>),
-    /// A post without text.
-    Empty,
-    /// A boost (`Announce`): no text in the export.
-    Boost,
-    /// Anything else.
-    Other,
 }
 
 /// The top-level object: `orderedItems` is read one activity at a time, the rest skipped.

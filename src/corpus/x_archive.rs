@@ -12,7 +12,7 @@
 //!
 //! The array is parsed one tweet at a time; what is kept of each is its post.
 
-use super::{checked_text, count_post, has_link, json_error, Elements, Format, Found};
+use super::{checked_text, collect, has_link, Elements, Entry, Format, Found};
 use crate::error::{FarmError, Result};
 use crate::model::Post;
 use serde::de::DeserializeSeed;
@@ -24,26 +24,12 @@ pub fn parse(r: impl Read) -> Result<(Vec<Post>, Found)> {
     let mut r = BufReader::with_capacity(64 << 10, r);
     skip_assignment(&mut r)?;
     let mut de = serde_json::Deserializer::from_reader(r);
-    let (mut posts, mut found) = (Vec::new(), Found::default());
-    let mut failed: Option<FarmError> = None;
-    let mut n = 0u64;
-    let mut each = |item: Value| {
-        n += 1;
-        let r = match post(&item, n) {
-            Ok(Some(p)) => count_post(&mut found).map(|_| posts.push(p)),
-            Ok(None) => {
-                found.empty += 1;
-                Ok(())
-            }
-            Err(e) => Err(e),
-        };
-        r.map_err(|e| failed.insert(e).clone())
+    let parse = |each: &mut dyn FnMut(Value) -> Result<()>| {
+        Elements::new(each).deserialize(&mut de).and_then(|_| de.end())
     };
-    let parsed = Elements::new(&mut each).deserialize(&mut de).and_then(|_| de.end());
-    if let Some(e) = failed {
-        return Err(e);
-    }
-    parsed.map_err(|e| json_error(Format::XArchive, e))?;
+    let (posts, found, ()) = collect(Format::XArchive, parse, |item, n| {
+        Ok(post(item, n)?.map_or(Entry::Empty, |p| Entry::Post(Box::new(p))))
+    })?;
     Ok((posts, found))
 }
 
