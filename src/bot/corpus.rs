@@ -127,7 +127,7 @@ pub fn write(store: &mut Store, reader: &Bot, path: &Path, plan: Plan, now: i64)
         if batch.len() == BATCH {
             written += write_batch(store, reader, &batch)?;
             batch.clear();
-            if written % RELEASE_EVERY == 0 {
+            if written.is_multiple_of(RELEASE_EVERY) {
                 store.release_posts()?;
             }
         }

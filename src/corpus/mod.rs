@@ -243,13 +243,18 @@ pub(crate) fn collect<V>(
     let mut n = 0u64;
     let mut each = |item: serde_json::Value| {
         n += 1;
-        let r = match entry(&item, n) {
-            Ok(Entry::Post(p)) => count_post(&mut found).map(|_| posts.push(*p)),
-            Ok(Entry::Empty) => Ok(found.empty += 1),
-            Ok(Entry::Boost) => Ok(found.boosts += 1),
-            Ok(Entry::Other) => Ok(found.other += 1),
-            Err(e) => Err(e),
-        };
+        let r = entry(&item, n).and_then(|e| {
+            match e {
+                Entry::Post(p) => {
+                    count_post(&mut found)?;
+                    posts.push(*p);
+                }
+                Entry::Empty => found.empty += 1,
+                Entry::Boost => found.boosts += 1,
+                Entry::Other => found.other += 1,
+            }
+            Ok(())
+        });
         // The serde error that stops the parse says little; the element's own is kept.
         r.map_err(|e| failed.insert(e).clone())
     };
