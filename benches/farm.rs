@@ -15,7 +15,9 @@
 //! `--reply only` writer run with 100 mentions waiting),
 //! `tracery` (one writer run of a Tracery grammar, in English and with Russian modifiers,
 //! against one of a template over a reader's post), `follows`
-//! (one reader run over 10 followed public accounts, 50 new posts).
+//! (one reader run over 10 followed public accounts, 50 new posts), `corpus`
+//! (`farm import-corpus` of 100,000 lines, the same file again, and an X archive of 100,000
+//! tweets).
 
 use botfarm::model::{Bot, BotState, ReaderOpts, Role};
 use botfarm::net::{Credentials, PlatformKind, Post};
@@ -1141,6 +1143,72 @@ fn live_payload(db: &Path) -> u64 {
     total
 }
 
+/// `farm import-corpus`: 100,000 distinct lines into an empty corpus reader (each run on a
+/// new farm), the same file again (all duplicates), and an X archive of 100,000 tweets.
+fn corpus() {
+    const POSTS: usize = 100_000;
+    let dir = tmp("corpus");
+    std::fs::create_dir_all(&dir).unwrap();
+    let words = ["cats", "trains", "coffee", "rain", "morning", "books", "the", "city", "late", "again"];
+    let line = |i: usize| {
+        let w = |k: usize| words[(i / 10usize.pow(k as u32)) % 10];
+        format!("post {i}: {} {} and {} {} with {} today", w(0), w(1), w(2), w(3), w(4))
+    };
+    let text = dir.join("corpus.txt");
+    let body: String = (0..POSTS).map(|i| line(i) + "\n").collect();
+    std::fs::write(&text, &body).unwrap();
+    let tweets = dir.join("tweets.js");
+    let items: Vec<String> = (0..POSTS)
+        .map(|i| {
+            format!(
+                r#"{{"tweet":{{"retweeted":false,"entities":{{"hashtags":[],"urls":[]}},"id_str":"{}","created_at":"Wed Oct 10 20:19:24 +0000 2018","full_text":"{}","lang":"en"}}}}"#,
+                1_050_118_621_198_921_728u64 + i as u64,
+                line(i)
+            )
+        })
+        .collect();
+    std::fs::write(&tweets, format!("window.YTD.tweets.part0 = [\n{}\n]", items.join(",\n"))).unwrap();
+    let new_farm = |n: usize| {
+        let db = dir.join(format!("farm{n}"));
+        let store = open(&db);
+        store.put_bot(&bot("corpus", Role::Reader, PlatformKind::Corpus, "", None)).unwrap();
+        store.flush().unwrap();
+        db
+    };
+    let import = |db: &Path, file: &Path| {
+        let c = measure(&mut farm(db, T0, &["import-corpus", "corpus", &file.display().to_string()]));
+        assert_eq!(c.code, 0, "import-corpus failed");
+        c
+    };
+    let mb = |p: &Path| std::fs::metadata(p).unwrap().len() as f64 / 1e6;
+    let (mut first, mut again, mut archive) = (Vec::new(), Vec::new(), Vec::new());
+    for n in 0..3 {
+        let db = new_farm(n);
+        first.push(import(&db, &text));
+        again.push(import(&db, &text));
+        archive.push(import(&new_farm(n + 3), &tweets));
+    }
+    let disk = du(&dir.join("farm0"));
+    report(
+        &format!("10. `farm import-corpus` of {POSTS} lines ({:.1} MB) into a new corpus reader", mb(&text)),
+        median(first),
+        0,
+        disk,
+        "",
+    );
+    report("10. the same file again (every post a duplicate)", median(again), 0, disk, "");
+    report(
+        &format!("10. an X archive of {POSTS} tweets ({:.1} MB)", mb(&tweets)),
+        median(archive),
+        0,
+        du(&dir.join("farm3")),
+        "",
+    );
+    if std::env::var_os("FARM_BENCH_KEEP").is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let want = |s: &str| args.is_empty() || args.iter().any(|a| a == s);
@@ -1209,5 +1277,8 @@ fn main() {
     }
     if want("slots") {
         slots();
+    }
+    if want("corpus") {
+        corpus();
     }
 }

@@ -216,6 +216,12 @@ pub enum Command {
     /// Load a farm from an export file (into an empty data dir, or `--replace`).
     #[command(after_help = "Examples:\n  farm import backup.tar\n  farm import --replace farm.tar.gz")]
     Import(ImportArgs),
+    /// Load posts from a file into a corpus reader: text (one post a line), an X archive's
+    /// tweets.js or a Mastodon outbox.json.
+    #[command(
+        after_help = "Examples:\n  farm create reader corpus --platform corpus\n  farm import-corpus corpus tweets.js\n  farm import-corpus corpus outbox.json --dry-run\n  farm import-corpus corpus lines.txt --format lines"
+    )]
+    ImportCorpus(ImportCorpusArgs),
     /// Rebuild the database to give disk space back (sled never shrinks by itself).
     #[command(after_help = "Example:\n  farm compact")]
     Compact {
@@ -304,6 +310,27 @@ pub struct ImportArgs {
     /// Replace an existing farm (the old one is kept as a dated backup).
     #[arg(long)]
     pub replace: bool,
+}
+
+/// `farm import-corpus …`
+#[derive(Args, Debug)]
+pub struct ImportCorpusArgs {
+    /// The corpus reader (`farm create reader NAME --platform corpus`).
+    #[arg(value_name = "READER")]
+    pub reader: String,
+    /// The file (at most 256 MiB; read twice, so a file, not a pipe).
+    #[arg(value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub file: PathBuf,
+    /// The file's format (default: told by its content).
+    #[arg(long, value_parser = PossibleValuesParser::new([
+        PossibleValue::new("lines").help("UTF-8 text, one post a line"),
+        PossibleValue::new("x-archive").help("an X archive's tweets.js"),
+        PossibleValue::new("outbox").help("a Mastodon export's outbox.json"),
+    ]))]
+    pub format: Option<String>,
+    /// Check the file and count what would be imported; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `farm metrics …`
@@ -429,6 +456,8 @@ fn platforms() -> PossibleValuesParser {
         PossibleValue::new("feed")
             .help("an RSS, Atom or JSON feed, read only (--api is the feed's URL)")
             .aliases(["rss", "atom"]),
+        PossibleValue::new("corpus")
+            .help("a reader of no network, filled from files by `farm import-corpus`"),
     ])
 }
 
@@ -647,13 +676,26 @@ pub struct EditArgs {
 /// `farm app …`
 #[derive(Subcommand, Debug)]
 pub enum AppCmd {
-    /// Store app keys from FARM_CONSUMER_KEY / FARM_CONSUMER_SECRET (or a prompt).
-    #[command(after_help = "Example:\n  FARM_CONSUMER_KEY=… FARM_CONSUMER_SECRET=… farm app set x")]
+    /// Store app keys from FARM_CONSUMER_KEY / FARM_CONSUMER_SECRET (or a prompt), or the prices
+    /// the bill in `farm stats` is estimated at.
+    #[command(
+        after_help = "Examples:\n  FARM_CONSUMER_KEY=… FARM_CONSUMER_SECRET=… farm app set x\n  farm app set x --read-price 0.005 --post-price 0.015 --link-post-price 0.2   # only the prices\n  farm app set x --read-price default"
+    )]
     Set {
         /// Platform (only `x`).
         platform: String,
+        /// US dollars X bills per post read (default 0.005, X's price on 2026-12-06; `default`
+        /// goes back to it). With a price and no keys in the environment, only the prices change.
+        #[arg(long, value_name = "USD", allow_hyphen_values = true)]
+        read_price: Option<String>,
+        /// US dollars per post made without a link (default 0.015).
+        #[arg(long, value_name = "USD", allow_hyphen_values = true)]
+        post_price: Option<String>,
+        /// US dollars per post made with a link (default 0.200).
+        #[arg(long, value_name = "USD", allow_hyphen_values = true)]
+        link_post_price: Option<String>,
     },
-    /// Show stored app keys (masked).
+    /// Show stored app keys (masked) and the prices bills are estimated at.
     Show,
 }
 

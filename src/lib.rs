@@ -11,6 +11,7 @@ pub mod cli;
 pub mod clock;
 pub mod cmd;
 pub mod config;
+pub mod corpus;
 pub mod error;
 pub mod model;
 pub mod net;

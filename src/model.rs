@@ -264,17 +264,22 @@ pub struct Event {
     pub message: String,
 }
 
-/// Activity counters of one bot in one hour.
+/// Activity counters of one bot in one hour (or one day).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counters {
     /// Posts made.
     pub posts: u32,
-    /// Posts fetched by a reader.
+    /// Posts fetched by a reader (an analyzer: posts scored).
     pub fetched: u32,
     /// API requests made.
     pub calls: u32,
     /// Failed runs.
     pub errors: u32,
+    /// Posts the API returned to read calls (a timeline, the account's own posts): what X
+    /// bills a read by, per post returned (format version 2).
+    pub read: u32,
+    /// Posts made whose text holds a link: X bills them at a higher price (format version 2).
+    pub link_posts: u32,
 }
 
 impl std::ops::AddAssign for Counters {
@@ -283,6 +288,57 @@ impl std::ops::AddAssign for Counters {
         self.fetched += o.fetched;
         self.calls += o.calls;
         self.errors += o.errors;
+        self.read += o.read;
+        self.link_posts += o.link_posts;
+    }
+}
+
+/// What the farm's X app pays per call, as the operator set it (`farm app set x --read-price
+/// …`), in millionths of a US dollar; `None` is farm's default ([`Prices::DEFAULT`]), so a
+/// farm that never set a price follows the defaults of the farm version it runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prices {
+    /// One post read (X bills reads per post returned).
+    pub read: Option<u64>,
+    /// One post made without a link.
+    pub post: Option<u64>,
+    /// One post made with a link.
+    pub link_post: Option<u64>,
+}
+
+/// Prices in millionths of a US dollar, every one known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PriceList {
+    /// One post read.
+    pub read: u64,
+    /// One post made without a link.
+    pub post: u64,
+    /// One post made with a link.
+    pub link_post: u64,
+}
+
+impl Prices {
+    /// X's published pay-per-use prices on 2026-12-06 (docs.x.com/x-api/getting-started/pricing):
+    /// Posts: Read $0.005 per post returned, Content: Create $0.015 per request, Content:
+    /// Create (with URL) $0.200 per request.
+    pub const DEFAULT: PriceList = PriceList { read: 5_000, post: 15_000, link_post: 200_000 };
+
+    /// The prices in force: the operator's where set, else [`Prices::DEFAULT`].
+    pub fn list(&self) -> PriceList {
+        let d = Self::DEFAULT;
+        PriceList {
+            read: self.read.unwrap_or(d.read),
+            post: self.post.unwrap_or(d.post),
+            link_post: self.link_post.unwrap_or(d.link_post),
+        }
+    }
+}
+
+impl PriceList {
+    /// What `c` cost at these prices, in millionths of a US dollar.
+    pub fn cost(&self, c: &Counters) -> u64 {
+        let links = u64::from(c.link_posts.min(c.posts));
+        u64::from(c.read) * self.read + (u64::from(c.posts) - links) * self.post + links * self.link_post
     }
 }
 
@@ -426,6 +482,9 @@ pub enum PlatformKind {
     /// An RSS, Atom or JSON feed (`--platform feed`, the feed's URL as `--api`): read only, no
     /// credentials. Added last: the stored variant numbers of the others stay as they were.
     Feed,
+    /// A corpus (`--platform corpus`): a reader that never calls a network, filled from files
+    /// by `farm import-corpus`. Added last, like [`PlatformKind::Feed`].
+    Corpus,
 }
 
 impl PlatformKind {
@@ -437,6 +496,7 @@ impl PlatformKind {
             PlatformKind::Mastodon => "mastodon",
             PlatformKind::Bluesky => "bluesky",
             PlatformKind::Feed => "feed",
+            PlatformKind::Corpus => "corpus",
         }
     }
     /// Parse a command-line name.
@@ -447,6 +507,7 @@ impl PlatformKind {
             "mastodon" => Some(PlatformKind::Mastodon),
             "bluesky" | "bsky" => Some(PlatformKind::Bluesky),
             "feed" | "rss" | "atom" => Some(PlatformKind::Feed),
+            "corpus" => Some(PlatformKind::Corpus),
             _ => None,
         }
     }
@@ -456,6 +517,8 @@ impl PlatformKind {
             PlatformKind::X | PlatformKind::XV1 => Some("https://api.x.com"),
             PlatformKind::Mastodon | PlatformKind::Feed => None,
             PlatformKind::Bluesky => Some("https://bsky.social"),
+            // A corpus has no API.
+            PlatformKind::Corpus => Some(""),
         }
     }
     /// How long after the first attempt an unconfirmed post may be resent as is, seconds: well
@@ -468,8 +531,8 @@ impl PlatformKind {
             PlatformKind::X | PlatformKind::XV1 => 12 * 3600,
             PlatformKind::Mastodon => 45 * 60,
             PlatformKind::Bluesky => i64::MAX,
-            // A feed never posts.
-            PlatformKind::Feed => 0,
+            // A feed or a corpus never posts.
+            PlatformKind::Feed | PlatformKind::Corpus => 0,
         }
     }
     /// Whether this platform signs with OAuth 1.0a (needs four secrets) rather than a bearer token.

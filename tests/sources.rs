@@ -101,7 +101,7 @@ fn a_mastodon_reader_follows_public_accounts_without_credentials() {
     assert_eq!(cached(&n, "r").len(), 5);
     let stats = n.farm.run(&["stats", "--json"]).ok().json();
     assert_eq!((stats[0]["follows_ok"].as_u64(), stats[0]["follows_total"].as_u64()), (Some(2), Some(2)));
-    let table = n.farm.run_env(&["stats"], &[("COLUMNS", "200")]).ok().stdout;
+    let table = n.farm.run_env(&["stats"], &[("COLUMNS", "300")]).ok().stdout;
     assert!(table.contains("2/2 ok"), "{table}");
 
     // The next run: one statuses call per account, forward from each cursor, no lookup.
@@ -149,7 +149,7 @@ fn one_account_gone_or_suspended_does_not_stop_the_others() {
         text.contains("gone (its server does not know it)") && text.contains("suspended by its server"),
         "{text}"
     );
-    assert!(n.farm.run_env(&["stats"], &[("COLUMNS", "200")]).ok().stdout.contains("1/3 ok"));
+    assert!(n.farm.run_env(&["stats"], &[("COLUMNS", "300")]).ok().stdout.contains("1/3 ok"));
     assert!(n.farm.run(&["stats", "r"]).ok().stdout.contains("follows 1/3 ok"));
     let log = n.farm.run(&["log", "r"]).ok().stdout;
     assert!(log.contains("bob@") && log.contains("gone"), "{log}");

@@ -73,6 +73,10 @@ fn stats_json_has_every_field() {
         "posts_total",
         "scored_total",
         "calls_24h",
+        "calls_30d",
+        "cost_24h",
+        "cost_30d",
+        "imported_total",
         "errors_24h",
         "last_run",
         "last_attempt",
@@ -205,13 +209,15 @@ fn cells(line: &str) -> Vec<String> {
 
 /// A table as header cells and rows of cells, checking that every line has as many cells as the
 /// header (a wrapped or empty cell would show as a line with fewer) and none starts with a space
-/// (a continuation line).
+/// (a continuation line). The notes under a totals line (the X bill) are not the table.
 #[track_caller]
 fn table(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut lines = text.lines();
-    let header = cells(lines.next().expect("a header"));
-    let rows: Vec<Vec<String>> = lines.map(cells).collect();
-    for (line, row) in text.lines().skip(1).zip(&rows) {
+    let lines: Vec<&str> = text.lines().collect();
+    let end = lines.iter().position(|l| l.starts_with("total ")).map_or(lines.len(), |i| i + 1);
+    let body = &lines[..end];
+    let header = cells(body[0]);
+    let rows: Vec<Vec<String>> = body[1..].iter().map(|l| cells(l)).collect();
+    for (line, row) in body[1..].iter().zip(&rows) {
         assert!(!line.starts_with(' '), "a continuation line: {line:?}\n{text}");
         assert_eq!(row.len(), header.len(), "a wrapped or empty cell in {line:?}\n{text}");
     }
@@ -805,7 +811,7 @@ fn metrics_of_no_farm_are_empty() {
     let f = support::Farm::new();
     assert_eq!(f.run(&["metrics"]).ok().stdout, "");
     let (types, samples) = parse_prometheus(&f.run(&["metrics", "--format", "prometheus"]).ok().stdout);
-    assert_eq!(types.len(), 14);
+    assert_eq!(types.len(), 18);
     assert!(samples.is_empty());
 }
 
@@ -837,6 +843,10 @@ fn escaping_round_trips_through_the_strict_parsers() {
         posts_total: 5,
         scored_total: 0,
         calls_24h: 6,
+        calls_30d: 60,
+        cost_24h: Some(0.09),
+        cost_30d: Some(0.9),
+        imported_total: 8,
         errors_24h: 7,
         last_run: None,
         last_attempt: None,
@@ -1066,7 +1076,13 @@ fn bench_stats_on_a_million_posts() {
         for b in store.bots().unwrap() {
             // Oldest first, as time runs.
             for h in (0..botfarm::store::COUNTER_DAYS * 24).rev() {
-                let c = Counters { posts: 1, fetched: 3, calls: 2, errors: (h % 50 == 0) as u32 };
+                let c = Counters {
+                    posts: 1,
+                    fetched: 3,
+                    calls: 2,
+                    errors: (h % 50 == 0) as u32,
+                    ..Default::default()
+                };
                 store.count(&b.name, now - h * 3600, c).unwrap();
             }
         }
@@ -1082,7 +1098,8 @@ fn bench_stats_on_a_million_posts() {
         let rows = botfarm::cmd::stats::rows(&store, now).unwrap();
         let computed = t.elapsed();
         let t = std::time::Instant::now();
-        let table = botfarm::cmd::stats::render_table(&rows, now, 80, false);
+        let prices = botfarm::model::Prices::default().list();
+        let table = botfarm::cmd::stats::render_table(&rows, &prices, now, 80, false);
         let rendered = t.elapsed();
         let t = std::time::Instant::now();
         let prom = botfarm::cmd::metrics::prometheus(&rows);

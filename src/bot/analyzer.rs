@@ -281,7 +281,7 @@ pub fn run_analyzer(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Con
     record::success(&mut st, now);
     st.total += old.len() as u64;
     store.put_state(&bot.name, &st)?;
-    let counters = Counters { fetched: old.len() as u32, calls, ..Default::default() };
+    let counters = Counters { fetched: old.len() as u32, calls, read: fetched as u32, ..Default::default() };
     record::tally(store, &bot.name, now, counters, Some(("analyze", &line)))?;
     Ok(line)
 }

@@ -79,7 +79,7 @@ pub fn parse_spec(platform: PlatformKind, raw: &str, api: Option<&str>) -> Resul
             }
             Ok(name)
         }
-        PlatformKind::XV1 | PlatformKind::Feed => Err(FarmError::usage(format!(
+        PlatformKind::XV1 | PlatformKind::Feed | PlatformKind::Corpus => Err(FarmError::usage(format!(
             "--follow: a reader on {} cannot follow accounts; use --platform x, mastodon or bluesky",
             platform.name()
         ))),

@@ -3,6 +3,7 @@
 
 pub mod analyzer;
 pub mod budget;
+pub mod corpus;
 pub mod follow;
 pub mod record;
 pub mod registry;

@@ -65,7 +65,9 @@ pub struct Settings {
 /// Parse a `--platform` value.
 pub fn parse_platform(s: &str) -> Result<PlatformKind> {
     PlatformKind::parse(s).ok_or_else(|| {
-        FarmError::usage(format!("unknown platform {s:?}; use one of: x, x-v1, mastodon, bluesky, feed"))
+        FarmError::usage(format!(
+            "unknown platform {s:?}; use one of: x, x-v1, mastodon, bluesky, feed, corpus"
+        ))
     })
 }
 
@@ -328,6 +330,11 @@ pub fn new_bot(
             "a feed can only be read; give the writer its own network: --platform mastodon --api https://your.instance",
         ));
     }
+    if platform == PlatformKind::Corpus && role != Role::Reader {
+        return Err(FarmError::usage(
+            "a corpus only holds posts for writers; give the writer its own network: --platform mastodon --api https://your.instance",
+        ));
+    }
     // A Mastodon reader that follows accounts defaults to the first one's instance.
     let first_instance = match (platform, s.follow.first()) {
         (PlatformKind::Mastodon, Some(f)) if api.is_none() => {
@@ -368,6 +375,31 @@ pub fn new_bot(
     Ok(bot)
 }
 
+/// Refuse the options a corpus reader has no use for: it calls no API and reads nothing, so it
+/// has no `--api`, no fetch cap and no retention (it keeps every post it imported).
+fn corpus_options(bot: &Bot, s: &Settings) -> Result<()> {
+    let given: Vec<&str> = [
+        ("--api", s.api.is_some()),
+        ("--cap", s.cap.is_some()),
+        ("--keep-age", s.keep_age.is_some()),
+        ("--keep-max", s.keep_max.is_some()),
+    ]
+    .iter()
+    .filter(|(_, set)| *set)
+    .map(|(flag, _)| *flag)
+    .collect();
+    if given.is_empty() {
+        return Ok(());
+    }
+    Err(FarmError::usage(format!(
+        "{} is a corpus reader: it calls no API and keeps every post imported into it, so {} does \
+         not apply; fill it with `farm import-corpus {} FILE`",
+        bot.name,
+        given.join(" and "),
+        bot.name
+    )))
+}
+
 /// How list-valued options are combined on edit.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct EditMode {
@@ -400,6 +432,9 @@ pub fn apply(bot: &mut Bot, s: &Settings, mode: EditMode) -> Result<()> {
             })?;
         }
         bot.platform = p;
+    }
+    if bot.platform == PlatformKind::Corpus {
+        corpus_options(bot, s)?;
     }
     if let Some(a) = &s.api {
         bot.api = parse_url(a, bot.platform == PlatformKind::Feed)?;

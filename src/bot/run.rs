@@ -60,6 +60,17 @@ pub fn run(store: &Store, opts: &RunOpts, now: i64, connect: &Connector) -> Resu
             outcomes.push(Outcome { bot: bot.name.clone(), line: "paused".into(), error: None });
             continue;
         }
+        if bot.platform == PlatformKind::Corpus {
+            // It is never due and has nothing to read; a run that names it says so.
+            if !opts.names.is_empty() {
+                let line = format!(
+                    "a corpus reader reads no network; `farm import-corpus {} FILE` fills it",
+                    bot.name
+                );
+                outcomes.push(Outcome { bot: bot.name.clone(), line, error: None });
+            }
+            continue;
+        }
         let st = store.state(&bot.name)?;
         let forced = opts.force && !opts.names.is_empty();
         if !forced && !schedule::is_due(&bot, &st, now) {
@@ -257,11 +268,12 @@ pub fn run_reader(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
         Err(e) => return Err(record::failure(store, bot, &mut st, now, &e, 1)?),
     };
     record::rates(store, &bot.name, &mut st, &reply.rates, now)?;
+    let read = reply.value.posts.len() as u32;
     let mut posts = reply.value.posts;
     // A post with no words (media only) is no source for a writer: counted, not cached.
-    let read = posts.len();
+    let got = posts.len();
     posts.retain(|p| !p.text.trim().is_empty());
-    let skipped = reply.value.skipped as usize + (read - posts.len());
+    let skipped = reply.value.skipped as usize + (got - posts.len());
     let new = match cache(store, bot, &st, now, posts, false) {
         Ok(new) => new,
         // A damaged or lost posts shard: the cursor stays, so these posts are read again.
@@ -279,7 +291,8 @@ pub fn run_reader(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
     if skipped > 0 {
         line.push_str(&format!("; {skipped} skipped (a poll, or no text)"));
     }
-    let counters = Counters { fetched: new as u32, calls: reply.value.calls.max(1), ..Default::default() };
+    let counters =
+        Counters { fetched: new as u32, calls: reply.value.calls.max(1), read, ..Default::default() };
     record::tally(store, &bot.name, now, counters, Some(("read", &line)))?;
     Ok(line)
 }
@@ -757,11 +770,13 @@ fn confirm(
     }
     // A post by hand is not one of the bot's runs: its schedule, failures and back-off stay.
     store.put_state(&bot.name, st)?;
+    // X bills a post with a link at a higher price (see `model::Prices`).
+    let link_posts = u32::from(!crate::text::length::find_urls(&p.text).is_empty());
     record::tally(
         store,
         &bot.name,
         now,
-        Counters { posts: 1, calls: 1, ..Default::default() },
+        Counters { posts: 1, calls: 1, link_posts, ..Default::default() },
         Some(("post", &line)),
     )?;
     Ok(line)
@@ -800,6 +815,7 @@ fn look_for_pending(
     let look_back = if bot.role == Role::Writer { LOOK_BACK } else { LOOK_BACK_OTHER };
     let res = client.own_posts(look_back);
     let own = called(store, bot, st, client, res, now)?;
+    record::tally(store, &bot.name, now, Counters { read: own.len() as u32, ..Default::default() }, None)?;
     if own.iter().any(|o| super::writer::same_post(&p.text, &o.text)) {
         let line = format!("already posted (found among its own posts): {}", p.text);
         let id = own.iter().find(|o| super::writer::same_post(&p.text, &o.text)).map(|o| o.id.to_string());

@@ -115,9 +115,10 @@ pub fn slack(every: u64) -> i64 {
     (every / 10).min(300) as i64
 }
 
-/// When the bot is next due (Unix seconds), or `None` when it is paused.
+/// When the bot is next due (Unix seconds), or `None` when it is paused or never runs (a
+/// corpus reader: it reads no network, `farm import-corpus` fills it).
 pub fn due_at(bot: &Bot, st: &BotState) -> Option<i64> {
-    if bot.paused {
+    if bot.paused || bot.platform == crate::model::PlatformKind::Corpus {
         return None;
     }
     let every = bot.every as i64;

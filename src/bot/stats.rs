@@ -8,7 +8,7 @@
 use super::status::{self, Status};
 use crate::error::Result;
 use crate::model::RateInfo;
-use crate::model::{Bot, BotState, Counters, Role};
+use crate::model::{Bot, BotState, Counters, PlatformKind, PriceList, Role};
 use crate::store::Store;
 use std::collections::HashMap;
 
@@ -42,6 +42,13 @@ pub struct Summary {
     pub last_24h: Kinds,
     /// API requests in the last 24 hours.
     pub calls_24h: u64,
+    /// API requests in the last [`MONTH_DAYS`] days (UTC, today included).
+    pub calls_30d: u64,
+    /// X bots: what their calls cost at the farm's prices ([`billed`]); `None` on other networks,
+    /// which bill nothing.
+    pub cost: Option<Cost>,
+    /// Readers: posts imported into them from files (`farm import-corpus`), in total.
+    pub imported: u64,
     /// Failed runs in the last 24 hours.
     pub errors_24h: u64,
     /// Known rate-limit windows of the bot's calls.
@@ -52,6 +59,25 @@ pub struct Summary {
     /// A reader that follows public accounts: how many are read (ok or renamed) and how many it
     /// follows; `None` for other bots.
     pub follows: Option<(usize, usize)>,
+}
+
+/// The days `calls_30d` and a bot's cost for "the month" cover: today and the 29 before it.
+pub const MONTH_DAYS: i64 = 30;
+
+/// What a bot's calls cost, in millionths of a US dollar: the posts it read, the posts it made
+/// and those of them with a link, each at its price ([`PriceList::cost`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cost {
+    /// In the last 24 hours (hourly counters).
+    pub last_24h: u64,
+    /// In the last [`MONTH_DAYS`] days (daily counters, today included).
+    pub last_30d: u64,
+}
+
+/// Whether a bot's calls are billed: on X (v2 and v1.1 alike), per post read and per post
+/// made. Mastodon, Bluesky and feeds charge nothing for API use.
+pub fn billed(platform: PlatformKind) -> bool {
+    matches!(platform, PlatformKind::X | PlatformKind::XV1)
 }
 
 /// Posts fetched, made and scored: three counts that are never added together.
@@ -133,29 +159,32 @@ pub fn backlog(store: &Store, b: &Bot, st: &BotState, reader_cached: Option<u64>
     })
 }
 
-/// Compute one bot's summary. `states` holds at least the state of its source (a writer's
-/// backlog is capped by its reader's cache size).
+/// Compute one bot's summary at the farm's X `prices`. `states` holds at least the state of
+/// its source (a writer's backlog is capped by its reader's cache size).
 pub fn summary(
     store: &Store,
     b: &Bot,
     st: &BotState,
     states: &HashMap<String, BotState>,
+    prices: &PriceList,
     now: i64,
 ) -> Result<Summary> {
     let hour = now.div_euclid(3600);
     let mut hourly = vec![0u64; 24];
     let mut last_24h = Kinds::default();
-    let (mut calls, mut errors) = (0u64, 0u64);
+    let (mut day, mut month) = (Counters::default(), Counters::default());
     for (h, c) in store.counters(&b.name, hour - 23)? {
         if let Ok(i) = usize::try_from(h - (hour - 23)) {
             if i < 24 {
                 let k = Kinds::of(b.role, c);
                 hourly[i] += k.own(b.role);
                 last_24h.add(k);
-                calls += u64::from(c.calls);
-                errors += u64::from(c.errors);
+                day += c;
             }
         }
+    }
+    for (_, c) in store.daily(&b.name, now.div_euclid(86_400) - (MONTH_DAYS - 1))? {
+        month += c;
     }
     let reader_cached = b.source.as_ref().and_then(|s| states.get(s)).map(|r| r.cached);
     let window = status::gating_window(store, b)?;
@@ -172,8 +201,11 @@ pub fn summary(
         backlog: backlog(store, b, st, reader_cached)?,
         hourly,
         last_24h,
-        calls_24h: calls,
-        errors_24h: errors,
+        calls_24h: u64::from(day.calls),
+        calls_30d: u64::from(month.calls),
+        cost: billed(b.platform).then(|| Cost { last_24h: prices.cost(&day), last_30d: prices.cost(&month) }),
+        imported: if b.role == Role::Reader { store.imported(&b.name)? } else { 0 },
+        errors_24h: u64::from(day.errors),
         rates,
         write_points: match b.platform {
             crate::net::PlatformKind::Bluesky => Some(super::budget::points_left(store, &b.name, now)?),
@@ -196,17 +228,18 @@ pub fn summary_of(store: &Store, b: &Bot, now: i64) -> Result<Summary> {
     if let Some(src) = &b.source {
         states.insert(src.clone(), store.state(src)?);
     }
-    summary(store, b, &st, &states, now)
+    summary(store, b, &st, &states, &store.prices("x")?.list(), now)
 }
 
 /// Summaries of every bot, ordered by name.
 pub fn summaries(store: &Store, now: i64) -> Result<Vec<Summary>> {
     let bots = store.bots()?;
+    let prices = store.prices("x")?.list();
     let mut states = HashMap::new();
     for b in &bots {
         states.insert(b.name.clone(), store.state(&b.name)?);
     }
-    bots.iter().map(|b| summary(store, b, &states[&b.name], &states, now)).collect()
+    bots.iter().map(|b| summary(store, b, &states[&b.name], &states, &prices, now)).collect()
 }
 
 /// A bot's counters per day for the last `days` days (UTC), oldest first; the last is today.

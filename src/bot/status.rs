@@ -184,8 +184,8 @@ pub fn lacks_credentials(platform: PlatformKind, creds: &Credentials) -> bool {
             creds.access_token.is_empty()
                 && (creds.consumer_key.is_empty() || creds.consumer_secret.is_empty())
         }
-        // A feed is read without credentials.
-        PlatformKind::Feed => false,
+        // A feed is read without credentials; a corpus makes no call.
+        PlatformKind::Feed | PlatformKind::Corpus => false,
     }
 }
 

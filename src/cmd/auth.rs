@@ -21,6 +21,11 @@ pub fn run(g: &Globals, name: &str, mark_bot: bool) -> Result<()> {
     if bot.platform == crate::net::PlatformKind::Feed {
         return Err(FarmError::usage(format!("{name} reads a feed, which needs no credentials")));
     }
+    if bot.platform == crate::net::PlatformKind::Corpus {
+        return Err(FarmError::usage(format!(
+            "{name} is a corpus reader: it calls no network and needs no credentials"
+        )));
+    }
     let fail = |e: crate::net::NetError| e.for_bot(&bot.name);
     // A refused PIN or code is the user's to retry, not a key problem.
     let refused = |e: crate::net::NetError, what: &str| match e.kind {

@@ -63,10 +63,17 @@ pub fn run(g: &Globals, names: &[String], json: bool) -> Result<()> {
     let (bots, endpoints, unreached) = {
         let store = open_required(&g.dir)?;
         let bots = if names.is_empty() {
-            store.bots()?
+            // A corpus reader calls no network: there is nothing of it to check.
+            store.bots()?.into_iter().filter(|b| b.platform != PlatformKind::Corpus).collect()
         } else {
             names.iter().map(|n| get(&store, n)).collect::<Result<Vec<_>>>()?
         };
+        if let Some(b) = bots.iter().find(|b| b.platform == PlatformKind::Corpus) {
+            return Err(FarmError::usage(format!(
+                "{} is a corpus reader: it calls no network and has no credentials to check",
+                b.name
+            )));
+        }
         // A Bluesky bot makes its session first: a refusal there is this bot's row, not the end
         // of the check, and a login's answer is its check (no second call).
         let mut endpoints = Vec::new();

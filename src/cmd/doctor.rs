@@ -261,7 +261,12 @@ fn bots(r: &mut Report, dir: &Path, bots: Vec<BotCheck>, offline: bool, now: i64
         if let Some(e) = &last_error {
             r.note(format!("{}: last error: {e}", b.name))?;
         }
-        if offline || b.role == crate::bot::Role::Analyzer || public {
+        // An analyzer calls with its writer's account; a corpus reader calls nothing.
+        if offline
+            || b.role == crate::bot::Role::Analyzer
+            || public
+            || b.platform == crate::net::PlatformKind::Corpus
+        {
             continue;
         }
         // A Bluesky bot makes its session first; a refusal there is a warning about this bot.

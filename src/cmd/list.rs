@@ -4,6 +4,7 @@ use super::{now, open_existing, print_json, Globals};
 use crate::bot::{slots, status, Bot};
 use crate::clock;
 use crate::error::Result;
+use crate::net::PlatformKind;
 use crate::out::{Cell, Column, Table};
 use serde::Serialize;
 
@@ -210,10 +211,12 @@ impl BotView {
     }
 }
 
-/// A next due time ([`status::Standing::next_due`]) as text at `now`: `paused`, `now` (due, or
-/// overdue: never a time in the past) or the time (`2026-01-01 10:00 UTC`).
-pub fn next_due_text(at: Option<i64>, now: i64) -> String {
+/// A next due time ([`status::Standing::next_due`]) of a bot on `platform` as text at `now`:
+/// `never` (a corpus reader never runs), `paused`, `now` (due, or overdue: never a time in the
+/// past) or the time (`2026-01-01 10:00 UTC`).
+pub fn next_due_text(platform: &str, at: Option<i64>, now: i64) -> String {
     match at {
+        None if platform == PlatformKind::Corpus.name() => "never".into(),
         None => "paused".into(),
         Some(t) if t <= now => "now".into(),
         Some(t) => clock::short(t),
@@ -269,7 +272,7 @@ pub fn run(g: &Globals, json: bool, names: bool) -> Result<()> {
             b.source.clone().unwrap_or_default().into(),
             every_cell(&clock::format_duration(b.every), SlotsView::of(b).as_ref()).into(),
             Cell::coloured(status, crate::out::status_colour(status)),
-            next_due_text(standing.next_due, now).into(),
+            next_due_text(b.platform.name(), standing.next_due, now).into(),
         ]);
     }
     crate::out::write_str(&t.render(crate::out::width(), crate::out::colour()))

@@ -6,7 +6,7 @@
 //! fields (`i` suffix) and a timestamp in nanoseconds from the farm clock:
 //!
 //! ```text
-//! farm_bot,bot=hp,role=writer,platform=x backlog=12i,fetched_total=0i,posts_total=240i,scored_total=0i,fetched_24h=0i,posts_24h=24i,scored_24h=0i,calls_24h=25i,errors_24h=0i,failing=0i,paused=0i,rate_limited=0i,fails=0i,last_run=1767261600i,rate_remaining_post=99i 1767261900000000000
+//! farm_bot,bot=hp,role=writer,platform=x backlog=12i,fetched_total=0i,posts_total=240i,scored_total=0i,fetched_24h=0i,posts_24h=24i,scored_24h=0i,calls_24h=25i,calls_30d=750i,imported_total=0i,errors_24h=0i,failing=0i,paused=0i,rate_limited=0i,fails=0i,last_run=1767261600i,cost_24h_microdollars=360000i,cost_30d_microdollars=10800000i,rate_remaining_post=99i 1767261900000000000
 //! ```
 //!
 //! Prometheus: the families in [`FAMILIES`], labels `bot`, `role`, `platform` (and `call` on
@@ -29,7 +29,7 @@ use std::time::Duration;
 
 /// Prometheus metric families: name, type, help. Posts fetched (readers), made (writers) and
 /// scored (analyzers) are separate families, never added together.
-pub const FAMILIES: [(&str, &str, &str); 14] = [
+pub const FAMILIES: [(&str, &str, &str); 18] = [
     ("farm_fetched_total", "counter", "Posts fetched by a reader in total."),
     ("farm_posts_total", "counter", "Posts made by a writer in total."),
     ("farm_scored_total", "counter", "Posts scored by an analyzer in total."),
@@ -38,6 +38,10 @@ pub const FAMILIES: [(&str, &str, &str); 14] = [
     ("farm_scored_24h", "gauge", "Posts scored by an analyzer in the last 24 hours."),
     ("farm_backlog", "gauge", "Readers: cached posts; writers: unprocessed posts of their reader."),
     ("farm_api_calls_24h", "gauge", "API requests in the last 24 hours."),
+    ("farm_api_calls_30d", "gauge", "API requests in the last 30 days."),
+    ("farm_cost_dollars_24h", "gauge", "X bots: estimated bill of the last 24 hours, US dollars."),
+    ("farm_cost_dollars_30d", "gauge", "X bots: estimated bill of the last 30 days, US dollars."),
+    ("farm_imported_total", "counter", "Posts imported into a reader from files in total."),
     ("farm_errors_24h", "gauge", "Failed runs in the last 24 hours."),
     ("farm_failing", "gauge", "1 when the last run of the bot failed."),
     ("farm_consecutive_failures", "gauge", "Failed runs in a row."),
@@ -104,6 +108,8 @@ fn fields(r: &Row, st: &BotState) -> Vec<(String, u64)> {
         ("posts_24h".to_string(), r.posts_24h),
         ("scored_24h".to_string(), r.scored_24h),
         ("calls_24h".to_string(), r.calls_24h),
+        ("calls_30d".to_string(), r.calls_30d),
+        ("imported_total".to_string(), r.imported_total),
         ("errors_24h".to_string(), r.errors_24h),
         ("failing".to_string(), flag(failing(st))),
         ("paused".to_string(), flag(r.paused)),
@@ -111,6 +117,12 @@ fn fields(r: &Row, st: &BotState) -> Vec<(String, u64)> {
         ("fails".to_string(), u64::from(st.fails)),
         ("last_run".to_string(), st.last_ok.max(0) as u64),
     ];
+    // X bots: the estimated bill in millionths of a dollar (integer fields, like the others).
+    for (k, v) in [("cost_24h_microdollars", r.cost_24h), ("cost_30d_microdollars", r.cost_30d)] {
+        if let Some(d) = v {
+            f.push((k.to_string(), (d * 1e6).round() as u64));
+        }
+    }
     for rl in &r.rate_limits {
         f.push((format!("rate_remaining_{}", rl.call), rl.remaining));
     }
@@ -158,6 +170,8 @@ pub fn prometheus(rows: &[(Row, BotState)]) -> String {
                 "farm_scored_24h" => Some(r.scored_24h),
                 "farm_backlog" => Some(r.backlog),
                 "farm_api_calls_24h" => Some(r.calls_24h),
+                "farm_api_calls_30d" => Some(r.calls_30d),
+                "farm_imported_total" => Some(r.imported_total),
                 "farm_errors_24h" => Some(r.errors_24h),
                 "farm_failing" => Some(flag(failing(st))),
                 "farm_consecutive_failures" => Some(u64::from(st.fails)),
@@ -167,6 +181,14 @@ pub fn prometheus(rows: &[(Row, BotState)]) -> String {
             };
             if let Some(v) = value {
                 out.push_str(&format!("{name}{{{l}}} {v}\n"));
+            }
+            let dollars = match name {
+                "farm_cost_dollars_24h" => r.cost_24h,
+                "farm_cost_dollars_30d" => r.cost_30d,
+                _ => None,
+            };
+            if let Some(d) = dollars {
+                out.push_str(&format!("{name}{{{l}}} {d}\n"));
             }
             if name == "farm_rate_limit_remaining" {
                 for rl in &r.rate_limits {

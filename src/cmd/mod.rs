@@ -14,6 +14,7 @@ pub mod doctor;
 pub mod edit;
 pub mod export;
 pub mod import;
+pub mod import_corpus;
 pub mod list;
 pub mod log;
 pub mod man;
@@ -132,6 +133,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Completions { .. } | Command::Man => Ok(()),
         Command::Export(a) => export::run(&g, a),
         Command::Import(a) => import::run(&g, a),
+        Command::ImportCorpus(a) => import_corpus::run(&g, a),
         Command::Compact { quiet, .. } => compact::run(&g, quiet),
         Command::Metrics(a) => metrics::run(&g, a),
         Command::Best { name, n, json, .. } => best::run(&g, &name, n, json),
@@ -373,8 +375,8 @@ pub fn read_credentials(
 ) -> Result<Credentials> {
     let env = crate::config::env_creds();
     let mut c = Credentials::default();
-    if platform == PlatformKind::Feed {
-        // A feed is read without credentials.
+    if matches!(platform, PlatformKind::Feed | PlatformKind::Corpus) {
+        // A feed is read without credentials; a corpus calls no network.
         return Ok(c);
     }
     let missing = |what: &str| {
@@ -474,6 +476,22 @@ pub fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
     let s = serde_json::to_string_pretty(v)
         .map_err(|e| FarmError::software(format!("cannot print JSON: {e}")))?;
     crate::outln!("{s}")?;
+    Ok(())
+}
+
+/// Let `settle` move a farm's posts (after a run or an import, [`Store::settle_posts`]; before
+/// an import, [`Store::make_room`]): a farm that outgrew its control database moves them to the
+/// shards, saying so once on stderr.
+pub fn settle_layout(store: &mut Store, settle: impl FnOnce(&mut Store) -> Result<()>) -> Result<()> {
+    let before = store.posts_in();
+    settle(store)?;
+    if store.posts_in() != before {
+        eprintln!(
+            "farm: the farm caches more than {} posts: moved them from the control database to \
+             the posts shards; `farm compact` gives the space they took back",
+            crate::store::INLINE_MAX
+        );
+    }
     Ok(())
 }
 

@@ -29,6 +29,12 @@ pub fn run(g: &Globals, name: &str, text: &str, warning: Option<&str>, lang: Opt
             bot.name
         )));
     }
+    if bot.platform == crate::net::PlatformKind::Corpus {
+        return Err(FarmError::usage(format!(
+            "{} is a corpus reader, with no network to post on; post as one of its writers",
+            bot.name
+        )));
+    }
     crate::bot::status::require_auth(&store, &bot)?;
     let now = now()?;
     let mut st = store.state(&bot.name)?;

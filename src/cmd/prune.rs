@@ -115,7 +115,8 @@ pub fn run(g: &Globals, name: &str, older: &str, dry: bool, yes: bool) -> Result
         Ok(r) => r,
         Err(e) => return Err(failed(&store, &w, now, &e, 0, 0)?),
     };
-    record::call(&store, &w.name, &reply.rates, now, Counters::default(), None)?;
+    let read = Counters { read: reply.value.len() as u32, ..Default::default() };
+    record::call(&store, &w.name, &reply.rates, now, read, None)?;
     let mut calls = reply.rates.len().max(1) as u32;
     let cut = now.saturating_sub(age as i64);
     let doomed = candidates(&reply.value, cut);

@@ -70,16 +70,7 @@ pub fn run(g: &Globals, a: RunArgs) -> Result<()> {
     let connect = move |ep| crate::net::connect(ep, now);
     let outcomes = run_farm(&store, &opts, now, &connect);
     if !a.dry_run {
-        // A farm that outgrew its control database moves its posts to the shards now.
-        let before = store.posts_in();
-        store.settle_posts()?;
-        if store.posts_in() != before {
-            eprintln!(
-                "farm: the farm caches more than {} posts: moved them from the control database to \
-                 the posts shards; `farm compact` gives the space they took back",
-                crate::store::INLINE_MAX
-            );
-        }
+        super::settle_layout(&mut store, crate::store::Store::settle_posts)?;
     }
     store.flush()?;
     let outcomes = outcomes?;

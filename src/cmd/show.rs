@@ -27,6 +27,15 @@ struct StateView {
     posts_total: u64,
     scored_total: u64,
     cached: u64,
+    /// Readers: posts imported from files (`farm import-corpus`), in total.
+    imported_total: u64,
+    /// API requests in the last 24 hours and 30 days, as in `farm stats --json`.
+    calls_24h: u64,
+    calls_30d: u64,
+    /// X bots: the estimated bill in US dollars of the last 24 hours and 30 days; `null`
+    /// on networks that bill nothing.
+    cost_24h: Option<f64>,
+    cost_30d: Option<f64>,
     /// A reader's cursor: the newest post id it has read (`since_id` / `min_id`).
     cursor: Option<String>,
     consumed: u64,
@@ -125,6 +134,7 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
             last_error: f.last_error.clone(),
         })
         .collect();
+    let row = super::stats::Row::new(&crate::bot::stats::summary_of(&store, &bot, now)?);
     let view = ShowView {
         bot: BotView::new(&bot),
         status: status.name(),
@@ -138,6 +148,11 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
             posts_total: total.posts,
             scored_total: total.scored,
             cached: st.cached,
+            imported_total: row.imported_total,
+            calls_24h: row.calls_24h,
+            calls_30d: row.calls_30d,
+            cost_24h: row.cost_24h,
+            cost_30d: row.cost_30d,
             cursor: st.cursor.clone(),
             consumed: st.consumed,
             pending: st.pending.as_ref().map(|p| p.text.clone()),
@@ -170,7 +185,9 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
     let mut out = crate::out::cut(&format!("{} ({} on {})", b.name, b.role, b.platform), width);
     out.push('\n');
     let mut line = |key: &str, value: &str| out.push_str(&crate::out::pair(key, value, width));
-    line("api", &b.api);
+    if !b.api.is_empty() {
+        line("api", &b.api);
+    }
     let paused = if b.paused { " (paused)" } else { "" };
     match &b.slots {
         Some(sv) => line("slots", &format!("{}{paused}", sv.text)),
@@ -207,7 +224,11 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
             line("replies", &crate::bot::reply::Rules::of(&bot).describe());
         }
     }
-    if let Some(r) = &b.reader {
+    let corpus = bot.platform == crate::net::PlatformKind::Corpus;
+    if corpus {
+        line("keeps", "every post imported into it (`farm import-corpus`); it reads no network");
+    }
+    if let Some(r) = b.reader.as_ref().filter(|_| !corpus) {
         line(
             "fetch cap",
             &format!(
@@ -253,7 +274,7 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
     }
     line("status", &status_text(status));
     line("last ok", &if st.last_ok > 0 { clock::short(st.last_ok) } else { "never".into() });
-    line("next due", &next_due_text(standing.next_due, now));
+    line("next due", &next_due_text(bot.platform.name(), standing.next_due, now));
     if let (Some(next), Some(missed)) = (&s.slot.next_slot_text, s.slot.slots_missed) {
         line("next slot", next);
         line("missed", &missed_text(missed));
@@ -300,6 +321,10 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
             line("  its error", e);
         }
     }
+    if s.imported_total > 0 {
+        line("imported", &format!("{} posts from files", s.imported_total));
+    }
+    line("calls", &super::stats::calls_text(&row));
     if let Some(p) = &s.pending {
         line("unconfirmed", p);
     }

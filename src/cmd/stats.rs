@@ -63,6 +63,15 @@ pub struct Row {
     pub scored_total: u64,
     /// API requests in the last 24 hours.
     pub calls_24h: u64,
+    /// API requests in the last 30 days (UTC days, today included).
+    pub calls_30d: u64,
+    /// X bots: the estimated bill of the last 24 hours in US dollars, at the farm's prices
+    /// (`farm app set x --read-price …`); `null` on networks that bill nothing.
+    pub cost_24h: Option<f64>,
+    /// X bots: the estimated bill of the last 30 days in US dollars; `null` elsewhere.
+    pub cost_30d: Option<f64>,
+    /// Readers: posts imported from files (`farm import-corpus`) in total; 0 for other bots.
+    pub imported_total: u64,
     /// Failed runs in the last 24 hours.
     pub errors_24h: u64,
     /// Last successful run (RFC 3339).
@@ -171,6 +180,10 @@ impl Row {
             posts_total: total.posts,
             scored_total: total.scored,
             calls_24h: s.calls_24h,
+            calls_30d: s.calls_30d,
+            cost_24h: s.cost.map(|c| dollars(c.last_24h)),
+            cost_30d: s.cost.map(|c| dollars(c.last_30d)),
+            imported_total: s.imported,
             errors_24h: s.errors_24h,
             last_run: ts(st.last_ok),
             last_attempt: ts(st.last_attempt),
@@ -227,6 +240,30 @@ impl Day {
             errors: d.errors,
         }
     }
+}
+
+/// Millionths of a US dollar as dollars (for JSON).
+pub fn dollars(micros: u64) -> f64 {
+    micros as f64 / 1e6
+}
+
+/// Dollars as text: `$0.015` below a dollar (a post's price must show), `$12.34` from one on.
+pub fn usd(dollars: f64) -> String {
+    if dollars < 1.0 {
+        format!("${dollars:.3}")
+    } else {
+        format!("${dollars:.2}")
+    }
+}
+
+/// The prices a bill is estimated at, in words, with where to change them.
+pub fn prices_text(p: &crate::model::PriceList) -> String {
+    format!(
+        "{} a post read, {} a post, {} a post with a link",
+        usd(dollars(p.read)),
+        usd(dollars(p.post)),
+        usd(dollars(p.link_post))
+    )
 }
 
 /// Rows of every bot, ordered by name, with their raw state.
@@ -337,8 +374,15 @@ fn source_cell(r: &Row) -> String {
     r.source.clone().or_else(|| follows_text(r)).unwrap_or_default()
 }
 
-/// The farm table: one line per bot and a totals line.
-pub fn render_table(rows: &[(Row, BotState)], now: i64, width: usize, colour: bool) -> String {
+/// The farm table: one line per bot and a totals line; under it, when the farm has X bots, the
+/// farm's estimated X bill at `prices`.
+pub fn render_table(
+    rows: &[(Row, BotState)],
+    prices: &crate::model::PriceList,
+    now: i64,
+    width: usize,
+    colour: bool,
+) -> String {
     // Display order; `drop(rank)`: the highest rank is left out first on a narrow screen.
     let mut t = Table::new(vec![
         Column::left("bot").cut_middle(16),
@@ -352,6 +396,8 @@ pub fn render_table(rows: &[(Row, BotState)], now: i64, width: usize, colour: bo
         Column::right("posts").drop(3),
         Column::right("scored").drop(3),
         Column::right("calls").drop(11),
+        Column::right("calls 30d").drop(15),
+        Column::right("cost 30d").drop(12),
         Column::right("errors").drop(8),
         Column::left("last run").drop(10),
         Column::left("next due").drop(5),
@@ -373,9 +419,11 @@ pub fn render_table(rows: &[(Row, BotState)], now: i64, width: usize, colour: bo
             r.posts_24h.to_string().into(),
             count_cell(r, "analyzer", r.scored_24h).into(),
             r.calls_24h.to_string().into(),
+            r.calls_30d.to_string().into(),
+            r.cost_30d.map(usd).unwrap_or_default().into(),
             r.errors_24h.to_string().into(),
             last_run_text(r).into(),
-            next_due_text(next_due, now).into(),
+            next_due_text(&r.platform, next_due, now).into(),
             time_cell(&r.failing_since).into(),
             sparkline(&r.hourly).into(),
             r.last_error.clone().unwrap_or_default().into(),
@@ -383,15 +431,33 @@ pub fn render_table(rows: &[(Row, BotState)], now: i64, width: usize, colour: bo
     }
     // The totals line: each kind of count on its own.
     let sum = |f: &dyn Fn(&Row) -> u64| rows.iter().map(|(r, _)| f(r)).sum::<u64>().to_string();
-    let mut total = vec![String::new(); 17];
+    let billed: Vec<&Row> = rows.iter().map(|(r, _)| r).filter(|r| r.cost_30d.is_some()).collect();
+    let bill = |f: fn(&Row) -> Option<f64>| billed.iter().filter_map(|r| f(r)).sum::<f64>();
+    let mut total = vec![String::new(); 19];
     total[0] = "total".into();
     total[7] = sum(&|r| r.fetched_24h);
     total[8] = sum(&|r| r.posts_24h);
     total[9] = sum(&|r| r.scored_24h);
     total[10] = sum(&|r| r.calls_24h);
-    total[11] = sum(&|r| r.errors_24h);
+    total[11] = sum(&|r| r.calls_30d);
+    if !billed.is_empty() {
+        total[12] = usd(bill(|r| r.cost_30d));
+    }
+    total[13] = sum(&|r| r.errors_24h);
     t.row(total);
     let mut out = t.render(width, colour);
+    if !billed.is_empty() {
+        out.push_str(&wrap(
+            &format!(
+                "x bill (estimated, {}): {} in 24 hours, {} in 30 days",
+                prices_text(prices),
+                usd(bill(|r| r.cost_24h)),
+                usd(bill(|r| r.cost_30d))
+            ),
+            width,
+            "  ",
+        ));
+    }
     let ahead: Vec<&Row> = rows.iter().map(|(r, _)| r).filter(|r| r.clock_ahead.is_some()).collect();
     if let Some(latest) = ahead.iter().filter_map(|r| r.clock_ahead.as_deref()).max() {
         let names: Vec<&str> = ahead.iter().map(|r| r.name.as_str()).collect();
@@ -473,6 +539,15 @@ pub fn kinds_text(role: &str, fetched: u64, posts: u64, scored: u64) -> String {
         .join(", ")
 }
 
+/// A bot's calls of the last day and month, and on X their estimated bill.
+pub fn calls_text(r: &Row) -> String {
+    let mut text = format!("{} in 24 hours, {} in 30 days", r.calls_24h, r.calls_30d);
+    if let (Some(day), Some(month)) = (r.cost_24h, r.cost_30d) {
+        text.push_str(&format!("; estimated x bill {} in 24 hours, {} in 30 days", usd(day), usd(month)));
+    }
+    text
+}
+
 /// One bot's summary and its per-day table.
 pub fn render_history(r: &Row, days: &[Day], now: i64, width: usize) -> String {
     let line = |key: &str, value: &str| crate::out::pair(key, value, width);
@@ -514,9 +589,13 @@ pub fn render_history(r: &Row, days: &[Day], now: i64, width: usize) -> String {
         ),
     ));
     out.push_str(&line("total", &kinds_text(&r.role, r.fetched_total, r.posts_total, r.scored_total)));
+    if r.imported_total > 0 {
+        out.push_str(&line("imported", &format!("{} posts from files", r.imported_total)));
+    }
+    out.push_str(&line("calls", &calls_text(r)));
     out.push_str(&line("last run", &last_run_text(r)));
     let next_due = r.next_due_at.as_deref().and_then(clock::parse_rfc3339);
-    out.push_str(&line("next due", &next_due_text(next_due, now)));
+    out.push_str(&line("next due", &next_due_text(&r.platform, next_due, now)));
     if let Some(sv) = &r.slots {
         out.push_str(&line("slots", &sv.text));
         out.push_str(&line("next slot", r.slot.next_slot_text.as_deref().unwrap_or_default()));
@@ -598,7 +677,8 @@ pub fn run(g: &Globals, name: Option<&str>, json: bool) -> Result<()> {
         eprintln!("no bots yet");
         return Ok(());
     }
-    crate::out!("{}", render_table(&rows, now, crate::out::width(), crate::out::colour()))?;
+    let prices = store.prices("x")?.list();
+    crate::out!("{}", render_table(&rows, &prices, now, crate::out::width(), crate::out::colour()))?;
     Ok(())
 }
 

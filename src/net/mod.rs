@@ -12,6 +12,7 @@
 pub mod auth;
 pub mod base64;
 pub mod bluesky;
+pub mod corpus;
 pub mod feed;
 pub mod html;
 pub mod http;
@@ -376,6 +377,7 @@ pub fn connect(ep: Endpoint, now: i64) -> Box<dyn Platform> {
         PlatformKind::Mastodon => Box::new(mastodon::Mastodon::new(ep, now)),
         PlatformKind::Bluesky => Box::new(bluesky::Bluesky::new(ep, now)),
         PlatformKind::Feed => Box::new(feed::Feed::new(ep, now)),
+        PlatformKind::Corpus => Box::new(corpus::Offline),
     };
     Box::new(Scrubbed { inner, secrets })
 }

@@ -34,9 +34,12 @@ impl Store {
         self.state.remove(name.as_bytes()).map_err(sled_err)?;
         self.forget_replies(name)?;
         let p = prefix(name);
-        for k in
-            [key2("ord", name.as_bytes()), key2("ordmin", name.as_bytes()), key2("cord", name.as_bytes())]
-        {
+        for k in [
+            key2("ord", name.as_bytes()),
+            key2("ordmin", name.as_bytes()),
+            key2("cord", name.as_bytes()),
+            key2("imported", name.as_bytes()),
+        ] {
             self.meta.remove(k).map_err(sled_err)?;
         }
         for tree in [

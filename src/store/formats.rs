@@ -4,7 +4,7 @@
 use super::codec::{decode_body, Stored};
 use crate::error::{FarmError, Result};
 use crate::model::{
-    AppKeys, Bot, BotState, CachedPost, Counters, Event, Followed, Post, RateInfo, ReplyState,
+    AppKeys, Bot, BotState, CachedPost, Counters, Event, Followed, Post, Prices, RateInfo, ReplyState,
 };
 
 impl Stored for Bot {
@@ -106,8 +106,46 @@ impl Stored for Event {
 }
 
 impl Stored for Counters {
-    const VERSION: u8 = 1;
+    const VERSION: u8 = 2;
     const WHAT: &'static str = "counters";
+    fn migrate(v: u8, body: &[u8]) -> Result<Self> {
+        match v {
+            1 => Ok(decode_body::<CountersV1>(body, Self::WHAT)?.into()),
+            _ => Err(FarmError::data(format!(
+                "stored counters have format version {v}, which this farm cannot read"
+            ))),
+        }
+    }
+}
+
+/// Format version 1 of counters: before they counted the posts read and the posts made with a
+/// link (issue #22, what a source costs).
+#[derive(serde::Deserialize)]
+struct CountersV1 {
+    posts: u32,
+    fetched: u32,
+    calls: u32,
+    errors: u32,
+}
+
+impl From<CountersV1> for Counters {
+    /// The posts read were not counted: a reader's posts fetched (an analyzer's scored) are
+    /// what its calls returned, near enough; the posts with a link are not known (0).
+    fn from(c: CountersV1) -> Counters {
+        Counters {
+            posts: c.posts,
+            fetched: c.fetched,
+            calls: c.calls,
+            errors: c.errors,
+            read: c.fetched,
+            link_posts: 0,
+        }
+    }
+}
+
+impl Stored for Prices {
+    const VERSION: u8 = 1;
+    const WHAT: &'static str = "prices";
 }
 
 /// A cached source post as schema-3 farms stored it (format version 1 of a posts-tree value, and
@@ -329,6 +367,8 @@ mod tests {
             held_until: Some(22),
             read_from: 23,
         };
+        let counters = Counters { posts: 19, fetched: 20, calls: 21, errors: 22, read: 23, link_posts: 24 };
+        let prices = Prices { read: Some(5_000), post: None, link_post: Some(200_000) };
         vec![
             ("replies", encode(&replies).unwrap()),
             ("bot", encode(&bot).unwrap()),
@@ -336,6 +376,8 @@ mod tests {
             ("cached", encode(&CachedPost { ord: 18, post }).unwrap()),
             ("rate", encode(&rate).unwrap()),
             ("followed", encode(&followed).unwrap()),
+            ("counters", encode(&counters).unwrap()),
+            ("prices", encode(&prices).unwrap()),
         ]
     }
 
@@ -384,7 +426,15 @@ mod tests {
         let p = st.pending.unwrap();
         assert_eq!((p.text.as_str(), p.meta.labels.as_slice()), ("t", &["nudity".to_string()][..]));
         assert_eq!((st.consumed, st.limited_until, st.slot_done, st.slots_missed), (6, Some(16), 0, 0));
+        // Counters of format version 1 (before the posts read and made with a link were
+        // counted): the posts fetched stand in for the posts read.
+        let c: Counters = crate::store::codec::decode(&unhex(OLD_COUNTERS_V1)).unwrap();
+        assert_eq!(c, Counters { posts: 19, fetched: 20, calls: 21, errors: 22, read: 20, link_posts: 0 });
     }
+
+    /// Version-1 counters (posts 19, fetched 20, calls 21, errors 22), as farms wrote them
+    /// before issue #22.
+    const OLD_COUNTERS_V1: &str = "0113141516";
 
     /// A version-1 bot state, as farms wrote it before issue #22.
     const OLD_STATE_V1: &str = "0102040301080101650101350601017407016b08120a160c0d0102313401fbf401171e0120";
@@ -397,8 +447,8 @@ mod tests {
     /// A version-2 cached post (ordinal 18), as farms wrote it before issue #22.
     const OLD_CACHED_V2: &str = "0212fd01003ef1ee275e1a07736f6d656f6e6536d093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b820d0a2d0b0d0b9d0bdd0b0d18f20d09ad0bed0bcd0bdd0b0d182d0b0fc0072abd201000101027275";
 
-    /// Recorded from the encoder (issue #14; cached posts at format version 3 and followed
-    /// accounts at version 1, issue #22; bot states at format version 3, issue #23).
+    /// Recorded from the encoder (issue #14; cached posts at format version 3, followed accounts
+    /// at 1, counters at 2 and prices, issue #22; bot states at format version 3, issue #23).
     #[rustfmt::skip]
     const GOLDEN: &[(&str, &str)] = &[
         ("bot", "0102687001011168747470733a2f2f6170692e782e636f6dfb100e0101046e65777302636b026373026174026173011dd093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b8207b7d010670687261736501086e6f2d6c696e6b730108756e6c6973746564c8fc008d2700fb8813fc80f40300fc0072abd201016b0176"),
@@ -408,5 +458,7 @@ mod tests {
         // A writer's reply state, format version 1 (issue #24).
         ("replies", "0101023139010661743a2f2f6d01026332010661743a2f2f7201026333010661743a2f2f7008616e6e2e746573740b6469643a706c633a616e6e011040687020d0bfd180d0b8d0b2d0b5d18228010664697265637401027275010232310102323217300102323502323201023236360102030405060708090a0b"),
         ("followed", "0114616c696365406578616d706c652e736f6369616c010331303915616c69636532406578616d706c652e736f6369616c011668747470733a2f2f6578616d706c652e736f6369616c01033131300214616c696365406578616d706c652e736f6369616c010165262815012c2e"),
+        ("counters", "02131415161718"),
+        ("prices", "0101fb88130001fc400d0300"),
     ];
 }

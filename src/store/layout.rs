@@ -143,6 +143,16 @@ impl Store {
         }
     }
 
+    /// Before `more` posts are added at once (an import): when they will take the farm past
+    /// [`INLINE_MAX`], move its posts to the shards now, so that the new ones are written once,
+    /// in their place, and not moved after.
+    pub fn make_room(&mut self, more: u64) -> Result<()> {
+        if self.posts_in == PostsIn::Control && self.total_cached()?.saturating_add(more) > INLINE_MAX {
+            self.move_posts(PostsIn::Shards)?;
+        }
+        Ok(())
+    }
+
     /// [`Store::settle_posts`], also moving a sharded farm's posts back into the control
     /// database when it holds few (upgrades, compaction).
     pub fn settle_posts_both_ways(&mut self) -> Result<()> {

@@ -8,7 +8,7 @@ use super::codec::{decode, encode};
 use super::layout::POSTS_IN_KEY;
 use super::{retry_locked, shard_dir_name, sled_err, Store, POST_SHARDS, RELEASE_EVERY};
 use crate::error::{FarmError, Result};
-use crate::model::{normalize_name, AppKeys, Bot, BotState, CachedPost, Counters, Event};
+use crate::model::{normalize_name, AppKeys, Bot, BotState, CachedPost, Counters, Event, Prices};
 use crate::model::{Credentials, Followed, RateInfo};
 use crate::secret::Secrets;
 use std::ops::Bound;
@@ -320,6 +320,7 @@ pub fn validate_record(tree: &str, key: &[u8], value: &[u8]) -> Result<()> {
         "counters" => drop(decode::<Counters>(value)?),
         "rates" => drop(decode::<RateInfo>(value)?),
         "meta" if key.starts_with(b"app:") => drop(decode::<AppKeys>(value)?),
+        "meta" if key.starts_with(b"prices:") => drop(decode::<Prices>(value)?),
         "meta" if key == POSTS_IN_KEY => {
             return Err(FarmError::data("an archive does not say where the posts are kept; refused"))
         }

@@ -307,6 +307,30 @@ impl Store {
         Ok(newest.saturating_sub(consumed.max(oldest.saturating_sub(1))))
     }
 
+    /// The highest id a reader's posts may have had: its newest cached post's, or its newest
+    /// ordinal when that is higher (ids taken by posts that are gone). A reader whose ids farm
+    /// gives (a corpus) gives the next post this plus one, so an id is never used twice.
+    pub fn highest_post_id(&self, reader: &str) -> Result<u64> {
+        let newest = match self.posts_tree(reader)?.last().map_err(sled_err)? {
+            Some((k, _)) => <[u8; 8]>::try_from(k.as_ref()).map(u64::from_be_bytes).unwrap_or(u64::MAX),
+            None => 0,
+        };
+        Ok(newest.max(self.meta_u64(&key2("ord", reader.as_bytes()))?.unwrap_or(0)))
+    }
+
+    /// How many posts a reader caches (counted by its ordinals, see [`Store::prune_posts`]).
+    pub fn cached_posts(&self, reader: &str) -> Result<u64> {
+        self.cached_count(&self.posts_tree(reader)?, reader)
+    }
+
+    /// Call `f` with each of a reader's cached posts, oldest first, one decoded at a time.
+    pub fn each_post(&self, reader: &str, mut f: impl FnMut(&Post) -> Result<()>) -> Result<()> {
+        for v in self.posts_tree(reader)?.iter().values() {
+            f(&decode::<CachedPost>(&v.map_err(sled_err)?)?.post)?;
+        }
+        Ok(())
+    }
+
     /// Up to `limit` cached posts with id greater than `after`, oldest first.
     pub fn posts_after(&self, reader: &str, after: u64, limit: usize) -> Result<Vec<Post>> {
         let tree = self.posts_tree(reader)?;

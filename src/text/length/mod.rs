@@ -41,8 +41,10 @@ use crate::net::{LengthRule, PlatformKind};
 pub fn count(text: &str, rule: LengthRule, kind: PlatformKind) -> usize {
     match kind {
         PlatformKind::X | PlatformKind::XV1 => x_length(text),
-        // A feed never posts; its texts are measured like Mastodon's.
-        PlatformKind::Mastodon | PlatformKind::Feed => mastodon_length(text, rule.url_len),
+        // A feed or a corpus never posts; its texts are measured like Mastodon's.
+        PlatformKind::Mastodon | PlatformKind::Feed | PlatformKind::Corpus => {
+            mastodon_length(text, rule.url_len)
+        }
         PlatformKind::Bluesky => bluesky_length(text),
     }
 }
