@@ -403,6 +403,15 @@ fn an_x_reader_follows_users_with_its_keys_and_says_what_it_costs() {
     assert!(n.count("/2/users/by/username/dave") == 1);
     let text = n.farm.run(&["show", "r"]).ok().stdout;
     assert!(text.contains("x cost") && text.contains("$0.005 for the 1 posts read"), "{text}");
+    // Its reads are in the stats bill too.
+    let stats = n.farm.run(&["stats", "--json"]).ok().json();
+    let row = stats.as_array().unwrap().iter().find(|r| r["name"] == "r").unwrap().clone();
+    assert!(row["cost_30d"].as_f64().unwrap() >= 0.005, "{row}");
+    // The same price list as the stats bill: the operator's price is the one used.
+    n.farm.run(&["app", "set", "x", "--read-price", "0.01"]).ok();
+    let text = n.farm.run(&["show", "r"]).ok().stdout;
+    assert!(text.contains("$0.010 for the 1 posts read"), "{text}");
+    n.farm.run(&["app", "set", "x", "--read-price", "default"]).ok();
     // With --reposts, the next posts include them.
     n.farm.run(&["edit", "r", "--reposts"]).ok();
     n.fake.publish(SourcePost::new("dave", "dave again").repost_of("erin"));

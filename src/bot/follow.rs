@@ -265,7 +265,10 @@ pub fn run(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector) -
         record::success(&mut st, now);
         st.total += new as u64;
         store.put_state(&bot.name, &st)?;
-        let counters = Counters { fetched: new as u32, calls: r.calls, ..Default::default() };
+        // The posts read, for the X bill: the new ones (a post the server sends again is not
+        // counted, so the bill may be a little low, never high).
+        let counters =
+            Counters { fetched: new as u32, read: new as u32, calls: r.calls, ..Default::default() };
         record::tally(store, &bot.name, now, counters, Some(("read", &line)))?;
         return Ok(line);
     }

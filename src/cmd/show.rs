@@ -302,7 +302,7 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
             what.push_str(", reposts too");
         }
         line("reads", &what);
-        if let Some(cost) = x_cost(&bot, &follows) {
+        if let Some(cost) = x_cost(&bot, &follows, store.prices("x")?.list().read) {
             line("x cost", &cost);
         }
     }
@@ -397,17 +397,19 @@ fn status_text(s: Status) -> String {
 
 /// What an X reader's followed accounts cost so far, in words: X bills every post read and
 /// every profile read ([`crate::net::x::POST_READ_MICRO_USD`]); `None` off X.
-fn x_cost(bot: &crate::bot::Bot, follows: &[crate::model::Followed]) -> Option<String> {
-    use crate::net::x::{POST_READ_MICRO_USD, PRICES_AS_OF, USER_READ_MICRO_USD};
+/// `read` is the price of a post read in millionths of a dollar, from the farm's price list
+/// (`farm app set x --read-price`, the same the stats bill uses).
+fn x_cost(bot: &crate::bot::Bot, follows: &[crate::model::Followed], read: u64) -> Option<String> {
+    use crate::net::x::{PRICES_AS_OF, USER_READ_MICRO_USD};
     if bot.platform != crate::net::PlatformKind::X {
         return None;
     }
     let posts: u64 = follows.iter().map(|f| f.fetched).sum();
     let dollars = |micro: u64| format!("${}.{:03}", micro / 1_000_000, micro % 1_000_000 / 1_000);
     Some(format!(
-        "{} for the {posts} posts read so far (X bills {} a post read and {} a profile read; its prices of {PRICES_AS_OF})",
-        dollars(posts * POST_READ_MICRO_USD),
-        dollars(POST_READ_MICRO_USD),
+        "{} for the {posts} posts read so far ({} a post read, as in `farm app show`; X also bills {} a profile read, its price of {PRICES_AS_OF})",
+        dollars(posts * read),
+        dollars(read),
         dollars(USER_READ_MICRO_USD)
     ))
 }
