@@ -181,6 +181,7 @@ fn profile_labels(profile: &Value) -> Vec<Value> {
     profile.pointer("/labels/values").and_then(Value::as_array).cloned().unwrap_or_default()
 }
 
+/// Whether a label (a profile's self-label, or one of an author's labels in a view) is `bot`.
 fn is_bot_label(l: &Value) -> bool {
     l.get("val").and_then(Value::as_str) == Some("bot")
 }
@@ -564,7 +565,7 @@ impl Notification {
         let me = PostRef { id: self.uri.clone(), cid: Some(self.cid.clone()) };
         let root = strong(r.pointer("/reply/root")).unwrap_or_else(|| me.clone());
         let in_reply_to = strong(r.pointer("/reply/parent")).map(|p| p.id);
-        let is_bot = self.author.labels.iter().any(|l| l.get("val").and_then(Value::as_str) == Some("bot"));
+        let is_bot = self.author.labels.iter().any(is_bot_label);
         let created = r.get("createdAt").and_then(Value::as_str).and_then(crate::clock::parse_rfc3339);
         Mention {
             post: me,
