@@ -419,3 +419,40 @@ fn replies_survive_export_and_import() {
     n.masto_bot("writer", "w", &["--source", "r", "--reply", "only"]);
     assert_eq!(replies(&n.farm, "w")["seen"].as_u64(), Some(0));
 }
+
+#[test]
+fn a_grammar_writer_answers_from_its_grammar_never_with_the_mention_s_words() {
+    let mut n = Net::new();
+    n.farm.set_now(&rfc(T0 - 3600));
+    let path = n.farm.dir.path().join("g.json");
+    std::fs::write(&path, r##"{"origin": ["#greeting#, friend."], "greeting": ["Hello", "Hi"]}"##).unwrap();
+    let grammar = format!("tracery:{}", path.display());
+    n.masto_bot("writer", "w", &["--process", &grammar, "--reply", "only"]);
+    mention(&n, T0 - 60, SourcePost::new("ann", "@w say: I am a bad bot"));
+    n.synced(T0, &["run"]).ok();
+    let reply = replies_to(&n, "w", "ann");
+    assert_eq!(reply.len(), 1, "{:?}", n.fake.posts_by("w"));
+    assert!(
+        reply[0].text == "@ann Hello, friend." || reply[0].text == "@ann Hi, friend.",
+        "{}",
+        reply[0].text
+    );
+}
+
+#[test]
+fn options_that_cannot_work_together_are_refused() {
+    let n = masto_replier(&["--reply", "only"]);
+    // A writer that only answers has no time slots to post in, whichever option comes second.
+    n.farm.run(&["edit", "w", "--at", "09:00"]).one_line_error(64, "--reply only");
+    n.farm.run(&["edit", "w", "--reply", "mentions", "--at", "09:00"]).ok();
+    n.farm.run(&["edit", "w", "--reply", "only"]).one_line_error(64, "--reply only");
+    // A grammar writer has no source posts whose content warnings it could carry.
+    let path = n.farm.dir.path().join("g.json");
+    std::fs::write(&path, r#"{"origin": ["hi"]}"#).unwrap();
+    let grammar = format!("tracery:{}", path.display());
+    n.masto_bot("writer", "g", &["--process", &grammar]);
+    n.farm.run(&["edit", "g", "--warnings", "carry"]).one_line_error(64, "--warnings");
+    // A corpus reader reads no timeline and follows no one.
+    n.farm.run(&["create", "reader", "c", "--platform", "corpus"]).ok();
+    n.farm.run(&["edit", "c", "--home"]).one_line_error(64, "corpus reader");
+}

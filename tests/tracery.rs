@@ -283,3 +283,14 @@ fn russian_words_inflect_in_a_grammar() {
     );
     assert_eq!(preview(&mut n, T0, 1), ["Нет кошки, есть серая кошка."]);
 }
+
+#[test]
+fn a_grammar_writer_keeps_its_own_warning_and_language_where_the_grammar_sets_none() {
+    let mut n = grammar_writer(r#"{"origin": ["Hello there."], "other": ["x"]}"#);
+    n.farm.run(&["edit", "g", "--warning", "spoilers", "--lang", "de"]).ok();
+    assert_eq!(preview(&mut n, T0, 1), ["Hello there.  (warning \"spoilers\", lang de)"]);
+    // A shortcode wins over the writer's setting for what it sets.
+    let path = grammar_file(&n.farm, "g2.json", r#"{"origin": ["Hallo!{lang fr}"]}"#);
+    n.farm.run(&["edit", "g", "--process", &format!("tracery:{path}")]).ok();
+    assert_eq!(preview(&mut n, T0, 1), ["Hallo!  (warning \"spoilers\", lang fr)"]);
+}

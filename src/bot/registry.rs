@@ -383,6 +383,8 @@ fn corpus_options(bot: &Bot, s: &Settings) -> Result<()> {
         ("--cap", s.cap.is_some()),
         ("--keep-age", s.keep_age.is_some()),
         ("--keep-max", s.keep_max.is_some()),
+        ("--home", s.home.is_some()),
+        ("--reposts", s.reposts.is_some()),
     ]
     .iter()
     .filter(|(_, set)| *set)
@@ -573,6 +575,12 @@ pub fn apply(bot: &mut Bot, s: &Settings, mode: EditMode) -> Result<()> {
                 )))
             }
             (false, None) => return Err(needs_source()),
+            (true, None) if s.warnings.is_some() => {
+                return Err(FarmError::usage(format!(
+                    "{}: --warnings is about a source post's content warning, and a grammar writer has no source posts; its grammar's {{cut …}} or --warning set its own",
+                    bot.name
+                )))
+            }
             _ => {}
         }
         bot.template = spec.template;

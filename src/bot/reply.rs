@@ -176,9 +176,23 @@ impl ReplySettings {
 
 /// Apply reply options to a bot (a writer), checked first. Turning replies on (from off) sets
 /// the time they begin at `now`: mentions made before are never answered.
+/// A writer that only answers (`--reply only`) makes no posts of its own, so it has no time
+/// slots to post in: it answers at its `--every`. Refused, whichever option comes second.
+pub fn only_without_slots(bot: &Bot) -> Result<()> {
+    if Mode::of(bot) == Mode::Only && super::slots::of(bot).ok().flatten().is_some() {
+        return Err(FarmError::usage(format!(
+            "{}: a writer with --reply only makes no posts of its own, so it has no time slots (--at); give it --every, or --reply mentions to post at its slots and answer as well",
+            bot.name
+        )));
+    }
+    Ok(())
+}
+
+/// Apply the `--reply` options; then check them with the writer's other settings (called after
+/// those were applied: [`only_without_slots`]).
 pub fn apply(bot: &mut Bot, s: &ReplySettings, now: i64) -> Result<()> {
     if !s.given() {
-        return Ok(());
+        return only_without_slots(bot);
     }
     if bot.role != Role::Writer {
         return Err(FarmError::usage(format!(
@@ -221,7 +235,7 @@ pub fn apply(bot: &mut Bot, s: &ReplySettings, now: i64) -> Result<()> {
     if let Some(a) = allow {
         bot.set_setting(ALLOW_KEY, (!a.is_empty()).then_some(a));
     }
-    Ok(())
+    only_without_slots(bot)
 }
 
 /// `--reply-allow-bots`: handles, comma-separated, `@` optional; stored lower case.
@@ -453,8 +467,21 @@ pub fn compose(store: &Store, bot: &Bot, m: &Mention, rule: LengthRule) -> Resul
     let mut ctx = Ctx { corpus: &corpus, seed, boring: &boring, hot: &hot };
     let post = as_post(m);
     // The writer's own warning, labels and language go with its replies too.
-    let meta = crate::bot::writer::post_meta(bot, Some(&post)).unwrap_or_default();
-    let Some(text) = pipeline.run(&post, &mut ctx)? else { return Ok(None) };
+    let mut meta = crate::bot::writer::post_meta(bot, Some(&post)).unwrap_or_default();
+    let made = if pipeline.is_generator() {
+        // A grammar writer answers from its grammar (seeded by the mention), never with the
+        // mention's own words.
+        match pipeline.generate(&mut ctx)? {
+            crate::text::pipeline::Roll::Text(text, shortcodes) => {
+                meta = crate::bot::writer::over(meta, shortcodes);
+                Some(text)
+            }
+            _ => None,
+        }
+    } else {
+        pipeline.run(&post, &mut ctx)?
+    };
+    let Some(text) = made else { return Ok(None) };
     let mut text = text.trim().to_string();
     if text.is_empty() {
         return Ok(None);

@@ -133,6 +133,18 @@ pub fn post_meta(bot: &Bot, source: Option<&Post>) -> std::result::Result<PostMe
     })
 }
 
+/// What a grammar made (`made`, from its shortcodes) over what the writer sets (`own`): each
+/// field the grammar sets wins, the rest is the writer's.
+pub fn over(own: PostMeta, made: PostMeta) -> PostMeta {
+    PostMeta {
+        warning: made.warning.or(own.warning),
+        sensitive: made.sensitive || own.sensitive,
+        lang: made.lang.or(own.lang),
+        labels: if made.labels.is_empty() { own.labels } else { made.labels },
+        reply_to: made.reply_to.or(own.reply_to),
+    }
+}
+
 /// The length of a post of `text` carrying `meta`, counted the platform's way: Mastodon counts
 /// the content warning it sends ([`crate::net::mastodon::spoiler_text`]) with the text.
 pub fn counted_length(text: &str, meta: &PostMeta, rule: LengthRule, platform: PlatformKind) -> usize {
@@ -293,15 +305,25 @@ fn roll(
             let seed = tracery::seed(&bot.name, number, attempt);
             let mut ctx = Ctx { corpus: &no_corpus, seed, boring, hot: &[] };
             let skip = match pipeline.generate(&mut ctx)? {
-                Roll::Text(text, meta) => match judge(store, bot, rule, &text, &meta, &seen)? {
-                    Err(why) => why,
-                    Ok((text, hash, length)) => {
-                        let key = generated_key(&bot.name, number, attempt, &text);
-                        made =
-                            Some(Candidate { source_id: Pending::GENERATED, text, hash, length, key, meta });
-                        break;
+                Roll::Text(text, shortcodes) => {
+                    // The writer's own warning, language and labels, where the grammar sets none.
+                    let meta = over(post_meta(bot, None).unwrap_or_default(), shortcodes);
+                    match judge(store, bot, rule, &text, &meta, &seen)? {
+                        Err(why) => why,
+                        Ok((text, hash, length)) => {
+                            let key = generated_key(&bot.name, number, attempt, &text);
+                            made = Some(Candidate {
+                                source_id: Pending::GENERATED,
+                                text,
+                                hash,
+                                length,
+                                key,
+                                meta,
+                            });
+                            break;
+                        }
                     }
-                },
+                }
                 Roll::Nothing => Skip::Nothing,
                 Roll::Failed(why) => {
                     broken.push(why);
