@@ -71,8 +71,20 @@ fn normalized(text: &str) -> String {
 /// words in order, without links (X shows every link as a `t.co` one), case or punctuation
 /// (the clients already turn HTML and entities back into plain text).
 pub fn same_post(ours: &str, read_back: &str) -> bool {
-    let key = dedup::normalize(ours);
-    !key.is_empty() && key == dedup::normalize(read_back)
+    let key = dedup::normalize(&local_mentions(ours));
+    !key.is_empty() && key == dedup::normalize(&local_mentions(read_back))
+}
+
+/// `text` with each mention of a remote account (`@user@domain`) as Mastodon shows it in a
+/// status' content: `@user`. A reply farm sent to `@alice@other.example` reads back as `@alice`.
+fn local_mentions(text: &str) -> String {
+    text.split(' ')
+        .map(|w| match w.strip_prefix('@').and_then(|rest| rest.split_once('@')) {
+            Some((user, _domain)) if !user.is_empty() => format!("@{user}"),
+            _ => w.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A deterministic idempotency key for a writer's post of `text` made from `source_id`
@@ -356,6 +368,13 @@ mod tests {
         assert_eq!(text_hash("Тайная комната"), text_hash("тайные КОМНАТЫ"));
         assert_eq!(text_hash("Hello, World"), text_hash("hello world!"));
         assert_ne!(text_hash("Тайная комната"), text_hash("Зелёная ёлка"));
+    }
+
+    #[test]
+    fn a_reply_to_a_remote_account_is_found_as_mastodon_shows_it() {
+        assert!(same_post("@alice@other.example thanks, will do", "@alice thanks, will do"));
+        assert!(same_post("@bob thanks", "@bob thanks"));
+        assert!(!same_post("@alice@other.example thanks", "@alice something else"));
     }
 
     #[test]
