@@ -269,12 +269,11 @@ pub fn run_reader(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Conne
     };
     record::rates(store, &bot.name, &mut st, &reply.rates, now)?;
     let read = reply.value.posts.len() as u32;
-    let mut posts = reply.value.posts;
-    // A post with no words (media only) is no source for a writer: counted, not cached.
-    let got = posts.len();
-    posts.retain(|p| !p.text.trim().is_empty());
-    let skipped = reply.value.skipped as usize + (got - posts.len());
-    let new = match cache(store, bot, &st, now, posts, false) {
+    // A post with no words (media only) is no source for a writer: counted here, and [`cache`]
+    // leaves it out.
+    let wordless = reply.value.posts.iter().filter(|p| p.text.trim().is_empty()).count();
+    let skipped = reply.value.skipped as usize + wordless;
+    let new = match cache(store, bot, &st, now, reply.value.posts, false) {
         Ok(new) => new,
         // A damaged or lost posts shard: the cursor stays, so these posts are read again.
         Err(e) => return Err(record::local_failure(store, bot, &mut st, now, e, 1)?),
