@@ -334,3 +334,16 @@ fn a_new_account_starts_afresh() {
     assert!(show(&n.farm, "r")["state"]["cursor"].is_null());
     assert!(n.farm.run(&["log", "r"]).ok().stdout.contains("new account"));
 }
+
+#[test]
+fn a_bot_that_needs_auth_is_never_due_not_paused() {
+    let n = auth_later_pair();
+    let list = n.farm.run_env(&["list"], &[("COLUMNS", "200")]).ok().stdout;
+    let row = list.lines().find(|l| l.starts_with("w ")).unwrap();
+    assert!(row.contains("needs auth") && row.ends_with("never") && !row.contains("paused"), "{list}");
+    let show = n.farm.run(&["show", "w"]).ok().stdout;
+    assert!(show.contains("next due:    never"), "{show}");
+    // A paused bot is still paused.
+    n.farm.run(&["pause", "w"]).ok();
+    assert!(n.farm.run(&["show", "w"]).ok().stdout.contains("next due:    paused"));
+}

@@ -4,7 +4,6 @@ use super::{now, open_existing, print_json, Globals};
 use crate::bot::{slots, status, Bot};
 use crate::clock;
 use crate::error::Result;
-use crate::net::PlatformKind;
 use crate::out::{Cell, Column, Table};
 use serde::Serialize;
 
@@ -118,7 +117,7 @@ pub struct SlotState {
     /// Slots that passed without a post of their own, in total.
     pub slots_missed: Option<u64>,
     /// The next slot in words, in its zone and in UTC (`2026-03-02 09:00 Europe/Moscow (06:00
-    /// UTC)`; `none (paused)`), for the text views.
+    /// UTC)`; `none (paused)`, `none`), for the text views.
     #[serde(skip)]
     pub next_slot_text: Option<String>,
 }
@@ -132,9 +131,14 @@ impl SlotState {
             next_slot_at: next.map(clock::format),
             next_slot_local: next.map(|t| s.local_rfc3339(t)),
             slots_missed: Some(st.slots_missed),
-            next_slot_text: Some(next.map_or("none (paused)".into(), |t| s.local_text(t))),
+            next_slot_text: Some(next.map_or_else(|| none_text(b.paused), |t| s.local_text(t))),
         }
     }
+}
+
+/// A next slot that will not come: `none (paused)`, or `none` (a bot that needs auth).
+pub fn none_text(paused: bool) -> String {
+    if paused { "none (paused)" } else { "none" }.to_string()
 }
 
 /// The `every` cell of a table: the interval (`every`, `1h`), or a slot writer's times (`at
@@ -211,13 +215,14 @@ impl BotView {
     }
 }
 
-/// A next due time ([`status::Standing::next_due`]) of a bot on `platform` as text at `now`:
-/// `never` (a corpus reader never runs), `paused`, `now` (due, or overdue: never a time in the
-/// past) or the time (`2026-01-01 10:00 UTC`).
-pub fn next_due_text(platform: &str, at: Option<i64>, now: i64) -> String {
+/// A next due time ([`status::Standing::next_due`]) as text at `now`: `paused`, `never` (no
+/// next due and not paused: a bot that needs auth, a corpus reader), `now` (due, or overdue:
+/// never a time in the past) or the time (`2026-01-01 10:00 UTC`).
+pub fn next_due_text(paused: bool, at: Option<i64>, now: i64) -> String {
     match at {
-        None if platform == PlatformKind::Corpus.name() => "never".into(),
-        None => "paused".into(),
+        None if paused => "paused".into(),
+        // A bot that needs auth, or a corpus reader: cron never runs it.
+        None => "never".into(),
         Some(t) if t <= now => "now".into(),
         Some(t) => clock::short(t),
     }
@@ -272,7 +277,7 @@ pub fn run(g: &Globals, json: bool, names: bool) -> Result<()> {
             b.source.clone().unwrap_or_default().into(),
             every_cell(&clock::format_duration(b.every), SlotsView::of(b).as_ref()).into(),
             Cell::coloured(status, crate::out::status_colour(status)),
-            next_due_text(b.platform.name(), standing.next_due, now).into(),
+            next_due_text(b.paused, standing.next_due, now).into(),
         ]);
     }
     crate::out::write_str(&t.render(crate::out::width(), crate::out::colour()))

@@ -24,7 +24,11 @@ pub fn run(g: &Globals, name: &str, n: usize) -> Result<()> {
     if let Some(slots) = crate::bot::slots::of(&bot)? {
         // On stderr: stdout stays the texts alone.
         let next = crate::bot::status::standing_of(&store, &bot, &st, super::now()?)?.next_slot;
-        eprintln!("{}: next slot {}", bot.name, next.map_or("none (paused)".into(), |t| slots.local_text(t)));
+        eprintln!(
+            "{}: next slot {}",
+            bot.name,
+            next.map_or_else(|| super::list::none_text(bot.paused), |t| slots.local_text(t))
+        );
     }
     if let Some(p) = &st.pending {
         crate::outln!("(unconfirmed, will be resent) {}", p.text)?;

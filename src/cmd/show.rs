@@ -274,7 +274,7 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
     }
     line("status", &status_text(status));
     line("last ok", &if st.last_ok > 0 { clock::short(st.last_ok) } else { "never".into() });
-    line("next due", &next_due_text(bot.platform.name(), standing.next_due, now));
+    line("next due", &next_due_text(bot.paused, standing.next_due, now));
     if let (Some(next), Some(missed)) = (&s.slot.next_slot_text, s.slot.slots_missed) {
         line("next slot", next);
         line("missed", &missed_text(missed));

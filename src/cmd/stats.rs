@@ -423,7 +423,7 @@ pub fn render_table(
             r.cost_30d.map(usd).unwrap_or_default().into(),
             r.errors_24h.to_string().into(),
             last_run_text(r).into(),
-            next_due_text(&r.platform, next_due, now).into(),
+            next_due_text(r.paused, next_due, now).into(),
             time_cell(&r.failing_since).into(),
             sparkline(&r.hourly).into(),
             r.last_error.clone().unwrap_or_default().into(),
@@ -595,7 +595,7 @@ pub fn render_history(r: &Row, days: &[Day], now: i64, width: usize) -> String {
     out.push_str(&line("calls", &calls_text(r)));
     out.push_str(&line("last run", &last_run_text(r)));
     let next_due = r.next_due_at.as_deref().and_then(clock::parse_rfc3339);
-    out.push_str(&line("next due", &next_due_text(&r.platform, next_due, now)));
+    out.push_str(&line("next due", &next_due_text(r.paused, next_due, now)));
     if let Some(sv) = &r.slots {
         out.push_str(&line("slots", &sv.text));
         out.push_str(&line("next slot", r.slot.next_slot_text.as_deref().unwrap_or_default()));
