@@ -529,9 +529,9 @@ pub struct WriterOpts {
     /// none): Mastodon `language`, Bluesky `langs`.
     #[arg(long, value_name = "LANG")]
     pub lang: Option<String>,
-    /// A text longer than the network allows: skip it (default) or cut it at a word, ending
-    /// with "…".
-    #[arg(long, value_name = "WHAT", value_parser = ["skip", "cut"])]
+    /// A text longer than the network allows: skip it (default), cut it at a word, ending
+    /// with "…", or post it as a thread (at most 10 posts, each answering the one before).
+    #[arg(long, value_name = "WHAT", value_parser = ["skip", "cut", "thread"])]
     pub long: Option<String>,
     /// A content warning on every post ('' for none): Mastodon `spoiler_text`, a Bluesky
     /// self-label; X has none.

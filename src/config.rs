@@ -176,12 +176,20 @@ pub fn env_creds() -> EnvCreds {
 }
 
 /// A named point where a debug build aborts on the spot, like `kill -9`, when `FARM_CRASH_AT`
-/// names it: tests use it to check what a crash exactly there leaves behind. Release builds
-/// compile it to nothing.
+/// names it (`NAME`, or `NAME#N` for the N-th time the process passes it): tests use it to
+/// check what a crash exactly there leaves behind. Release builds compile it to nothing.
 pub fn crash_point(name: &str) {
     #[cfg(debug_assertions)]
-    if var(CRASH_AT_ENV).as_deref() == Some(name) {
-        std::process::abort();
+    if let Some(at) = var(CRASH_AT_ENV) {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static PASSED: AtomicU32 = AtomicU32::new(0);
+        let (point, nth) = match at.split_once('#') {
+            Some((p, n)) => (p.to_string(), n.parse().unwrap_or(1)),
+            None => (at, 1),
+        };
+        if point == name && PASSED.fetch_add(1, Ordering::SeqCst) + 1 == nth {
+            std::process::abort();
+        }
     }
     #[cfg(not(debug_assertions))]
     let _ = name;

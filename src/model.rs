@@ -136,6 +136,21 @@ pub struct Pending {
     /// What goes out with the text (content warning, language, labels, the post it answers),
     /// fixed with the intent so that a resend is the same post.
     pub meta: PostMeta,
+    /// A part of a thread (`--long thread`): which part, and the parts still to post after it.
+    /// Part 2 on answers part 1 (and so on): its [`PostMeta::reply_to`] names the part before it
+    /// and the thread's first post.
+    pub thread: Option<Thread>,
+}
+
+/// Where a pending post stands in a thread: a text too long for one post goes out as a chain of
+/// replies, each part exactly once. The next part's intent is recorded in the same write that
+/// confirms this one, with the ids the network returned for this one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Thread {
+    /// This part's number; the thread's first post is 1.
+    pub part: u32,
+    /// The texts of the parts after this one, in order.
+    pub rest: Vec<String>,
 }
 
 /// What a post carries besides its text. Each network maps what it has and drops the rest
@@ -241,6 +256,18 @@ impl Pending {
     pub fn source_post(&self) -> Option<u64> {
         let made_of_none = [Self::BY_HAND, Self::GENERATED, Self::REPLY];
         (!made_of_none.contains(&self.source_id)).then_some(self.source_id)
+    }
+
+    /// Whether this is a later part of a thread (part 2 on): the thread's first post was
+    /// confirmed already, so this one is not a post of its own for the writer's schedule,
+    /// total or grammar numbering.
+    pub fn continues(&self) -> bool {
+        self.thread.as_ref().is_some_and(|t| t.part > 1)
+    }
+
+    /// `(part, parts)` of a thread's part: `(2, 3)` for the second of three.
+    pub fn part_of(&self) -> Option<(u32, u32)> {
+        self.thread.as_ref().map(|t| (t.part, t.part + t.rest.len() as u32))
     }
 }
 

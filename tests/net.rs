@@ -232,7 +232,7 @@ fn posting_duplicates_and_own_posts() {
         assert!(!p.duplicate, "{name}");
         let id: u64 = p.id.clone().unwrap().parse().unwrap();
         let again = c.post(&text, "k1", &Default::default()).unwrap().value;
-        assert_eq!(again, botfarm::net::Posted { id: None, duplicate: true }, "{name}");
+        assert_eq!(again, botfarm::net::Posted { id: None, cid: None, duplicate: true }, "{name}");
         net.set_engagement(id, 7, 3);
         let own = c.own_posts(10).unwrap().value;
         let mine = own.iter().find(|o| o.id == id).unwrap_or_else(|| panic!("{name}: own post missing"));

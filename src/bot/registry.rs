@@ -30,7 +30,7 @@ pub struct Settings {
     pub visibility: Option<String>,
     /// `--lang` (writers; empty: none).
     pub lang: Option<String>,
-    /// `--long` (writers): `skip` or `cut`.
+    /// `--long` (writers): `skip`, `cut` or `thread`.
     pub long: Option<String>,
     /// `--warning` (writers; empty: none).
     pub warning: Option<String>,
@@ -528,8 +528,8 @@ pub fn apply(bot: &mut Bot, s: &Settings, mode: EditMode) -> Result<()> {
     match s.long.as_deref() {
         None => {}
         Some("skip") => bot.set_setting(LONG_KEY, None),
-        Some("cut") => bot.set_setting(LONG_KEY, Some("cut".into())),
-        Some(other) => return Err(FarmError::usage(format!("--long {other:?}: use skip or cut"))),
+        Some(how @ ("cut" | "thread")) => bot.set_setting(LONG_KEY, Some(how.into())),
+        Some(other) => return Err(FarmError::usage(format!("--long {other:?}: use skip, cut or thread"))),
     }
     if let Some(c) = s.cap {
         if c == 0 || c > 3200 {

@@ -496,7 +496,16 @@ pub fn compose(store: &Store, bot: &Bot, m: &Mention, rule: LengthRule) -> Resul
         return Ok(None);
     }
     // The reply's key is made from its mention when its intent is recorded ([`intent`]).
-    Ok(Some(Candidate { source_id: Pending::REPLY, text, hash, length, key: String::new(), meta }))
+    // A reply is one post: never cut, never a thread.
+    Ok(Some(Candidate {
+        source_id: Pending::REPLY,
+        text,
+        hash,
+        length,
+        key: String::new(),
+        meta,
+        parts: vec![],
+    }))
 }
 
 /// The visibility of a Mastodon reply: the mention's, or the writer's own when that is more
@@ -529,6 +538,7 @@ fn intent(bot: &Bot, rs: &ReplyState, m: &Mention, c: Candidate, now: i64) -> Pe
         created: now,
         attempts: 0,
         meta: PostMeta { reply_to: Some(reply_to), ..c.meta },
+        thread: None,
     }
 }
 

@@ -2,11 +2,11 @@
 //! plain threads. One slow or failing bot never blocks or fails the others.
 
 use super::record::{self, blocked_until};
-use super::writer::{network_key, scan, Skip};
+use super::writer::{network_key, part_key, scan, Skip};
 use super::{endpoint_at, schedule, slots};
 use crate::clock;
 use crate::error::{FarmError, Kind, Result};
-use crate::model::{Bot, BotState, Counters, Pending, Role};
+use crate::model::{Bot, BotState, Counters, Pending, PostMeta, PostRef, ReplyTo, Role, Thread};
 use crate::net::{Call, LengthRule, NetErrorKind, Platform, PlatformKind};
 use crate::store::Store;
 use std::sync::Mutex;
@@ -421,10 +421,11 @@ pub fn settle(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector
         // The server may have forgotten the key (or the text): resending could post twice.
         // One read of the account's own posts tells whether the post went out.
         if let Some(line) = look_for_pending(store, bot, &mut st, client.as_mut(), &p, now)? {
-            return Ok(Some(line));
+            return thread_on(store, bot, &mut st, client.as_mut(), &p, now, line).map(Some);
         }
     }
-    send(store, bot, &mut st, client.as_mut(), p, now, false).map(Some)
+    let line = send(store, bot, &mut st, client.as_mut(), p.clone(), now, false)?;
+    thread_on(store, bot, &mut st, client.as_mut(), &p, now, line).map(Some)
 }
 
 /// One writer run: settle an unconfirmed post (or reply), or pick the next usable text and post
@@ -480,6 +481,12 @@ fn post_next(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector)
         let rule = offline_rule(bot, &st);
         let s = scan(store, bot, &st, rule, 1)?;
         return Ok(match s.found.first() {
+            Some(c) if !c.parts.is_empty() => format!(
+                "would post a thread of {} posts ({} chars): {}{note}{slot_note}",
+                c.parts.len(),
+                c.length,
+                c.parts.join(" / ")
+            ),
             Some(c) => format!("would post ({} chars): {}{note}{slot_note}", c.length, c.text),
             None => format!("nothing to post ({} posts skipped){note}{slot_note}", s.skipped.len()),
         });
@@ -513,14 +520,21 @@ fn post_next(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector)
         }
         return Ok(format!("{line}{slot_note}"));
     };
+    // A thread goes out part by part: its first part now, each next one once the one before
+    // it is confirmed ([`thread_on`]).
+    let (text, thread) = match c.parts.split_first() {
+        Some((first, rest)) => (first.clone(), Some(Thread { part: 1, rest: rest.to_vec() })),
+        None => (c.text, None),
+    };
     let pending = Pending {
         key: network_key(bot, c.key, now),
-        text: c.text,
+        text,
         hash: c.hash,
         source_id: c.source_id,
         created: now,
         attempts: 0,
         meta: c.meta,
+        thread,
     };
     // A slot is served with its post's intent, in the same record: a crash after it never
     // gives the slot a second post.
@@ -650,7 +664,39 @@ pub fn send_new(
     st.pending = Some(p.clone());
     store.put_state(&bot.name, st)?;
     store.flush()?;
-    send(store, bot, st, client, p, now, true)
+    let line = send(store, bot, st, client, p.clone(), now, true)?;
+    thread_on(store, bot, st, client, &p, now, line)
+}
+
+/// After `done` (a thread's part, sent or found) was settled: while the next part's intent is
+/// recorded (by [`confirm`], in the same write), send it, each durable before it goes out. The
+/// line of each part is added to `line`. A known rate limit stops the thread; its next part
+/// waits, recorded, for the next run. A failure keeps the failing part for the next run.
+fn thread_on(
+    store: &Store,
+    bot: &Bot,
+    st: &mut BotState,
+    client: &mut dyn Platform,
+    done: &Pending,
+    now: i64,
+    mut line: String,
+) -> Result<String> {
+    let mut last = done.key.clone();
+    while let Some(next) = st.pending.clone().filter(|n| n.continues() && n.key != last) {
+        if let Some(until) = blocked_until(store, &bot.name, Call::Post, now)? {
+            line.push_str(&format!(
+                "; the thread's next part waits (rate-limited until {})",
+                clock::format(until)
+            ));
+            break;
+        }
+        store.flush()?;
+        last = next.key.clone();
+        let more = send(store, bot, st, client, next, now, true)?;
+        line.push_str("; ");
+        line.push_str(&more);
+    }
+    Ok(line)
 }
 
 /// Send a recorded intent and write the result back. `first`: the intent was recorded by this
@@ -673,16 +719,23 @@ fn send(
         Ok(reply) => {
             crate::config::crash_point("send-before-confirm");
             record::rates(store, &bot.name, st, &reply.rates, now)?;
+            let part = p.part_of().map(|(k, n)| format!(" (thread, part {k} of {n})")).unwrap_or_default();
             let line = if reply.value.duplicate {
-                format!("already posted (the server said duplicate): {}", p.text)
+                format!("already posted (the server said duplicate){part}: {}", p.text)
             } else if p.is_reply() {
                 format!("replied: {}", p.text)
             } else if p.by_hand() {
                 format!("posted by hand: {}", p.text)
             } else {
-                format!("posted: {}", p.text)
+                format!("posted{part}: {}", p.text)
             };
-            confirm(store, bot, st, &p, reply.value.id.as_deref(), now, line)
+            let mut posted = reply.value.id.map(|id| PostRef { id, cid: reply.value.cid });
+            if posted.is_none() && p.thread.as_ref().is_some_and(|t| !t.rest.is_empty()) {
+                // X said "duplicate" without the post's id, which the next part answers: one
+                // read of the account's own posts finds it.
+                posted = find_own(store, bot, st, client, &p, now)?;
+            }
+            confirm(store, bot, st, &p, posted, now, line)
         }
         Err(e) if first && p.by_hand() && e.not_performed() => {
             // A post by hand the server refused at its only sending never went out: there is
@@ -735,31 +788,44 @@ fn refused_for_good(e: &crate::net::NetError) -> bool {
 }
 
 /// Record a post as done: the hash against repeats, the cursor past its source, the counters;
-/// a reply's mention as answered. `posted` is the new post's id, when known. One request made
-/// this confirmation.
+/// a reply's mention as answered; a thread's next part as the new intent, in the same write.
+/// `posted` is the new post (its id, and on Bluesky its CID), when known. One request made this
+/// confirmation.
 fn confirm(
     store: &Store,
     bot: &Bot,
     st: &mut BotState,
     p: &Pending,
-    posted: Option<&str>,
+    posted: Option<PostRef>,
     now: i64,
-    line: String,
+    mut line: String,
 ) -> Result<String> {
     store.add_hash(&bot.name, p.hash, now)?;
     if p.is_reply() {
         // Before the intent goes: a kill in between confirms it again, counted once.
-        super::reply::answered(store, &bot.name, p, posted, now)?;
+        super::reply::answered(store, &bot.name, p, posted.as_ref().map(|r| r.id.as_str()), now)?;
     }
-    st.pending = None;
+    st.pending = match next_part(bot, p, posted, now) {
+        Ok(next) => next,
+        Err(left) => {
+            line.push_str(&format!(
+                "; the thread's {left} other parts are not sent: the network did not say which post this is, \
+                 and they must answer it"
+            ));
+            None
+        }
+    };
     if bot.role == Role::Writer {
         // The latest of the three: a clock that stepped back must not open the next interval
         // early. A writer's total counts its posts (a reader's its fetched posts, see
-        // [`super::stats::Kinds`]); its replies have their own budget, not its interval.
-        if !p.is_reply() {
+        // [`super::stats::Kinds`]); its replies have their own budget, not its interval; a
+        // thread counts as one post, at its first part.
+        if !p.is_reply() && !p.continues() {
             st.last_post_at = now.max(p.created).max(st.last_post_at);
         }
-        st.total += 1;
+        if !p.continues() {
+            st.total += 1;
+        }
     }
     if !p.by_hand() {
         if let Some(id) = p.source_post() {
@@ -779,6 +845,69 @@ fn confirm(
         Some(("post", &line)),
     )?;
     Ok(line)
+}
+
+/// The intent of the thread part after `p`, which was posted as `posted`: it answers `posted`,
+/// under the thread's first post, with its own key and everything else `p` carries. `Ok(None)`
+/// when `p` is no thread's or its last part; `Err(parts left)` when the post is not known well
+/// enough to answer (no id; on Bluesky, no CID).
+fn next_part(
+    bot: &Bot,
+    p: &Pending,
+    posted: Option<PostRef>,
+    now: i64,
+) -> std::result::Result<Option<Pending>, usize> {
+    let Some((t, (text, rest))) = p.thread.as_ref().and_then(|t| Some((t, t.rest.split_first()?))) else {
+        return Ok(None);
+    };
+    let needs_cid = bot.platform == PlatformKind::Bluesky;
+    let Some(parent) = posted.filter(|r| !r.id.is_empty() && (!needs_cid || r.cid.is_some())) else {
+        return Err(t.rest.len());
+    };
+    let root = match &p.meta.reply_to {
+        Some(r) if p.continues() => r.root.clone(),
+        _ => parent.clone(),
+    };
+    Ok(Some(Pending {
+        text: text.clone(),
+        hash: p.hash,
+        key: part_key(bot, p, text, now),
+        source_id: p.source_id,
+        created: now,
+        attempts: 0,
+        meta: PostMeta { reply_to: Some(ReplyTo { parent, root, visibility: None }), ..p.meta.clone() },
+        thread: Some(Thread { part: t.part + 1, rest: rest.to_vec() }),
+    }))
+}
+
+/// A thread's part the server took without saying which post it is (X's "duplicate"), found
+/// among the account's newest posts (one read), so that the next part can answer it; `None`
+/// when it is not there. A read a known limit forbids, or that fails, leaves the part
+/// unconfirmed for the next run.
+fn find_own(
+    store: &Store,
+    bot: &Bot,
+    st: &mut BotState,
+    client: &mut dyn Platform,
+    p: &Pending,
+    now: i64,
+) -> Result<Option<PostRef>> {
+    if let Some(until) = blocked_until(store, &bot.name, Call::OwnPosts, now)? {
+        store.put_state(&bot.name, st)?;
+        return Err(FarmError::temp(format!(
+            "{}: part of a thread was posted, but its own posts may not be read to find it until {}; \
+             it stays unconfirmed: {}",
+            bot.name,
+            clock::format(until),
+            p.text
+        )));
+    }
+    let res = client.own_posts(LOOK_BACK);
+    let own = called(store, bot, st, client, res, now)?;
+    let counters = Counters { calls: 1, read: own.len() as u32, ..Default::default() };
+    record::tally(store, &bot.name, now, counters, None)?;
+    let found = own.iter().find(|o| super::writer::same_post(&p.text, &o.text));
+    Ok(found.map(|o| PostRef { id: o.id.to_string(), cid: None }))
 }
 
 /// How many of its own newest posts a writer reads to find an unconfirmed post. The writer
@@ -817,8 +946,9 @@ fn look_for_pending(
     record::tally(store, &bot.name, now, Counters { read: own.len() as u32, ..Default::default() }, None)?;
     if own.iter().any(|o| super::writer::same_post(&p.text, &o.text)) {
         let line = format!("already posted (found among its own posts): {}", p.text);
-        let id = own.iter().find(|o| super::writer::same_post(&p.text, &o.text)).map(|o| o.id.to_string());
-        return confirm(store, bot, st, p, id.as_deref(), now, line).map(Some);
+        let found = own.iter().find(|o| super::writer::same_post(&p.text, &o.text));
+        let posted = found.map(|o| PostRef { id: o.id.to_string(), cid: None });
+        return confirm(store, bot, st, p, posted, now, line).map(Some);
     }
     record::tally(store, &bot.name, now, Counters { calls: 1, ..Default::default() }, None)?;
     // The whole account was read, or a post older than this one was (a time ahead of the clock

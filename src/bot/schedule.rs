@@ -231,6 +231,7 @@ mod tests {
             created: 100_000,
             attempts: 1,
             meta: Default::default(),
+            thread: None,
         };
         let mut st = BotState {
             last_ok: 90_000,
@@ -292,6 +293,7 @@ mod tests {
             created: years,
             attempts: 1,
             meta: Default::default(),
+            thread: None,
         };
         let mut st = BotState {
             last_ok: now - 3600,

@@ -255,6 +255,7 @@ mod tests {
             created: 0,
             attempts: 1,
             meta: Default::default(),
+            thread: None,
         }
     }
 

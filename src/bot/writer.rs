@@ -39,7 +39,14 @@ pub struct Candidate {
     /// What goes out with it ([`post_meta`], or a grammar's shortcodes: content warning,
     /// language, labels).
     pub meta: PostMeta,
+    /// With `--long thread`, a text too long for one post: the posts of its thread, in order
+    /// (each fits, with the content warning each carries); empty when it is one post.
+    pub parts: Vec<String>,
 }
+
+/// The most posts a thread of one text may take (`--long thread`); a longer text is skipped as
+/// too long.
+pub const THREAD_MAX_PARTS: usize = 10;
 
 /// The result of a scan for the next candidates.
 #[derive(Debug, Default)]
@@ -112,6 +119,20 @@ pub fn post_key(bot: &Bot, source_id: u64, text: &str, now: i64) -> String {
 pub fn network_key(bot: &Bot, key: String, now: i64) -> String {
     match bot.platform {
         crate::net::PlatformKind::Bluesky => crate::net::bluesky::tid::for_intent(now, dedup::hash(&key)),
+        _ => key,
+    }
+}
+
+/// The key of the thread part after `p` whose text is `text`, at `now`: made from `p`'s own key
+/// (unique to its post) and the text, so two threads' parts never share one. On Bluesky, the
+/// record key of the part: a TID of `now`, and always after `p`'s, so the parts' keys follow
+/// the thread's order.
+pub fn part_key(bot: &Bot, p: &Pending, text: &str, now: i64) -> String {
+    let key =
+        network_key(bot, idempotency_key(&bot.name, p.source_id, &format!("{}\u{0}{text}", p.key)), now);
+    use crate::net::bluesky::tid;
+    match (tid::decode(&key), tid::decode(&p.key)) {
+        (Some(mine), Some(before)) if mine <= before => tid::encode(before + (1 << 10)),
         _ => key,
     }
 }
@@ -222,10 +243,18 @@ pub fn scan(store: &Store, bot: &Bot, st: &BotState, rule: LengthRule, want: usi
                 Err(why) => Some(why),
                 Ok((text, meta)) => match judge(store, bot, rule, &text, &meta, &seen)? {
                     Err(why) => Some(why),
-                    Ok((text, hash, length)) => {
+                    Ok(Judged { text, hash, length, parts }) => {
                         seen.push(hash);
                         let key = idempotency_key(&bot.name, post.id, &text);
-                        out.found.push(Candidate { source_id: post.id, text, hash, length, key, meta });
+                        out.found.push(Candidate {
+                            source_id: post.id,
+                            text,
+                            hash,
+                            length,
+                            key,
+                            meta,
+                            parts,
+                        });
                         None
                     }
                 },
@@ -253,9 +282,18 @@ pub fn scan(store: &Store, bot: &Bot, st: &BotState, rule: LengthRule, want: usi
     Ok(out)
 }
 
-/// A text made for `bot`, judged: trimmed (cut at a word with `--long cut`), with its hash and
-/// its length counted with what it carries (`meta`), or why it is skipped (empty, too long,
-/// posted before or `seen` earlier in this scan).
+/// A usable text, as [`judge`] found it.
+struct Judged {
+    text: String,
+    hash: u64,
+    length: usize,
+    parts: Vec<String>,
+}
+
+/// A text made for `bot`, judged: trimmed (cut at a word with `--long cut`, split into the
+/// parts of a thread with `--long thread`), with its hash and its length counted with what it
+/// carries (`meta`), or why it is skipped (empty, too long, posted before or `seen` earlier in
+/// this scan).
 fn judge(
     store: &Store,
     bot: &Bot,
@@ -263,27 +301,36 @@ fn judge(
     text: &str,
     meta: &PostMeta,
     seen: &[u64],
-) -> Result<std::result::Result<(String, u64, usize), Skip>> {
+) -> Result<std::result::Result<Judged, Skip>> {
     let mut text = text.trim().to_string();
     let mut n = counted_length(&text, meta, rule, bot.platform);
-    if n > rule.max && bot.setting(super::registry::LONG_KEY) == Some("cut") {
-        // What the content warning takes (Mastodon counts it) is not room for text.
+    let mut parts = Vec::new();
+    if n > rule.max {
+        // What the content warning takes (Mastodon counts it, in every part) is not room for text.
         let warning = n - length::count(&text, rule, bot.platform);
         let room = LengthRule { max: rule.max.saturating_sub(warning), ..rule };
-        if let Some(t) = length::cut(&text, room, bot.platform) {
-            n = counted_length(&t, meta, rule, bot.platform);
-            text = t;
+        match bot.setting(super::registry::LONG_KEY) {
+            Some("cut") => {
+                if let Some(t) = length::cut(&text, room, bot.platform) {
+                    n = counted_length(&t, meta, rule, bot.platform);
+                    text = t;
+                }
+            }
+            Some("thread") => {
+                parts = length::split(&text, room, bot.platform, THREAD_MAX_PARTS).unwrap_or_default();
+            }
+            _ => {}
         }
     }
     let hash = text_hash(&text);
     Ok(if text.is_empty() {
         Err(Skip::Nothing)
-    } else if n > rule.max {
+    } else if n > rule.max && parts.is_empty() {
         Err(Skip::TooLong(n))
     } else if seen.contains(&hash) || store.has_hash(&bot.name, hash)? {
         Err(Skip::Duplicate)
     } else {
-        Ok((text, hash, n))
+        Ok(Judged { text, hash, length: n, parts })
     })
 }
 
@@ -307,7 +354,8 @@ fn roll(
     boring: &[String],
 ) -> Result<Scan> {
     let mut out = Scan { skipped_up_to: st.consumed, ..Default::default() };
-    let mut seen: Vec<u64> = st.pending.iter().map(|p| p.hash).collect();
+    // An unconfirmed post goes out first; a thread's later part was counted with its first.
+    let mut seen: Vec<u64> = st.pending.iter().filter(|p| !p.continues()).map(|p| p.hash).collect();
     let mut number = st.total + 1 + seen.len() as u64;
     let no_corpus = Vec::new;
     while out.found.len() < want {
@@ -322,7 +370,7 @@ fn roll(
                     let meta = over(post_meta(bot, None).unwrap_or_default(), shortcodes);
                     match judge(store, bot, rule, &text, &meta, &seen)? {
                         Err(why) => why,
-                        Ok((text, hash, length)) => {
+                        Ok(Judged { text, hash, length, parts }) => {
                             let key = generated_key(&bot.name, number, attempt, &text);
                             made = Some(Candidate {
                                 source_id: Pending::GENERATED,
@@ -331,6 +379,7 @@ fn roll(
                                 length,
                                 key,
                                 meta,
+                                parts,
                             });
                             break;
                         }

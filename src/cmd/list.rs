@@ -36,7 +36,8 @@ pub struct BotView {
     pub visibility: Option<String>,
     /// Writers: the language of posts whose source post has none (`--lang`).
     pub lang: Option<String>,
-    /// Writers: what a text too long for the network gets (`--long`): `skip` or `cut`.
+    /// Writers: what a text too long for the network gets (`--long`): `skip`, `cut` or
+    /// `thread`.
     pub long: Option<&'static str>,
     /// Writers: the content warning of every post (`--warning`).
     pub warning: Option<String>,
@@ -182,10 +183,10 @@ impl BotView {
             filters: b.filters.clone(),
             visibility: b.visibility.clone(),
             lang: writer(registry::LANG_KEY),
-            long: is_writer.then_some(if b.setting(registry::LONG_KEY) == Some("cut") {
-                "cut"
-            } else {
-                "skip"
+            long: is_writer.then_some(match b.setting(registry::LONG_KEY) {
+                Some("cut") => "cut",
+                Some("thread") => "thread",
+                _ => "skip",
             }),
             warning: writer(registry::WARNING_KEY),
             sensitive: is_writer.then(|| b.setting(registry::SENSITIVE_KEY).is_some()),

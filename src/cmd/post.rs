@@ -87,6 +87,7 @@ pub fn run(g: &Globals, name: &str, text: &str, warning: Option<&str>, lang: Opt
                 created: now,
                 attempts: 0,
                 meta,
+                thread: None,
             };
             let mut client = connect(crate::bot::endpoint(&store, &bot, &st)?);
             send_new(&store, &bot, &mut st, client.as_mut(), p, now).map(Some)

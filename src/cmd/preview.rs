@@ -31,9 +31,16 @@ pub fn run(g: &Globals, name: &str, n: usize) -> Result<()> {
         );
     }
     if let Some(p) = &st.pending {
-        crate::outln!("(unconfirmed, will be resent) {}", p.text)?;
+        let part = p.part_of().map(|(k, n)| format!(" ({k}/{n})")).unwrap_or_default();
+        crate::outln!("(unconfirmed, will be resent){part} {}", p.text)?;
         if let Some(m) = meta_text(&p.meta) {
             crate::outln!("      {m}")?;
+        }
+        // The rest of its thread goes out after it, in the same run.
+        if let Some((k, n)) = p.part_of() {
+            for (i, text) in p.thread.iter().flat_map(|t| &t.rest).enumerate() {
+                crate::outln!("(then, {}/{n}) {text}", k as usize + 1 + i)?;
+            }
         }
     }
     let mode = crate::bot::reply::Mode::of(&bot);
@@ -60,7 +67,15 @@ pub fn run(g: &Globals, name: &str, n: usize) -> Result<()> {
         );
     }
     for c in s.found {
-        crate::outln!("[{:>3}/{}] {}", c.length, rule.max, c.text)?;
+        // A thread: one line per post, each with its own length.
+        let n = c.parts.len();
+        for (i, part) in c.parts.iter().enumerate() {
+            let length = crate::bot::writer::counted_length(part, &c.meta, rule, bot.platform);
+            crate::outln!("[{length:>3}/{}] ({}/{n}) {part}", rule.max, i + 1)?;
+        }
+        if n == 0 {
+            crate::outln!("[{:>3}/{}] {}", c.length, rule.max, c.text)?;
+        }
         if let Some(m) = meta_text(&c.meta) {
             crate::outln!("          {m}")?;
         }

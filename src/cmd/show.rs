@@ -43,6 +43,8 @@ struct StateView {
     /// What the unconfirmed post carries (content warning, sensitive, language, labels, the
     /// post it answers); `null` when there is none.
     pending_meta: Option<crate::model::PostMeta>,
+    /// When the unconfirmed post is a part of a thread: its number and the parts after it.
+    pending_thread: Option<crate::model::Thread>,
     /// A writer with time slots: where they stand, as in `farm stats --json`, and the time up
     /// to which its slots are served (or were not owed: before `--at` was given).
     #[serde(flatten)]
@@ -157,6 +159,7 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
             consumed: st.consumed,
             pending: st.pending.as_ref().map(|p| p.text.clone()),
             pending_meta: st.pending.as_ref().map(|p| p.meta.clone()),
+            pending_thread: st.pending.as_ref().and_then(|p| p.thread.clone()),
             slot: SlotState::new(&bot, &st, standing.next_slot),
             slots_served_until: view_slots_served(&bot, &st),
             rate_limits: store
@@ -207,7 +210,14 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
             line("lang", l);
         }
         if let Some(l) = b.long {
-            line("long texts", if l == "cut" { "cut at a word with …" } else { "skipped" });
+            let how = match l {
+                "cut" => "cut at a word with …".to_string(),
+                "thread" => {
+                    format!("posted as a thread (at most {} posts)", crate::bot::writer::THREAD_MAX_PARTS)
+                }
+                _ => "skipped".to_string(),
+            };
+            line("long texts", &how);
         }
         for (key, value) in [("warning", &b.warning), ("labels", &b.labels)] {
             if let Some(v) = value {
@@ -327,6 +337,10 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
     line("calls", &super::stats::calls_text(&row));
     if let Some(p) = &s.pending {
         line("unconfirmed", p);
+    }
+    if let Some(t) = &s.pending_thread {
+        let n = t.part as usize + t.rest.len();
+        line("thread", &format!("part {} of {n}; {} to follow", t.part, t.rest.len()));
     }
     if let Some(m) = s.pending_meta.as_ref().and_then(meta_text) {
         line("carrying", &m);

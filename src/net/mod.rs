@@ -102,8 +102,11 @@ impl Mentions {
 /// Result of creating a post.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Posted {
-    /// The new post's id, when the server returned one (not on a duplicate answer).
+    /// The new post's id, when the server returned one (not on X's duplicate answer); on
+    /// Bluesky its `at://` URI.
     pub id: Option<String>,
+    /// Bluesky: the new record's CID, which a reply to it needs (a strong ref).
+    pub cid: Option<String>,
     /// True when the server said this text was already posted (X 187, v2 403 duplicate);
     /// this means *already posted*, not a failure.
     pub duplicate: bool,

@@ -143,10 +143,10 @@ impl Platform for XV1 {
         }
         let req = self.signer().post_form(&self.ep.url("/1.1/statuses/update.json"), &fields, Call::Post);
         let value = match send(&self.http, &req, &mut rates)? {
-            Answer::Duplicate => Posted { id: None, duplicate: true },
+            Answer::Duplicate => Posted { id: None, cid: None, duplicate: true },
             Answer::Ok(resp) => {
                 let t: V1Tweet = resp.json()?;
-                Posted { id: Some(t.id(&resp.what)?.to_string()), duplicate: false }
+                Posted { id: Some(t.id(&resp.what)?.to_string()), cid: None, duplicate: false }
             }
         };
         Ok(Reply { value, rates })

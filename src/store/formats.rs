@@ -13,12 +13,13 @@ impl Stored for Bot {
 }
 
 impl Stored for BotState {
-    const VERSION: u8 = 3;
+    const VERSION: u8 = 4;
     const WHAT: &'static str = "bot state";
     fn migrate(v: u8, body: &[u8]) -> Result<Self> {
         match v {
             1 => Ok(decode_body::<BotStateV2<PendingV1>>(body, Self::WHAT)?.into()),
-            2 => Ok(decode_body::<BotStateV2<crate::model::Pending>>(body, Self::WHAT)?.into()),
+            2 => Ok(decode_body::<BotStateV2<PendingV3>>(body, Self::WHAT)?.into()),
+            3 => Ok(decode_body::<BotStateV3>(body, Self::WHAT)?.into()),
             _ => Err(FarmError::data(format!(
                 "a stored bot state has format version {v}, which this farm cannot read"
             ))),
@@ -47,13 +48,42 @@ impl From<PendingV1> for crate::model::Pending {
             created: p.created,
             attempts: p.attempts,
             meta: Default::default(),
+            thread: None,
+        }
+    }
+}
+
+/// A pending post as farms before threads (`--long thread`, issue #23) stored it: no
+/// [`crate::model::Thread`].
+#[derive(serde::Deserialize)]
+struct PendingV3 {
+    text: String,
+    hash: u64,
+    key: String,
+    source_id: u64,
+    created: i64,
+    attempts: u32,
+    meta: crate::model::PostMeta,
+}
+
+impl From<PendingV3> for crate::model::Pending {
+    fn from(p: PendingV3) -> Self {
+        crate::model::Pending {
+            text: p.text,
+            hash: p.hash,
+            key: p.key,
+            source_id: p.source_id,
+            created: p.created,
+            attempts: p.attempts,
+            meta: p.meta,
+            thread: None,
         }
     }
 }
 
 /// Format versions 1 and 2 of a bot state, before time slots (issue #23): the same fields
-/// without `slot_done` and `slots_missed`, with a [`PendingV1`] (version 1) or today's pending
-/// post (version 2).
+/// without `slot_done` and `slots_missed`, with a [`PendingV1`] (version 1) or a [`PendingV3`]
+/// (version 2).
 #[derive(serde::Deserialize)]
 struct BotStateV2<P> {
     last_ok: i64,
@@ -92,6 +122,22 @@ impl<P: Into<crate::model::Pending>> From<BotStateV2<P>> for BotState {
             slot_done: 0,
             slots_missed: 0,
         }
+    }
+}
+
+/// Format version 3 of a bot state, before threads (issue #23): version 2's fields then
+/// `slot_done` and `slots_missed` (the stored form has no framing around the nested fields),
+/// with a [`PendingV3`].
+#[derive(serde::Deserialize)]
+struct BotStateV3 {
+    old: BotStateV2<PendingV3>,
+    slot_done: i64,
+    slots_missed: u64,
+}
+
+impl From<BotStateV3> for BotState {
+    fn from(s: BotStateV3) -> BotState {
+        BotState { slot_done: s.slot_done, slots_missed: s.slots_missed, ..s.old.into() }
     }
 }
 
@@ -310,6 +356,7 @@ mod tests {
                         visibility: Some("unlisted".into()),
                     }),
                 },
+                thread: Some(crate::model::Thread { part: 2, rest: vec!["r3".into(), "r4".into()] }),
             }),
             last_post_at: 11,
             total: 12,
@@ -426,6 +473,12 @@ mod tests {
         let p = st.pending.unwrap();
         assert_eq!((p.text.as_str(), p.meta.labels.as_slice()), ("t", &["nudity".to_string()][..]));
         assert_eq!((st.consumed, st.limited_until, st.slot_done, st.slots_missed), (6, Some(16), 0, 0));
+        // One of version 3 (before threads) keeps its slots, and its pending post is no thread.
+        let st: BotState = crate::store::codec::decode(&unhex(OLD_STATE_V3)).unwrap();
+        let p = st.pending.unwrap();
+        assert_eq!((p.text.as_str(), p.meta.labels.as_slice()), ("t", &["nudity".to_string()][..]));
+        assert_eq!(p.thread, None);
+        assert_eq!((st.consumed, st.limited_until, st.slot_done, st.slots_missed), (6, Some(16), 19, 20));
         // Counters of format version 1 (before the posts read and made with a link were
         // counted): the posts fetched stand in for the posts read.
         let c: Counters = crate::store::codec::decode(&unhex(OLD_COUNTERS_V1)).unwrap();
@@ -442,17 +495,20 @@ mod tests {
     /// A version-2 bot state, as farms wrote it before issue #23 (time slots).
     const OLD_STATE_V2: &str = "0202040301080101650101350601017407016b08120a01026377010102727501066e7564697479010661743a2f2f70010263310661743a2f2f72000108756e6c6973746564160c0d0102313401fbf401171e0120";
 
+    /// A version-3 bot state, as farms wrote it before threads (issue #23).
+    const OLD_STATE_V3: &str = "0302040301080101650101350601017407016b08120a01026377010102727501066e7564697479010661743a2f2f70010263310661743a2f2f72000108756e6c6973746564160c0d0102313401fbf401171e01202614";
+
     /// A posts-tree value as schema-3 farms wrote it (a bare version-1 post).
     const OLD_POST_V1: &str = "01fd01003ef1ee275e1a07736f6d656f6e6536d093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b820d0a2d0b0d0b9d0bdd0b0d18f20d09ad0bed0bcd0bdd0b0d182d0b0fc0072abd201000101027275";
     /// A version-2 cached post (ordinal 18), as farms wrote it before issue #22.
     const OLD_CACHED_V2: &str = "0212fd01003ef1ee275e1a07736f6d656f6e6536d093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b820d0a2d0b0d0b9d0bdd0b0d18f20d09ad0bed0bcd0bdd0b0d182d0b0fc0072abd201000101027275";
 
     /// Recorded from the encoder (issue #14; cached posts at format version 3, followed accounts
-    /// at 1, counters at 2 and prices, issue #22; bot states at format version 3, issue #23).
+    /// at 1, counters at 2 and prices, issue #22; bot states at format version 4, issue #23).
     #[rustfmt::skip]
     const GOLDEN: &[(&str, &str)] = &[
         ("bot", "0102687001011168747470733a2f2f6170692e782e636f6dfb100e0101046e65777302636b026373026174026173011dd093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b8207b7d010670687261736501086e6f2d6c696e6b730108756e6c6973746564c8fc008d2700fb8813fc80f40300fc0072abd201016b0176"),
-        ("state", "0302040301080101650101350601017407016b08120a01026377010102727501066e7564697479010661743a2f2f70010263310661743a2f2f72000108756e6c6973746564160c0d0102313401fbf401171e01202614"),
+        ("state", "0402040301080101650101350601017407016b08120a01026377010102727501066e7564697479010661743a2f2f70010263310661743a2f2f72000108756e6c6973746564010202027233027234160c0d0102313401fbf401171e01202614"),
         ("cached", "0312fd01003ef1ee275e1a07736f6d656f6e6536d093d0b0d180d180d0b820d09fd0bed182d182d0b5d18020d0b820d0a2d0b0d0b9d0bdd0b0d18f20d09ad0bed0bcd0bdd0b0d182d0b0fc0072abd201000101027275010873706f696c65727301010ed09dd0bed0b2d0bed181d182d0b8011568747470733a2f2f6578616d706c652e6f72672f310105626f6f6b73"),
         ("rate", "0103014b0022"),
         // A writer's reply state, format version 1 (issue #24).

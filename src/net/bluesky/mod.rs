@@ -413,17 +413,19 @@ impl Bluesky {
         Ok(Account { id: me.did, username: me.handle, bot: None })
     }
 
-    /// `getRecord` of one of the account's posts: `Some((uri, text))` when it is there, `None`
-    /// when the server says `RecordNotFound`.
+    /// `getRecord` of one of the account's posts: `Some((uri, cid, text))` when it is there,
+    /// `None` when the server says `RecordNotFound`.
     fn get_post(
         &self,
         did: &str,
         rkey: &str,
         rates: &mut Vec<RateInfo>,
-    ) -> Result<Option<(String, String)>, NetError> {
+    ) -> Result<Option<(String, Option<String>, String)>, NetError> {
         #[derive(Deserialize)]
         struct Got {
             uri: String,
+            #[serde(default)]
+            cid: Option<String>,
             value: Value,
         }
         let params = [("repo", did), ("collection", POST), ("rkey", rkey)];
@@ -440,7 +442,7 @@ impl Bluesky {
         }
         let got: Got = resp.json()?;
         let text = got.value.get("text").and_then(Value::as_str).unwrap_or("").to_string();
-        Ok(Some((got.uri, text)))
+        Ok(Some((got.uri, got.cid, text)))
     }
 
     /// A handle's DID (`com.atproto.identity.resolveHandle`), `None` when it does not resolve.
@@ -751,8 +753,12 @@ impl Platform for Bluesky {
                 if let Some(r) = resp.rate {
                     rates.push(r);
                 }
-                let uri = resp.json::<Value>()?.get("uri").and_then(Value::as_str).map(str::to_string);
-                return Ok(Reply { value: Posted { id: uri, duplicate: false }, rates });
+                let made = resp.json::<Value>()?;
+                let field = |name: &str| made.get(name).and_then(Value::as_str).map(str::to_string);
+                return Ok(Reply {
+                    value: Posted { id: field("uri"), cid: field("cid"), duplicate: false },
+                    rates,
+                });
             }
             Ok(resp) => {
                 if let Some(r) = resp.rate {
@@ -768,10 +774,10 @@ impl Platform for Bluesky {
             return Err(err);
         }
         match self.get_post(&did, &rkey, &mut rates) {
-            Ok(Some((uri, there))) if crate::bot::writer::same_post(text, &there) => {
-                Ok(Reply { value: Posted { id: Some(uri), duplicate: true }, rates })
+            Ok(Some((uri, cid, there))) if crate::bot::writer::same_post(text, &there) => {
+                Ok(Reply { value: Posted { id: Some(uri), cid, duplicate: true }, rates })
             }
-            Ok(Some((uri, _))) => Err(NetError::new(
+            Ok(Some((uri, _, _))) => Err(NetError::new(
                 NetErrorKind::Refused,
                 format!("{}: the record key {rkey} holds another post ({uri})", req.what),
             )),

@@ -345,7 +345,7 @@ impl Platform for Mastodon {
         let resp = self.send(&req, &mut rates)?;
         let status: MCreated = resp.json()?;
         parse_id(&status.id, &resp.what)?;
-        Ok(Reply { value: Posted { id: Some(status.id), duplicate: false }, rates })
+        Ok(Reply { value: Posted { id: Some(status.id), cid: None, duplicate: false }, rates })
     }
 
     fn own_posts(&mut self, cap: usize) -> NetResult<Vec<OwnPost>> {

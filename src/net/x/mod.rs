@@ -198,11 +198,11 @@ impl Platform for XV2 {
         let body = body.to_string();
         let req = self.signer().post_json(&self.ep.url("/2/tweets"), body, Call::Post);
         let value = match send(&self.http, &req, &mut rates)? {
-            Answer::Duplicate => Posted { id: None, duplicate: true },
+            Answer::Duplicate => Posted { id: None, cid: None, duplicate: true },
             Answer::Ok(resp) => {
                 let created: V2One<V2Created> = resp.json()?;
                 check_id(&created.data.id, &resp.what)?;
-                Posted { id: Some(created.data.id), duplicate: false }
+                Posted { id: Some(created.data.id), cid: None, duplicate: false }
             }
         };
         Ok(Reply { value, rates })

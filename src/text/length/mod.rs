@@ -57,14 +57,7 @@ pub fn cut(text: &str, rule: LengthRule, kind: PlatformKind) -> Option<String> {
     if count(text, rule, kind) <= rule.max {
         return Some(text.to_string());
     }
-    let mut ends = Vec::new();
-    let mut prev_space = true;
-    for (i, c) in text.char_indices() {
-        if c.is_whitespace() && !prev_space {
-            ends.push(i);
-        }
-        prev_space = c.is_whitespace();
-    }
+    let ends = word_ends(text);
     let shortened = |end: usize| {
         let head = text[..end].trim_end_matches(|c: char| c.is_whitespace() || ",;:-–—".contains(c));
         let last = head.rsplit(char::is_whitespace).next().unwrap_or("");
@@ -75,6 +68,50 @@ pub fn cut(text: &str, rule: LengthRule, kind: PlatformKind) -> Option<String> {
     let fitting = ends.partition_point(|&e| count(&shortened(e), rule, kind) <= rule.max);
     let t = shortened(*ends[..fitting].last()?);
     (t.chars().count() > 1).then_some(t)
+}
+
+/// `text` split at word ends into parts that each fit `rule` on `kind`, in order: the parts of
+/// a thread (`--long thread`). Each part is as long as fits, or ends a sentence when that leaves
+/// it at least two thirds as long; a link is one word, never split. A text that fits is one
+/// part. `None` when one word alone does not fit, or the text needs more than `max_parts`.
+pub fn split(text: &str, rule: LengthRule, kind: PlatformKind, max_parts: usize) -> Option<Vec<String>> {
+    let mut parts = Vec::new();
+    let mut rest = text.trim();
+    while !rest.is_empty() {
+        if parts.len() == max_parts {
+            return None;
+        }
+        if count(rest, rule, kind) <= rule.max {
+            parts.push(rest.to_string());
+            break;
+        }
+        let ends = word_ends(rest);
+        let len = |end: usize| count(rest[..end].trim_end(), rule, kind);
+        // A longer prefix never counts less, so the ends that fit come first.
+        let fitting = &ends[..ends.partition_point(|&e| len(e) <= rule.max)];
+        let longest = *fitting.last()?;
+        let sentence = |e: &&usize| rest[..**e].trim_end().ends_with(['.', '!', '?', '…']);
+        let end = match fitting.iter().rev().find(sentence) {
+            Some(&e) if 3 * len(e) >= 2 * len(longest) => e,
+            _ => longest,
+        };
+        parts.push(rest[..end].trim_end().to_string());
+        rest = rest[end..].trim_start();
+    }
+    Some(parts)
+}
+
+/// The byte offsets where the words of `text` end (each is the whitespace after a word).
+fn word_ends(text: &str) -> Vec<usize> {
+    let mut ends = Vec::new();
+    let mut prev_space = true;
+    for (i, c) in text.char_indices() {
+        if c.is_whitespace() && !prev_space {
+            ends.push(i);
+        }
+        prev_space = c.is_whitespace();
+    }
+    ends
 }
 
 /// Bluesky's limits on a post's text: 300 graphemes and 3,000 UTF-8 bytes.
@@ -154,6 +191,36 @@ mod tests {
         let x = LengthRule { max: 10, url_len: 23 };
         let c = super::cut("日本 語の 文章 です ね", x, PlatformKind::X).unwrap();
         assert!(super::count(&c, x, PlatformKind::X) <= 10, "{c}");
+    }
+
+    #[test]
+    fn split_makes_parts_that_fit_at_words_preferring_sentence_ends() {
+        use crate::net::{LengthRule, PlatformKind};
+        let rule = LengthRule { max: 30, url_len: 23 };
+        let m = PlatformKind::Mastodon;
+        assert_eq!(super::split("short enough", rule, m, 5).unwrap(), ["short enough"]);
+        let t = "one two three four five six seven eight nine ten eleven twelve";
+        let parts = super::split(t, rule, m, 5).unwrap();
+        assert_eq!(parts, ["one two three four five six", "seven eight nine ten eleven", "twelve"]);
+        assert_eq!(parts.join(" "), t, "no word is lost or changed");
+        // A sentence's end is taken when the part stays at least two thirds as long.
+        let parts = super::split("The fox ran off. Then the dog slept all day long.", rule, m, 5).unwrap();
+        assert_eq!(parts, ["The fox ran off. Then the dog", "slept all day long."]);
+        let parts = super::split("First we went there. Then back.", rule, m, 5).unwrap();
+        assert_eq!(parts, ["First we went there.", "Then back."]);
+        // A link is one word: whole in one part, counted 23.
+        let link = "https://example.org/a/very/long/path/indeed";
+        let parts = super::split(&format!("see {link} and more words here"), rule, m, 5).unwrap();
+        assert_eq!(parts, [format!("see {link}"), "and more words here".to_string()]);
+        // Too many parts, or a word that alone does not fit: none.
+        assert_eq!(super::split(&"word ".repeat(100), rule, m, 5), None);
+        assert_eq!(super::split(&format!("a {}", "x".repeat(40)), rule, m, 5), None);
+        // Each part fits the network's own count (X weighs CJK double).
+        let x = LengthRule { max: 10, url_len: 23 };
+        for p in super::split("日本 語の 文章 です ね 日本 語の", x, PlatformKind::X, 9).unwrap()
+        {
+            assert!(super::count(&p, x, PlatformKind::X) <= 10, "{p}");
+        }
     }
 
     use super::*;

