@@ -400,3 +400,83 @@ fn a_reader_follows_an_author_with_list_records_and_no_credentials() {
     assert_eq!(v["follows"][0]["status"], "no consent", "{v}");
     assert_eq!(v["state"]["cached"], 0, "{v}");
 }
+
+/// A writer `w` of a fresh account whose source is a corpus holding `text` alone, with
+/// `--long thread`: (farm, DID of the account).
+fn thread_writer(url: &str, text: &str) -> (Farm, String) {
+    let (handle, did, _, app_password) = account(url);
+    let farm = Farm::new();
+    farm.run(&["create", "reader", "c", "--platform", "corpus"]).ok();
+    let file = farm.db().with_extension("lines.txt");
+    std::fs::write(&file, format!("{text}\n")).unwrap();
+    farm.run(&["import-corpus", "c", file.to_str().unwrap()]).ok();
+    farm.run_env(
+        &[
+            "create",
+            "writer",
+            "w",
+            "--source",
+            "c",
+            "--template",
+            "{}",
+            "--long",
+            "thread",
+            "--platform",
+            "bluesky",
+            "--api",
+            url,
+        ],
+        &[("FARM_BLUESKY_HANDLE", &handle), ("FARM_BLUESKY_APP_PASSWORD", &app_password)],
+    )
+    .ok();
+    (farm, did)
+}
+
+/// The account's posts as a thread, oldest first, checked against the server's own record of
+/// each: the first answers nothing, each later one has strong refs (URI and the CID the server
+/// holds) to the one before it and to the first. Their texts.
+fn thread_on_server(url: &str, did: &str) -> Vec<String> {
+    let mut all = posts(url, did);
+    all.reverse();
+    let got = |rkey: &str| {
+        let (s, v) = xrpc(
+            url,
+            "GET",
+            &format!("com.atproto.repo.getRecord?repo={did}&collection=app.bsky.feed.post&rkey={rkey}"),
+            None,
+            None,
+        );
+        assert_eq!(s, 200, "{v}");
+        v
+    };
+    let strong = |v: &Value| json!({"uri": v["uri"], "cid": v["cid"]});
+    let first = got(&all[0].0);
+    assert!(first["value"].get("reply").is_none(), "{first}");
+    for i in 1..all.len() {
+        let v = got(&all[i].0);
+        assert_eq!(v["value"]["reply"]["root"], strong(&first), "part {}: {v}", i + 1);
+        assert_eq!(v["value"]["reply"]["parent"], strong(&got(&all[i - 1].0)), "part {}: {v}", i + 1);
+    }
+    all.into_iter().map(|(_, t)| t).collect()
+}
+
+#[test]
+fn a_long_text_goes_out_as_a_thread_with_strong_refs_exactly_once_across_kill_9() {
+    let Some(url) = pds() else { return };
+    // 740 characters: three posts of 300 graphemes.
+    let long = (0..150).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
+    let (farm, did) = thread_writer(&url, &long);
+    farm.run(&["run"]).ok();
+    let texts = thread_on_server(&url, &did);
+    assert_eq!((texts.len(), texts.join(" ")), (3, long.clone()));
+    // Killed at each step of the second part: the next run settles it by its record key and
+    // goes on; one thread, each part once.
+    for point in ["send-before-request", "send-after-request", "send-before-confirm"] {
+        let (farm, did) = thread_writer(&url, &long);
+        let at = format!("{point}#2");
+        assert_ne!(farm.run_env(&["run"], &[("FARM_CRASH_AT", &at)]).code, 0, "{at}: did not crash");
+        farm.run(&["run", "w", "--force"]).ok();
+        let texts = thread_on_server(&url, &did);
+        assert_eq!((texts.len(), texts.join(" ")), (3, long.clone()), "{at}");
+    }
+}

@@ -178,3 +178,107 @@ fn kill_9_at_every_step_of_every_part_posts_each_part_once_in_one_thread() {
         }
     }
 }
+
+#[test]
+fn lost_answers_inside_and_past_the_window_and_x_duplicates_keep_one_thread() {
+    // Mastodon: the first part made, its answer lost; two hours later (past the 45-minute
+    // window of Idempotency-Key) it is found among the writer's own posts, and the rest of the
+    // thread answers the post found.
+    let mut n = masto_thread(&[]);
+    n.fake.fail_next(1, Fault::PerformThenTimeout, Some("/api/v1/statuses"));
+    assert_eq!(n.synced(T0, &["run"]).code, 75);
+    assert_eq!(n.posted("w"), PARTS[..1]);
+    let r = n.synced(T0 + 7200, &["run", "-v"]).ok();
+    assert!(r.stdout.contains("found among its own posts"), "{}", r.stdout);
+    assert_eq!(thread_of(&n, "w"), PARTS);
+
+    // The same for a middle part, inside the window: sent again with its key.
+    let mut n = masto_thread(&[]);
+    n.fake.set_rate_limit("w", Endpoint::Post, 2, 3600);
+    n.synced(T0, &["run"]).ok();
+    assert_eq!(n.posted("w"), PARTS[..2]);
+    n.fake.fail_next(1, Fault::PerformThenTimeout, Some("/api/v1/statuses"));
+    assert_eq!(n.synced(T0 + 3600, &["run"]).code, 75);
+    n.synced(T0 + 3900, &["run"]).ok();
+    assert_eq!(thread_of(&n, "w"), PARTS);
+
+    // X v2: the first part made, its answer lost; the resend is refused as a duplicate, which
+    // says no id: one read of its own posts finds it, and the second part answers it.
+    let long = words(100);
+    let mut n = Net::new();
+    n.fake.set_oauth_wall_clock(true);
+    n.x_bot("reader", "r", "x", &[]);
+    n.x_bot("writer", "w", "x", &["--source", "r", "--template", "{}", "--long", "thread"]);
+    n.fake.push_home("r", SourcePost::new("someone", &long));
+    n.fake.fail_next(1, Fault::PerformThenTimeout, Some("/2/tweets"));
+    assert_eq!(n.synced(T0, &["run"]).code, 75);
+    let r = n.synced(T0 + 600, &["run", "-v"]).ok();
+    assert!(r.stdout.contains("the server said duplicate"), "{}", r.stdout);
+    let texts = thread_of(&n, "w");
+    assert_eq!(texts.join(" "), long);
+    assert_eq!(texts.len(), 2);
+}
+
+#[test]
+fn a_rate_limit_in_the_middle_of_a_thread_holds_the_rest_until_it_resets() {
+    let mut n = masto_thread(&[]);
+    // One post an hour: the first part goes, the fake says none remain, and farm makes no call
+    // the limit forbids.
+    n.fake.set_rate_limit("w", Endpoint::Post, 1, 3600);
+    let r = n.synced(T0, &["run", "-v"]).ok();
+    assert!(r.stdout.contains("the thread's next part waits (rate-limited until"), "{}", r.stdout);
+    assert_eq!(n.posted("w"), PARTS[..1]);
+    assert_eq!(n.post_requests("/api/v1/statuses"), 1);
+    let show = n.farm.run_env(&["show", "w"], &[("COLUMNS", "300")]).ok().stdout;
+    assert!(show.contains("part 2 of 3; 1 to follow"), "{show}");
+    let preview = n.farm.run(&["preview", "w"]).ok().stdout;
+    assert!(preview.contains("(unconfirmed, will be resent) (2/3) nine ten"), "{preview}");
+    assert!(preview.contains("(then, 3/3) fifteen"), "{preview}");
+    n.synced(T0 + 1800, &["run"]).ok();
+    assert_eq!(n.post_requests("/api/v1/statuses"), 1, "a call the limit forbids");
+    n.synced(T0 + 3700, &["run"]).ok();
+    n.synced(T0 + 7400, &["run"]).ok();
+    assert_eq!(thread_of(&n, "w"), PARTS);
+    assert_eq!(n.post_requests("/api/v1/statuses"), 3);
+}
+
+#[test]
+fn a_text_of_more_than_ten_posts_or_a_word_too_long_is_skipped_whole() {
+    let mut n = masto_thread(&[]);
+    // Eleven posts' worth from a hostile source, and one word longer than a post.
+    n.fake.push_home("r", SourcePost::new("someone", &"abcdefghi ".repeat(44)));
+    n.fake.push_home("r", SourcePost::new("someone", &format!("short {}", "x".repeat(60))));
+    n.synced(T0, &["run"]).ok();
+    assert_eq!(thread_of(&n, "w"), PARTS, "only the text that makes a thread of ten or fewer");
+    let log = n.farm.run(&["log", "w", "--json"]).ok().stdout;
+    assert!(!log.contains("too long"), "{log}");
+    n.synced(T0 + 3600, &["run"]).ok();
+    n.synced(T0 + 7200, &["run"]).ok();
+    assert_eq!(n.fake.posts_by("w").len(), 3);
+    let log = n.farm.run(&["log", "w", "--json"]).ok().stdout;
+    assert!(log.contains("2 too long"), "{log}");
+}
+
+#[test]
+fn a_grammar_writer_posts_its_long_texts_as_the_threads_its_preview_shows() {
+    let n = Net::new();
+    n.fake.set_mastodon_max_chars(40);
+    let grammar = r##"{"origin": ["#a# and #a# and #a# and #a# and then #a#"], "a": ["a red fox", "the old dog", "one grey cat"]}"##;
+    let process = format!("tracery:{grammar}");
+    n.masto_bot("writer", "g", &["--process", &process, "--long", "thread", "--every", "1h"]);
+    let mut n = n;
+    // The first run learns the instance's length; the preview then shows the next threads.
+    n.synced(T0, &["run"]).ok();
+    let first = n.posted("g");
+    assert!(first.len() >= 2, "{first:?}");
+    let preview = n.farm.run(&["preview", "g", "-n", "2"]).ok().stdout;
+    let shown: Vec<String> = preview
+        .lines()
+        .filter_map(|l| l.split_once(") ").filter(|_| l.starts_with('[')).map(|(_, t)| t.to_string()))
+        .collect();
+    n.synced(T0 + 3600, &["run"]).ok();
+    n.synced(T0 + 7200, &["run"]).ok();
+    let posted = n.posted("g");
+    assert_eq!(posted[first.len()..], shown[..], "{preview}");
+    assert_eq!(n.state("g")["posts_total"], 3);
+}
