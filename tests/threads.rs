@@ -6,7 +6,7 @@
 
 mod support;
 use botfarm::sim::{Endpoint, Fault, SourcePost};
-use support::net::{bsky_handle, rfc, Net, T0};
+use support::net::{bsky_handle, Net, T0};
 
 /// 88 characters: three posts on a 40-character instance.
 const LONG: &str = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen";
