@@ -896,6 +896,48 @@ fn tracery() {
     }
 }
 
+/// One Mastodon writer run posting a text of about 110 characters: as one post (a 500-character
+/// instance), and as a thread of three (`--long thread` on a 45-character instance), the second
+/// run of each (the first learned the instance's length limit).
+fn threads() {
+    let fake = FakeNet::start();
+    for (k, (label, max)) in
+        [("one post", 500), ("a thread of three posts (`--long thread`)", 45)].into_iter().enumerate()
+    {
+        fake.set_mastodon_max_chars(max);
+        let mut runs = Runs::default();
+        let mut calls = 0;
+        for i in 0..Runs::ALL {
+            fake.set_now(Some(T0));
+            let db = tmp(&format!("threads{k}-{i}"));
+            let name = format!("th{k}x{i}");
+            fake.add_mastodon_user(&name, &format!("tok-{name}"));
+            let mut w = bot(&name, Role::Writer, PlatformKind::Mastodon, &fake.url(), Some("reader"));
+            w.creds = Credentials { access_token: format!("tok-{name}"), ..Default::default() };
+            w.template = Some("{}".into());
+            w.set_setting(botfarm::bot::registry::LONG_KEY, Some("thread".into()));
+            {
+                let store = open(&db);
+                let mut r = bot("reader", Role::Reader, PlatformKind::Mastodon, &fake.url(), None);
+                r.paused = true;
+                store.put_bot(&r).unwrap();
+                let long = |k: u64| {
+                    format!("post number {k} about cats: they sleep all day long, they purr, and at night they run about the house")
+                };
+                let posts: Vec<Post> = (0..20).map(|k| plain_post(100 + k, "a", long(k), T0)).collect();
+                store.add_posts("reader", &posts).unwrap();
+                store.put_bot(&w).unwrap();
+                store.flush().unwrap();
+            }
+            calls = second_run(&fake, &db, &mut runs);
+            let posted = fake.posts_by(&name).len();
+            assert_eq!(posted, if max == 500 { 2 } else { 6 }, "{label}");
+            let _ = std::fs::remove_dir_all(&db);
+        }
+        report(&format!("11. one writer run, {label}"), runs.cost(), calls, 0, "1 API call per post");
+    }
+}
+
 fn parallel() {
     let fake = FakeNet::start();
     fake.set_latency_ms(100);
@@ -1262,6 +1304,9 @@ fn main() {
     }
     if want("tracery") {
         tracery();
+    }
+    if want("threads") {
+        threads();
     }
     if want("scale") {
         scale(&big);

@@ -18,7 +18,8 @@ const PARTS: [&str; 3] =
 /// A Mastodon instance of 40 characters with a reader `r` and a writer `w` (`--long thread` and
 /// `extra`), and [`LONG`] on the reader's timeline.
 fn masto_thread(extra: &[&str]) -> Net {
-    let n = Net::new();
+    let mut n = Net::new();
+    n.farm.set_now(&support::net::rfc(T0 - 3600));
     n.fake.set_mastodon_max_chars(40);
     n.masto_bot("reader", "r", &[]);
     let mut args = vec!["--source", "r", "--template", "{}", "--long", "thread"];
@@ -66,14 +67,16 @@ fn a_long_text_goes_out_as_a_thread_each_part_answering_the_one_before() {
     assert_eq!(n.fake.posts_by("w").len(), 4, "posted again");
     // The preview lists the next thread's posts, each with its length (the warning counts), as
     // the next run posts them.
-    let next = LONG.replace("one", "uno");
-    n.fake.push_home("r", SourcePost::new("someone", &next));
+    // (Another text: a part may not repeat one posted before.)
+    let next = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi";
+    n.fake.push_home("r", SourcePost::new("someone", next));
     n.synced(T0 + 1200, &["run", "r", "--force"]).ok();
     let preview = n.farm.run(&["preview", "w"]).ok().stdout;
-    assert!(preview.contains("[ 36/40] (1/4) uno two three four five six\n"), "{preview}");
-    assert!(preview.contains("[ 16/40] (4/4) fifteen\n"), "{preview}");
+    let parts = ["alpha beta gamma delta epsilon", "zeta eta theta iota kappa", "lambda mu nu xi omicron pi"];
+    assert!(preview.contains(&format!("[ 39/40] (1/3) {}\n", parts[0])), "{preview}");
+    assert!(preview.contains(&format!("[ 35/40] (3/3) {}\n", parts[2])), "{preview}");
     n.synced(T0 + 7200, &["run"]).ok();
-    assert_eq!(n.posted("w")[4..], ["uno two three four five six", want[1], want[2], want[3]]);
+    assert_eq!(n.posted("w")[4..], parts);
     // Shown, listed, and switched by edit.
     assert!(n.farm.run(&["show", "w"]).ok().stdout.contains("posted as a thread"));
     let list = n.farm.run(&["list", "--json"]).ok().json();
@@ -158,6 +161,26 @@ fn kill_9_at_every_step_of_every_part_posts_each_part_once_in_one_thread() {
             assert!(n.state("w")["pending"].is_null(), "{at}");
         }
     }
+    // X v2: a part cut off after its request is refused as a duplicate when sent again, and
+    // found among the writer's own posts (one read) so that the next part can answer it.
+    let long = words(100);
+    for part in 1..=2 {
+        for point in ["send-before-request", "send-before-confirm"] {
+            let at = format!("{point}#{part}");
+            let mut n = Net::new();
+            n.fake.set_oauth_wall_clock(true);
+            n.x_bot("reader", "r", "x", &[]);
+            n.x_bot("writer", "w", "x", &["--source", "r", "--template", "{}", "--long", "thread"]);
+            n.fake.push_home("r", SourcePost::new("someone", &long));
+            n.farm.env.push(("FARM_CRASH_AT".into(), at.clone()));
+            assert_ne!(n.synced(T0, &["run"]).code, 0, "{at}: did not crash");
+            n.farm.env.pop();
+            n.synced(T0 + 600, &["run", "w", "--force"]).ok();
+            n.synced(T0 + 7200, &["run"]).ok();
+            let texts = thread_of(&n, "w");
+            assert_eq!((texts.len(), texts.join(" ")), (2, long.clone()), "{at}");
+        }
+    }
     // Bluesky: the record key settles a part at any age, also one cut off after its request.
     let long = words(150);
     for part in 1..=3 {
@@ -192,15 +215,18 @@ fn lost_answers_inside_and_past_the_window_and_x_duplicates_keep_one_thread() {
     assert!(r.stdout.contains("found among its own posts"), "{}", r.stdout);
     assert_eq!(thread_of(&n, "w"), PARTS);
 
-    // The same for a middle part, inside the window: sent again with its key.
+    // The same for the middle part (held an hour by a rate limit, then its answer lost), inside
+    // the window: sent again with its key, and the last part answers it.
     let mut n = masto_thread(&[]);
-    n.fake.set_rate_limit("w", Endpoint::Post, 2, 3600);
+    n.fake.set_rate_limit("w", Endpoint::Post, 1, 3600);
     n.synced(T0, &["run"]).ok();
-    assert_eq!(n.posted("w"), PARTS[..2]);
+    assert_eq!(n.posted("w"), PARTS[..1]);
+    n.fake.set_rate_limit("w", Endpoint::Post, 100, 3600);
     n.fake.fail_next(1, Fault::PerformThenTimeout, Some("/api/v1/statuses"));
     assert_eq!(n.synced(T0 + 3600, &["run"]).code, 75);
-    n.synced(T0 + 3900, &["run"]).ok();
-    assert_eq!(thread_of(&n, "w"), PARTS);
+    assert_eq!(n.posted("w"), PARTS[..2]);
+    let r = n.synced(T0 + 3900, &["run", "w", "--force", "-v"]).ok();
+    assert_eq!(thread_of(&n, "w"), PARTS, "{}", r.stdout);
 
     // X v2: the first part made, its answer lost; the resend is refused as a duplicate, which
     // says no id: one read of its own posts finds it, and the second part answers it.
@@ -281,4 +307,102 @@ fn a_grammar_writer_posts_its_long_texts_as_the_threads_its_preview_shows() {
     let posted = n.posted("g");
     assert_eq!(posted[first.len()..], shown[..], "{preview}");
     assert_eq!(n.state("g")["posts_total"], 3);
+}
+
+#[test]
+fn a_refused_or_orphaned_part_cuts_the_thread_short_and_never_costs_its_slot_a_second_post() {
+    // A writer with a 09:00 slot; the server refuses the thread's second part for good.
+    let mut n = masto_thread(&["--at", "09:00", "--tz", "UTC"]);
+    n.fake.push_home("r", SourcePost::new("someone", "a short post after it"));
+    n.fake.reject_posts(Some(PARTS[1]), "Text nicht erlaubt");
+    let nine = T0 + 9 * 3600;
+    let r = n.synced(nine, &["run", "-v"]).ok();
+    assert!(r.stdout.contains("the thread is cut short: part 2 of 3 was refused"), "{}", r.stdout);
+    assert_eq!(n.posted("w"), PARTS[..1]);
+    assert!(n.state("w")["pending"].is_null());
+    // The slot was served by the thread's first part: nothing more until tomorrow's.
+    n.synced(nine + 600, &["run"]).ok();
+    n.synced(nine + 3600, &["run"]).ok();
+    assert_eq!(n.posted("w"), PARTS[..1]);
+    n.synced(nine + 86_400, &["run"]).ok();
+    assert_eq!(n.posted("w"), [PARTS[0], "a short post after it"]);
+
+    // The part before the next one is deleted while that one waits (a rate limit): Mastodon
+    // answers 404 to the reply; the rest is dropped, never posted unthreaded, never retried.
+    let mut n = masto_thread(&[]);
+    n.fake.push_home("r", SourcePost::new("someone", "a short post after it"));
+    n.fake.set_rate_limit("w", Endpoint::Post, 1, 3600);
+    n.synced(T0, &["run"]).ok();
+    n.fake.delete_posts_of("w");
+    let r = n.synced(T0 + 3700, &["run", "-v"]).ok();
+    assert!(r.stdout.contains("the thread is cut short: part 2 of 3 was refused"), "{}", r.stdout);
+    assert!(n.state("w")["pending"].is_null());
+    n.synced(T0 + 7400, &["run"]).ok();
+    // (The deleted part is gone from the account's posts.)
+    assert_eq!(n.posted("w"), ["a short post after it"]);
+    assert_eq!(n.post_requests("/api/v1/statuses"), 3, "the refused part was sent once");
+}
+
+#[test]
+fn parts_that_repeat_each_other_or_an_earlier_post_are_not_a_thread() {
+    let mut n = masto_thread(&[]);
+    n.synced(T0, &["run"]).ok();
+    assert_eq!(thread_of(&n, "w"), PARTS);
+    // A text whose parts repeat one another, and one whose part repeats a part posted before:
+    // skipped as duplicates (X refuses a repeated text; a lost part is looked for by its text).
+    n.fake.push_home("r", SourcePost::new("someone", &"lorem ipsum dolor sit amet. ".repeat(4)));
+    n.fake.push_home("r", SourcePost::new("someone", &format!("{} and more words here", PARTS[0])));
+    n.synced(T0 + 3600, &["run"]).ok();
+    assert_eq!(n.fake.posts_by("w").len(), 3);
+    let log = n.farm.run(&["log", "w", "--json"]).ok().stdout;
+    assert!(log.contains("2 duplicates"), "{log}");
+}
+
+#[test]
+fn a_part_of_a_link_alone_takes_a_word_so_a_lost_one_is_found_not_sent_twice() {
+    let n = Net::new();
+    n.fake.set_mastodon_max_chars(40);
+    n.masto_bot("reader", "r", &[]);
+    n.masto_bot("writer", "w", &["--source", "r", "--template", "{}", "--long", "thread"]);
+    // Cut greedily, the link would be the third part alone (the fake counts it 23).
+    let text = "one two three four five six seven eight nine ten eleven twelve thirteen https://example.org/a/long/article";
+    n.fake.push_home("r", SourcePost::new("someone", text));
+    let mut n = n;
+    n.fake.set_rate_limit("w", Endpoint::Post, 2, 3600);
+    n.synced(T0, &["run"]).ok();
+    assert_eq!(n.fake.posts_by("w").len(), 2);
+    n.fake.set_rate_limit("w", Endpoint::Post, 100, 3600);
+    n.fake.fail_next(1, Fault::PerformThenTimeout, Some("/api/v1/statuses"));
+    assert_eq!(n.synced(T0 + 3700, &["run"]).code, 75);
+    // Two hours on, past Mastodon's window: found among its own posts by its word.
+    let r = n.synced(T0 + 3700 + 7200, &["run", "-v"]).ok();
+    assert!(r.stdout.contains("found among its own posts"), "{}", r.stdout);
+    let texts = thread_of(&n, "w");
+    assert_eq!(
+        texts,
+        [
+            "one two three four five six seven eight",
+            "nine ten eleven twelve",
+            "thirteen https://example.org/a/long/article"
+        ]
+    );
+}
+
+#[test]
+fn a_bluesky_thread_settled_by_its_record_key_after_the_clock_stepped_back() {
+    let long = words(150);
+    let mut n = Net::new();
+    n.bsky_bot("reader", "r", &[]);
+    n.bsky_bot("writer", "w", &["--source", "r", "--template", "{}", "--long", "thread"]);
+    n.fake.set_now(Some(T0 - 3600));
+    n.fake.push_home(&bsky_handle("r"), SourcePost::new("someone", &long));
+    n.farm.env.push(("FARM_CRASH_AT".into(), "send-before-confirm#2".into()));
+    assert_ne!(n.synced(T0, &["run"]).code, 0);
+    n.farm.env.pop();
+    // Two minutes back: the part is settled by its key (never looked for by its text, which
+    // would not give its CID), and the thread goes on.
+    let r = n.synced(T0 - 120, &["run", "w", "--force", "-v"]).ok();
+    assert!(!r.stdout.contains("not sent"), "{}", r.stdout);
+    let texts = thread_of(&n, &bsky_handle("w"));
+    assert_eq!((texts.len(), texts.join(" ")), (3, long));
 }

@@ -25,6 +25,17 @@ use crate::store::Store;
 /// session refresh, a timeline page or a post, and the post's check.
 pub const BLUESKY_CALLS_PER_RUN: u64 = 3;
 
+/// The requests a Bluesky bot's run is counted for: [`BLUESKY_CALLS_PER_RUN`], and for a writer
+/// that posts long texts as threads two more (a post and its check) for every part after the
+/// first of the longest thread ([`crate::bot::writer::THREAD_MAX_PARTS`]).
+fn calls_per_run(bot: &Bot) -> u64 {
+    let parts = match bot.setting(super::registry::LONG_KEY) {
+        Some("thread") if bot.role == Role::Writer => super::writer::THREAD_MAX_PARTS as u64,
+        _ => 1,
+    };
+    BLUESKY_CALLS_PER_RUN + 2 * (parts - 1)
+}
+
 /// Bluesky's per-IP budget as its `RateLimit-Policy` names it: 3,000 requests per 5 minutes.
 pub const BLUESKY_IP_LIMIT: u64 = 3000;
 
@@ -65,8 +76,8 @@ pub fn within_budget(bots: Vec<Bot>, budget: &mut Option<(u64, i64)>) -> (Vec<Bo
     for bot in bots {
         match budget {
             Some((left, reset)) if bot.platform == PlatformKind::Bluesky => {
-                if *left >= BLUESKY_CALLS_PER_RUN {
-                    *left -= BLUESKY_CALLS_PER_RUN;
+                if *left >= calls_per_run(&bot) {
+                    *left -= calls_per_run(&bot);
                     run.push(bot);
                 } else {
                     let line = format!(
@@ -162,4 +173,23 @@ pub fn within_points(store: &Store, bots: Vec<Bot>, now: i64, dry: bool) -> Resu
         deferred.push(Outcome { bot: bot.name.clone(), line, error: None });
     }
     Ok((run, deferred))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Bluesky writer that posts threads is counted for every part it may post in a run.
+    #[test]
+    fn a_thread_writer_is_counted_for_its_parts_against_the_per_ip_budget() {
+        let plain =
+            Bot { name: "plain".into(), platform: PlatformKind::Bluesky, ..Bot::for_tests(Role::Writer) };
+        let mut threads = Bot { name: "threads".into(), ..plain.clone() };
+        threads.set_setting(crate::bot::registry::LONG_KEY, Some("thread".into()));
+        let mut budget = Some((BLUESKY_CALLS_PER_RUN * 2, 0));
+        let (run, deferred) = within_budget(vec![threads, plain], &mut budget);
+        assert_eq!(run.iter().map(|b| b.name.as_str()).collect::<Vec<_>>(), ["plain"]);
+        assert_eq!(deferred.len(), 1);
+        assert_eq!(budget, Some((BLUESKY_CALLS_PER_RUN, 0)));
+    }
 }

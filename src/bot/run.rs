@@ -417,7 +417,10 @@ pub fn settle(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector
     let mut client = open_client(store, bot, &mut st, now, connect)?;
     // A time ahead of the clock (stored with the clock ahead, or the clock stepped back) says
     // nothing of what the server still remembers: taken as past the window.
-    if p.created > now || now - p.created >= bot.platform.resend_window() {
+    // On Bluesky the record key settles a post at any age: it is never looked for by its text
+    // (which would not give the CID a thread's next part needs).
+    let window = bot.platform.resend_window();
+    if window < i64::MAX && (p.created > now || now - p.created >= window) {
         // The server may have forgotten the key (or the text): resending could post twice.
         // One read of the account's own posts tells whether the post went out.
         if let Some(line) = look_for_pending(store, bot, &mut st, client.as_mut(), &p, now)? {
@@ -539,12 +542,14 @@ fn post_next(store: &Store, bot: &Bot, now: i64, dry: bool, connect: &Connector)
     // A slot is served with its post's intent, in the same record: a crash after it never
     // gives the slot a second post.
     let open = (st.slot_done, st.slots_missed);
+    let total = st.total;
     if let Some(t) = &turn {
         t.serve(&mut st);
     }
     let sent = send_new(store, bot, &mut st, client.as_mut(), pending, now);
     if let Some(t) = &turn {
-        if sent.is_err() && st.pending.is_none() {
+        // (A thread whose first part went out has served its slot, whatever became of the rest.)
+        if sent.is_err() && st.pending.is_none() && st.total == total {
             // The server refused this text for good: it never went out, and the slot stays
             // open for the next text (after the back-off).
             (st.slot_done, st.slots_missed) = open;
@@ -683,7 +688,8 @@ fn thread_on(
 ) -> Result<String> {
     let mut last = done.key.clone();
     while let Some(next) = st.pending.clone().filter(|n| n.continues() && n.key != last) {
-        if let Some(until) = blocked_until(store, &bot.name, Call::Post, now)? {
+        let points = super::budget::points_blocked(store, bot, super::budget::CREATE_POINTS, now)?;
+        if let Some(until) = blocked_until(store, &bot.name, Call::Post, now)?.or(points) {
             line.push_str(&format!(
                 "; the thread's next part waits (rate-limited until {})",
                 clock::format(until)
@@ -762,6 +768,27 @@ fn send(
             record::tally(store, &bot.name, now, counters, Some(("skip", &line)))?;
             Ok(line)
         }
+        Err(e)
+            if p.continues()
+                && (e.kind == NetErrorKind::Refused && e.not_performed() || refused_for_good(&e)) =>
+        {
+            // A later part of a thread the server will not take (the part before it is gone,
+            // or this text is refused): the rest of the thread is dropped, never posted
+            // unthreaded, and the writer goes on with its next text.
+            st.pending = None;
+            store.put_state(&bot.name, st)?;
+            let e = e.scrubbed(&*store.secrets()?).named(&bot.name);
+            let (k, n) = p.part_of().unwrap_or_default();
+            let line = format!(
+                "the thread is cut short: part {k} of {n} was refused ({}); it and the {} parts after it are not sent: {}",
+                e.message,
+                n - k,
+                p.text
+            );
+            let counters = Counters { calls: 1, ..Default::default() };
+            record::tally(store, &bot.name, now, counters, Some(("skip", &line)))?;
+            Ok(line)
+        }
         Err(e) if refused_for_good(&e) => {
             // Refused for good (the server counts differently than we did, or will not take
             // this text in any form): drop this text, move on to the next one. A grammar's
@@ -801,6 +828,10 @@ fn confirm(
     mut line: String,
 ) -> Result<String> {
     store.add_hash(&bot.name, p.hash, now)?;
+    if p.thread.is_some() {
+        // A thread's part is a post of its own: no later post or part repeats it.
+        store.add_hash(&bot.name, super::writer::text_hash(&p.text), now)?;
+    }
     if p.is_reply() {
         // Before the intent goes: a kill in between confirms it again, counted once.
         super::reply::answered(store, &bot.name, p, posted.as_ref().map(|r| r.id.as_str()), now)?;
@@ -906,8 +937,18 @@ fn find_own(
     let own = called(store, bot, st, client, res, now)?;
     let counters = Counters { calls: 1, read: own.len() as u32, ..Default::default() };
     record::tally(store, &bot.name, now, counters, None)?;
-    let found = own.iter().find(|o| super::writer::same_post(&p.text, &o.text));
+    let found = own.iter().find(|o| super::writer::same_post(&p.text, &o.text) && could_be(p, o, now));
     Ok(found.map(|o| PostRef { id: o.id.to_string(), cid: None }))
+}
+
+/// Whether the account's post `o` of the same text can be the pending post `p`. For a thread's
+/// part, not when it was made more than an hour before the part's intent was recorded: a
+/// thread's short part may repeat an old post of the account, which is another one. (Every
+/// other post is a text the writer never posted before, and a clock off by more than
+/// [`SKEW`] must not make farm miss the post it is looking for and send it again.) A time of `p`
+/// ahead of the clock tells nothing; nor does a post without a time.
+fn could_be(p: &Pending, o: &crate::net::OwnPost, now: i64) -> bool {
+    p.thread.is_none() || p.created > now || o.created_at <= 0 || o.created_at >= p.created - 3600
 }
 
 /// How many of its own newest posts a writer reads to find an unconfirmed post. The writer
@@ -944,10 +985,10 @@ fn look_for_pending(
     let res = client.own_posts(look_back);
     let own = called(store, bot, st, client, res, now)?;
     record::tally(store, &bot.name, now, Counters { read: own.len() as u32, ..Default::default() }, None)?;
-    if own.iter().any(|o| super::writer::same_post(&p.text, &o.text)) {
+    // An older post of the same text is another one (a thread's part can repeat an old post).
+    if let Some(o) = own.iter().find(|o| super::writer::same_post(&p.text, &o.text) && could_be(p, o, now)) {
         let line = format!("already posted (found among its own posts): {}", p.text);
-        let found = own.iter().find(|o| super::writer::same_post(&p.text, &o.text));
-        let posted = found.map(|o| PostRef { id: o.id.to_string(), cid: None });
+        let posted = Some(PostRef { id: o.id.to_string(), cid: None });
         return confirm(store, bot, st, p, posted, now, line).map(Some);
     }
     record::tally(store, &bot.name, now, Counters { calls: 1, ..Default::default() }, None)?;

@@ -317,7 +317,11 @@ fn judge(
                 }
             }
             Some("thread") => {
-                parts = length::split(&text, room, bot.platform, THREAD_MAX_PARTS).unwrap_or_default();
+                // Each part must be told apart among the account's posts (links and punctuation
+                // are left out of that comparison), so that a part whose answer was lost is found.
+                let stands = |part: &str| !normalized(part).is_empty();
+                parts =
+                    length::split(&text, room, bot.platform, THREAD_MAX_PARTS, stands).unwrap_or_default();
             }
             _ => {}
         }
@@ -327,11 +331,25 @@ fn judge(
         Err(Skip::Nothing)
     } else if n > rule.max && parts.is_empty() {
         Err(Skip::TooLong(n))
-    } else if seen.contains(&hash) || store.has_hash(&bot.name, hash)? {
+    } else if seen.contains(&hash) || store.has_hash(&bot.name, hash)? || !parts_unique(store, bot, &parts)? {
         Err(Skip::Duplicate)
     } else {
         Ok(Judged { text, hash, length: n, parts })
     })
+}
+
+/// Whether each part of a thread is a text of its own: none the same as another part, nor as a
+/// post (or a part) the writer made before. X refuses a text it has seen as a duplicate, and a
+/// part whose answer was lost is looked for among the account's posts by its text.
+fn parts_unique(store: &Store, bot: &Bot, parts: &[String]) -> Result<bool> {
+    let mut hashes = Vec::with_capacity(parts.len());
+    for h in parts.iter().map(|p| text_hash(p)) {
+        if hashes.contains(&h) || store.has_hash(&bot.name, h)? {
+            return Ok(false);
+        }
+        hashes.push(h);
+    }
+    Ok(true)
 }
 
 /// How many texts a grammar writer makes for one post before it gives up until its next run:

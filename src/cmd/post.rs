@@ -111,6 +111,13 @@ pub fn run(g: &Globals, name: &str, text: &str, warning: Option<&str>, lang: Opt
 /// The error for a post by hand while the bot has a different unconfirmed post `p`. The same
 /// text through `farm post` settles it whatever the bot's schedule (even paused).
 fn unconfirmed(bot: &Bot, p: &Pending) -> FarmError {
+    if let Some((k, n)) = p.part_of() {
+        return FarmError::temp(format!(
+            "{}: part {k} of {n} of its thread, \"{}\", is not confirmed yet; its next run \
+             (`farm run {} --force`) settles it and posts the rest, then post this text",
+            bot.name, p.text, bot.name
+        ));
+    }
     FarmError::temp(format!(
         "{}: its post \"{}\" is unconfirmed (it may have gone out); settle it first (`farm post {}` \
          with that text, or its next run), then post this text",

@@ -72,10 +72,19 @@ pub fn cut(text: &str, rule: LengthRule, kind: PlatformKind) -> Option<String> {
 
 /// `text` split at word ends into parts that each fit `rule` on `kind`, in order: the parts of
 /// a thread (`--long thread`). Each part is as long as fits, or ends a sentence when that leaves
-/// it at least two thirds as long; a link is one word, never split. A text that fits is one
-/// part. `None` when one word alone does not fit, or the text needs more than `max_parts`.
-pub fn split(text: &str, rule: LengthRule, kind: PlatformKind, max_parts: usize) -> Option<Vec<String>> {
-    let mut parts = Vec::new();
+/// it at least two thirds as long as the longest that fits; a link is one word, never split.
+/// Every part must `stand` alone (farm's caller: have a word besides links and punctuation, so
+/// it can be told apart among the account's posts): a part that would not takes the last words
+/// of the part before it. A text that fits is one part. `None` when one word alone does not
+/// fit, a part cannot stand alone, or the text needs more than `max_parts`.
+pub fn split(
+    text: &str,
+    rule: LengthRule,
+    kind: PlatformKind,
+    max_parts: usize,
+    stands: impl Fn(&str) -> bool,
+) -> Option<Vec<String>> {
+    let mut parts: Vec<String> = Vec::new();
     let mut rest = text.trim();
     while !rest.is_empty() {
         if parts.len() == max_parts {
@@ -85,7 +94,9 @@ pub fn split(text: &str, rule: LengthRule, kind: PlatformKind, max_parts: usize)
             parts.push(rest.to_string());
             break;
         }
-        let ends = word_ends(rest);
+        let mut ends = word_ends(rest);
+        // Every word and the space after it count at least 1: no prefix of more words fits.
+        ends.truncate(rule.max + 1);
         let len = |end: usize| count(rest[..end].trim_end(), rule, kind);
         // A longer prefix never counts less, so the ends that fit come first.
         let fitting = &ends[..ends.partition_point(|&e| len(e) <= rule.max)];
@@ -97,6 +108,16 @@ pub fn split(text: &str, rule: LengthRule, kind: PlatformKind, max_parts: usize)
         };
         parts.push(rest[..end].trim_end().to_string());
         rest = rest[end..].trim_start();
+    }
+    for i in 0..parts.len() {
+        while !stands(&parts[i]) {
+            let (head, last) = parts.get(i.wrapping_sub(1))?.rsplit_once(char::is_whitespace)?;
+            let (head, moved) = (head.trim_end().to_string(), format!("{last} {}", parts[i]));
+            if count(&moved, rule, kind) > rule.max || !stands(&head) {
+                return None;
+            }
+            (parts[i - 1], parts[i]) = (head, moved);
+        }
     }
     Some(parts)
 }
@@ -198,29 +219,37 @@ mod tests {
         use crate::net::{LengthRule, PlatformKind};
         let rule = LengthRule { max: 30, url_len: 23 };
         let m = PlatformKind::Mastodon;
-        assert_eq!(super::split("short enough", rule, m, 5).unwrap(), ["short enough"]);
+        let any = |_: &str| true;
+        let split = |t: &str, max: usize| super::split(t, rule, m, max, any);
+        assert_eq!(split("short enough", 5).unwrap(), ["short enough"]);
         let t = "one two three four five six seven eight nine ten eleven twelve";
-        let parts = super::split(t, rule, m, 5).unwrap();
+        let parts = split(t, 5).unwrap();
         assert_eq!(parts, ["one two three four five six", "seven eight nine ten eleven", "twelve"]);
         assert_eq!(parts.join(" "), t, "no word is lost or changed");
         // A sentence's end is taken when the part stays at least two thirds as long.
-        let parts = super::split("The fox ran off. Then the dog slept all day long.", rule, m, 5).unwrap();
+        let parts = split("The fox ran off. Then the dog slept all day long.", 5).unwrap();
         assert_eq!(parts, ["The fox ran off. Then the dog", "slept all day long."]);
-        let parts = super::split("First we went there. Then back.", rule, m, 5).unwrap();
+        let parts = split("First we went there. Then back.", 5).unwrap();
         assert_eq!(parts, ["First we went there.", "Then back."]);
         // A link is one word: whole in one part, counted 23.
         let link = "https://example.org/a/very/long/path/indeed";
-        let parts = super::split(&format!("see {link} and more words here"), rule, m, 5).unwrap();
+        let parts = split(&format!("see {link} and more words here"), 5).unwrap();
         assert_eq!(parts, [format!("see {link}"), "and more words here".to_string()]);
         // Too many parts, or a word that alone does not fit: none.
-        assert_eq!(super::split(&"word ".repeat(100), rule, m, 5), None);
-        assert_eq!(super::split(&format!("a {}", "x".repeat(40)), rule, m, 5), None);
+        assert_eq!(split(&"word ".repeat(100), 5), None);
+        assert_eq!(split(&format!("a {}", "x".repeat(40)), 5), None);
         // Each part fits the network's own count (X weighs CJK double).
         let x = LengthRule { max: 10, url_len: 23 };
-        for p in super::split("日本 語の 文章 です ね 日本 語の", x, PlatformKind::X, 9).unwrap()
+        for p in super::split("日本 語の 文章 です ね 日本 語の", x, PlatformKind::X, 9, any).unwrap()
         {
             assert!(super::count(&p, x, PlatformKind::X) <= 10, "{p}");
         }
+        // A part that cannot stand alone (here: a link alone) takes the last word before it.
+        let has_word = |p: &str| p.split(' ').any(|w| !w.contains("://"));
+        let t = "one two three four five six seven eight https://example.org/article";
+        let parts = super::split(t, rule, m, 5, has_word).unwrap();
+        assert_eq!(parts, ["one two three four five six", "seven", "eight https://example.org/article"]);
+        assert_eq!(super::split("https://example.org/a https://example.org/b", rule, m, 5, has_word), None);
     }
 
     use super::*;
