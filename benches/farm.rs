@@ -921,9 +921,8 @@ fn threads() {
                 let mut r = bot("reader", Role::Reader, PlatformKind::Mastodon, &fake.url(), None);
                 r.paused = true;
                 store.put_bot(&r).unwrap();
-                let long = |k: u64| {
-                    format!("post number {k} about cats: they sleep all day long, they purr, and at night they run about the house")
-                };
+                // Words of their own in every post: no part repeats another post's.
+                let long = |k: u64| (0..20).map(|i| format!("c{k}w{i}")).collect::<Vec<_>>().join(" ");
                 let posts: Vec<Post> = (0..20).map(|k| plain_post(100 + k, "a", long(k), T0)).collect();
                 store.add_posts("reader", &posts).unwrap();
                 store.put_bot(&w).unwrap();
