@@ -99,6 +99,12 @@ fn posts(url: &str, did: &str) -> Vec<(String, String)> {
 
 /// One post record of the account, as the server gives it back (`getRecord`, no auth).
 fn record(url: &str, did: &str, rkey: &str) -> Value {
+    got(url, did, rkey)["value"].clone()
+}
+
+/// The server's whole answer to `getRecord` of one post of the account: its URI, its CID and
+/// the record.
+fn got(url: &str, did: &str, rkey: &str) -> Value {
     let (s, v) = xrpc(
         url,
         "GET",
@@ -107,7 +113,7 @@ fn record(url: &str, did: &str, rkey: &str) -> Value {
         None,
     );
     assert_eq!(s, 200, "{v}");
-    v["value"].clone()
+    v
 }
 
 /// A farm with one Bluesky bot `b` for a fresh account.
@@ -300,16 +306,9 @@ fn a_reply_threads_under_a_mention_with_strong_refs_exactly_once() {
     let key = tid::for_intent(t, 24);
     let sent = Bluesky::new(ep.clone(), t).post("it depends", &key, &meta).unwrap().value;
     assert!(!sent.duplicate);
-    let (s, v) = xrpc(
-        &url,
-        "GET",
-        &format!("com.atproto.repo.getRecord?repo={did_b}&collection=app.bsky.feed.post&rkey={key}"),
-        None,
-        None,
-    );
-    assert_eq!(s, 200, "{v}");
-    assert_eq!(v["value"]["reply"]["root"], strong(&first), "{v}");
-    assert_eq!(v["value"]["reply"]["parent"], strong(&mention), "{v}");
+    let v = record(&url, &did_b, &key);
+    assert_eq!(v["reply"]["root"], strong(&first), "{v}");
+    assert_eq!(v["reply"]["parent"], strong(&mention), "{v}");
     // Sent again with its key (a lost answer, a kill): the server's 500 is settled by the key,
     // one reply.
     let again = Bluesky::new(ep, t).post("it depends", &key, &meta).unwrap().value;
@@ -438,17 +437,7 @@ fn thread_writer(url: &str, text: &str) -> (Farm, String) {
 fn thread_on_server(url: &str, did: &str) -> Vec<String> {
     let mut all = posts(url, did);
     all.reverse();
-    let got = |rkey: &str| {
-        let (s, v) = xrpc(
-            url,
-            "GET",
-            &format!("com.atproto.repo.getRecord?repo={did}&collection=app.bsky.feed.post&rkey={rkey}"),
-            None,
-            None,
-        );
-        assert_eq!(s, 200, "{v}");
-        v
-    };
+    let got = |rkey: &str| got(url, did, rkey);
     let strong = |v: &Value| json!({"uri": v["uri"], "cid": v["cid"]});
     let first = got(&all[0].0);
     assert!(first["value"].get("reply").is_none(), "{first}");
