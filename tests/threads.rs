@@ -406,3 +406,65 @@ fn a_bluesky_thread_settled_by_its_record_key_after_the_clock_stepped_back() {
     let texts = thread_of(&n, &bsky_handle("w"));
     assert_eq!((texts.len(), texts.join(" ")), (3, long));
 }
+
+#[test]
+fn a_farm_clock_hours_ahead_never_makes_a_found_part_look_like_another_post() {
+    // Farm's clock two hours ahead of the server's. The second part goes out, the run is killed
+    // before it is confirmed; the next run comes 62 minutes later (past the window and the
+    // server's memory of the key), reads its own posts, and must find the part by its id
+    // (after the first part's), whatever the times say.
+    let mut n = masto_thread(&[]);
+    n.fake.set_now(Some(T0));
+    n.farm.env.push(("FARM_CRASH_AT".into(), "send-before-confirm#2".into()));
+    assert_ne!(n.at(T0 + 7200, &["run"]).code, 0);
+    n.farm.env.pop();
+    n.fake.set_now(Some(T0 + 3720));
+    let r = n.at(T0 + 7200 + 3720, &["run", "w", "--force", "-v"]).ok();
+    assert!(r.stdout.contains("found among its own posts"), "{}", r.stdout);
+    assert_eq!(thread_of(&n, "w"), PARTS);
+}
+
+#[test]
+fn a_passing_refusal_of_a_part_keeps_it_for_the_next_run() {
+    // A 403 that says nothing about the text (a proxy, a locked account): the part waits, the
+    // run fails, and the next run posts it and the rest.
+    let mut n = masto_thread(&[]);
+    n.fake.set_rate_limit("w", Endpoint::Post, 1, 3600);
+    n.synced(T0, &["run"]).ok();
+    n.fake.set_rate_limit("w", Endpoint::Post, 100, 3600);
+    n.fake.fail_next(1, Fault::Status(403), Some("/api/v1/statuses"));
+    assert_ne!(n.synced(T0 + 3700, &["run"]).code, 0);
+    assert!(n.state("w")["pending"].as_str().is_some_and(|p| p == PARTS[1]));
+    n.synced(T0 + 7400, &["run", "w", "--force"]).ok();
+    assert_eq!(thread_of(&n, "w"), PARTS);
+}
+
+#[test]
+fn a_grammar_with_a_fixed_ending_posts_the_threads_its_preview_shows_and_goes_on() {
+    let n = Net::new();
+    n.fake.set_mastodon_max_chars(40);
+    // Three parts on 40 characters: two sentences of 37 or 38 and the same ending of 38. Only the
+    // first part must be new (a later one is looked for only after the part it answers).
+    let grammar = r##"{"origin": ["#a# #a# and that is all there is to say today."],
+        "a": ["the red fox ran over the green hills.", "the old dog slept under the warm sun.",
+              "one grey cat sat on the garden walls.", "two owls flew over the silent meadow.",
+              "the tall man sang to the little birds.", "one small boy ran down the dusty road."]}"##;
+    let process = format!("tracery:{grammar}");
+    n.masto_bot("writer", "g", &["--process", &process, "--long", "thread", "--every", "1h"]);
+    let mut n = n;
+    n.synced(T0, &["run"]).ok();
+    let first = n.posted("g").len();
+    assert_eq!(first, 3);
+    assert_eq!(n.posted("g")[2], "and that is all there is to say today.");
+    let preview = n.farm.run(&["preview", "g", "-n", "2"]).ok().stdout;
+    let shown: Vec<String> = preview
+        .lines()
+        .filter_map(|l| l.split_once(") ").filter(|_| l.starts_with('[')).map(|(_, t)| t.to_string()))
+        .collect();
+    assert_eq!(shown.len(), 6, "{preview}");
+    for h in 1..=2 {
+        n.synced(T0 + h * 3600, &["run"]).ok();
+    }
+    assert_eq!(n.posted("g")[first..], shown[..], "{preview}");
+    assert_eq!(n.state("g")["posts_total"], 3);
+}

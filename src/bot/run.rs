@@ -768,13 +768,12 @@ fn send(
             record::tally(store, &bot.name, now, counters, Some(("skip", &line)))?;
             Ok(line)
         }
-        Err(e)
-            if p.continues()
-                && (e.kind == NetErrorKind::Refused && e.not_performed() || refused_for_good(&e)) =>
-        {
-            // A later part of a thread the server will not take (the part before it is gone,
-            // or this text is refused): the rest of the thread is dropped, never posted
-            // unthreaded, and the writer goes on with its next text.
+        Err(e) if p.continues() && refused_for_good(&e) => {
+            // A later part of a thread the server will not take in any form (this text, or
+            // on Mastodon a reply to a part that was deleted): the rest of the thread is
+            // dropped, never posted unthreaded, and the writer goes on with its next text.
+            // Any other refusal (an account locked, a proxy's 403) keeps the part for the next
+            // run, like any post.
             st.pending = None;
             store.put_state(&bot.name, st)?;
             let e = e.scrubbed(&*store.secrets()?).named(&bot.name);
@@ -937,18 +936,22 @@ fn find_own(
     let own = called(store, bot, st, client, res, now)?;
     let counters = Counters { calls: 1, read: own.len() as u32, ..Default::default() };
     record::tally(store, &bot.name, now, counters, None)?;
-    let found = own.iter().find(|o| super::writer::same_post(&p.text, &o.text) && could_be(p, o, now));
+    let found = own.iter().find(|o| super::writer::same_post(&p.text, &o.text) && could_be(p, o));
     Ok(found.map(|o| PostRef { id: o.id.to_string(), cid: None }))
 }
 
-/// Whether the account's post `o` of the same text can be the pending post `p`. For a thread's
-/// part, not when it was made more than an hour before the part's intent was recorded: a
-/// thread's short part may repeat an old post of the account, which is another one. (Every
-/// other post is a text the writer never posted before, and a clock off by more than
-/// [`SKEW`] must not make farm miss the post it is looking for and send it again.) A time of `p`
-/// ahead of the clock tells nothing; nor does a post without a time.
-fn could_be(p: &Pending, o: &crate::net::OwnPost, now: i64) -> bool {
-    p.thread.is_none() || p.created > now || o.created_at <= 0 || o.created_at >= p.created - 3600
+/// Whether the account's post `o` of the same text can be the pending post `p`: a thread's later
+/// part was posted after the part it answers, so its id is greater (X and Mastodon ids grow with
+/// time; no clock is asked, as a clock off by an hour must not make farm miss the post it looks
+/// for and send it again). A later part may repeat an older post of the account, which is
+/// another one. Every other post, a thread's first part included, is a text the writer never
+/// posted before ([`super::writer`] checks).
+fn could_be(p: &Pending, o: &crate::net::OwnPost) -> bool {
+    let parent = p.meta.reply_to.as_ref().filter(|_| p.continues()).map(|r| r.parent.id.parse::<u64>());
+    match parent {
+        Some(Ok(parent)) => o.id > parent,
+        _ => true,
+    }
 }
 
 /// How many of its own newest posts a writer reads to find an unconfirmed post. The writer
@@ -986,7 +989,7 @@ fn look_for_pending(
     let own = called(store, bot, st, client, res, now)?;
     record::tally(store, &bot.name, now, Counters { read: own.len() as u32, ..Default::default() }, None)?;
     // An older post of the same text is another one (a thread's part can repeat an old post).
-    if let Some(o) = own.iter().find(|o| super::writer::same_post(&p.text, &o.text) && could_be(p, o, now)) {
+    if let Some(o) = own.iter().find(|o| super::writer::same_post(&p.text, &o.text) && could_be(p, o)) {
         let line = format!("already posted (found among its own posts): {}", p.text);
         let posted = Some(PostRef { id: o.id.to_string(), cid: None });
         return confirm(store, bot, st, p, posted, now, line).map(Some);

@@ -245,6 +245,7 @@ pub fn scan(store: &Store, bot: &Bot, st: &BotState, rule: LengthRule, want: usi
                     Err(why) => Some(why),
                     Ok(Judged { text, hash, length, parts }) => {
                         seen.push(hash);
+                        seen.extend(part_hashes(&parts));
                         let key = idempotency_key(&bot.name, post.id, &text);
                         out.found.push(Candidate {
                             source_id: post.id,
@@ -331,25 +332,36 @@ fn judge(
         Err(Skip::Nothing)
     } else if n > rule.max && parts.is_empty() {
         Err(Skip::TooLong(n))
-    } else if seen.contains(&hash) || store.has_hash(&bot.name, hash)? || !parts_unique(store, bot, &parts)? {
+    } else if seen.contains(&hash)
+        || store.has_hash(&bot.name, hash)?
+        || !parts_unique(store, bot, &parts, seen)?
+    {
         Err(Skip::Duplicate)
     } else {
         Ok(Judged { text, hash, length: n, parts })
     })
 }
 
-/// Whether each part of a thread is a text of its own: none the same as another part, nor as a
-/// post (or a part) the writer made before. X refuses a text it has seen as a duplicate, and a
-/// part whose answer was lost is looked for among the account's posts by its text.
-fn parts_unique(store: &Store, bot: &Bot, parts: &[String]) -> Result<bool> {
-    let mut hashes = Vec::with_capacity(parts.len());
-    for h in parts.iter().map(|p| text_hash(p)) {
-        if hashes.contains(&h) || store.has_hash(&bot.name, h)? {
-            return Ok(false);
-        }
-        hashes.push(h);
+/// Whether the parts of a thread can be told apart: none the same as another part (X refuses a
+/// text it has just seen), and the first not the same as a post (or a part) the writer made
+/// before, nor one `seen` earlier in this scan. A part whose answer was lost is looked for among
+/// the account's posts by its text: a later part only among the posts made after the part it
+/// answers, the first among all.
+fn parts_unique(store: &Store, bot: &Bot, parts: &[String], seen: &[u64]) -> Result<bool> {
+    let hashes = part_hashes(parts);
+    if (1..hashes.len()).any(|i| hashes[..i].contains(&hashes[i])) {
+        return Ok(false);
     }
-    Ok(true)
+    Ok(match hashes.first() {
+        Some(&first) => !seen.contains(&first) && !store.has_hash(&bot.name, first)?,
+        None => true,
+    })
+}
+
+/// The dedup hashes of a thread's parts ([`text_hash`]), which are kept with the writer's once
+/// posted.
+pub fn part_hashes(parts: &[String]) -> Vec<u64> {
+    parts.iter().map(|p| text_hash(p)).collect()
 }
 
 /// How many texts a grammar writer makes for one post before it gives up until its next run:
@@ -373,8 +385,15 @@ fn roll(
 ) -> Result<Scan> {
     let mut out = Scan { skipped_up_to: st.consumed, ..Default::default() };
     // An unconfirmed post goes out first; a thread's later part was counted with its first.
-    let mut seen: Vec<u64> = st.pending.iter().filter(|p| !p.continues()).map(|p| p.hash).collect();
-    let mut number = st.total + 1 + seen.len() as u64;
+    let ahead = st.pending.iter().filter(|p| !p.continues()).count() as u64;
+    let mut number = st.total + 1 + ahead;
+    // What the unconfirmed post (or thread) will have posted by then.
+    let mut seen: Vec<u64> = Vec::new();
+    if let Some(p) = &st.pending {
+        seen.push(p.hash);
+        seen.push(text_hash(&p.text));
+        seen.extend(p.thread.iter().flat_map(|t| part_hashes(&t.rest)));
+    }
     let no_corpus = Vec::new;
     while out.found.len() < want {
         let mut broken: Vec<String> = Vec::new();
@@ -419,6 +438,7 @@ fn roll(
         }
         let Some(c) = made else { break };
         seen.push(c.hash);
+        seen.extend(part_hashes(&c.parts));
         out.found.push(c);
         number += 1;
     }

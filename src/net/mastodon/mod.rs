@@ -342,7 +342,17 @@ impl Platform for Mastodon {
         if !key.is_empty() {
             req = req.header("Idempotency-Key", key);
         }
-        let resp = self.send(&req, &mut rates)?;
+        let resp = self.http.send(&req)?;
+        rates.extend(resp.rate);
+        if resp.status == 404 && reply.is_some() {
+            // Mastodon's answer to a reply whose parent does not exist (deleted): this post
+            // can never be made as the reply it is.
+            let e = classify_mastodon(&resp);
+            return Err(NetError { kind: NetErrorKind::Rejected, ..e });
+        }
+        if !resp.is_success() {
+            return Err(classify_mastodon(&resp));
+        }
         let status: MCreated = resp.json()?;
         parse_id(&status.id, &resp.what)?;
         Ok(Reply { value: Posted { id: Some(status.id), cid: None, duplicate: false }, rates })
