@@ -932,12 +932,28 @@ fn find_own(
             p.text
         )));
     }
-    let res = client.own_posts(LOOK_BACK);
+    let (_, found) = read_own(store, bot, st, client, p, LOOK_BACK, now)?;
+    record::tally(store, &bot.name, now, Counters { calls: 1, ..Default::default() }, None)?;
+    Ok(found)
+}
+
+/// One read of the account's `look_back` newest posts (its rate windows kept, the posts read
+/// counted): the posts, and the one that is the pending post `p`, if it is there.
+fn read_own(
+    store: &Store,
+    bot: &Bot,
+    st: &mut BotState,
+    client: &mut dyn Platform,
+    p: &Pending,
+    look_back: usize,
+    now: i64,
+) -> Result<(Vec<crate::net::OwnPost>, Option<PostRef>)> {
+    let res = client.own_posts(look_back);
     let own = called(store, bot, st, client, res, now)?;
-    let counters = Counters { calls: 1, read: own.len() as u32, ..Default::default() };
-    record::tally(store, &bot.name, now, counters, None)?;
+    record::tally(store, &bot.name, now, Counters { read: own.len() as u32, ..Default::default() }, None)?;
     let found = own.iter().find(|o| super::writer::same_post(&p.text, &o.text) && could_be(p, o));
-    Ok(found.map(|o| PostRef { id: o.id.to_string(), cid: None }))
+    let found = found.map(|o| PostRef { id: o.id.to_string(), cid: None });
+    Ok((own, found))
 }
 
 /// Whether the account's post `o` of the same text can be the pending post `p`: a thread's later
@@ -985,14 +1001,10 @@ fn look_for_pending(
         )));
     }
     let look_back = if bot.role == Role::Writer { LOOK_BACK } else { LOOK_BACK_OTHER };
-    let res = client.own_posts(look_back);
-    let own = called(store, bot, st, client, res, now)?;
-    record::tally(store, &bot.name, now, Counters { read: own.len() as u32, ..Default::default() }, None)?;
-    // An older post of the same text is another one (a thread's part can repeat an old post).
-    if let Some(o) = own.iter().find(|o| super::writer::same_post(&p.text, &o.text) && could_be(p, o)) {
+    let (own, found) = read_own(store, bot, st, client, p, look_back, now)?;
+    if let Some(posted) = found {
         let line = format!("already posted (found among its own posts): {}", p.text);
-        let posted = Some(PostRef { id: o.id.to_string(), cid: None });
-        return confirm(store, bot, st, p, posted, now, line).map(Some);
+        return confirm(store, bot, st, p, Some(posted), now, line).map(Some);
     }
     record::tally(store, &bot.name, now, Counters { calls: 1, ..Default::default() }, None)?;
     // The whole account was read, or a post older than this one was (a time ahead of the clock
