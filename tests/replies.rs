@@ -456,3 +456,35 @@ fn options_that_cannot_work_together_are_refused() {
     n.farm.run(&["create", "reader", "c", "--platform", "corpus"]).ok();
     n.farm.run(&["edit", "c", "--home"]).one_line_error(64, "corpus reader");
 }
+
+#[test]
+fn reply_counts_are_in_the_metrics() {
+    let mut n = masto_replier(&["--reply", "only"]);
+    mention(&n, T0 - 120, SourcePost::new("ann", "@w hello"));
+    // Two days old: past the horizon, passed over.
+    mention(&n, T0 - 2 * 86_400, SourcePost::new("bob", "@w long ago"));
+    n.synced(T0, &["run"]).ok();
+    // Influx: the writer's line has the counts, the reader's none.
+    let influx = n.farm.run(&["metrics"]).ok().stdout;
+    let line = |bot: &str| influx.lines().find(|l| l.contains(&format!("bot={bot},"))).unwrap().to_string();
+    for field in
+        ["mentions_seen_total=2i", "replies_total=1i", "mentions_waiting=0i", "mentions_passed_total=1i"]
+    {
+        assert!(line("w").contains(field), "{field}: {}", line("w"));
+    }
+    assert!(!line("r").contains("replies_total"), "{}", line("r"));
+    // Prometheus: counters and the gauge, the passed-over ones per reason.
+    let prom = n.farm.run(&["metrics", "--format", "prometheus"]).ok().stdout;
+    let labels = r#"bot="w",role="writer",platform="mastodon""#;
+    for sample in [
+        format!("farm_mentions_seen_total{{{labels}}} 2"),
+        format!("farm_replies_total{{{labels}}} 1"),
+        format!("farm_mentions_waiting{{{labels}}} 0"),
+        format!("farm_mentions_passed_total{{{labels},reason=\"old\"}} 1"),
+        format!("farm_mentions_passed_total{{{labels},reason=\"bot\"}} 0"),
+    ] {
+        assert!(prom.lines().any(|l| l == sample), "{sample} missing:\n{prom}");
+    }
+    assert!(prom.contains("# TYPE farm_replies_total counter"));
+    assert!(!prom.contains(r#"farm_replies_total{bot="r""#));
+}

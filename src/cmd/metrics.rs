@@ -10,7 +10,8 @@
 //! ```
 //!
 //! Prometheus: the families in [`FAMILIES`], labels `bot`, `role`, `platform` (and `call` on
-//! `farm_rate_limit_remaining`), no timestamps (the textfile collector refuses them).
+//! `farm_rate_limit_remaining`, `reason` on `farm_mentions_passed_total`), no timestamps (the
+//! textfile collector refuses them).
 //!
 //! `--push URL` POSTs the line protocol to InfluxDB 1.x (`/write?db=…`) or 2.x
 //! (`/api/v2/write?org=…&bucket=…`), with `Authorization: Token $FARM_INFLUX_TOKEN` when that is
@@ -29,7 +30,7 @@ use std::time::Duration;
 
 /// Prometheus metric families: name, type, help. Posts fetched (readers), made (writers) and
 /// scored (analyzers) are separate families, never added together.
-pub const FAMILIES: [(&str, &str, &str); 18] = [
+pub const FAMILIES: [(&str, &str, &str); 22] = [
     ("farm_fetched_total", "counter", "Posts fetched by a reader in total."),
     ("farm_posts_total", "counter", "Posts made by a writer in total."),
     ("farm_scored_total", "counter", "Posts scored by an analyzer in total."),
@@ -48,6 +49,14 @@ pub const FAMILIES: [(&str, &str, &str); 18] = [
     ("farm_paused", "gauge", "1 when the bot is paused."),
     ("farm_rate_limit_remaining", "gauge", "Requests left in the current rate-limit window, per call."),
     ("farm_last_run_timestamp_seconds", "gauge", "Unix time of the last successful run (absent if never)."),
+    ("farm_mentions_seen_total", "counter", "Writers that answer mentions: mentions read in total."),
+    ("farm_replies_total", "counter", "Writers that answer mentions: mentions answered in total."),
+    ("farm_mentions_waiting", "gauge", "Writers that answer mentions: mentions read and not answered yet."),
+    (
+        "farm_mentions_passed_total",
+        "counter",
+        "Writers that answer mentions: mentions passed over, per reason.",
+    ),
 ];
 
 /// The environment variable with the InfluxDB token for `--push`.
@@ -126,6 +135,13 @@ fn fields(r: &Row, st: &BotState) -> Vec<(String, u64)> {
     for rl in &r.rate_limits {
         f.push((format!("rate_remaining_{}", rl.call), rl.remaining));
     }
+    // Writers that answer their mentions (`--reply`).
+    if let Some(s) = &r.replies {
+        f.push(("mentions_seen_total".to_string(), s.seen));
+        f.push(("replies_total".to_string(), s.answered));
+        f.push(("mentions_waiting".to_string(), s.waiting));
+        f.push(("mentions_passed_total".to_string(), s.skipped.values().sum()));
+    }
     f
 }
 
@@ -177,6 +193,9 @@ pub fn prometheus(rows: &[(Row, BotState)]) -> String {
                 "farm_consecutive_failures" => Some(u64::from(st.fails)),
                 "farm_paused" => Some(flag(r.paused)),
                 "farm_last_run_timestamp_seconds" => (st.last_ok > 0).then_some(st.last_ok as u64),
+                "farm_mentions_seen_total" => r.replies.as_ref().map(|s| s.seen),
+                "farm_replies_total" => r.replies.as_ref().map(|s| s.answered),
+                "farm_mentions_waiting" => r.replies.as_ref().map(|s| s.waiting),
                 _ => None,
             };
             if let Some(v) = value {
@@ -189,6 +208,11 @@ pub fn prometheus(rows: &[(Row, BotState)]) -> String {
             };
             if let Some(d) = dollars {
                 out.push_str(&format!("{name}{{{l}}} {d}\n"));
+            }
+            if name == "farm_mentions_passed_total" {
+                for (reason, n) in r.replies.iter().flat_map(|s| &s.skipped) {
+                    out.push_str(&format!("{name}{{{l},reason=\"{reason}\"}} {n}\n"));
+                }
             }
             if name == "farm_rate_limit_remaining" {
                 for rl in &r.rate_limits {
