@@ -330,7 +330,13 @@ fn plc() -> Option<String> {
 
 /// Post `text` as the account of `access` with the server's own record key.
 fn create_post(url: &str, did: &str, access: &str, text: &str) {
-    let record = json!({"$type": "app.bsky.feed.post", "text": text, "createdAt": botfarm::clock::format(botfarm::clock::now().unwrap())});
+    create_record(url, did, access, json!({"text": text}));
+}
+
+/// Post a record of the fields in `record` (a `text` at least) as the account of `access`.
+fn create_record(url: &str, did: &str, access: &str, mut record: Value) {
+    record["$type"] = json!("app.bsky.feed.post");
+    record["createdAt"] = json!(botfarm::clock::format(botfarm::clock::now().unwrap()));
     let (s, v) = xrpc(
         url,
         "POST",
@@ -371,17 +377,21 @@ fn a_reader_follows_an_author_with_list_records_and_no_credentials() {
     // Its PDS, from its DID document in the PLC directory.
     assert!(f["server"].as_str().unwrap().starts_with("http://localhost:"), "{f}");
     // Only what is newer than the last record key read (listRecords, reverse=true, cursor).
-    for i in 0..2 {
-        create_post(&url, &did, &access, &format!("after {i}"));
-    }
+    create_post(&url, &did, &access, "after 0");
+    // Hashtags: a tag facet and an outline tag, kept as the post's categories.
+    let tag = json!({"index": {"byteStart": 8, "byteEnd": 13},
+                     "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": "farm"}]});
+    create_record(&url, &did, &access, json!({"text": "after 1 #farm", "facets": [tag], "tags": ["bots"]}));
     let r = farm.run(&["run", "r", "--force", "-v"]).ok();
     assert!(r.all().contains("read 2 new posts"), "{}", r.all());
     let r = farm.run(&["run", "r", "--force", "-v"]).ok();
     assert!(r.all().contains("read 0 new posts"), "{}", r.all());
     let store = botfarm::store::Store::open(&farm.db()).unwrap();
-    let texts: Vec<String> = store.posts_after("r", 0, 100).unwrap().into_iter().map(|p| p.text).collect();
+    let posts = store.posts_after("r", 0, 100).unwrap();
     support::close_store(store);
-    assert_eq!(texts, ["before 0", "before 1", "before 2", "after 0", "after 1"]);
+    let texts: Vec<&str> = posts.iter().map(|p| p.text.as_str()).collect();
+    assert_eq!(texts, ["before 0", "before 1", "before 2", "after 0", "after 1 #farm"]);
+    assert_eq!(posts[4].categories, ["farm", "bots"]);
     // #nobot in its profile record: seen at the next daily check, its posts removed.
     let profile = json!({"$type": "app.bsky.actor.profile", "description": "human here #nobot"});
     let (s, p) = xrpc(

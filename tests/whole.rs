@@ -266,3 +266,18 @@ fn a_windows_1251_feed_is_decoded_not_refused() {
         ("Новости супа", Some("ru"), vec!["еда".to_string()])
     );
 }
+
+#[test]
+fn hashtags_of_x_posts_are_their_categories() {
+    for platform in ["x", "x-v1"] {
+        let mut n = Net::new();
+        n.fake.set_oauth_wall_clock(true);
+        n.x_bot("reader", "r", platform, &[]);
+        n.masto_bot("writer", "w", &["--source", "r", "--template", "{text} / {categories}"]);
+        n.fake.push_home("r", SourcePost::new("someone", "hot soup today #soup #winter"));
+        n.synced(T0, &["run"]).ok();
+        let p = &cached(&n, "r")[0];
+        assert_eq!(p.categories, ["soup", "winter"], "{platform}");
+        assert_eq!(n.posted("w"), ["hot soup today #soup #winter / #soup #winter"], "{platform}");
+    }
+}

@@ -99,6 +99,25 @@ impl Mentions {
     }
 }
 
+/// A post's hashtags as its [`Post::categories`]: without `#`, each once (case aside), in order;
+/// at most [`MAX_CATEGORIES`] of at most 100 characters each, whatever a server sends.
+pub(crate) fn categories<'a>(tags: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for tag in tags {
+        let tag: String = tag.trim().trim_start_matches('#').chars().take(100).collect();
+        if !tag.is_empty() && !out.iter().any(|t| t.to_lowercase() == tag.to_lowercase()) {
+            out.push(tag);
+        }
+        if out.len() == MAX_CATEGORIES {
+            break;
+        }
+    }
+    out
+}
+
+/// The most hashtags kept of one post ([`categories`]).
+pub const MAX_CATEGORIES: usize = 32;
+
 /// Result of creating a post.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Posted {

@@ -332,6 +332,7 @@ impl V1Tweet {
             is_reply: source.is_reply(),
             has_links,
             lang: clean_lang(source.lang.as_deref().or(self.lang.as_deref())),
+            categories: super::x::Entities::categories(source.entities.as_ref()),
             text,
             ..Post::default()
         })
@@ -370,6 +371,17 @@ mod tests {
         let q = page[1].to_post("GET /t").unwrap();
         assert_eq!(q.text, "plain https://t.co/a");
         assert!(!q.is_repost && !q.is_reply && q.has_links);
+    }
+
+    #[test]
+    fn hashtags_are_categories() {
+        let t: V1Tweet = serde_json::from_str(
+            r##"{"id_str":"5","full_text":"#soup and #Soup, #bread","user":{"screen_name":"a"},
+                 "entities":{"hashtags":[{"text":"soup","indices":[0,5]},{"text":"Soup","indices":[10,15]},
+                                         {"text":"bread","indices":[17,23]}],"urls":[]}}"##,
+        )
+        .unwrap();
+        assert_eq!(t.to_post("GET /t").unwrap().categories, ["soup", "bread"]);
     }
 
     #[test]

@@ -333,6 +333,19 @@ fn profile_of(
     Ok(Profile { id: did.to_string(), handle, home: pds, note, status })
 }
 
+/// A post record's hashtags, as [`Post::categories`]: its tag facets
+/// (`app.bsky.richtext.facet#tag`), then its outline `tags`.
+fn record_tags(record: &Value) -> Vec<String> {
+    let facets = record.get("facets").and_then(Value::as_array).into_iter().flatten();
+    let features = facets.flat_map(|f| f.get("features").and_then(Value::as_array).into_iter().flatten());
+    let faceted = features
+        .filter(|x| x.get("$type").and_then(Value::as_str) == Some("app.bsky.richtext.facet#tag"))
+        .filter_map(|x| x.get("tag").and_then(Value::as_str));
+    let outline =
+        record.get("tags").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str);
+    categories(faceted.chain(outline))
+}
+
 /// A post record as `listRecords` gives it, as a cached [`Post`] of `did`.
 fn record_post(uri: &str, value: &Value, did: &str) -> Post {
     let text = value.get("text").and_then(Value::as_str).unwrap_or("").to_string();
@@ -353,6 +366,7 @@ fn record_post(uri: &str, value: &Value, did: &str) -> Post {
         is_reply: value.get("reply").is_some(),
         lang: clean_lang(lang),
         sensitive,
+        categories: record_tags(value),
         text,
         ..Post::default()
     }
@@ -667,6 +681,7 @@ impl FeedItem {
             is_repost: repost_at.is_some(),
             is_reply: p.record.get("reply").is_some(),
             lang: clean_lang(lang),
+            categories: record_tags(&p.record),
             text,
             ..Post::default()
         }
@@ -1133,6 +1148,24 @@ mod tests {
                      "author": {"did": "did:plc:abc", "handle": "alice.test"},
                      "record": record, "indexedAt": "2026-12-06T08:30:49.000Z"}}))
         .unwrap()
+    }
+
+    #[test]
+    fn hashtags_are_categories_from_tag_facets_and_outline_tags() {
+        let tag = |t: Value| json!({"index": {"byteStart": 0, "byteEnd": 5}, "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": t}]});
+        let record = json!({"$type": POST, "text": "#rust #Rust and #farm", "createdAt": "2026-12-06T08:30:48.248Z",
+                            "facets": [tag(json!("rust")), tag(json!("Rust")), tag(json!(5)), tag(json!("farm"))],
+                            "tags": ["bots", "rust", 7]});
+        assert_eq!(item(record.clone()).to_post().categories, ["rust", "farm", "bots"]);
+        assert_eq!(
+            record_post("at://did:plc:abc/app.bsky.feed.post/3n3yfqlr44z2x", &record, "did:plc:abc")
+                .categories,
+            ["rust", "farm", "bots"]
+        );
+        // A thousand tags from a hostile server: at most 32 kept.
+        let many: Vec<Value> = (0..1000).map(|i| json!(format!("t{i}"))).collect();
+        let p = item(json!({"$type": POST, "text": "x", "tags": many})).to_post();
+        assert_eq!(p.categories.len(), crate::net::MAX_CATEGORIES);
     }
 
     #[test]

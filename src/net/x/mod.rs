@@ -659,12 +659,24 @@ struct V2Metrics {
     like_count: u64,
 }
 
-/// `entities` (v2 and v1.1 share the `urls` list).
+/// `entities` (v2 and v1.1 share the `urls` and `hashtags` lists).
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct Entities {
     /// Links in the text.
     #[serde(default)]
     pub(crate) urls: Vec<serde_json::Value>,
+    /// Hashtags: `{"tag"}` in v2, `{"text"}` in v1.1 (read loosely: a hashtag of another shape
+    /// is left out, never a reason to refuse the page).
+    #[serde(default)]
+    pub(crate) hashtags: Vec<serde_json::Value>,
+}
+
+impl Entities {
+    /// The hashtags, as [`Post::categories`].
+    pub(crate) fn categories(e: Option<&Entities>) -> Vec<String> {
+        let tags = e.into_iter().flat_map(|e| &e.hashtags);
+        super::categories(tags.filter_map(|h| h.get("tag").or_else(|| h.get("text"))?.as_str()))
+    }
 }
 
 /// Turn a v2 tweet into a [`Post`]; a retweet takes the original's full text from `includes`.
@@ -694,6 +706,8 @@ fn v2_post(t: &V2Tweet, inc: &V2Includes, what: &str) -> Result<Post, NetError> 
         is_reply,
         has_links,
         lang: clean_lang(source.lang.as_deref().or(t.lang.as_deref())),
+        // A long post's hashtags are its note's.
+        categories: Entities::categories(note.map_or(source.entities.as_ref(), |n| n.entities.as_ref())),
         text,
         ..Post::default()
     })
@@ -766,6 +780,21 @@ mod tests {
         assert!(posts[2].text.ends_with("https://t.co/soup123") && !posts[2].text.contains('…'));
         assert!(posts[2].text.chars().count() > 280 && posts[2].has_links);
         assert_eq!(posts[2].lang.as_deref(), Some("en"));
+    }
+
+    #[test]
+    fn hashtags_are_categories_and_a_strange_one_is_left_out() {
+        let page = page(
+            r##"{"data":[{"id":"40","text":"#Rust and #rust, #farm","entities":{"hashtags":[
+                    {"start":0,"end":5,"tag":"Rust"},{"start":10,"end":15,"tag":"rust"},{"tag":7},"x",
+                    {"start":17,"end":22,"tag":"farm"}]}},
+                {"id":"41","text":"no tags","entities":{"urls":[]}}],"meta":{"result_count":2}}"##,
+        )
+        .unwrap();
+        let posts: Vec<Post> =
+            page.data.iter().map(|t| v2_post(t, &page.includes, "GET /t").unwrap()).collect();
+        assert_eq!(posts[0].categories, ["Rust", "farm"]);
+        assert!(posts[1].categories.is_empty());
     }
 
     #[test]
