@@ -76,8 +76,9 @@ pub fn within_budget(bots: Vec<Bot>, budget: &mut Option<(u64, i64)>) -> (Vec<Bo
     for bot in bots {
         match budget {
             Some((left, reset)) if bot.platform == PlatformKind::Bluesky => {
-                if *left >= calls_per_run(&bot) {
-                    *left -= calls_per_run(&bot);
+                let calls = calls_per_run(&bot);
+                if *left >= calls {
+                    *left -= calls;
                     run.push(bot);
                 } else {
                     let line = format!(

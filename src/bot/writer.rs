@@ -318,9 +318,9 @@ fn judge(
                 }
             }
             Some("thread") => {
-                // Each part must be told apart among the account's posts (links and punctuation
-                // are left out of that comparison), so that a part whose answer was lost is found.
-                let stands = |part: &str| !normalized(part).is_empty();
+                // Each part must be told apart among the account's posts ([`same_post`] leaves
+                // links and punctuation out), so that a part whose answer was lost is found.
+                let stands = |part: &str| !dedup::normalize(part).is_empty();
                 parts =
                     length::split(&text, room, bot.platform, THREAD_MAX_PARTS, stands).unwrap_or_default();
             }
@@ -391,8 +391,10 @@ fn roll(
     let mut seen: Vec<u64> = Vec::new();
     if let Some(p) = &st.pending {
         seen.push(p.hash);
-        seen.push(text_hash(&p.text));
-        seen.extend(p.thread.iter().flat_map(|t| part_hashes(&t.rest)));
+        if let Some(t) = &p.thread {
+            seen.push(text_hash(&p.text));
+            seen.extend(part_hashes(&t.rest));
+        }
     }
     let no_corpus = Vec::new;
     while out.found.len() < want {
