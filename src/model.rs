@@ -153,6 +153,13 @@ pub struct Thread {
     pub rest: Vec<String>,
 }
 
+impl Thread {
+    /// How many posts the whole thread has.
+    pub fn parts(&self) -> u32 {
+        self.part + self.rest.len() as u32
+    }
+}
+
 /// What a post carries besides its text. Each network maps what it has and drops the rest
 /// (X has no content warning; only Bluesky has self-labels).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -267,7 +274,7 @@ impl Pending {
 
     /// `(part, parts)` of a thread's part: `(2, 3)` for the second of three.
     pub fn part_of(&self) -> Option<(u32, u32)> {
-        self.thread.as_ref().map(|t| (t.part, t.part + t.rest.len() as u32))
+        self.thread.as_ref().map(|t| (t.part, t.parts()))
     }
 }
 

@@ -118,19 +118,7 @@ pub fn run(g: &Globals, a: EditArgs) -> Result<()> {
 /// may have gone out on the old one) is settled first, never resent with them.
 fn refuse_unconfirmed(store: &Store, bot: &Bot) -> Result<()> {
     let Some(p) = store.state(&bot.name)?.pending else { return Ok(()) };
-    if let Some((k, n)) = p.part_of() {
-        return Err(FarmError::temp(format!(
-            "{}: part {k} of {n} of its thread, \"{}\", is not confirmed yet (it may have gone out on \
-             the current account); its next run (`farm run {} --force`) settles it and posts the \
-             rest, then change the credentials",
-            bot.name, p.text, bot.name
-        )));
-    }
-    Err(FarmError::temp(format!(
-        "{}: its post \"{}\" is unconfirmed (it may have gone out on the current account); settle it \
-         first (`farm post {}` with that text, or its next run), then change the credentials",
-        bot.name, p.text, bot.name
-    )))
+    Err(super::post::unconfirmed(bot, &p, "change the credentials"))
 }
 
 /// The edit `a` of the stored bot, checked: a source that is a reader, analyzer options only

@@ -64,7 +64,7 @@ pub fn run(g: &Globals, name: &str, text: &str, warning: Option<&str>, lang: Opt
         // The same text again: settle the earlier attempt (sent again with its key, or found
         // among the account's own posts), never a second copy.
         Some(p) if p.hash == hash => settle(&store, &bot, now, false, &connect),
-        Some(p) => return Err(unconfirmed(&bot, p)),
+        Some(p) => return Err(unconfirmed(&bot, p, "post this text")),
         None => {
             if store.has_hash(&bot.name, hash)? {
                 return Err(FarmError::data(format!(
@@ -110,17 +110,17 @@ pub fn run(g: &Globals, name: &str, text: &str, warning: Option<&str>, lang: Opt
 
 /// The error for a post by hand while the bot has a different unconfirmed post `p`. The same
 /// text through `farm post` settles it whatever the bot's schedule (even paused).
-fn unconfirmed(bot: &Bot, p: &Pending) -> FarmError {
+pub(super) fn unconfirmed(bot: &Bot, p: &Pending, then: &str) -> FarmError {
     if let Some((k, n)) = p.part_of() {
         return FarmError::temp(format!(
-            "{}: part {k} of {n} of its thread, \"{}\", is not confirmed yet; its next run \
-             (`farm run {} --force`) settles it and posts the rest, then post this text",
+            "{}: part {k} of {n} of its thread, \"{}\", is not confirmed yet (it may have gone out); \
+             its next run (`farm run {} --force`) settles it and posts the rest, then {then}",
             bot.name, p.text, bot.name
         ));
     }
     FarmError::temp(format!(
         "{}: its post \"{}\" is unconfirmed (it may have gone out); settle it first (`farm post {}` \
-         with that text, or its next run), then post this text",
+         with that text, or its next run), then {then}",
         bot.name, p.text, bot.name
     ))
 }

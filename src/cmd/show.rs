@@ -339,8 +339,7 @@ pub fn run(g: &Globals, name: &str, json: bool) -> Result<()> {
         line("unconfirmed", p);
     }
     if let Some(t) = &s.pending_thread {
-        let n = t.part as usize + t.rest.len();
-        line("thread", &format!("part {} of {n}; {} to follow", t.part, t.rest.len()));
+        line("thread", &format!("part {} of {}; {} to follow", t.part, t.parts(), t.rest.len()));
     }
     if let Some(m) = s.pending_meta.as_ref().and_then(meta_text) {
         line("carrying", &m);
