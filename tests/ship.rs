@@ -713,6 +713,23 @@ fn grafana_dashboard_is_json() {
     };
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert!(v["panels"].as_array().is_some_and(|p| !p.is_empty()));
+    // Every farm metric a panel asks for is one `farm metrics` writes.
+    let families: Vec<&str> = botfarm::cmd::metrics::FAMILIES.iter().map(|(name, _, _)| *name).collect();
+    for panel in v["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            let expr = target["expr"].as_str().unwrap();
+            let names = expr
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .filter(|w| w.starts_with("farm_"));
+            for name in names {
+                assert!(
+                    families.contains(&name),
+                    "panel {:?} asks for {name}, which farm does not write",
+                    panel["title"]
+                );
+            }
+        }
+    }
 }
 
 /// A farm with one reader whose log holds `n` long events.
