@@ -717,7 +717,7 @@ fn grafana_dashboard_is_json() {
     let families: Vec<&str> = botfarm::cmd::metrics::FAMILIES.iter().map(|(name, _, _)| *name).collect();
     for panel in v["panels"].as_array().unwrap() {
         for target in panel["targets"].as_array().into_iter().flatten() {
-            let expr = target["expr"].as_str().unwrap();
+            let expr = target["expr"].as_str().unwrap_or("");
             let names = expr
                 .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                 .filter(|w| w.starts_with("farm_"));

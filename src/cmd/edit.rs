@@ -118,7 +118,7 @@ pub fn run(g: &Globals, a: EditArgs) -> Result<()> {
 /// may have gone out on the old one) is settled first, never resent with them.
 fn refuse_unconfirmed(store: &Store, bot: &Bot) -> Result<()> {
     let Some(p) = store.state(&bot.name)?.pending else { return Ok(()) };
-    Err(super::post::unconfirmed(bot, &p, "change the credentials"))
+    Err(super::post::unconfirmed(bot, &p, " on the current account", "change the credentials"))
 }
 
 /// The edit `a` of the stored bot, checked: a source that is a reader, analyzer options only

@@ -64,7 +64,7 @@ pub fn run(g: &Globals, name: &str, text: &str, warning: Option<&str>, lang: Opt
         // The same text again: settle the earlier attempt (sent again with its key, or found
         // among the account's own posts), never a second copy.
         Some(p) if p.hash == hash => settle(&store, &bot, now, false, &connect),
-        Some(p) => return Err(unconfirmed(&bot, p, "post this text")),
+        Some(p) => return Err(unconfirmed(&bot, p, "", "post this text")),
         None => {
             if store.has_hash(&bot.name, hash)? {
                 return Err(FarmError::data(format!(
@@ -108,19 +108,21 @@ pub fn run(g: &Globals, name: &str, text: &str, warning: Option<&str>, lang: Opt
     outcome
 }
 
-/// The error for a post by hand while the bot has a different unconfirmed post `p`. The same
-/// text through `farm post` settles it whatever the bot's schedule (even paused).
-pub(super) fn unconfirmed(bot: &Bot, p: &Pending, then: &str) -> FarmError {
+/// The error for a command that waits for `bot`'s unconfirmed post `p` (a thread's part too): a
+/// post by hand of another text, a credentials edit. It says how to settle the post (the same
+/// text through `farm post` settles it whatever the bot's schedule, even paused), `place` where
+/// it may have gone out (` on the current account`, or nothing), and `then` what to do.
+pub(super) fn unconfirmed(bot: &Bot, p: &Pending, place: &str, then: &str) -> FarmError {
     if let Some((k, n)) = p.part_of() {
         return FarmError::temp(format!(
-            "{}: part {k} of {n} of its thread, \"{}\", is not confirmed yet (it may have gone out); \
-             its next run (`farm run {} --force`) settles it and posts the rest, then {then}",
+            "{}: part {k} of {n} of its thread, \"{}\", is not confirmed yet (it may have gone \
+             out{place}); its next run (`farm run {} --force`) settles it and posts the rest, then {then}",
             bot.name, p.text, bot.name
         ));
     }
     FarmError::temp(format!(
-        "{}: its post \"{}\" is unconfirmed (it may have gone out); settle it first (`farm post {}` \
-         with that text, or its next run), then {then}",
+        "{}: its post \"{}\" is unconfirmed (it may have gone out{place}); settle it first (`farm post \
+         {}` with that text, or its next run), then {then}",
         bot.name, p.text, bot.name
     ))
 }

@@ -103,9 +103,10 @@ impl Mentions {
 /// at most [`MAX_CATEGORIES`] of at most 100 characters each, whatever a server sends.
 pub(crate) fn categories<'a>(tags: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for tag in tags {
         let tag: String = tag.trim().trim_start_matches('#').chars().take(100).collect();
-        if !tag.is_empty() && !out.iter().any(|t| t.to_lowercase() == tag.to_lowercase()) {
+        if !tag.is_empty() && seen.insert(tag.to_lowercase()) {
             out.push(tag);
         }
         if out.len() == MAX_CATEGORIES {

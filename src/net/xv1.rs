@@ -382,6 +382,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t.to_post("GET /t").unwrap().categories, ["soup", "bread"]);
+        // A page whose hashtags are no list still reads.
+        let page: Vec<V1Tweet> = serde_json::from_str(
+            r#"[{"id_str":"6","full_text":"x","user":{"screen_name":"a"},"entities":{"hashtags":null,"urls":{}}}]"#,
+        )
+        .unwrap();
+        assert!(page[0].to_post("GET /t").unwrap().categories.is_empty());
     }
 
     #[test]

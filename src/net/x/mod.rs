@@ -659,16 +659,25 @@ struct V2Metrics {
     like_count: u64,
 }
 
-/// `entities` (v2 and v1.1 share the `urls` and `hashtags` lists).
+/// `entities` (v2 and v1.1 share the `urls` and `hashtags` lists), read loosely: a list that is
+/// not one (`null`, an object) is empty, an entry of another shape is left out; never a reason
+/// to refuse the page.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct Entities {
     /// Links in the text.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "loose_list")]
     pub(crate) urls: Vec<serde_json::Value>,
-    /// Hashtags: `{"tag"}` in v2, `{"text"}` in v1.1 (read loosely: a hashtag of another shape
-    /// is left out, never a reason to refuse the page).
-    #[serde(default)]
+    /// Hashtags: `{"tag"}` in v2, `{"text"}` in v1.1.
+    #[serde(default, deserialize_with = "loose_list")]
     pub(crate) hashtags: Vec<serde_json::Value>,
+}
+
+/// A JSON list, or an empty one for anything else.
+fn loose_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<serde_json::Value>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Array(items) => items,
+        _ => Vec::new(),
+    })
 }
 
 impl Entities {
@@ -795,6 +804,15 @@ mod tests {
             page.data.iter().map(|t| v2_post(t, &page.includes, "GET /t").unwrap()).collect();
         assert_eq!(posts[0].categories, ["Rust", "farm"]);
         assert!(posts[1].categories.is_empty());
+        // A list that is not one is no list, never a refused page.
+        for odd in ["null", "{}", "\"x\"", "7"] {
+            let body = format!(
+                r#"{{"data":[{{"id":"40","text":"a","entities":{{"hashtags":{odd},"urls":{odd}}}}}],"meta":{{"result_count":1}}}}"#
+            );
+            let read = super::tests::page(&body).unwrap_or_else(|e| panic!("{odd}: {e:?}"));
+            let p = v2_post(&read.data[0], &read.includes, "GET /t").unwrap();
+            assert!(p.categories.is_empty() && !p.has_links, "{odd}");
+        }
     }
 
     #[test]
