@@ -507,3 +507,23 @@ fn a_writer_with_long_cut_posts_a_long_text_cut_at_a_word_and_one_without_skips_
     let r = n.farm.run(&["edit", "r", "--long", "cut"]).code(64);
     assert!(r.stderr.contains("are for writers"), "{}", r.stderr);
 }
+
+#[test]
+fn a_preview_lists_an_unconfirmed_post_once_then_the_texts_after_it() {
+    let mut n = support::net::masto_pair();
+    n.fake.push_home("r", SourcePost::new("someone", "first text here"));
+    n.fake.push_home("r", SourcePost::new("someone", "second text here"));
+    n.fake.push_home("r", SourcePost::new("someone", "third text here"));
+    n.fake.fail_next(1, Fault::Status(503), Some("/api/v1/statuses"));
+    assert_eq!(n.synced(T0, &["run"]).code, 75);
+    let preview = n.farm.run(&["preview", "w", "-n", "2"]).ok().stdout;
+    assert_eq!(
+        preview,
+        "(unconfirmed, will be resent) first text here\n[ 16/500] second text here\n[ 15/500] third text here\n"
+    );
+    // And so the runs go.
+    n.synced(T0 + 600, &["run", "w", "--force"]).ok();
+    n.synced(T0 + 4200, &["run"]).ok();
+    n.synced(T0 + 7800, &["run"]).ok();
+    assert_eq!(n.posted("w"), ["first text here", "second text here", "third text here"]);
+}

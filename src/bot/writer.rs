@@ -223,8 +223,10 @@ pub fn scan(store: &Store, bot: &Bot, st: &BotState, rule: LengthRule, want: usi
     let corpus_reader = source.clone();
     let corpus = move || store.recent_posts(&corpus_reader, 2000).unwrap_or_default();
     let mut out = Scan { skipped_up_to: st.consumed, ..Default::default() };
-    let mut after = st.consumed;
-    let mut seen: Vec<u64> = Vec::new();
+    // An unconfirmed post goes out first (a run settles it before it scans; a preview lists it
+    // first): the post it was made of, and its texts, are not next again.
+    let mut after = st.consumed.max(st.pending.as_ref().and_then(Pending::source_post).unwrap_or(0));
+    let mut seen = pending_hashes(st);
     let look = if hot.is_empty() { want } else { want.max(HOT_LOOKAHEAD) };
     'outer: loop {
         let batch: Vec<Post> = store.posts_after(&source, after, 256)?;
@@ -364,6 +366,20 @@ pub fn part_hashes(parts: &[String]) -> Vec<u64> {
     parts.iter().map(|p| text_hash(p)).collect()
 }
 
+/// The hashes the unconfirmed post (or the rest of its thread) will have added once it is
+/// posted: a scan for the texts after it takes them as seen.
+fn pending_hashes(st: &BotState) -> Vec<u64> {
+    let mut seen = Vec::new();
+    if let Some(p) = &st.pending {
+        seen.push(p.hash);
+        if let Some(t) = &p.thread {
+            seen.push(text_hash(&p.text));
+            seen.extend(part_hashes(&t.rest));
+        }
+    }
+    seen
+}
+
 /// How many texts a grammar writer makes for one post before it gives up until its next run:
 /// an empty, too long or already posted text, or a seed that broke the grammar's limits, is
 /// rolled again with the next seed ([`tracery::seed`]).
@@ -387,15 +403,7 @@ fn roll(
     // An unconfirmed post goes out first; a thread's later part was counted with its first.
     let ahead = st.pending.iter().filter(|p| !p.continues()).count() as u64;
     let mut number = st.total + 1 + ahead;
-    // What the unconfirmed post (or thread) will have posted by then.
-    let mut seen: Vec<u64> = Vec::new();
-    if let Some(p) = &st.pending {
-        seen.push(p.hash);
-        if let Some(t) = &p.thread {
-            seen.push(text_hash(&p.text));
-            seen.extend(part_hashes(&t.rest));
-        }
-    }
+    let mut seen = pending_hashes(st);
     let no_corpus = Vec::new;
     while out.found.len() < want {
         let mut broken: Vec<String> = Vec::new();
